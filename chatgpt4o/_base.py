@@ -1,0 +1,219 @@
+"""What Client and AsyncClient share without I/O: settings, token cache, call preparation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Callable, Optional, Union
+from urllib.parse import urlsplit
+
+from ._config import Settings, redact_url, resolve_settings
+from ._constants import DEFAULT_HEADERS, TOKEN_MAX_AGE
+from ._exceptions import BadReplyError, InvalidRequestError, InvalidRequestTypeError
+from ._messages import build_prompt
+from ._models import resolve_model
+from ._page import PageTokens
+from ._protocol import build_form, new_client_id
+from ._retry import RetryBudget, RetryPolicy
+
+__all__ = ["BaseClient", "BodyBuffer", "PreparedCall", "TokenStore"]
+
+log = logging.getLogger("chatgpt4o")
+
+_OPTIONS = ("bot_id",)
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """One validated chat call, ready to be sent (and re-sent on retry).
+
+    Attributes:
+        model: the canonical model name.
+        prompt: the text for the ``message`` field.
+        bot_id: a custom bot on the site, or None for the page's own.
+    """
+
+    model: str
+    prompt: str
+    bot_id: Optional[int] = None
+
+
+class TokenStore:
+    """The page tokens one client (and its copies) reuse, with an age limit.
+
+    Refreshes are single-flight: callers take ``thread_lock`` (threads) or ``async_lock()``
+    (tasks of one event loop), check ``fresh()`` again, and only then fetch the page.
+    """
+
+    def __init__(
+        self, max_age: float = TOKEN_MAX_AGE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._tokens: Optional[PageTokens] = None
+        self._fetched_at = 0.0
+        self.bust_cache = False
+        self.thread_lock = threading.Lock()
+        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def fresh(self) -> Optional[PageTokens]:
+        """The cached tokens if they are younger than ``max_age``, else None."""
+        tokens = self._tokens
+        if tokens is not None and self._clock() - self._fetched_at < self.max_age:
+            return tokens
+        return None
+
+    def put(self, tokens: PageTokens) -> None:
+        """Cache freshly scraped tokens."""
+        self._tokens = tokens
+        self._fetched_at = self._clock()
+        self.bust_cache = False
+
+    def drop(self, tokens: PageTokens) -> None:
+        """Forget ``tokens`` after the site rejected them, unless a newer set replaced them.
+
+        The next page fetch asks past any page cache, which may be what served the stale nonce.
+        """
+        if self._tokens is tokens:
+            self._tokens = None
+            self.bust_cache = True
+
+    def async_lock(self) -> asyncio.Lock:
+        """The refresh lock for the running event loop (asyncio locks belong to one loop)."""
+        loop = asyncio.get_running_loop()
+        with self.thread_lock:
+            lock = self._async_locks.get(loop)
+            if lock is None:
+                lock = self._async_locks[loop] = asyncio.Lock()
+        return lock
+
+
+class BodyBuffer:
+    """Collects a reply body and refuses to grow past ``limit`` bytes while it is read."""
+
+    def __init__(self, limit: int, url: str) -> None:
+        self._limit = limit
+        self._url = url
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def append(self, chunk: bytes) -> None:
+        """Add a chunk; raises BadReplyError once the body is larger than the limit."""
+        self._size += len(chunk)
+        if self._size > self._limit:
+            raise BadReplyError(
+                f"The reply from {self._url} is larger than {self._limit} bytes; stopped reading",
+                url=self._url,
+            )
+        self._chunks.append(chunk)
+
+    def getvalue(self) -> bytes:
+        """The body read so far."""
+        return b"".join(self._chunks)
+
+
+def lower_headers(items: Mapping[str, str]) -> dict[str, str]:
+    """Header names in lower case (both HTTP libraries' header maps go through this)."""
+    return {name.lower(): value for name, value in items.items()}
+
+
+class BaseClient:
+    """Configuration and preparation shared by Client and AsyncClient; does no I/O."""
+
+    def __init__(
+        self,
+        base_url: Optional[str],
+        *,
+        timeout: Union[float, int, None],
+        max_retries: Optional[int],
+        proxy: Optional[str],
+        cookies: Optional[Mapping[str, str]],
+        headers: Optional[Mapping[str, str]],
+        verify: bool,
+    ) -> None:
+        self.settings: Settings = resolve_settings(
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            proxy=proxy,
+            verify=verify,
+            env=os.environ,
+        )
+        self._cookies = _check_str_mapping(cookies, "cookies")
+        self._headers = {
+            **DEFAULT_HEADERS,
+            "Origin": _origin(self.settings.base_url),
+            "Referer": self.settings.base_url + "/",
+            **_check_str_mapping(headers, "headers"),
+        }
+        self._host = urlsplit(self.settings.base_url).hostname or ""
+        self._client_id = new_client_id()
+        self._store = TokenStore()
+        self._policy = RetryPolicy(max_retries=self.settings.max_retries)
+
+    @property
+    def base_url(self) -> str:
+        """The chat page this client scrapes its tokens from."""
+        return self.settings.base_url
+
+    def __repr__(self) -> str:
+        proxy = redact_url(self.settings.proxy) if self.settings.proxy else None
+        return f"{type(self).__name__}(base_url={self.base_url!r}, proxy={proxy!r})"
+
+    def _prepare(
+        self, model: Optional[str], messages: object, options: Mapping[str, object]
+    ) -> PreparedCall:
+        unknown = sorted(set(options) - set(_OPTIONS))
+        if unknown:
+            raise InvalidRequestTypeError(
+                f"{unknown[0]}: unexpected option; accepted options: {', '.join(_OPTIONS)}"
+            )
+        bot_id = options.get("bot_id")
+        if bot_id is not None and (
+            isinstance(bot_id, bool) or not isinstance(bot_id, int) or bot_id < 0
+        ):
+            raise InvalidRequestError(f"bot_id: expected a whole number >= 0, got {bot_id!r}")
+        return PreparedCall(
+            model=resolve_model(model), prompt=build_prompt(messages), bot_id=bot_id
+        )
+
+    def _form(self, tokens: PageTokens, call: PreparedCall) -> dict[str, str]:
+        return build_form(tokens, call.prompt, client_id=self._client_id, bot_id=call.bot_id)
+
+    def _page_params(self) -> dict[str, str]:
+        # After a rejected nonce, ask past page caches, which serve stale nonces.
+        return {"nocache": str(int(time.time()))} if self._store.bust_cache else {}
+
+    def _budget(self) -> RetryBudget:
+        return RetryBudget(self._policy)
+
+    def _log_reply(self, method: str, url: str, status: int, size: int) -> None:
+        log.debug("%s %s -> HTTP %d (%d bytes)", method, url, status, size)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _check_str_mapping(value: object, name: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidRequestTypeError(
+            f"{name}: expected a mapping of str to str, got {type(value).__name__}"
+        )
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise InvalidRequestTypeError(
+                f"{name}[{key!r}]: expected str keys and values, got {type(item).__name__}"
+            )
+    return dict(value)

@@ -1,0 +1,37 @@
+"""Every default in one place: site, timeouts, retry budget, cache age, size caps, headers."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://chatgpt4o.one"
+AJAX_PATH = "/wp-admin/admin-ajax.php"
+
+DEFAULT_TIMEOUT = 120.0  # seconds; model replies through WordPress can be slow
+DEFAULT_MAX_RETRIES = 2
+MAX_RETRIES_LIMIT = 10
+
+# Nonces live 12-24 h; refresh well before the shortest life so a cached page never outlives it.
+TOKEN_MAX_AGE = 3600.0
+
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAX = 8.0
+RETRY_AFTER_CAP = 60.0
+
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+MAX_REPLY_BYTES = 10 * 1024 * 1024
+MAX_PROMPT_CHARS = 100_000
+# One SSE line, one event's data, or one run of non-SSE text in a stream may not exceed this.
+MAX_SSE_LINE_BYTES = 1024 * 1024
+
+DEFAULT_HEADERS = {
+    "Accept": "*/*",
+    "Accept-Language": "en-US,en;q=0.9",
+    "User-Agent": (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/118.0.0.0 Safari/537.36"
+    ),
+}
+
+ENV_BASE_URL = "CHATGPT4O_BASE_URL"
+ENV_TIMEOUT = "CHATGPT4O_TIMEOUT"
+ENV_PROXY = "CHATGPT4O_PROXY"
+ENV_MAX_RETRIES = "CHATGPT4O_MAX_RETRIES"

@@ -1,0 +1,145 @@
+"""Chatgpt4o: gpt4free's original provider interface, rebuilt on AsyncClient."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Optional, Union
+
+from ._async_client import AsyncClient
+from ._base import TokenStore, log
+from ._messages import Messages
+from ._models import DEFAULT_MODEL, MODEL_ALIASES, MODELS, resolve_model
+
+__all__ = ["AsyncProvider", "Chatgpt4o", "ProviderModelMixin"]
+
+
+class ProviderModelMixin:
+    """Model bookkeeping with gpt4free's 2024 semantics: empty → default, alias → target."""
+
+    default_model: ClassVar[str] = ""
+    models: ClassVar[list[str]] = []
+    model_aliases: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def get_models(cls) -> list[str]:
+        """The model names this provider accepts (without aliases)."""
+        return list(cls.models)
+
+    @classmethod
+    def get_model(cls, model: str) -> str:
+        """Resolve ``model``: ``""`` gives ``default_model``, an alias its target.
+
+        Raises:
+            ModelError: an unknown model (a ValueError, listing the valid names).
+        """
+        return resolve_model(model)
+
+
+class AsyncProvider:
+    """A provider whose one job is ``create_async``; ``create_completion`` runs it to the end.
+
+    The same surface as gpt4free's 2024 ``AsyncProvider``, so gpt4free can drive subclasses.
+    """
+
+    url: ClassVar[str] = ""
+    working: ClassVar[bool] = False
+    needs_auth: ClassVar[bool] = False
+    supports_stream: ClassVar[bool] = False
+    supports_message_history: ClassVar[bool] = False
+    supports_system_message: ClassVar[bool] = False
+    supports_gpt_35_turbo: ClassVar[bool] = False
+    supports_gpt_4: ClassVar[bool] = False
+
+    @classmethod
+    def create_completion(
+        cls, model: str, messages: Messages, stream: bool = False, **kwargs: Any
+    ) -> Iterator[str]:
+        """Yield the whole reply once, from synchronous code (the gpt4free sync entry point).
+
+        Raises:
+            RuntimeError: called from inside a running event loop; await create_async instead.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError(
+                f"{cls.__name__}.create_completion() cannot run inside a running event loop; "
+                f"use 'await {cls.__name__}.create_async(...)' there instead"
+            )
+        yield asyncio.run(cls.create_async(model, messages, **kwargs))
+
+    @classmethod
+    async def create_async(cls, model: str, messages: Messages, **kwargs: Any) -> str:
+        """Return the reply to ``messages``; subclasses implement it."""
+        raise NotImplementedError
+
+
+class Chatgpt4o(AsyncProvider, ProviderModelMixin):
+    """The gpt4free ``Chatgpt4o`` provider, with its defects fixed.
+
+    Example::
+
+        reply = await Chatgpt4o.create_async("gpt-4o-mini", [{"role": "user", "content": "Hi"}])
+
+    Point ``Chatgpt4o.url`` at another AI Power site to use that one. Tokens are cached per site
+    (not forever: they are refreshed by age and whenever the site rejects the nonce), and
+    concurrent cold calls in one event loop fetch the page once.
+    """
+
+    url: ClassVar[str] = "https://chatgpt4o.one"
+    working: ClassVar[bool] = True
+    needs_auth: ClassVar[bool] = False
+    supports_stream: ClassVar[bool] = False
+    supports_message_history: ClassVar[bool] = True
+    supports_system_message: ClassVar[bool] = True
+    supports_gpt_4: ClassVar[bool] = True
+    default_model: ClassVar[str] = DEFAULT_MODEL
+    models: ClassVar[list[str]] = list(MODELS)
+    model_aliases: ClassVar[dict[str, str]] = dict(MODEL_ALIASES)
+
+    _stores: ClassVar[dict[tuple[str, frozenset[tuple[str, str]]], TokenStore]] = {}
+    _stores_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    async def create_async(
+        cls,
+        model: str,
+        messages: Messages,
+        proxy: Optional[str] = None,
+        timeout: Union[int, float] = 120,
+        cookies: Optional[Mapping[str, str]] = None,
+        **kwargs: Any,
+    ) -> str:
+        """Send ``messages`` to ``cls.url`` and return the reply text.
+
+        Args:
+            model: a model name or alias; ``""`` for the default.
+            messages: a list of ``{"role", "content"}`` dicts (flattened with format_prompt).
+            proxy: a proxy URL.
+            timeout: seconds to connect and for each read.
+            cookies: cookies to send to the site.
+            kwargs: accepted for gpt4free compatibility and ignored (logged at debug level).
+
+        Raises:
+            Chatgpt4oError: a typed error (see chatgpt4o._exceptions) instead of RuntimeError.
+        """
+        if kwargs:
+            log.debug("Chatgpt4o.create_async ignores %s", ", ".join(sorted(kwargs)))
+        model = cls.get_model(model)
+        async with AsyncClient(cls.url, timeout=timeout, proxy=proxy, cookies=cookies) as client:
+            client._store = cls._store_for(client.base_url, cookies)
+            return await client.create(model, messages)
+
+    @classmethod
+    def _store_for(cls, base_url: str, cookies: Optional[Mapping[str, str]]) -> TokenStore:
+        # A login cookie changes the nonce, so each cookie set gets its own cache.
+        key = (base_url, frozenset((cookies or {}).items()))
+        with cls._stores_lock:
+            store = cls._stores.get(key)
+            if store is None:
+                store = cls._stores[key] = TokenStore()
+        return store

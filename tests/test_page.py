@@ -1,0 +1,764 @@
+"""chatgpt4o._page: tokens from the real page and hand-made variants; Cloudflare detection."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Optional
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chatgpt4o._exceptions import BlockedError, TokenError, UnsupportedPluginError
+from chatgpt4o._page import PageTokens, extract_tokens, is_cloudflare_page
+
+FIXTURE = Path(__file__).with_name("aipower-1.8.79-front-page.html")
+FIXTURE_URL = "http://127.0.0.1:8088/"
+
+URL = "https://site.example/chat/"
+AJAX = "https://site.example/wp-admin/admin-ajax.php"
+NONCE = "0a1b2c3d4e"
+SEARCH_NONCE = "5f6e7d8c9b"
+DECOY = "deadbeef00"
+
+PARAMS_SCRIPT = (
+    "<script id='wpaicg-init-js-extra'>\n"
+    'var wpaicgParams = {"ajax_url":"https:\\/\\/site.example\\/wp-admin\\/admin-ajax.php",'
+    f'"search_nonce":"{SEARCH_NONCE}","logged_in":"0","languages":{{"source":"Sources"}}}};\n'
+    "</script>\n"
+)
+
+
+def page(body: str, *, head: str = "", footer: str = PARAMS_SCRIPT) -> str:
+    """A small WordPress-like page around ``body``."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en-US">\n<head>\n<meta charset="UTF-8" />\n'
+        f'<title>Chat &#8211; Site</title>\n{head}</head>\n<body class="page-id-7">\n'
+        f"<main>\n{body}\n</main>\n<footer>Footer</footer>\n{footer}</body>\n</html>\n"
+    )
+
+
+def chat_element(
+    css_class: str = "wpaicg-chat-shortcode",
+    *,
+    nonce: Optional[str] = NONCE,
+    post_id: Optional[str] = "7",
+    url: Optional[str] = "https://site.example/chat",
+    bot_id: Optional[str] = "0",
+    stream_nav: str = "0",
+    inner: str = "",
+) -> str:
+    """A chat element the way the plugin's templates print it: one attribute per line."""
+    attrs = [f'class="{css_class}"', 'data-color="#495057"']
+    for name, value in (
+        ("data-nonce", nonce),
+        ("data-post-id", post_id),
+        ("data-url", url),
+        ("data-bot-id", bot_id),
+    ):
+        if value is not None:
+            attrs.append(f'{name}="{value}"')
+    attrs += ['data-width="100%"', 'data-typewriter-effect = ""']
+    attrs += [f'data-openai_stream_nav="{stream_nav}"', 'data-feedback_title = "Feedback"']
+    attrs.append('data-type="widget"' if "chatbox" in css_class else 'data-type="shortcode"')
+    return (
+        "<div " + "\n     ".join(attrs) + "\n>\n"
+        '<div class="wpaicg-chat-shortcode-content"><ul></ul></div>\n'
+        '<textarea class="wpaicg-chat-shortcode-typing" placeholder="Type a message"></textarea>\n'
+        '<input type="hidden" id="wpaicg-img-nonce" value="4fb53ed8c1" />\n'
+        f"{inner}</div>\n"
+    )
+
+
+def widget(*, nonce: str = NONCE, post_id: str = "7") -> str:
+    """The floating widget as wp_footer prints it."""
+    element = chat_element("wpaicg-chatbox", nonce=nonce, post_id=post_id)
+    return f'<div class="wpaicg_chat_widget">{element}</div>'
+
+
+def params_script(ajax_url: str) -> str:
+    """The plugin's settings script naming ``ajax_url``, JSON-encoded the way PHP does it."""
+    escaped = ajax_url.replace("/", "\\/")
+    return f'<script>var wpaicgParams = {{"ajax_url":"{escaped}"}};</script>'
+
+
+def tokens(html: str, url: str = URL, **kwargs: Optional[str]) -> PageTokens:
+    return extract_tokens(html, url, **kwargs)
+
+
+def fields(result: PageTokens) -> Dict[str, object]:
+    return dataclasses.asdict(result)
+
+
+# --- the real page ---------------------------------------------------------------------------
+
+
+def test_real_page_fixture() -> None:
+    html = FIXTURE.read_text(encoding="utf-8")
+
+    assert fields(extract_tokens(html, FIXTURE_URL)) == {
+        "nonce": "14004b0807",
+        "post_id": "4",
+        "bot_id": "0",
+        "page_url": "http://127.0.0.1:8088",
+        "ajax_url": "http://127.0.0.1:8088/wp-admin/admin-ajax.php",
+        "chat_type": "shortcode",
+        "streams": False,
+    }
+
+
+def test_real_page_takes_ajax_url_from_wpaicg_params() -> None:
+    html = FIXTURE.read_text(encoding="utf-8").replace(
+        "8088\\/wp-admin\\/admin-ajax.php", "8088\\/rizq\\/admin-ajax.php"
+    )
+
+    assert extract_tokens(html, FIXTURE_URL).ajax_url == "http://127.0.0.1:8088/rizq/admin-ajax.php"
+
+
+def test_real_page_is_not_a_cloudflare_page() -> None:
+    assert not is_cloudflare_page(FIXTURE.read_text(encoding="utf-8"))
+
+
+def test_real_page_without_data_nonce_does_not_fall_back_to_a_decoy() -> None:
+    html = FIXTURE.read_text(encoding="utf-8").replace('data-nonce="14004b0807"', "")
+
+    with pytest.raises(TokenError) as caught:
+        extract_tokens(html, FIXTURE_URL)
+
+    assert caught.value.missing == "nonce"
+    assert "No nonce found" in str(caught.value)
+
+
+# --- markup quirks ---------------------------------------------------------------------------
+
+MINIFIED = (
+    "<div class=wpaicg-chat-shortcode data-nonce=3f9c2a7b1e data-post-id=12 "
+    "data-url=https://site.example/chat/ data-bot-id=3 data-type=shortcode>"
+    "<textarea></textarea></div>"
+)
+
+QUIRKS = {
+    "multi-line attributes": (page(chat_element()), {"nonce": NONCE, "post_id": "7"}),
+    "spaces around =": (
+        page(
+            chat_element()
+            .replace('data-nonce="', 'data-nonce = "')
+            .replace('data-post-id="', 'data-post-id =  "')
+        ),
+        {"nonce": NONCE, "post_id": "7"},
+    ),
+    "unquoted minified attributes": (
+        page(MINIFIED),
+        {
+            "nonce": "3f9c2a7b1e",
+            "post_id": "12",
+            "bot_id": "3",
+            "page_url": "https://site.example/chat",
+        },
+    ),
+    "single quotes": (
+        page(chat_element().replace('"', "'")),
+        {"nonce": NONCE, "post_id": "7", "page_url": "https://site.example/chat"},
+    ),
+    "empty values": (
+        page(chat_element(post_id="", bot_id="", url="")),
+        {"nonce": NONCE, "post_id": "", "bot_id": "0", "page_url": "https://site.example/chat"},
+    ),
+    "absent optional attributes": (
+        page(chat_element(post_id=None, bot_id=None, url=None)),
+        {"nonce": NONCE, "post_id": "", "bot_id": "0", "page_url": "https://site.example/chat"},
+    ),
+    "html entities": (
+        page(
+            chat_element(nonce="&#48;a1b2c3d4e", url="https://site.example/?page_id=7&amp;lang=en")
+        ),
+        {"nonce": NONCE, "page_url": "https://site.example/?page_id=7&lang=en"},
+    ),
+    "whitespace inside values": (
+        page(chat_element(nonce=f" {NONCE}\n", post_id=" 7 ")),
+        {"nonce": NONCE, "post_id": "7"},
+    ),
+    "post id <123 (widget template bug)": (
+        page(widget(post_id="<123")),
+        {"nonce": NONCE, "post_id": "123", "chat_type": "widget"},
+    ),
+    "upper-case tag and attribute names": (
+        page('<DIV CLASS="wpaicg-chat-shortcode" DATA-NONCE="0a1b2c3d4e" DATA-POST-ID="7"></DIV>'),
+        {"nonce": NONCE, "post_id": "7"},
+    ),
+    "several classes": (
+        page(
+            widget().replace(
+                'class="wpaicg-chatbox"', 'class="wpaicg-chatbox wpaicg-chatbox-has-action-bar"'
+            )
+        ),
+        {"nonce": NONCE, "chat_type": "widget"},
+    ),
+    "quoted > before the nonce": (
+        page(
+            chat_element().replace(
+                'data-color="#495057"', "data-ai-name=\"A > B\" data-you='<you>'"
+            )
+        ),
+        {"nonce": NONCE, "post_id": "7"},
+    ),
+    "quoted < before the class": (
+        page('<div data-post-id="<9" class="wpaicg-chatbox" data-nonce="0a1b2c3d4e"></div>'),
+        {"nonce": NONCE, "post_id": "9", "chat_type": "widget"},
+    ),
+    "streaming on": (page(chat_element(stream_nav="1")), {"streams": True}),
+    "streaming off": (page(chat_element(stream_nav="0")), {"streams": False}),
+    "custom bot": (page(chat_element(bot_id="1234")), {"bot_id": "1234"}),
+    "duplicate attribute: the first wins, as in browsers": (
+        page(chat_element().replace('data-width="100%"', f'data-nonce="{DECOY}"')),
+        {"nonce": NONCE},
+    ),
+    "tabs and form feeds between attributes": (
+        page(chat_element().replace("\n     ", "\t\f")),
+        {"nonce": NONCE, "post_id": "7"},
+    ),
+    "self-closing slash and odd spacing": (
+        page(
+            '<div  class = "wpaicg-chat-shortcode"/ data-nonce= 0a1b2c3d4e  data-post-id =7 ></div>'
+        ),
+        {"nonce": NONCE, "post_id": "7"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("html", "expected"), QUIRKS.values(), ids=QUIRKS.keys())
+def test_markup_quirks(html: str, expected: Dict[str, object]) -> None:
+    result = fields(tokens(html))
+
+    assert {name: result[name] for name in expected} == expected
+
+
+# --- decoys ----------------------------------------------------------------------------------
+
+REAL = chat_element()
+
+DECOYS = {
+    "img nonce inside the chat element": page(
+        chat_element(inner=f'<input type="hidden" id="wpaicg-img-nonce" value="{DECOY}" />')
+    ),
+    "other plugins' _wpnonce inputs": page(
+        f'<form><input type="hidden" id="_wpnonce" name="_wpnonce" value="{DECOY}" /></form>' + REAL
+    ),
+    "REST API nonce": page(
+        REAL,
+        head='<script>var wpApiSettings = {"root":"https:\\/\\/site.example\\/wp-json\\/",'
+        f'"nonce":"{DECOY}"}};</script>',
+    ),
+    "chat element in an HTML comment": page(
+        f'<!-- <div class="wpaicg-chat-shortcode" data-nonce="{DECOY}" data-post-id="1"></div> -->'
+        + REAL
+    ),
+    "chat element in a multi-line comment with --!> close": page(
+        f'<!--\n<div class="wpaicg-chatbox"\n data-nonce="{DECOY}">\n--!>' + REAL
+    ),
+    "chat element in a script string": page(
+        '<script>var tpl = \'<div class="wpaicg-chat-shortcode" '
+        f'data-nonce="{DECOY}">\';</script>' + REAL
+    ),
+    "chat element in a textarea": page(
+        f'<textarea><div class="wpaicg-chat-shortcode" data-nonce="{DECOY}"></div></textarea>'
+        + REAL
+    ),
+    "chat markup in a JSON script": page(
+        '<script type="application/json">{"html":"<div class=\\"wpaicg-chat-shortcode\\" '
+        f'data-nonce=\\"{DECOY}\\">"}}</script>' + REAL
+    ),
+    "class token in CSS selectors": page(
+        "<style>.wpaicg-chat-shortcode{color:red} div[class='wpaicg-chatbox']{top:0}</style>" + REAL
+    ),
+    "class token only in another attribute": page(
+        f'<div data-type="wpaicg-chat-shortcode" data-nonce="{DECOY}"></div>' + REAL
+    ),
+    "longer class names that start with the token": page(
+        f'<div class="wpaicg-chat-shortcode-content" data-nonce="{DECOY}"></div>' + REAL
+    ),
+    "'<!--' inside a script before the element": page(
+        "<script>document.write('<!--');</script>" + REAL
+    ),
+    "old-style commented script before the element": page(
+        '<script type="text/javascript"><!--\nvar a = 1;\n//--></script>' + REAL
+    ),
+}
+
+
+@pytest.mark.parametrize("html", DECOYS.values(), ids=DECOYS.keys())
+def test_decoys_are_never_taken_for_the_chat_nonce(html: str) -> None:
+    assert tokens(html).nonce == NONCE
+
+
+def bare(body: str) -> str:
+    """A page without the plugin's settings script, so no search_nonce to fall back on."""
+    return page(body, footer="")
+
+
+DECOY_ONLY = {
+    "img nonce input only": bare(f'<input type="hidden" id="wpaicg-img-nonce" value="{DECOY}" />'),
+    "_wpnonce input only": bare(f'<input type="hidden" name="_wpnonce" value="{DECOY}" />'),
+    "chat element in a comment only": bare(
+        f'<!-- <div class="wpaicg-chat-shortcode" data-nonce="{DECOY}"></div> -->'
+    ),
+    "chat element in an unterminated comment": bare(
+        f'<!-- <div class="wpaicg-chat-shortcode" data-nonce="{DECOY}"></div>'
+    ),
+    "chat element in a script only": bare(
+        f'<script>jQuery(\'<div class="wpaicg-chatbox" data-nonce="{DECOY}">\');</script>'
+    ),
+    "chat element in a textarea only": bare(
+        f'<textarea><div class="wpaicg-chatbox" data-nonce="{DECOY}"></div></textarea>'
+    ),
+    "class name in text only": bare(f"<p>class=wpaicg-chatbox data-nonce={DECOY}</p>"),
+}
+
+
+@pytest.mark.parametrize("html", DECOY_ONLY.values(), ids=DECOY_ONLY.keys())
+def test_decoys_alone_give_no_nonce(html: str) -> None:
+
+    with pytest.raises(TokenError) as caught:
+        tokens(html)
+
+    assert caught.value.missing == "nonce"
+    assert DECOY not in str(caught.value)
+
+
+# --- which element ---------------------------------------------------------------------------
+
+
+def test_widget_only_page_with_post_id_bug() -> None:
+    html = page(
+        "<p>No shortcode here.</p>",
+        footer=widget(post_id="<123", nonce="abcdef0123") + PARAMS_SCRIPT,
+    )
+
+    result = tokens(html)
+
+    assert (result.chat_type, result.nonce, result.post_id) == ("widget", "abcdef0123", "123")
+
+
+@pytest.mark.parametrize("widget_first", [True, False], ids=["widget-first", "shortcode-first"])
+def test_shortcode_wins_over_widget(widget_first: bool) -> None:
+    shortcode = chat_element(nonce="1111111111", post_id="7")
+    box = widget(nonce="2222222222", post_id="<8")
+    html = page(box + shortcode if widget_first else shortcode + box)
+
+    result = tokens(html)
+
+    assert (result.chat_type, result.nonce, result.post_id) == ("shortcode", "1111111111", "7")
+
+
+def test_first_shortcode_is_taken() -> None:
+    html = page(chat_element(nonce="1111111111", bot_id="5") + chat_element(nonce="2222222222"))
+
+    assert (tokens(html).nonce, tokens(html).bot_id) == ("1111111111", "5")
+
+
+# --- search_nonce fallback -------------------------------------------------------------------
+
+
+def test_search_nonce_is_used_only_without_a_chat_element() -> None:
+    result = tokens(page("<p>The chat loads later.</p>"))
+
+    assert fields(result) == {
+        "nonce": SEARCH_NONCE,
+        "post_id": "",
+        "bot_id": "0",
+        "page_url": "https://site.example/chat",
+        "ajax_url": AJAX,
+        "chat_type": "shortcode",
+        "streams": False,
+    }
+
+
+def test_search_nonce_is_not_used_when_the_chat_element_lacks_a_nonce() -> None:
+    with pytest.raises(TokenError) as caught:
+        tokens(page(chat_element(nonce=None)))
+
+    assert caught.value.missing == "nonce"
+
+
+def test_search_nonce_in_a_comment_is_ignored() -> None:
+    html = page("<p>Nothing.</p>", footer="<!--\n" + PARAMS_SCRIPT + "-->\n")
+
+    with pytest.raises(TokenError):
+        tokens(html)
+
+
+def test_search_nonce_must_be_an_assignment_in_a_script() -> None:
+    footer = f"<script>if (window.wpaicgParams) {{ x = {{search_nonce: '{DECOY}'}}; }}</script>"
+
+    with pytest.raises(TokenError):
+        tokens(page("<p>Nothing.</p>", footer=footer))
+
+
+# --- ajax URL discovery ----------------------------------------------------------------------
+
+
+def test_legacy_1_7_ajax_url_variable() -> None:
+    head = (
+        "<script>\nvar wpaicg_ajax_url = 'https://site.example/rizq/admin-ajax.php';\n</script>\n"
+    )
+
+    assert (
+        tokens(page(REAL, head=head, footer="")).ajax_url
+        == "https://site.example/rizq/admin-ajax.php"
+    )
+
+
+def test_wpaicg_params_beats_legacy_variable() -> None:
+    head = "<script>var wpaicg_ajax_url = 'https://site.example/old/admin-ajax.php';</script>"
+
+    assert tokens(page(REAL, head=head)).ajax_url == AJAX
+
+
+def test_legacy_variable_in_a_comment_is_ignored() -> None:
+    head = "<!-- <script>var wpaicg_ajax_url = '/old/admin-ajax.php';</script> -->"
+
+    assert tokens(page(REAL, head=head, footer="")).ajax_url == AJAX
+
+
+LINK_HEADERS = {
+    "subdirectory install": (
+        '<https://site.example/blog/wp-json/>; rel="https://api.w.org/"',
+        "https://site.example/blog/wp-admin/admin-ajax.php",
+    ),
+    "several links in one header": (
+        '<https://site.example/wp-json/wp/v2/pages/7>; rel="alternate"; type="application/json", '
+        '<https://site.example/wp/wp-json/>; rel="https://api.w.org/", '
+        "<https://site.example/?p=7>; rel=shortlink",
+        "https://site.example/wp/wp-admin/admin-ajax.php",
+    ),
+    "plain permalinks": (
+        '<https://site.example/blog/index.php?rest_route=/>; rel="https://api.w.org/"',
+        "https://site.example/blog/wp-admin/admin-ajax.php",
+    ),
+    "relative link": (
+        '</cms/wp-json/>; rel="https://api.w.org/"',
+        "https://site.example/cms/wp-admin/admin-ajax.php",
+    ),
+    "no REST link": ("<https://site.example/?p=7>; rel=shortlink", AJAX),
+}
+
+
+@pytest.mark.parametrize(
+    ("link_header", "expected"), LINK_HEADERS.values(), ids=LINK_HEADERS.keys()
+)
+def test_link_header_gives_the_site_root(link_header: str, expected: str) -> None:
+    assert tokens(page(REAL, footer=""), link_header=link_header).ajax_url == expected
+
+
+def test_link_tag_gives_the_site_root() -> None:
+    head = '<link rel="https://api.w.org/" href="https://site.example/blog/wp-json/" />\n'
+
+    assert (
+        tokens(page(REAL, head=head, footer="")).ajax_url
+        == "https://site.example/blog/wp-admin/admin-ajax.php"
+    )
+
+
+def test_link_header_beats_link_tag() -> None:
+    head = '<link rel="https://api.w.org/" href="https://site.example/tag/wp-json/" />\n'
+    header = '<https://site.example/header/wp-json/>; rel="https://api.w.org/"'
+
+    result = tokens(page(REAL, head=head, footer=""), link_header=header)
+
+    assert result.ajax_url == "https://site.example/header/wp-admin/admin-ajax.php"
+
+
+def test_link_tag_in_a_comment_is_ignored() -> None:
+    head = '<!-- <link rel="https://api.w.org/" href="https://site.example/blog/wp-json/" /> -->\n'
+
+    assert tokens(page(REAL, head=head, footer="")).ajax_url == AJAX
+
+
+def test_no_hints_fall_back_to_the_page_origin() -> None:
+    assert tokens(page(REAL, footer=""), "https://site.example:8443/a/b/?x=1").ajax_url == (
+        "https://site.example:8443/wp-admin/admin-ajax.php"
+    )
+
+
+def test_relative_ajax_url_is_resolved_against_the_page() -> None:
+    footer = params_script("/rizq/admin-ajax.php")
+
+    assert tokens(page(REAL, footer=footer)).ajax_url == "https://site.example/rizq/admin-ajax.php"
+
+
+FOREIGN = {
+    "other host": ("https://evil.example/wp-admin/admin-ajax.php", AJAX),
+    "other scheme": ("http://site.example/wp-admin/admin-ajax.php", AJAX),
+    "other port": (
+        "https://site.example:8443/x/admin-ajax.php?lang=en",
+        "https://site.example/x/admin-ajax.php?lang=en",
+    ),
+    "protocol-relative": (
+        "//evil.example/rizq/admin-ajax.php",
+        "https://site.example/rizq/admin-ajax.php",
+    ),
+    "user info trick": ("https://site.example@evil.example/wp-admin/admin-ajax.php", AJAX),
+    "same origin, explicit default port": (
+        "https://SITE.example:443/wp-admin/admin-ajax.php",
+        "https://SITE.example:443/wp-admin/admin-ajax.php",
+    ),
+}
+
+
+@pytest.mark.parametrize(("named", "expected"), FOREIGN.values(), ids=FOREIGN.keys())
+def test_ajax_url_never_leaves_the_page_origin(named: str, expected: str) -> None:
+    assert tokens(page(REAL, footer=params_script(named))).ajax_url == expected
+
+
+def test_link_header_on_another_host_stays_on_the_page_origin() -> None:
+    header = '<https://evil.example/blog/wp-json/>; rel="https://api.w.org/"'
+
+    result = tokens(page(REAL, footer=""), link_header=header)
+
+    assert result.ajax_url == "https://site.example/blog/wp-admin/admin-ajax.php"
+
+
+def test_page_url_falls_back_to_the_fetched_url_without_query_or_slash() -> None:
+    result = tokens(page(chat_element(url=None)), "https://site.example/chat/?nocache=123#top")
+
+    assert result.page_url == "https://site.example/chat"
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="refresh" content="390"></head><body><div class="main-wrapper" role="main">
+<div class="main-content"><noscript><div id="challenge-error-title">
+Enable JavaScript and cookies to continue</div></noscript></div></div>
+<script>(function(){window._cf_chl_opt={cvId: '3',cZone: "chatgpt4o.one",cType: 'managed'};
+var cpo = document.createElement('script');
+cpo.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray=8b1c';
+document.getElementsByTagName('head')[0].appendChild(cpo);}());</script></body></html>"""
+
+OLD_CHALLENGE_PAGE = """<html><head><title>Just a moment...</title></head><body>
+<div id="cf-please-wait"><div id="spinner"><div id="cf-bubbles"></div></div>
+<p data-translate="please_wait" id="cf-spinner-please-wait">
+Please stand by, while we are checking your browser...</p></div>
+</body></html>"""
+
+BLOCK_PAGE = """<!DOCTYPE html><html class="no-js" lang="en-US"><head>
+<title>Attention Required! | Cloudflare</title></head><body><div id="cf-wrapper">
+<h1 data-translate="block_headline">Sorry, you have been blocked</h1>
+<div class="cf-error-footer" id="cf-cloudflare-status">Cloudflare Ray ID: 8b1c</div>
+</div></body></html>"""
+
+CLOUDFLARE_PAGES = {
+    "managed challenge": CHALLENGE_PAGE,
+    "old challenge": OLD_CHALLENGE_PAGE,
+    "block page": BLOCK_PAGE,
+}
+
+
+@pytest.mark.parametrize("html", CLOUDFLARE_PAGES.values(), ids=CLOUDFLARE_PAGES.keys())
+def test_cloudflare_pages_are_detected(html: str) -> None:
+    assert is_cloudflare_page(html)
+
+
+@pytest.mark.parametrize("html", CLOUDFLARE_PAGES.values(), ids=CLOUDFLARE_PAGES.keys())
+def test_cloudflare_page_raises_blocked(html: str) -> None:
+    with pytest.raises(BlockedError) as caught:
+        extract_tokens(html, URL)
+
+    assert (caught.value.status_code, caught.value.url) == (200, URL)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"cf-mitigated": "challenge"},
+        {"CF-Mitigated": "Challenge"},
+        {"Server": "cloudflare", "cf-mitigated": " challenge "},
+    ],
+)
+def test_cf_mitigated_header_is_detected(headers: Dict[str, str]) -> None:
+    assert is_cloudflare_page("<html><body>ok</body></html>", headers)
+
+
+EMAIL_PROTECTION = (
+    '<a href="/cdn-cgi/l/email-protection#1a2b">[email&#160;protected]</a>'
+    '<script data-cfasync="false" '
+    'src="/cdn-cgi/scripts/5c5dd728/cloudflare-static/email-decode.min.js"></script>'
+)
+BOT_DETECTION = (
+    "<script>(function(){function c(){var b=a.contentDocument||a.contentWindow.document;if(b){"
+    "var d=b.createElement('script');d.innerHTML=\"window.__CF$cv$params={r:'9a55',t:'MTc2'};"
+    "var a=document.createElement('script');"
+    "a.src='/cdn-cgi/challenge-platform/scripts/jsd/main.js';"
+    "document.getElementsByTagName('head')[0].appendChild(a);\";"
+    "b.getElementsByTagName('head')[0].appendChild(d)}}"
+    "c()})();</script>"
+)
+
+ORDINARY = {
+    "email protection script": page(REAL + EMAIL_PROTECTION),
+    "bot detection script": page(REAL + BOT_DETECTION),
+    "page about waiting": page("<h1>Just a moment, please</h1>" + REAL),
+}
+
+
+@pytest.mark.parametrize("html", ORDINARY.values(), ids=ORDINARY.keys())
+def test_ordinary_pages_are_not_cloudflare_pages(html: str) -> None:
+    assert not is_cloudflare_page(html, {"Server": "cloudflare", "CF-RAY": "8b1c-AMS"})
+    assert tokens(html).nonce == NONCE
+
+
+AIPKIT_PAGE = page(
+    '<div class="aipkit_chat_container" data-bot-id="12" '
+    'data-config=\'{"nonce":"abcdef1234","ajaxUrl":"https:\\/\\/site.example\\/wp-admin\\/admin-ajax.php"}\'>'
+    '<div class="aipkit_chat_main"></div></div>',
+    footer="",
+)
+
+
+def test_aipkit_page_is_unsupported() -> None:
+    with pytest.raises(UnsupportedPluginError) as caught:
+        extract_tokens(AIPKIT_PAGE, URL)
+
+    assert caught.value.missing == "chat protocol"
+    assert caught.value.url == URL
+    assert str(caught.value).startswith("unsupported plugin version: AI Power 2.3+ (AIPKit)")
+    assert isinstance(caught.value, RuntimeError)
+
+
+def test_aipkit_markup_in_a_comment_is_not_unsupported() -> None:
+    html = page('<!-- <div class="aipkit_chat_container" data-bot-id="1"></div> -->', footer="")
+
+    with pytest.raises(TokenError) as caught:
+        extract_tokens(html, URL)
+
+    assert not isinstance(caught.value, UnsupportedPluginError)
+
+
+@pytest.mark.parametrize(
+    "html", ["", "<html><body><p>Hello</p></body></html>", page("<p>Hi</p>", footer="")]
+)
+def test_no_tokens(html: str) -> None:
+    with pytest.raises(TokenError) as caught:
+        extract_tokens(html, URL)
+
+    error = caught.value
+    assert error.missing == "nonce"
+    assert error.url == URL
+    assert "No nonce found" in str(error)
+    assert URL in str(error)
+    assert "check that the URL points at a page that shows the AI Power chat" in str(error)
+    assert isinstance(error, RuntimeError)
+
+
+@pytest.mark.parametrize(
+    "bad", ["{{nonce}}", "<?php echo $nonce ?>", "12345", "x" * 10, "0a1b2c3d4e" * 4]
+)
+def test_nonce_must_look_like_a_wordpress_nonce(bad: str) -> None:
+    html = page(chat_element(nonce=bad.replace('"', "&quot;").replace("<", "&lt;")))
+
+    with pytest.raises(TokenError) as caught:
+        tokens(html)
+
+    assert caught.value.missing == "nonce"
+    assert "not a WordPress nonce" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "good", ["0a1b2c3d4e", "0A1B2C3D4E", "0a1b2c", "0123456789abcdef0123456789abcdef"]
+)
+def test_nonce_formats_accepted(good: str) -> None:
+    assert tokens(page(chat_element(nonce=good))).nonce == good
+
+
+def test_truncated_page_fails_fast() -> None:
+    html = (
+        '<div class="wpaicg-chat-shortcode" ' + 'data-x = "a" ' * 20_000 + 'data-nonce="0a1b2c3d4e'
+    )
+    started = time.perf_counter()
+
+    with pytest.raises(TokenError):
+        extract_tokens(html, URL)
+
+    assert time.perf_counter() - started < 2.0
+
+
+# --- the value object ------------------------------------------------------------------------
+
+
+def test_repr_hides_the_nonce() -> None:
+    result = tokens(page(chat_element()))
+
+    assert NONCE not in repr(result)
+    assert "post_id='7'" in repr(result)
+
+
+def test_tokens_are_frozen() -> None:
+    result = tokens(page(chat_element()))
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.nonce = DECOY  # type: ignore[misc]
+
+
+def test_importing_the_module_does_not_import_bs4() -> None:
+    code = "import sys, chatgpt4o._page; print('bs4' in sys.modules)"
+    root = str(Path(__file__).resolve().parent.parent)
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
+    )
+
+    assert out.stdout.strip() == "False"
+
+
+# --- any spelling of the same element ---------------------------------------------------------
+
+WHITESPACE = st.sampled_from([" ", "\n     ", "\t", "  \n"])
+ASSIGN = st.sampled_from(["=", " = ", "= ", "\n=\n"])
+
+
+def _attribute(name: str, value: str, quote: str, assign: str) -> str:
+    if quote == "" and (value == "" or any(c in value for c in " \"'=>`")):
+        quote = '"'
+    return f"{name}{assign}{quote}{value}{quote}"
+
+
+@given(
+    order=st.permutations(range(5)),
+    quotes=st.lists(st.sampled_from(['"', "'", ""]), min_size=5, max_size=5),
+    assigns=st.lists(ASSIGN, min_size=5, max_size=5),
+    spaces=st.lists(WHITESPACE, min_size=5, max_size=5),
+    nonce=st.from_regex(r"[0-9a-f]{10}", fullmatch=True),
+    post_id=st.integers(min_value=0, max_value=10**6),
+    widget_bug=st.booleans(),
+)
+def test_any_attribute_order_quoting_and_spacing(
+    order: list[int],
+    quotes: list[str],
+    assigns: list[str],
+    spaces: list[str],
+    nonce: str,
+    post_id: int,
+    widget_bug: bool,
+) -> None:
+    values = [
+        ("class", "wpaicg-chatbox" if widget_bug else "wpaicg-chat-shortcode"),
+        ("data-nonce", nonce),
+        ("data-post-id", f"<{post_id}" if widget_bug else str(post_id)),
+        ("data-ai-name", "A > B"),
+        ("data-bot-id", "0"),
+    ]
+    attrs = "".join(
+        spaces[i] + _attribute(*values[index], quotes[i], assigns[i])
+        for i, index in enumerate(order)
+    )
+    img_nonce = f'<input type="hidden" id="wpaicg-img-nonce" value="{DECOY}">'
+    html = page(f'<div class="wpaicg_chat_widget"><div{attrs}>\n{img_nonce}</div></div>')
+
+    result = tokens(html)
+
+    assert (result.nonce, result.post_id) == (nonce, str(post_id))
+    assert result.chat_type == ("widget" if widget_bug else "shortcode")

@@ -1,0 +1,230 @@
+"""The chat form and the interpretation of every reply shape in protocol.md §3."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from chatgpt4o import (
+    APIError,
+    APIStatusError,
+    BadReplyError,
+    BlockedError,
+    ContentFlaggedError,
+    EndpointGoneError,
+    NonceError,
+    RateLimitError,
+    TokenLimitError,
+)
+from chatgpt4o._page import PageTokens
+from chatgpt4o._protocol import HttpReply, build_form, interpret_reply, new_client_id
+
+URL = "http://site.test/wp-admin/admin-ajax.php"
+JSON = {"content-type": "application/json; charset=UTF-8"}
+HTML = {"content-type": "text/html; charset=UTF-8"}
+SUCCESS = (
+    b'{"status":"success","msg":"Something went wrong","greeting_message":"Converse as if",'
+    b'"data":"Bonjour \\u00e0 vous \\/ salut","log":false}'
+)
+CHALLENGE = b"<html><head><title>Just a moment...</title></head><body>cf-please-wait</body></html>"
+
+
+def tokens(**overrides: str) -> PageTokens:
+    values = {
+        "nonce": "14004b0807",
+        "post_id": "4",
+        "bot_id": "0",
+        "page_url": "http://site.test",
+        "ajax_url": URL,
+        "chat_type": "shortcode",
+        "streams": False,
+    }
+    values.update(overrides)
+    return PageTokens(**values)  # type: ignore[arg-type]
+
+
+def test_form_has_every_recommended_field_in_the_sites_order() -> None:
+    form = build_form(tokens(), "Hello", client_id="AbCdEf1234")
+    assert list(form.items()) == [
+        ("_wpnonce", "14004b0807"),
+        ("post_id", "4"),
+        ("url", "http://site.test"),
+        ("action", "wpaicg_chat_shortcode_message"),
+        ("message", "Hello"),
+        ("bot_id", "0"),
+        ("chatbot_identity", "shortcode"),
+        ("wpaicg_chat_client_id", "AbCdEf1234"),
+        ("wpaicg_chat_history", "[]"),
+    ]
+
+
+def test_form_for_widget_and_custom_bot() -> None:
+    widget = build_form(tokens(chat_type="widget"), "x", client_id="c")
+    assert (widget["action"], widget["chatbot_identity"]) == ("wpaicg_chatbox_message", "widget")
+    bot = build_form(tokens(), "x", client_id="c", bot_id=17)
+    assert (bot["bot_id"], bot["chatbot_identity"]) == ("17", "custom_bot_17")
+
+
+def test_client_id_is_ten_alphanumerics_and_varies() -> None:
+    ids = {new_client_id(random.Random(seed)) for seed in range(5)}
+    assert len(ids) == 5
+    assert all(len(i) == 10 and i.isalnum() and i.isascii() for i in ids)
+
+
+def reply(status: int, body: bytes, headers: dict[str, str] | None = None) -> HttpReply:
+    return HttpReply(status, headers if headers is not None else JSON, body, URL, now=0.0)
+
+
+def test_success_returns_data_decoded() -> None:
+    assert interpret_reply(reply(200, SUCCESS)) == "Bonjour à vous / salut"
+
+
+def test_php_warning_before_json_is_skipped() -> None:
+    body = b'<br />\n<b>Warning</b>:  Undefined array key "x" in <b>/v.php</b><br />\n' + SUCCESS
+    assert interpret_reply(reply(200, body, HTML)) == "Bonjour à vous / salut"
+
+
+FAILURES = [
+    (
+        "nonce 1.7.14",
+        200,
+        b'{"status":"error","msg":"Invalid nonce. This means we are unable to verify the validity '
+        b'of the nonce."}',
+        JSON,
+        NonceError,
+        "rejected the nonce",
+    ),
+    (
+        "nonce 1.8",
+        200,
+        b'{"status":"error","msg":"Nonce verification failed"}',
+        JSON,
+        NonceError,
+        "rejected the nonce",
+    ),
+    ("nonce 1.9 403 html", 403, b"The link you followed has expired.", HTML, NonceError, "expired"),
+    ("endpoint gone", 400, b"0", HTML, EndpointGoneError, "no longer handles"),
+    (
+        "token limit 1.7",
+        200,
+        b'{"status":"error","msg":"You have reached your token limit."}',
+        JSON,
+        TokenLimitError,
+        "token limit",
+    ),
+    (
+        "token limit 1.8",
+        200,
+        b'{"msg":"Quota used up","tokenLimitReached":true}',
+        JSON,
+        TokenLimitError,
+        "Quota used up",
+    ),
+    (
+        "banned ip",
+        200,
+        b'{"status":"error","msg":"You are not allowed to access this feature."}',
+        JSON,
+        ContentFlaggedError,
+        "not allowed",
+    ),
+    (
+        "banned word",
+        200,
+        b'{"status":"error","msg":"Your message contains prohibited words. Please modify."}',
+        JSON,
+        ContentFlaggedError,
+        "prohibited",
+    ),
+    (
+        "upstream error",
+        200,
+        b'{"status":"error","msg":"You didn&#039;t provide an API key &amp; more",'
+        b'"greeting_message":"g","log":false}',
+        JSON,
+        APIError,
+        "You didn't provide an API key & more",
+    ),
+    (
+        "nothing inputted",
+        200,
+        b'{"status":"error","msg":"It appears that nothing was inputted."}',
+        JSON,
+        APIError,
+        "nothing was inputted",
+    ),
+    (
+        "empty data",
+        200,
+        b'{"status":"success","msg":"Something went wrong","greeting_message":"g","data":"",'
+        b'"log":false}',
+        JSON,
+        BadReplyError,
+        "empty reply",
+    ),
+    (
+        "data missing",
+        200,
+        b'{"status":"success","msg":"x"}',
+        JSON,
+        BadReplyError,
+        "'data' field missing",
+    ),
+    ("truncated json", 200, SUCCESS[:40], JSON, BadReplyError, "truncated JSON"),
+    (
+        "html instead of json",
+        200,
+        b"<html><body>critical error</body></html>",
+        HTML,
+        BadReplyError,
+        "got HTML",
+    ),
+    ("zero with 200", 200, b"0", HTML, BadReplyError, "'0'"),
+    ("empty body", 200, b"", JSON, BadReplyError, "empty body"),
+    ("cloudflare 403", 403, CHALLENGE, HTML, BlockedError, "Cloudflare"),
+    (
+        "cloudflare 503 header only",
+        503,
+        b"<html></html>",
+        {"content-type": "text/html", "cf-mitigated": "challenge"},
+        BlockedError,
+        "Cloudflare",
+    ),
+    ("rate limited", 429, b"slow down", {"retry-after": "7"}, RateLimitError, "wait 7 s"),
+    ("server error", 502, b"<h1>Bad gateway</h1>", HTML, APIStatusError, "HTTP 502"),
+    ("not found", 404, b"nope", HTML, APIStatusError, "HTTP 404"),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "error", "text"),
+    [case[1:] for case in FAILURES],
+    ids=[case[0] for case in FAILURES],
+)
+def test_failure_shapes_raise_typed_errors(
+    status: int, body: bytes, headers: dict[str, str], error: type, text: str
+) -> None:
+    with pytest.raises(error) as info:
+        interpret_reply(reply(status, body, headers))
+    assert type(info.value) is error
+    assert text in str(info.value)
+
+
+def test_rate_limit_carries_retry_after_and_status_errors_carry_the_body() -> None:
+    with pytest.raises(RateLimitError) as limited:
+        interpret_reply(reply(429, b"", {"retry-after": "3"}))
+    assert limited.value.retry_after == 3.0
+    assert limited.value.status_code == 429
+    with pytest.raises(APIStatusError) as failed:
+        interpret_reply(reply(500, b"boom", HTML))
+    assert (failed.value.status_code, failed.value.body) == (500, "boom")
+
+
+def test_api_error_carries_msg_and_old_errors_stay_runtime_errors() -> None:
+    with pytest.raises(APIError) as info:
+        interpret_reply(reply(200, b'{"status":"error","msg":"Missing API Setting"}'))
+    assert info.value.msg == "Missing API Setting"
+    for body in (b'{"status":"error","msg":"Nonce verification failed"}', b'{"status":"x"}'):
+        with pytest.raises(RuntimeError):
+            interpret_reply(reply(200, body))
