@@ -1,0 +1,232 @@
+"""The fault catalogue (names, parameters, where each applies) and the thread-safe fault queue."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal, Mapping
+
+Target = Literal["page", "post"]
+Stage = Literal["delay", "edge", "page", "guard", "nonce", "reply", "warning", "pace"]
+
+FLAG_KINDS = ("tokenLimitReached", "ipBanned", "messageFlagged", "pineconeError")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    stage: Stage
+    targets: tuple[Target, ...]
+    params: Mapping[str, Any]
+    streams: bool = False  # answers with SSE even when the site's stream switch is off
+
+
+_POST: tuple[Target, ...] = ("post",)
+_BOTH: tuple[Target, ...] = ("post", "page")
+
+_SPECS: Mapping[str, _Spec] = MappingProxyType(
+    {
+        "rate_limit": _Spec("edge", _BOTH, {"retry_after": "1"}),
+        "server_error": _Spec("edge", _BOTH, {"status": 503, "retry_after": None}),
+        "drop": _Spec("edge", _BOTH, {}),
+        "slow": _Spec("delay", _BOTH, {"delay": 1.0}),
+        "cloudflare": _Spec("edge", _BOTH, {"status": 403}),
+        "html": _Spec("edge", _BOTH, {"status": 200}),
+        "stale_page": _Spec("page", ("page",), {}),
+        "no_api_key": _Spec("guard", _POST, {}),
+        "nonce_expired": _Spec("nonce", _POST, {}),
+        "truncated_json": _Spec("reply", _POST, {}),
+        "empty_data": _Spec("reply", _POST, {}),
+        "token_limit": _Spec("reply", _POST, {"msg": "You have reached your token limit."}),
+        "banned_ip": _Spec("reply", _POST, {}),
+        "banned_word": _Spec("reply", _POST, {}),
+        "upstream_error": _Spec(
+            "reply",
+            _POST,
+            {
+                "msg": "Incorrect API key provided: sk-proj-****AbCd. You can find your API key "
+                "at https://platform.openai.com/account/api-keys."
+            },
+        ),
+        "stream_cut": _Spec("reply", _POST, {"after": 3}, streams=True),
+        "error_mode": _Spec(
+            "reply",
+            _POST,
+            {
+                "msg": "The server had an error while processing your request. Sorry about that!",
+                "doubled": False,
+            },
+            streams=True,
+        ),
+        "limited": _Spec(
+            "reply",
+            _POST,
+            {"msg": "cURL error 28: Operation timed out after 120001 milliseconds"},
+            streams=True,
+        ),
+        "flag": _Spec(
+            "reply",
+            _POST,
+            {"kind": "tokenLimitReached", "msg": None, "continue_stream": False},
+            streams=True,
+        ),
+        "php_warning": _Spec("warning", _POST, {}),
+        "slow_stream": _Spec("pace", _POST, {"chunk_delay": 0.2}, streams=True),
+    }
+)
+
+FAULTS: tuple[str, ...] = tuple(_SPECS)
+"""Every fault name ``LocalSite.inject`` accepts."""
+
+STREAM_FAULTS: frozenset[str] = frozenset(name for name, spec in _SPECS.items() if spec.streams)
+"""Faults that always answer with SSE (so a 1.7 site, which never streams, refuses them)."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A queued fault: what goes wrong, for which requests, how many more times.
+
+    Example:
+        >>> fault = site.inject("rate_limit", times=2, retry_after="3")  # doctest: +SKIP
+        >>> fault.params["retry_after"]  # doctest: +SKIP
+        '3'
+
+    Attributes:
+        name: one of ``FAULTS``.
+        times: how many matching requests it still applies to.
+        on: ``"post"`` (the AJAX endpoint) or ``"page"`` (the chat page GET).
+        params: every parameter, defaults filled in.
+    """
+
+    name: str
+    times: int
+    on: Target
+    params: Mapping[str, Any]
+
+
+def _check_number(name: str, key: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"fault {name!r}: {key} must be a number >= 0, got {value!r}")
+
+
+def _validate(name: str, params: dict[str, Any]) -> None:
+    if name == "server_error" and params["status"] not in (500, 502, 503, 504):
+        raise ValueError(
+            f"fault 'server_error': status must be 500/502/503/504, not {params['status']!r}"
+        )
+    if name == "cloudflare" and params["status"] not in (403, 503, 429):
+        raise ValueError(
+            f"fault 'cloudflare': status must be 403/503/429, not {params['status']!r}"
+        )
+    if name == "html" and not (isinstance(params["status"], int) and 200 <= params["status"] < 600):
+        raise ValueError(f"fault 'html': status must be an HTTP status, not {params['status']!r}")
+    if name == "flag" and params["kind"] not in FLAG_KINDS:
+        raise ValueError(f"fault 'flag': kind must be one of {', '.join(FLAG_KINDS)}")
+    if name == "stream_cut" and (
+        isinstance(params["after"], bool)
+        or not isinstance(params["after"], int)
+        or params["after"] < 0
+    ):
+        raise ValueError(f"fault 'stream_cut': after must be an int >= 0, got {params['after']!r}")
+    for key in ("delay", "chunk_delay"):
+        if key in params:
+            _check_number(name, key, params[key])
+    retry_after = params.get("retry_after")
+    if retry_after is not None and not isinstance(retry_after, (str, int, float, datetime)):
+        raise ValueError(f"fault {name!r}: retry_after must be seconds, an HTTP-date or a datetime")
+    for key in ("msg",):
+        if key in params and params[key] is not None and not isinstance(params[key], str):
+            raise ValueError(f"fault {name!r}: {key} must be a string")
+
+
+def make_fault(name: str, *, times: int = 1, on: str | None = None, **params: Any) -> Fault:
+    """Build and check a fault; bad names, targets or parameters raise ``ValueError``.
+
+    Example:
+        >>> make_fault("server_error", status=502).params["status"]
+        502
+
+    Args:
+        name: one of ``FAULTS``.
+        times: how many matching requests it applies to (>= 1).
+        on: ``"post"`` (default) or ``"page"``; ``stale_page`` only applies to the page.
+        params: fault parameters (see ``FAULTS`` in the package docstring).
+    """
+    spec = _SPECS.get(name)
+    if spec is None:
+        raise ValueError(f"unknown fault {name!r}; choose one of {', '.join(FAULTS)}")
+    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        raise ValueError(f"fault {name!r}: times must be an int >= 1, got {times!r}")
+    target = on if on is not None else spec.targets[0]
+    if target not in spec.targets:
+        allowed = " or ".join(repr(t) for t in spec.targets)
+        raise ValueError(f"fault {name!r} applies on {allowed}, not {target!r}")
+    unknown = sorted(set(params) - set(spec.params))
+    if unknown:
+        valid = ", ".join(spec.params) or "none"
+        raise ValueError(f"fault {name!r} has no parameter {unknown[0]!r}; valid: {valid}")
+    merged = {**spec.params, **params}
+    _validate(name, merged)
+    return Fault(name, times, "page" if target == "page" else "post", MappingProxyType(merged))
+
+
+class _Entry:
+    __slots__ = ("fault", "remaining")
+
+    def __init__(self, fault: Fault) -> None:
+        self.fault = fault
+        self.remaining = fault.times
+
+
+class FaultQueue:
+    """Faults waiting for requests, first in first out, safe to share between threads.
+
+    Example:
+        >>> queue = FaultQueue()
+        >>> queue.add(make_fault("drop"))
+        >>> queue.take("post", "edge").name
+        'drop'
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[_Entry] = []
+
+    def add(self, fault: Fault) -> None:
+        """Queue ``fault`` behind the others.
+
+        Args:
+            fault: a fault from ``make_fault``.
+        """
+        with self._lock:
+            self._entries.append(_Entry(fault))
+
+    def take(self, target: Target, stage: Stage) -> Fault | None:
+        """Use up one application of the oldest fault for ``target`` at ``stage``, if any.
+
+        Args:
+            target: ``"page"`` or ``"post"``.
+            stage: where in request handling the caller is.
+        """
+        with self._lock:
+            for entry in self._entries:
+                fault = entry.fault
+                if fault.on == target and _SPECS[fault.name].stage == stage:
+                    entry.remaining -= 1
+                    if entry.remaining <= 0:
+                        self._entries.remove(entry)
+                    return fault
+        return None
+
+    def pending(self) -> list[Fault]:
+        """The faults still queued, with ``times`` set to how many uses remain."""
+        with self._lock:
+            return [
+                Fault(e.fault.name, e.remaining, e.fault.on, e.fault.params) for e in self._entries
+            ]
+
+    def clear(self) -> None:
+        """Drop every queued fault."""
+        with self._lock:
+            self._entries.clear()

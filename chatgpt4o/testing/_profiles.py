@@ -1,0 +1,132 @@
+"""The plugin eras the stand-in site can play, and what differs between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal, Mapping
+
+Era = Literal["1.7", "1.8", "1.9", "aipkit"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One AI Power plugin era as the stand-in site plays it.
+
+    Example:
+        >>> PROFILES["1.8.79"].stream_trailer
+        True
+
+    Attributes:
+        name: the profile name accepted by ``LocalSite``.
+        version: the plugin version the page advertises.
+        era: ``"1.7"``, ``"1.8"``, ``"1.9"`` or ``"aipkit"``.
+        description: one line for humans.
+        can_stream: whether ``stream=True`` gives SSE replies (1.7 never streams).
+        nonce_failure: ``"json-long"`` (1.7.14 text), ``"json"`` (1.8.79) or ``"403"`` (1.8.91+).
+        reads_query: whether fields in a GET query count (``$_REQUEST``, up to 1.8.90).
+        magic_quotes: whether the message keeps magic quotes and is sanitised (up to 1.8.90).
+        stream_trailer: whether the bare JSON reply follows ``data: [DONE]`` (1.8.79).
+        widget_only: whether the page has only the floating widget (``data-post-id="<N"``).
+        chat_enabled: whether the ``wpaicg_*`` AJAX actions exist at all (not on AIPKit).
+    """
+
+    name: str
+    version: str
+    era: Era
+    description: str
+    can_stream: bool
+    nonce_failure: Literal["json-long", "json", "403"]
+    reads_query: bool
+    magic_quotes: bool
+    stream_trailer: bool
+    widget_only: bool
+    chat_enabled: bool
+
+
+PROFILES: Mapping[str, Profile] = MappingProxyType(
+    {
+        "1.7": Profile(
+            name="1.7",
+            version="1.7.14",
+            era="1.7",
+            description="AI Power 1.7.x (2023): JSON only, long nonce text, wpaicg_ajax_url",
+            can_stream=False,
+            nonce_failure="json-long",
+            reads_query=True,
+            magic_quotes=True,
+            stream_trailer=False,
+            widget_only=False,
+            chat_enabled=True,
+        ),
+        "1.8.79": Profile(
+            name="1.8.79",
+            version="1.8.79",
+            era="1.8",
+            description="AI Power 1.8.79 (observed): 200 JSON nonce failure, [DONE] + bare JSON",
+            can_stream=True,
+            nonce_failure="json",
+            reads_query=True,
+            magic_quotes=True,
+            stream_trailer=True,
+            widget_only=False,
+            chat_enabled=True,
+        ),
+        "1.9.18": Profile(
+            name="1.9.18",
+            version="1.9.18",
+            era="1.9",
+            description="AI Power 1.9.18 (to 2.2): 403 HTML nonce failure, raw message, POST only",
+            can_stream=True,
+            nonce_failure="403",
+            reads_query=False,
+            magic_quotes=False,
+            stream_trailer=False,
+            widget_only=False,
+            chat_enabled=True,
+        ),
+        "widget": Profile(
+            name="widget",
+            version="1.9.18",
+            era="1.9",
+            description='AI Power 1.9.18 page with only the floating widget (data-post-id="<N")',
+            can_stream=True,
+            nonce_failure="403",
+            reads_query=False,
+            magic_quotes=False,
+            stream_trailer=False,
+            widget_only=True,
+            chat_enabled=True,
+        ),
+        "aipkit": Profile(
+            name="aipkit",
+            version="2.3.4",
+            era="aipkit",
+            description="AIPKit 2.3+: aipkit_chat_container page; every wpaicg_* request is 400 0",
+            can_stream=False,
+            nonce_failure="403",
+            reads_query=False,
+            magic_quotes=False,
+            stream_trailer=False,
+            widget_only=False,
+            chat_enabled=False,
+        ),
+    }
+)
+
+
+def get_profile(name: str) -> Profile:
+    """Look a profile up by name; unknown names raise ``ValueError`` listing the valid ones.
+
+    Example:
+        >>> get_profile("widget").widget_only
+        True
+
+    Args:
+        name: a key of ``PROFILES``.
+    """
+    try:
+        return PROFILES[name]
+    except KeyError:
+        valid = ", ".join(repr(key) for key in PROFILES)
+        raise ValueError(f"unknown profile {name!r}; choose one of {valid}") from None
