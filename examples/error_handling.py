@@ -1,0 +1,27 @@
+"""Catch what can go wrong, from the most specific error to the base class."""
+
+import os
+import sys
+
+import chatgpt4o
+
+base_url = os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one")
+
+with chatgpt4o.Client(base_url) as client:
+    try:
+        client.create("gpt-5", "Hi")
+    except chatgpt4o.ModelError as exc:
+        print("bad model, caught before any request:", exc)
+
+    try:
+        print(client.ask("Tell me a fun fact about octopuses."))
+    except chatgpt4o.BlockedError:
+        sys.exit("The site is behind a Cloudflare challenge; try later or via a proxy.")
+    except chatgpt4o.RateLimitError as exc:
+        sys.exit(f"Rate limited; retry after {exc.retry_after} s.")
+    except chatgpt4o.APIConnectionError as exc:
+        sys.exit(f"Network problem: {exc}")
+    except chatgpt4o.APIError as exc:
+        sys.exit(f"The site refused: {exc.msg}")
+    except chatgpt4o.Chatgpt4oError as exc:
+        sys.exit(f"Chat failed: {exc}")
