@@ -3,23 +3,62 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
 import httpx
 import tenacity
 
-from ._base import BaseClient, BodyBuffer, PreparedCall, log, lower_headers
+from ._base import BaseClient, ByteCounter, OpenedStream, PreparedCall, log, lower_headers
 from ._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES
-from ._exceptions import APIConnectionError, APITimeoutError, NonceError
+from ._exceptions import APIConnectionError, APITimeoutError
 from ._messages import Messages
 from ._page import PageTokens
-from ._protocol import HttpReply, interpret_page, interpret_reply
+from ._protocol import HttpReply, interpret_page
 from ._retry import tenacity_options
 
-__all__ = ["AsyncClient"]
+__all__ = ["AsyncClient", "AsyncStream"]
+
+
+class AsyncStream(AsyncIterator[str]):
+    """The pieces of one streamed reply, as the site sends them.
+
+    Iterate it (no ``await`` first), or use it as an async context manager so the connection
+    is released even when you stop early::
+
+        async with client.stream(None, "Tell me a story") as stream:
+            async for piece in stream:
+                print(piece, end="", flush=True)
+    """
+
+    def __init__(self, pieces: AsyncIterator[str]) -> None:
+        self._pieces = pieces
+
+    def __aiter__(self) -> AsyncStream:
+        return self
+
+    async def __anext__(self) -> str:
+        return await self._pieces.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection."""
+        aclose = getattr(self._pieces, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def __aenter__(self) -> AsyncStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose()
 
 
 class AsyncClient(BaseClient):
@@ -72,7 +111,7 @@ class AsyncClient(BaseClient):
         self._sleep = sleep or asyncio.sleep
 
     async def create(self, model: Optional[str], messages: Messages, **options: Any) -> str:
-        """Send ``messages`` and return the reply text.
+        """Send ``messages`` and return the reply text (a streamed reply is joined).
 
         Example::
 
@@ -87,9 +126,7 @@ class AsyncClient(BaseClient):
             InvalidRequestError: bad input, before any request is made.
             Chatgpt4oError: its subclasses, after retries, for everything the site did wrong.
         """
-        call = self._prepare(model, messages, options)
-        retrying = tenacity.AsyncRetrying(**tenacity_options(self._budget(), self._sleep, log))
-        return await retrying(self._attempt, call)
+        return await self._complete(self._prepare(model, messages, options))
 
     async def ask(self, prompt: str, *, model: Optional[str] = None) -> str:
         """Send one user message and return the reply text.
@@ -100,16 +137,65 @@ class AsyncClient(BaseClient):
         """
         return await self.create(model, prompt)
 
+    def stream(self, model: Optional[str], messages: Messages, **options: Any) -> AsyncStream:
+        """Send ``messages`` and return the reply's text pieces as they arrive.
+
+        Bad input raises here, at once; the request starts when you iterate. Failures are
+        retried until the first piece arrives; after that they raise. A site that does not
+        stream gives its whole reply as one piece.
+
+        Example::
+
+            async with client.stream(None, "Count to five") as stream:
+                async for piece in stream:
+                    print(piece, end="")
+        """
+        return AsyncStream(self._stream(self._prepare(model, messages, options)))
+
+    async def _complete(self, call: PreparedCall) -> str:
+        retrying = tenacity.AsyncRetrying(**tenacity_options(self._budget(), self._sleep, log))
+        return await retrying(self._attempt, call)
+
     async def _attempt(self, call: PreparedCall) -> str:
         tokens = await self._tokens()
         reply = await self._send(
             "POST", tokens.ajax_url, MAX_REPLY_BYTES, data=self._form(tokens, call)
         )
-        try:
-            return interpret_reply(reply)
-        except NonceError:
-            self._store.drop(tokens)
-            raise
+        return self._interpret(reply, tokens)
+
+    async def _stream(self, call: PreparedCall) -> AsyncIterator[str]:
+        async with contextlib.AsyncExitStack() as stack:
+            retrying = tenacity.AsyncRetrying(**tenacity_options(self._budget(), self._sleep, log))
+            opened: OpenedStream = await retrying(self._open_stream, call, stack)
+            for piece in opened.first:
+                yield piece
+            if opened.decoder is not None:
+                async for chunk in opened.rest:
+                    for piece in opened.decoder.feed(chunk):
+                        yield piece
+                for piece in opened.decoder.close():
+                    yield piece
+
+    async def _open_stream(
+        self, call: PreparedCall, stack: contextlib.AsyncExitStack
+    ) -> OpenedStream:
+        await stack.aclose()  # a failed earlier attempt's response
+        tokens = await self._tokens()
+        url = tokens.ajax_url
+        response = await stack.enter_async_context(
+            self._open("POST", url, data=self._form(tokens, call))
+        )
+        head = self._reply(response, b"")
+        chunks = self._chunks(response, url, MAX_REPLY_BYTES)
+        decoder = self._stream_decoder(head)
+        if decoder is None:
+            body = b"".join([chunk async for chunk in chunks])
+            return OpenedStream([self._interpret(self._reply(response, body), tokens)])
+        async for chunk in chunks:
+            pieces = decoder.feed(chunk)
+            if pieces:
+                return OpenedStream(pieces, decoder, chunks)
+        return OpenedStream(decoder.close())
 
     async def _tokens(self) -> PageTokens:
         tokens = self._store.fresh()
@@ -126,31 +212,49 @@ class AsyncClient(BaseClient):
         return tokens
 
     async def _send(self, method: str, url: str, limit: int, **kwargs: Any) -> HttpReply:
+        async with self._open(method, url, **kwargs) as response:
+            body = b"".join([chunk async for chunk in self._chunks(response, url, limit)])
+            return self._reply(response, body)
+
+    @contextlib.asynccontextmanager
+    async def _open(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
         log.debug("%s %s", method, url)
+        with self._network_errors(url):
+            request = self._http.build_request(
+                method,
+                url,
+                headers=self._headers,
+                timeout=self.settings.timeout,
+                **kwargs,
+            )
+            response = await self._http.send(request, stream=True)
         try:
-            async with self._http.stream(
-                method, url, headers=self._headers, timeout=self.settings.timeout, **kwargs
-            ) as response:
-                body = BodyBuffer(limit, url)
-                async for chunk in response.aiter_bytes(65536):
-                    body.append(chunk)
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(
-                f"Timed out after {self.settings.timeout:g} s: {method} {url}", url=url
-            ) from exc
+            self._log_reply(method, str(response.url), response.status_code)
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _chunks(self, response: httpx.Response, url: str, limit: int) -> AsyncIterator[bytes]:
+        counter = ByteCounter(limit, url)
+        with self._network_errors(url, reading=True):
+            async for chunk in response.aiter_bytes():
+                yield counter.add(chunk)
+
+    def _reply(self, response: httpx.Response, body: bytes) -> HttpReply:
+        headers = lower_headers(response.headers)
+        return HttpReply(response.status_code, headers, body, str(response.url), time.time())
+
+    @contextlib.contextmanager
+    def _network_errors(self, url: str, *, reading: bool = False) -> Iterator[None]:
+        try:
+            yield
         except httpx.HTTPError as exc:
-            raise APIConnectionError(
-                f"Could not reach {url}: {type(exc).__name__}", url=url
-            ) from exc
-        reply = HttpReply(
-            response.status_code,
-            lower_headers(response.headers),
-            body.getvalue(),
-            str(response.url),
-            time.time(),
-        )
-        self._log_reply(method, reply.url, reply.status_code, len(reply.body))
-        return reply
+            if isinstance(exc, httpx.TimeoutException):
+                raise APITimeoutError(
+                    f"Timed out after {self.settings.timeout:g} s waiting for {url}", url=url
+                ) from exc
+            what = "The connection broke while reading" if reading else "Could not reach"
+            raise APIConnectionError(f"{what} {url}: {type(exc).__name__}", url=url) from exc
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

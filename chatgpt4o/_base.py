@@ -10,19 +10,25 @@ import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 from urllib.parse import urlsplit
 
 from ._config import Settings, redact_url, resolve_settings
 from ._constants import DEFAULT_HEADERS, TOKEN_MAX_AGE
-from ._exceptions import BadReplyError, InvalidRequestError, InvalidRequestTypeError
+from ._exceptions import (
+    BadReplyError,
+    InvalidRequestError,
+    InvalidRequestTypeError,
+    NonceError,
+)
 from ._messages import build_prompt
 from ._models import resolve_model
 from ._page import PageTokens
-from ._protocol import build_form, new_client_id
+from ._protocol import HttpReply, build_form, interpret_reply, new_client_id
 from ._retry import RetryBudget, RetryPolicy
+from ._streaming import StreamDecoder, is_event_stream
 
-__all__ = ["BaseClient", "BodyBuffer", "PreparedCall", "TokenStore"]
+__all__ = ["BaseClient", "ByteCounter", "OpenedStream", "PreparedCall", "TokenStore"]
 
 log = logging.getLogger("chatgpt4o")
 
@@ -96,28 +102,41 @@ class TokenStore:
         return lock
 
 
-class BodyBuffer:
-    """Collects a reply body and refuses to grow past ``limit`` bytes while it is read."""
+class ByteCounter:
+    """Counts a reply's bytes as they are read and stops the read past ``limit``.
+
+    Checked per chunk, so a huge body is refused before it is held in memory.
+    """
 
     def __init__(self, limit: int, url: str) -> None:
         self._limit = limit
         self._url = url
-        self._chunks: list[bytes] = []
-        self._size = 0
+        self.size = 0
 
-    def append(self, chunk: bytes) -> None:
-        """Add a chunk; raises BadReplyError once the body is larger than the limit."""
-        self._size += len(chunk)
-        if self._size > self._limit:
+    def add(self, chunk: bytes) -> bytes:
+        """Count ``chunk`` and return it; raises BadReplyError once past the limit."""
+        self.size += len(chunk)
+        if self.size > self._limit:
             raise BadReplyError(
                 f"The reply from {self._url} is larger than {self._limit} bytes; stopped reading",
                 url=self._url,
             )
-        self._chunks.append(chunk)
+        return chunk
 
-    def getvalue(self) -> bytes:
-        """The body read so far."""
-        return b"".join(self._chunks)
+
+@dataclass
+class OpenedStream:
+    """A chat reply opened for streaming: the first pieces, and how to read the rest.
+
+    Attributes:
+        first: the pieces decoded so far (the whole reply when the site did not stream).
+        decoder: the SSE decoder to feed the rest of the body to; None when the reply is done.
+        rest: the transport's iterator (or async iterator) over the remaining body chunks.
+    """
+
+    first: list[str]
+    decoder: Optional[StreamDecoder] = None
+    rest: Any = None
 
 
 def lower_headers(items: Mapping[str, str]) -> dict[str, str]:
@@ -188,6 +207,19 @@ class BaseClient:
     def _form(self, tokens: PageTokens, call: PreparedCall) -> dict[str, str]:
         return build_form(tokens, call.prompt, client_id=self._client_id, bot_id=call.bot_id)
 
+    def _interpret(self, reply: HttpReply, tokens: PageTokens) -> str:
+        try:
+            return interpret_reply(reply)
+        except NonceError:
+            self._store.drop(tokens)
+            raise
+
+    def _stream_decoder(self, head: HttpReply) -> Optional[StreamDecoder]:
+        """A decoder when ``head`` starts an SSE stream; None when the body must be read whole."""
+        if head.status_code == 200 and is_event_stream(head.content_type):
+            return StreamDecoder(head.url)
+        return None
+
     def _page_params(self) -> dict[str, str]:
         # After a rejected nonce, ask past page caches, which serve stale nonces.
         return {"nocache": str(int(time.time()))} if self._store.bust_cache else {}
@@ -195,8 +227,8 @@ class BaseClient:
     def _budget(self) -> RetryBudget:
         return RetryBudget(self._policy)
 
-    def _log_reply(self, method: str, url: str, status: int, size: int) -> None:
-        log.debug("%s %s -> HTTP %d (%d bytes)", method, url, status, size)
+    def _log_reply(self, method: str, url: str, status: int) -> None:
+        log.debug("%s %s -> HTTP %d", method, url, status)
 
 
 def _origin(url: str) -> str:

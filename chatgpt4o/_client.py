@@ -2,23 +2,63 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
 import requests
 import tenacity
+import urllib3
 
-from ._base import BaseClient, BodyBuffer, PreparedCall, log, lower_headers
+from ._base import BaseClient, ByteCounter, OpenedStream, PreparedCall, log, lower_headers
 from ._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES
-from ._exceptions import APIConnectionError, APITimeoutError, NonceError
+from ._exceptions import APIConnectionError, APITimeoutError
 from ._messages import Messages
 from ._page import PageTokens
-from ._protocol import HttpReply, interpret_page, interpret_reply
+from ._protocol import HttpReply, interpret_page
 from ._retry import tenacity_options
 
-__all__ = ["Client"]
+__all__ = ["Client", "Stream"]
+
+
+class Stream(Iterator[str]):
+    """The pieces of one streamed reply, as the site sends them.
+
+    Iterate it, or use it as a context manager so the connection is released even when you
+    stop early::
+
+        with client.stream(None, "Tell me a story") as stream:
+            for piece in stream:
+                print(piece, end="", flush=True)
+    """
+
+    def __init__(self, pieces: Iterator[str]) -> None:
+        self._pieces = pieces
+
+    def __iter__(self) -> Stream:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
 
 
 class Client(BaseClient):
@@ -71,7 +111,7 @@ class Client(BaseClient):
         self._sleep = sleep or time.sleep
 
     def create(self, model: Optional[str], messages: Messages, **options: Any) -> str:
-        """Send ``messages`` and return the reply text.
+        """Send ``messages`` and return the reply text (a streamed reply is joined).
 
         Example::
 
@@ -86,9 +126,7 @@ class Client(BaseClient):
             InvalidRequestError: bad input, before any request is made.
             Chatgpt4oError: its subclasses, after retries, for everything the site did wrong.
         """
-        call = self._prepare(model, messages, options)
-        retrying = tenacity.Retrying(**tenacity_options(self._budget(), self._sleep, log))
-        return retrying(self._attempt, call)
+        return self._complete(self._prepare(model, messages, options))
 
     def ask(self, prompt: str, *, model: Optional[str] = None) -> str:
         """Send one user message and return the reply text.
@@ -99,14 +137,55 @@ class Client(BaseClient):
         """
         return self.create(model, prompt)
 
+    def stream(self, model: Optional[str], messages: Messages, **options: Any) -> Stream:
+        """Send ``messages`` and return the reply's text pieces as they arrive.
+
+        Bad input raises here, at once; the request starts when you iterate. Failures are
+        retried until the first piece arrives; after that they raise. A site that does not
+        stream gives its whole reply as one piece.
+
+        Example::
+
+            with client.stream(None, "Count to five") as stream:
+                for piece in stream:
+                    print(piece, end="")
+        """
+        return Stream(self._stream(self._prepare(model, messages, options)))
+
+    def _complete(self, call: PreparedCall) -> str:
+        retrying = tenacity.Retrying(**tenacity_options(self._budget(), self._sleep, log))
+        return retrying(self._attempt, call)
+
     def _attempt(self, call: PreparedCall) -> str:
         tokens = self._tokens()
         reply = self._send("POST", tokens.ajax_url, MAX_REPLY_BYTES, data=self._form(tokens, call))
-        try:
-            return interpret_reply(reply)
-        except NonceError:
-            self._store.drop(tokens)
-            raise
+        return self._interpret(reply, tokens)
+
+    def _stream(self, call: PreparedCall) -> Iterator[str]:
+        with contextlib.ExitStack() as stack:
+            retrying = tenacity.Retrying(**tenacity_options(self._budget(), self._sleep, log))
+            opened: OpenedStream = retrying(self._open_stream, call, stack)
+            yield from opened.first
+            if opened.decoder is not None:
+                for chunk in opened.rest:
+                    yield from opened.decoder.feed(chunk)
+                yield from opened.decoder.close()
+
+    def _open_stream(self, call: PreparedCall, stack: contextlib.ExitStack) -> OpenedStream:
+        stack.close()  # a failed earlier attempt's response
+        tokens = self._tokens()
+        url = tokens.ajax_url
+        response = stack.enter_context(self._open("POST", url, data=self._form(tokens, call)))
+        head = self._reply(response, b"")
+        chunks = self._chunks(response, url, MAX_REPLY_BYTES)
+        decoder = self._stream_decoder(head)
+        if decoder is None:
+            return OpenedStream([self._interpret(self._reply(response, b"".join(chunks)), tokens)])
+        for chunk in chunks:
+            pieces = decoder.feed(chunk)
+            if pieces:
+                return OpenedStream(pieces, decoder, chunks)
+        return OpenedStream(decoder.close())
 
     def _tokens(self) -> PageTokens:
         tokens = self._store.fresh()
@@ -121,36 +200,46 @@ class Client(BaseClient):
         return tokens
 
     def _send(self, method: str, url: str, limit: int, **kwargs: Any) -> HttpReply:
+        with self._open(method, url, **kwargs) as response:
+            return self._reply(response, b"".join(self._chunks(response, url, limit)))
+
+    @contextlib.contextmanager
+    def _open(self, method: str, url: str, **kwargs: Any) -> Iterator[requests.Response]:
         log.debug("%s %s", method, url)
-        try:
-            with self._http.request(
+        with self._network_errors(url):
+            response = self._http.request(
                 method,
                 url,
                 headers=self._headers,
                 timeout=self.settings.timeout,
                 stream=True,
                 **kwargs,
-            ) as response:
-                body = BodyBuffer(limit, url)
-                for chunk in response.iter_content(chunk_size=65536):
-                    body.append(chunk)
-        except requests.Timeout as exc:
-            raise APITimeoutError(
-                f"Timed out after {self.settings.timeout:g} s: {method} {url}", url=url
-            ) from exc
+            )
+        with response:
+            self._log_reply(method, response.url, response.status_code)
+            yield response
+
+    def _chunks(self, response: requests.Response, url: str, limit: int) -> Iterator[bytes]:
+        counter = ByteCounter(limit, url)
+        with self._network_errors(url, reading=True):
+            for chunk in response.iter_content(chunk_size=None):
+                yield counter.add(chunk)
+
+    def _reply(self, response: requests.Response, body: bytes) -> HttpReply:
+        headers = lower_headers(response.headers)
+        return HttpReply(response.status_code, headers, body, response.url, time.time())
+
+    @contextlib.contextmanager
+    def _network_errors(self, url: str, *, reading: bool = False) -> Iterator[None]:
+        try:
+            yield
         except requests.RequestException as exc:
-            raise APIConnectionError(
-                f"Could not reach {url}: {type(exc).__name__}", url=url
-            ) from exc
-        reply = HttpReply(
-            response.status_code,
-            lower_headers(response.headers),
-            body.getvalue(),
-            response.url,
-            time.time(),
-        )
-        self._log_reply(method, reply.url, reply.status_code, len(reply.body))
-        return reply
+            if isinstance(exc, requests.Timeout) or _is_read_timeout(exc):
+                raise APITimeoutError(
+                    f"Timed out after {self.settings.timeout:g} s waiting for {url}", url=url
+                ) from exc
+            what = "The connection broke while reading" if reading else "Could not reach"
+            raise APIConnectionError(f"{what} {url}: {type(exc).__name__}", url=url) from exc
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
@@ -175,3 +264,8 @@ def _new_session(verify: bool, proxy: Optional[str]) -> requests.Session:
     if proxy:
         session.proxies.update({"http": proxy, "https": proxy})
     return session
+
+
+def _is_read_timeout(exc: requests.RequestException) -> bool:
+    # requests reports a read timeout in the middle of a body as a ConnectionError.
+    return any(isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in exc.args)
