@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
@@ -14,10 +15,12 @@ import tenacity
 
 from ._base import BaseClient, ByteCounter, OpenedStream, PreparedCall, log, lower_headers
 from ._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES
-from ._exceptions import APIConnectionError, APITimeoutError
+from ._conversation import AsyncConversation, ConversationState
+from ._exceptions import APIConnectionError, APITimeoutError, BadReplyError
 from ._messages import Messages
 from ._page import PageTokens
 from ._protocol import HttpReply, interpret_page
+from ._resources import AsyncChat
 from ._retry import tenacity_options
 
 __all__ = ["AsyncClient", "AsyncStream"]
@@ -152,6 +155,35 @@ class AsyncClient(BaseClient):
         """
         return AsyncStream(self._stream(self._prepare(model, messages, options)))
 
+    @cached_property
+    def chat(self) -> AsyncChat:
+        """OpenAI-style chat: ``await client.chat.completions.create(model=..., messages=...)``."""
+        return AsyncChat(self)
+
+    def conversation(
+        self,
+        model: Optional[str] = None,
+        system: Optional[str] = None,
+        *,
+        history: str = "prompt",
+        turns: Optional[list[Mapping[str, str]]] = None,
+    ) -> AsyncConversation:
+        """Start (or restore, from ``to_dict()`` data) a conversation that keeps its turns.
+
+        Example::
+
+            chat = client.conversation(system="Answer briefly.")
+            await chat.send("Hi")
+
+        Args:
+            model: a model name or alias.
+            system: a system prompt sent ahead of the turns.
+            history: ``"prompt"`` (flatten turns into the message, the default) or ``"native"``
+                (send them in the plugin's ``wpaicg_chat_history`` field).
+            turns: earlier user/assistant turns, to restore a saved conversation.
+        """
+        return AsyncConversation(self, ConversationState.create(model, system, history, turns))
+
     async def _complete(self, call: PreparedCall) -> str:
         retrying = tenacity.AsyncRetrying(**tenacity_options(self._budget(), self._sleep, log))
         return await retrying(self._attempt, call)
@@ -253,8 +285,16 @@ class AsyncClient(BaseClient):
                 raise APITimeoutError(
                     f"Timed out after {self.settings.timeout:g} s waiting for {url}", url=url
                 ) from exc
-            what = "The connection broke while reading" if reading else "Could not reach"
-            raise APIConnectionError(f"{what} {url}: {type(exc).__name__}", url=url) from exc
+            if reading:
+                # The site already took the message: asking again would run the model twice.
+                raise BadReplyError(
+                    f"The connection broke while reading the reply from {url} "
+                    f"({type(exc).__name__}); the reply is incomplete",
+                    url=url,
+                ) from exc
+            raise APIConnectionError(
+                f"Could not reach {url}: {type(exc).__name__}", url=url
+            ) from exc
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

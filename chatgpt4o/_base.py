@@ -43,11 +43,13 @@ class PreparedCall:
         model: the canonical model name.
         prompt: the text for the ``message`` field.
         bot_id: a custom bot on the site, or None for the page's own.
+        history: earlier turns for the ``wpaicg_chat_history`` field (see native_history()).
     """
 
     model: str
     prompt: str
     bot_id: Optional[int] = None
+    history: str = "[]"
 
 
 class TokenStore:
@@ -188,7 +190,12 @@ class BaseClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}, proxy={proxy!r})"
 
     def _prepare(
-        self, model: Optional[str], messages: object, options: Mapping[str, object]
+        self,
+        model: Optional[str],
+        messages: object,
+        options: Mapping[str, object],
+        *,
+        history: str = "[]",
     ) -> PreparedCall:
         unknown = sorted(set(options) - set(_OPTIONS))
         if unknown:
@@ -201,11 +208,16 @@ class BaseClient:
         ):
             raise InvalidRequestError(f"bot_id: expected a whole number >= 0, got {bot_id!r}")
         return PreparedCall(
-            model=resolve_model(model), prompt=build_prompt(messages), bot_id=bot_id
+            model=resolve_model(model),
+            prompt=build_prompt(messages),
+            bot_id=bot_id,
+            history=history,
         )
 
     def _form(self, tokens: PageTokens, call: PreparedCall) -> dict[str, str]:
-        return build_form(tokens, call.prompt, client_id=self._client_id, bot_id=call.bot_id)
+        return build_form(
+            tokens, call.prompt, client_id=self._client_id, bot_id=call.bot_id, history=call.history
+        )
 
     def _interpret(self, reply: HttpReply, tokens: PageTokens) -> str:
         try:

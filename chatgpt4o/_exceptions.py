@@ -114,30 +114,7 @@ class APIStatusError(Chatgpt4oError):
         status_code: the HTTP status.
         body: the reply body as text (possibly cut at the size cap).
         url: the URL that answered.
-    """
-
-    def __init__(self, message: str, *, status_code: int, body: str, url: str) -> None:
-        self.status_code = status_code
-        self.body = body
-        self.url = url
-        super().__init__(message)
-
-    @classmethod
-    def from_reply(cls, status_code: int, body: str, url: str) -> APIStatusError:
-        """Build the error with a message that shows the status, URL and a body preview."""
-        return cls(
-            f"HTTP {status_code} from {url}: {_preview(body) or '(empty body)'}",
-            status_code=status_code,
-            body=body,
-            url=url,
-        )
-
-
-class RateLimitError(APIStatusError):
-    """HTTP 429 from the site or a CDN in front of it.
-
-    Attributes:
-        retry_after: seconds the site asked us to wait, when it said so.
+        retry_after: seconds the site asked us to wait (``Retry-After``), when it said so.
     """
 
     def __init__(
@@ -149,8 +126,28 @@ class RateLimitError(APIStatusError):
         url: str,
         retry_after: Optional[float] = None,
     ) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.url = url
         self.retry_after = retry_after
-        super().__init__(message, status_code=status_code, body=body, url=url)
+        super().__init__(message)
+
+    @classmethod
+    def from_reply(
+        cls, status_code: int, body: str, url: str, retry_after: Optional[float] = None
+    ) -> APIStatusError:
+        """Build the error with a message that shows the status, URL and a body preview."""
+        return cls(
+            f"HTTP {status_code} from {url}: {_preview(body) or '(empty body)'}",
+            status_code=status_code,
+            body=body,
+            url=url,
+            retry_after=retry_after,
+        )
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429 from the site or a CDN in front of it; ``retry_after`` when the site said."""
 
 
 class EndpointGoneError(APIStatusError):

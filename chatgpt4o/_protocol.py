@@ -129,8 +129,8 @@ def _raise_for_status(reply: HttpReply, *, nonce_on_403: bool) -> None:
     text = reply.text
     if is_cloudflare_page(text, reply.headers) and (status in _BLOCKED_STATUSES or status < 400):
         raise BlockedError(status_code=status, url=reply.url)
+    retry_after = parse_retry_after(reply.headers.get("retry-after"), now=reply.now)
     if status == 429:
-        retry_after = parse_retry_after(reply.headers.get("retry-after"), now=reply.now)
         raise RateLimitError(
             f"HTTP 429 from {reply.url}: rate limited"
             + (f"; the site asks to wait {retry_after:g} s" if retry_after is not None else ""),
@@ -154,7 +154,7 @@ def _raise_for_status(reply: HttpReply, *, nonce_on_403: bool) -> None:
             url=reply.url,
         )
     if status >= 400:
-        raise APIStatusError.from_reply(status, text, reply.url)
+        raise APIStatusError.from_reply(status, text, reply.url, retry_after)
 
 
 def _looks_like_json(text: str) -> bool:

@@ -15,7 +15,6 @@ from ._exceptions import (
     APIStatusError,
     EndpointGoneError,
     NonceError,
-    RateLimitError,
 )
 
 __all__ = ["RETRYABLE_STATUSES", "RetryBudget", "RetryPolicy", "parse_retry_after"]
@@ -69,12 +68,15 @@ class RetryPolicy:
     retry_after_cap: float = RETRY_AFTER_CAP
 
     def is_transient(self, exc: BaseException) -> bool:
-        """True for failures that a later attempt can cure: network, timeouts, 408/409/429/5xx."""
-        if isinstance(exc, RateLimitError):
-            return exc.retry_after is None or exc.retry_after <= self.retry_after_cap
+        """True for failures that a later attempt can cure: network, timeouts, 408/409/429/5xx.
+
+        A status reply whose ``Retry-After`` asks for more than ``retry_after_cap`` is not.
+        """
         if isinstance(exc, EndpointGoneError):
             return False
         if isinstance(exc, APIStatusError):
+            if exc.retry_after is not None and exc.retry_after > self.retry_after_cap:
+                return False
             return exc.status_code in RETRYABLE_STATUSES
         return isinstance(exc, APIConnectionError)
 
@@ -86,7 +88,7 @@ class RetryPolicy:
         """
         if isinstance(exc, NonceError):
             return 0.0
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+        if isinstance(exc, APIStatusError) and exc.retry_after is not None:
             return min(exc.retry_after, self.retry_after_cap)
         backoff = min(self.backoff_max, self.backoff_initial * 2.0 ** (retry_number - 1))
         return backoff * (0.5 + jitter / 2)

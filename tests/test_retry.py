@@ -97,3 +97,11 @@ def test_retry_after_is_honoured_and_capped_and_nonce_waits_nothing() -> None:
     assert policy.wait_seconds(rate_limited(3), 1, 0.5) == 3
     assert policy.wait_seconds(rate_limited(None), 1, 1.0) == policy.backoff_initial
     assert policy.wait_seconds(NonceError("x", url=URL), 1, 0.7) == 0.0
+
+
+def test_retry_after_on_a_server_error_is_honoured_too() -> None:
+    policy = RetryPolicy(max_retries=2, retry_after_cap=10)
+    busy = APIStatusError.from_reply(503, "", URL, retry_after=2.0)
+    assert policy.is_transient(busy)
+    assert policy.wait_seconds(busy, 1, 0.9) == 2.0
+    assert not policy.is_transient(APIStatusError.from_reply(503, "", URL, retry_after=600.0))

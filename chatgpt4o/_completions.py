@@ -1,0 +1,528 @@
+"""OpenAI-shaped chat completion types, and the pure steps that build them (no I/O).
+
+``client.chat.completions.create(...)`` returns these types with the OpenAI SDK's attribute
+paths (``completion.choices[0].message.content``, ``chunk.choices[0].delta.content``), so code
+written for the OpenAI SDK reads them unchanged. Everything here is a pure function or plain
+state: the resources in ``_resources.py`` do the I/O through the clients.
+
+The site takes one text field and runs its own settings, so this layer refuses every OpenAI
+parameter it cannot honour (``temperature``, ``max_tokens``, ``tools``, ...) with an error that
+names it, before any request; nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import string
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional, Union
+
+from ._exceptions import InvalidRequestError, InvalidRequestTypeError
+from ._messages import build_prompt, validate_messages
+from ._models import resolve_model
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionMessage",
+    "Choice",
+    "ChoiceDelta",
+    "ChunkChoice",
+    "ChunkSequencer",
+    "CompletionRequest",
+    "MessageParam",
+    "MessagesParam",
+    "build_completion",
+    "check_parameters",
+    "new_completion_id",
+    "normalize_messages",
+    "prepare_request",
+]
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+_ID_LENGTH = 24
+
+_SAMPLING = "the site chooses its own sampling settings"
+_TOOLS = "the site cannot call tools or functions"
+_LOGPROBS = "the site does not report token log probabilities"
+_TRANSPORT = "per-request transport options are not supported; set them on the client instead"
+# Why each OpenAI parameter cannot be honoured: the site takes one text field and nothing else.
+_REFUSED: dict[str, str] = {
+    "temperature": _SAMPLING,
+    "top_p": _SAMPLING,
+    "presence_penalty": _SAMPLING,
+    "frequency_penalty": _SAMPLING,
+    "logit_bias": _SAMPLING,
+    "seed": _SAMPLING,
+    "max_tokens": "the site sets its own reply length limit",
+    "max_completion_tokens": "the site sets its own reply length limit",
+    "n": "the site returns one reply per request (n=1; call create() again for more)",
+    "stop": "the site does not support stop sequences",
+    "logprobs": _LOGPROBS,
+    "top_logprobs": _LOGPROBS,
+    "tools": _TOOLS,
+    "tool_choice": _TOOLS,
+    "parallel_tool_calls": _TOOLS,
+    "functions": _TOOLS,
+    "function_call": _TOOLS,
+    "response_format": "the site cannot enforce a reply format; ask for JSON in the prompt",
+    "user": "the site takes no end-user id",
+    "stream_options": "the site reports no token usage, so there are no stream options",
+    "metadata": "the site does not store completions",
+    "store": "the site does not store completions",
+    "service_tier": "the site has no service tiers",
+    "modalities": "the site answers with text only",
+    "audio": "the site answers with text only",
+    "prediction": "the site does not take predicted outputs",
+    "reasoning_effort": "the site's model does not take a reasoning effort",
+    "verbosity": "the site's model does not take a verbosity",
+    "web_search_options": "the site cannot search the web",
+    "prompt_cache_key": "the site has no prompt cache",
+    "safety_identifier": "the site takes no end-user id",
+    "timeout": _TRANSPORT,
+    "extra_headers": _TRANSPORT,
+    "extra_query": _TRANSPORT,
+    "extra_body": _TRANSPORT,
+}
+# Values that ask for exactly what the site does anyway.
+_HARMLESS: dict[str, object] = {"n": 1, "logprobs": False}
+_MESSAGE_KEYS = ("role", "content")
+
+
+@dataclass(frozen=True)
+class ChatCompletionMessage:
+    """The reply message of a completion, as in the OpenAI SDK.
+
+    Example::
+
+        completion.choices[0].message.content  # "Paris."
+
+    Attributes:
+        role: always ``"assistant"``.
+        content: the reply text.
+    """
+
+    role: Literal["assistant"] = field(default="assistant", init=False)
+    content: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
+
+        Example::
+
+            completion.choices[0].message.to_dict()  # {"role": "assistant", "content": "Hi"}
+        """
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice of a completion; the site always gives exactly one.
+
+    Example::
+
+        completion.choices[0].finish_reason  # "stop"
+
+    Attributes:
+        index: the choice's position, 0.
+        message: the reply.
+        finish_reason: always ``"stop"`` (the site reports no other reason).
+    """
+
+    index: int
+    message: ChatCompletionMessage
+    finish_reason: str = "stop"
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
+
+        Example::
+
+            completion.choices[0].to_dict()["message"]["content"]
+        """
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ChatCompletion:
+    """A whole reply, shaped like the OpenAI SDK's ``ChatCompletion``.
+
+    Example::
+
+        completion = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        print(completion.choices[0].message.content)
+
+    Attributes:
+        id: ``"chatcmpl-"`` and 24 random letters and digits, made here (the site sends none).
+        object: always ``"chat.completion"``.
+        created: the Unix time, in whole seconds, the completion was made.
+        model: the canonical model name, e.g. ``"gpt-4o-mini-2024-07-18"``.
+        choices: one Choice.
+        usage: always None: the site reports no token counts.
+    """
+
+    id: str
+    object: Literal["chat.completion"] = field(default="chat.completion", init=False)
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
+
+        Example::
+
+            json.dumps(completion.to_dict())
+        """
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ChoiceDelta:
+    """What one streamed chunk adds to the reply, as in the OpenAI SDK.
+
+    Example::
+
+        chunk.choices[0].delta.content  # "Par", or None in the last chunk
+
+    Attributes:
+        role: ``"assistant"`` in the first chunk of a stream, else None.
+        content: the next piece of text; ``""`` in the first chunk, None in the last.
+    """
+
+    role: Optional[str] = None
+    content: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
+
+        Example::
+
+            chunk.choices[0].delta.to_dict()  # {"role": None, "content": "Par"}
+        """
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ChunkChoice:
+    """The one choice of a streamed chunk.
+
+    Example::
+
+        chunk.choices[0].finish_reason  # None, then "stop" in the last chunk
+
+    Attributes:
+        index: the choice's position, 0.
+        delta: the text (or role) this chunk adds.
+        finish_reason: ``"stop"`` in the last chunk, else None.
+    """
+
+    index: int
+    delta: ChoiceDelta
+    finish_reason: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
+
+        Example::
+
+            chunk.choices[0].to_dict()["finish_reason"]
+        """
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ChatCompletionChunk:
+    """One piece of a streamed reply, shaped like the OpenAI SDK's ``ChatCompletionChunk``.
+
+    Example::
+
+        for chunk in client.chat.completions.create(model=m, messages=msgs, stream=True):
+            print(chunk.choices[0].delta.content or "", end="")
+
+    Attributes:
+        id: shared by every chunk of one stream; ``"chatcmpl-"`` and 24 letters and digits.
+        object: always ``"chat.completion.chunk"``.
+        created: the Unix time, in whole seconds, the stream was made; the same in every chunk.
+        model: the canonical model name.
+        choices: one ChunkChoice.
+    """
+
+    id: str
+    object: Literal["chat.completion.chunk"] = field(default="chat.completion.chunk", init=False)
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
+
+        Example::
+
+            [chunk.to_dict() for chunk in stream]
+        """
+        return dataclasses.asdict(self)
+
+
+MessageParam = Union[Mapping[str, Any], ChatCompletionMessage]
+"""One input message: ``{"role": ..., "content": ...}``, or a reply message passed back."""
+
+MessagesParam = Sequence[MessageParam]
+"""The ``messages`` argument of ``create()``."""
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """A validated ``create()`` call, ready for a client.
+
+    Attributes:
+        model: the canonical model name.
+        messages: plain ``{"role", "content"}`` dicts with str content.
+        stream: whether to stream the reply.
+    """
+
+    model: str
+    messages: list[dict[str, str]]
+    stream: bool
+
+
+def new_completion_id() -> str:
+    """A fresh completion id: ``"chatcmpl-"`` and 24 random letters and digits.
+
+    Example::
+
+        new_completion_id()  # "chatcmpl-4fQx0Zr9..."
+    """
+    return "chatcmpl-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+
+
+def check_parameters(params: Mapping[str, object]) -> None:
+    """Refuse the OpenAI parameters the site cannot honour, naming each and saying why.
+
+    A parameter given as None asks for the default and is accepted, as are ``n=1`` and
+    ``logprobs=False``, which ask for what the site does anyway.
+
+    Example::
+
+        check_parameters({"n": 1})  # fine
+        check_parameters({"temperature": 0.2})  # InvalidRequestError
+
+    Args:
+        params: the keyword arguments of ``create()`` other than model, messages and stream.
+
+    Raises:
+        InvalidRequestError: a known OpenAI parameter the site cannot honour.
+        InvalidRequestTypeError: a keyword argument that ``create()`` does not know at all.
+    """
+    refused = [name for name, value in params.items() if not _is_accepted(name, value)]
+    if not refused:
+        return
+    first, others = refused[0], refused[1:]
+    also = f" (also unsupported here: {', '.join(others)})" if others else ""
+    reason = _REFUSED.get(first)
+    if reason is None:
+        raise InvalidRequestTypeError(
+            f"{first}: create() got an unexpected keyword argument; "
+            f"it takes model, messages and stream{also}"
+        )
+    raise InvalidRequestError(f"{first}: {reason}; remove {first}{also}")
+
+
+def _is_accepted(name: str, value: object) -> bool:
+    if name not in _REFUSED:
+        return False
+    if value is None:
+        return True
+    if name not in _HARMLESS:
+        return False
+    harmless = _HARMLESS[name]
+    return type(value) is type(harmless) and value == harmless
+
+
+def normalize_messages(messages: object) -> object:
+    """Turn OpenAI-style input messages into the plain ones the clients take.
+
+    - content given as a list of parts is flattened: the ``{"type": "text", "text": ...}``
+      parts are joined with ``"\\n"`` (so words at part boundaries stay apart); any other
+      part (image, audio, file) is refused, since the site takes text only;
+    - a ``ChatCompletionMessage`` from an earlier reply becomes ``{"role", "content"}``;
+    - the ``"developer"`` role becomes ``"system"``, which is what it replaced;
+    - other keys with a value (``name``, ``tool_calls``, ...) are refused; empty ones (None,
+      ``[]``), as an OpenAI ``model_dump()`` carries, are left out.
+
+    Anything else is returned as it is, for ``validate_messages()`` to judge.
+
+    Example::
+
+        normalize_messages([{"role": "user", "content": [{"type": "text", "text": "Hi"}]}])
+        # [{"role": "user", "content": "Hi"}]
+
+    Args:
+        messages: the ``messages`` argument of ``create()``.
+
+    Raises:
+        InvalidRequestError, InvalidRequestTypeError: a part or key the site cannot take,
+            naming the message index and field.
+    """
+    if isinstance(messages, (str, bytes, bytearray, Mapping)) or not isinstance(messages, Sequence):
+        return messages
+    return [_normalize_message(index, message) for index, message in enumerate(messages)]
+
+
+def _normalize_message(index: int, message: object) -> object:
+    where = f"messages[{index}]"
+    if isinstance(message, ChatCompletionMessage):
+        return {"role": message.role, "content": message.content}
+    if not isinstance(message, Mapping):
+        return message
+    for key, value in message.items():
+        if key not in _MESSAGE_KEYS and not _is_empty(value):
+            raise InvalidRequestError(
+                f"{where}.{key}: the site takes only role and content; remove {key}"
+            )
+    result = {key: message[key] for key in _MESSAGE_KEYS if key in message}
+    if result.get("role") == "developer":
+        result["role"] = "system"
+    content = result.get("content")
+    if isinstance(content, Sequence) and not isinstance(content, (str, bytes, bytearray)):
+        result["content"] = _flatten_parts(where, content)
+    return result
+
+
+def _flatten_parts(where: str, parts: Sequence[object]) -> str:
+    if len(parts) == 0:
+        raise InvalidRequestError(
+            f"{where}.content: expected a str or at least one text part, got an empty list"
+        )
+    texts: list[str] = []
+    for index, part in enumerate(parts):
+        at = f"{where}.content[{index}]"
+        if not isinstance(part, Mapping):
+            raise InvalidRequestTypeError(
+                f"{at}: expected a {{'type': 'text', 'text': ...}} mapping, "
+                f"got {type(part).__name__}"
+            )
+        kind = part.get("type")
+        if kind != "text":
+            raise InvalidRequestError(
+                f"{at}.type: the site takes text only, got {kind!r}; "
+                "remove the part or describe it in text"
+            )
+        text = part.get("text")
+        if not isinstance(text, str):
+            raise InvalidRequestTypeError(f"{at}.text: expected a str, got {type(text).__name__}")
+        texts.append(text)
+    return "\n".join(texts)
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
+
+
+def prepare_request(
+    model: Optional[str], messages: object, stream: object, params: Mapping[str, object]
+) -> CompletionRequest:
+    """Check every argument of ``create()`` and return the call to make; raises before any I/O.
+
+    Example::
+
+        prepare_request("gpt-4o-mini", [{"role": "user", "content": "Hi"}], False, {})
+        # CompletionRequest(model="gpt-4o-mini-2024-07-18", messages=[...], stream=False)
+
+    Args:
+        model: a model name or alias.
+        messages: OpenAI-style messages (see ``normalize_messages()``).
+        stream: True to stream the reply.
+        params: every other keyword argument (see ``check_parameters()``).
+
+    Raises:
+        InvalidRequestError: an unsupported parameter, a bad message, an empty prompt.
+        InvalidRequestTypeError: an unknown keyword argument or a value of the wrong type.
+        ModelError: an unknown model.
+    """
+    check_parameters(params)
+    if not isinstance(stream, bool):
+        raise InvalidRequestTypeError(f"stream: expected True or False, got {stream!r}")
+    canonical = resolve_model(model)
+    plain = validate_messages(normalize_messages(messages))
+    build_prompt(plain)  # the prompt-level checks: blank, too long
+    return CompletionRequest(model=canonical, messages=plain, stream=stream)
+
+
+def build_completion(text: str, model: str) -> ChatCompletion:
+    """Wrap a reply text in a ChatCompletion with a new id and the current time.
+
+    Example::
+
+        build_completion("Hi!", "gpt-4o-mini-2024-07-18").choices[0].message.content  # "Hi!"
+
+    Args:
+        text: the site's reply.
+        model: the canonical model name.
+    """
+    return ChatCompletion(
+        id=new_completion_id(),
+        created=int(time.time()),
+        model=model,
+        choices=[Choice(index=0, message=ChatCompletionMessage(content=text))],
+    )
+
+
+class ChunkSequencer:
+    """Turns a reply's text pieces into OpenAI-style chunks that share one id.
+
+    The first chunk carries the role (``"assistant"``, content ``""``), then each piece has
+    its own chunk, and ``finish()`` gives the last chunk: an empty delta with
+    ``finish_reason="stop"``.
+
+    Example::
+
+        sequencer = ChunkSequencer("gpt-4o-mini-2024-07-18")
+        chunks = [*sequencer.feed("Hel"), *sequencer.feed("lo"), *sequencer.finish()]
+        # role chunk, "Hel", "lo", stop chunk
+
+    Args:
+        model: the canonical model name.
+
+    Attributes:
+        id: the id every chunk carries.
+        created: the Unix time every chunk carries.
+        model: as given.
+        finished: True once ``finish()`` was called.
+    """
+
+    def __init__(self, model: str) -> None:
+        self.id = new_completion_id()
+        self.created = int(time.time())
+        self.model = model
+        self.finished = False
+        self._started = False
+
+    def feed(self, piece: str) -> list[ChatCompletionChunk]:
+        """The chunks for the next text piece: the role chunk first, the first time."""
+        return [*self._start(), self._chunk(ChoiceDelta(content=piece))]
+
+    def finish(self) -> list[ChatCompletionChunk]:
+        """The chunks that end the stream: the last chunk (after the role chunk, if none yet)."""
+        self.finished = True
+        return [*self._start(), self._chunk(ChoiceDelta(), finish_reason="stop")]
+
+    def _start(self) -> list[ChatCompletionChunk]:
+        if self._started:
+            return []
+        self._started = True
+        return [self._chunk(ChoiceDelta(role="assistant", content=""))]
+
+    def _chunk(
+        self, delta: ChoiceDelta, finish_reason: Optional[str] = None
+    ) -> ChatCompletionChunk:
+        return ChatCompletionChunk(
+            id=self.id,
+            created=self.created,
+            model=self.model,
+            choices=[ChunkChoice(index=0, delta=delta, finish_reason=finish_reason)],
+        )

@@ -1,0 +1,398 @@
+"""client.chat.completions: the OpenAI-shaped surface over Client and AsyncClient, thin.
+
+The sync and async halves mirror each other line for line; every check and every object they
+return comes from ``_completions.py``, so they differ only in ``await`` and the stream protocol.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, Optional, Protocol, Union, overload
+
+from ._completions import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChunkSequencer,
+    MessagesParam,
+    build_completion,
+    prepare_request,
+)
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncClient
+    from ._client import Client
+
+__all__ = [
+    "AsyncChat",
+    "AsyncChatCompletionStream",
+    "AsyncCompletions",
+    "AsyncPieceStream",
+    "Chat",
+    "ChatCompletionStream",
+    "Completions",
+    "PieceStream",
+]
+
+
+class PieceStream(Protocol):
+    """What ``Client.stream()`` returns: text pieces, and ``close()`` to stop early."""
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncPieceStream(Protocol):
+    """What ``AsyncClient.stream()`` returns: text pieces, and ``aclose()`` to stop early."""
+
+    def __aiter__(self) -> AsyncIterator[str]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ChatCompletionStream:
+    """The chunks of one streamed completion; an iterator and a context manager.
+
+    The first chunk carries the role, then each text piece has its own chunk, and the last
+    chunk has an empty delta and ``finish_reason="stop"``. All share one ``id``. The request
+    starts when you iterate; leaving the ``with`` block (or ``close()``) releases the connection.
+
+    Example::
+
+        with client.chat.completions.create(model=m, messages=msgs, stream=True) as stream:
+            for chunk in stream:
+                print(chunk.choices[0].delta.content or "", end="")
+
+    Args:
+        pieces: the text pieces, from ``Client.stream()``.
+        model: the canonical model name the chunks carry.
+    """
+
+    def __init__(self, pieces: PieceStream, model: str) -> None:
+        self._stream = pieces
+        self._pieces = iter(pieces)
+        self._sequencer = ChunkSequencer(model)
+        self._buffer: deque[ChatCompletionChunk] = deque()
+        self._done = False
+
+    def __iter__(self) -> ChatCompletionStream:
+        return self
+
+    def __next__(self) -> ChatCompletionChunk:
+        while not self._buffer:
+            if self._done:
+                raise StopIteration
+            try:
+                piece = next(self._pieces)
+            except StopIteration:
+                self._done = True
+                self._buffer.extend(self._sequencer.finish())
+                self._stream.close()
+            except BaseException:
+                self.close()
+                raise
+            else:
+                self._buffer.extend(self._sequencer.feed(piece))
+        return self._buffer.popleft()
+
+    def close(self) -> None:
+        """Stop the stream and release the connection; iteration ends at once."""
+        self._done = True
+        self._buffer.clear()
+        self._stream.close()
+
+    def __enter__(self) -> ChatCompletionStream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+
+class AsyncChatCompletionStream:
+    """The chunks of one streamed completion; an async iterator and an async context manager.
+
+    The first chunk carries the role, then each text piece has its own chunk, and the last
+    chunk has an empty delta and ``finish_reason="stop"``. All share one ``id``. The request
+    starts when you iterate (no further ``await`` first); leaving the ``async with`` block (or
+    ``aclose()``) releases the connection.
+
+    Example::
+
+        stream = await client.chat.completions.create(model=m, messages=msgs, stream=True)
+        async with stream:
+            async for chunk in stream:
+                print(chunk.choices[0].delta.content or "", end="")
+
+    Args:
+        pieces: the text pieces, from ``AsyncClient.stream()``.
+        model: the canonical model name the chunks carry.
+    """
+
+    def __init__(self, pieces: AsyncPieceStream, model: str) -> None:
+        self._stream = pieces
+        self._pieces = pieces.__aiter__()
+        self._sequencer = ChunkSequencer(model)
+        self._buffer: deque[ChatCompletionChunk] = deque()
+        self._done = False
+
+    def __aiter__(self) -> AsyncChatCompletionStream:
+        return self
+
+    async def __anext__(self) -> ChatCompletionChunk:
+        while not self._buffer:
+            if self._done:
+                raise StopAsyncIteration
+            try:
+                piece = await self._pieces.__anext__()
+            except StopAsyncIteration:
+                self._done = True
+                self._buffer.extend(self._sequencer.finish())
+                await self._stream.aclose()
+            except BaseException:
+                await self.aclose()
+                raise
+            else:
+                self._buffer.extend(self._sequencer.feed(piece))
+        return self._buffer.popleft()
+
+    async def aclose(self) -> None:
+        """Stop the stream and release the connection; iteration ends at once."""
+        self._done = True
+        self._buffer.clear()
+        await self._stream.aclose()
+
+    async def __aenter__(self) -> AsyncChatCompletionStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose()
+
+
+class Completions:
+    """``client.chat.completions``: OpenAI-style chat completions on a Client.
+
+    Example::
+
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+
+    Args:
+        client: the Client that sends the requests.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: MessagesParam,
+        stream: Literal[False] = False,
+        **params: object,
+    ) -> ChatCompletion: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: MessagesParam,
+        stream: Literal[True],
+        **params: object,
+    ) -> ChatCompletionStream: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: MessagesParam,
+        stream: bool,
+        **params: object,
+    ) -> Union[ChatCompletion, ChatCompletionStream]: ...
+
+    def create(
+        self,
+        *,
+        model: str,
+        messages: MessagesParam,
+        stream: bool = False,
+        **params: object,
+    ) -> Union[ChatCompletion, ChatCompletionStream]:
+        """Send ``messages`` and return the reply as a ChatCompletion, or a stream of chunks.
+
+        Every argument is checked before any request. The site takes one text field and
+        chooses its own settings, so OpenAI parameters it cannot honour (``temperature``,
+        ``max_tokens``, ``tools``, ...) raise InvalidRequestError naming them; None values,
+        ``n=1`` and ``logprobs=False`` are accepted.
+
+        Example::
+
+            completion = client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+            )
+            print(completion.choices[0].message.content)
+
+            for chunk in client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
+            ):
+                print(chunk.choices[0].delta.content or "", end="")
+
+        Args:
+            model: a model name or alias, e.g. ``"gpt-4o-mini"``.
+            messages: ``{"role", "content"}`` mappings (roles system, developer, user,
+                assistant); content is a str or a list of ``{"type": "text", "text"}`` parts,
+                which are joined with newlines. Reply messages can be passed back as they are.
+            stream: False for a ChatCompletion; True for a ChatCompletionStream of chunks.
+            params: OpenAI parameters; each one the site cannot honour is refused.
+
+        Raises:
+            InvalidRequestError: an unsupported parameter or a bad message, before any request.
+            Chatgpt4oError: its subclasses, after retries, for everything the site did wrong.
+        """
+        request = prepare_request(model, messages, stream, params)
+        if request.stream:
+            pieces = self._client.stream(request.model, request.messages)
+            return ChatCompletionStream(pieces, request.model)
+        text = self._client.create(request.model, request.messages)
+        return build_completion(text, request.model)
+
+
+class AsyncCompletions:
+    """``client.chat.completions``: OpenAI-style chat completions on an AsyncClient.
+
+    Example::
+
+        await client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+
+    Args:
+        client: the AsyncClient that sends the requests.
+    """
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: MessagesParam,
+        stream: Literal[False] = False,
+        **params: object,
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: MessagesParam,
+        stream: Literal[True],
+        **params: object,
+    ) -> AsyncChatCompletionStream: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: MessagesParam,
+        stream: bool,
+        **params: object,
+    ) -> Union[ChatCompletion, AsyncChatCompletionStream]: ...
+
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: MessagesParam,
+        stream: bool = False,
+        **params: object,
+    ) -> Union[ChatCompletion, AsyncChatCompletionStream]:
+        """Send ``messages`` and return the reply as a ChatCompletion, or a stream of chunks.
+
+        Every argument is checked before any request. The site takes one text field and
+        chooses its own settings, so OpenAI parameters it cannot honour (``temperature``,
+        ``max_tokens``, ``tools``, ...) raise InvalidRequestError naming them; None values,
+        ``n=1`` and ``logprobs=False`` are accepted.
+
+        Example::
+
+            completion = await client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+            )
+            print(completion.choices[0].message.content)
+
+            async for chunk in await client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
+            ):
+                print(chunk.choices[0].delta.content or "", end="")
+
+        Args:
+            model: a model name or alias, e.g. ``"gpt-4o-mini"``.
+            messages: ``{"role", "content"}`` mappings (roles system, developer, user,
+                assistant); content is a str or a list of ``{"type": "text", "text"}`` parts,
+                which are joined with newlines. Reply messages can be passed back as they are.
+            stream: False for a ChatCompletion; True for an AsyncChatCompletionStream of chunks.
+            params: OpenAI parameters; each one the site cannot honour is refused.
+
+        Raises:
+            InvalidRequestError: an unsupported parameter or a bad message, before any request.
+            Chatgpt4oError: its subclasses, after retries, for everything the site did wrong.
+        """
+        request = prepare_request(model, messages, stream, params)
+        if request.stream:
+            pieces = self._client.stream(request.model, request.messages)
+            return AsyncChatCompletionStream(pieces, request.model)
+        text = await self._client.create(request.model, request.messages)
+        return build_completion(text, request.model)
+
+
+class Chat:
+    """``client.chat``: the OpenAI SDK's ``chat`` namespace for a Client.
+
+    Example::
+
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+
+    Args:
+        client: the Client that sends the requests.
+
+    Attributes:
+        completions: the chat completions resource.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.completions = Completions(client)
+
+
+class AsyncChat:
+    """``client.chat``: the OpenAI SDK's ``chat`` namespace for an AsyncClient.
+
+    Example::
+
+        await client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+
+    Args:
+        client: the AsyncClient that sends the requests.
+
+    Attributes:
+        completions: the chat completions resource.
+    """
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.completions = AsyncCompletions(client)

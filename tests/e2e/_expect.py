@@ -1,0 +1,35 @@
+"""What the plugin of each era makes of a message, for the tests that check echoed replies."""
+
+from __future__ import annotations
+
+# (profile, the site's streaming switch): every wpaicg era, streaming where the era can stream.
+SITES = [
+    ("1.7", False),
+    ("1.8.79", False),
+    ("1.8.79", True),
+    ("1.9.18", False),
+    ("1.9.18", True),
+    ("widget", False),
+    ("widget", True),
+]
+SITE_IDS = [f"{profile}-{'sse' if stream else 'json'}" for profile, stream in SITES]
+
+MESSAGE = '<b>bold</b> "quoted" it\'s\nnext  line & café 100%'
+# Up to 1.8.90 the plugin reads the message with magic quotes and sanitize_text_field: tags
+# stripped, whitespace runs folded to one space, the backslashes of magic quotes kept
+# (protocol.md §2). From 1.8.96 it is raw.
+SANITIZED = 'bold \\"quoted\\" it\\\'s next line & café 100%'
+SEEN = {"1.7": SANITIZED, "1.8.79": SANITIZED, "1.9.18": MESSAGE, "widget": MESSAGE}
+
+CONVERSATION = [
+    {"role": "system", "content": "Be brief"},
+    {"role": "user", "content": "Hi"},
+]
+# Flattened as gpt4free did; the older eras fold its newlines.
+FLAT = "System: Be brief\nUser: Hi\nAssistant:"
+FLAT_SEEN = {
+    "1.7": "System: Be brief User: Hi Assistant:",
+    "1.8.79": "System: Be brief User: Hi Assistant:",
+    "1.9.18": FLAT,
+    "widget": FLAT,
+}

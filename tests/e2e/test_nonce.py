@@ -1,0 +1,99 @@
+"""Rejected nonces: rotated keys, nonces past their life, page caches serving stale ones."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from chatgpt4o import NonceError
+from chatgpt4o.testing import LocalSite
+
+from ._runner import MakeSite, Runner, expire_nonce, page_gets, rotate_nonce
+
+# Every era that speaks the wpaicg protocol, with its nonce failure: 1.7 a long JSON text,
+# 1.8.79 "Nonce verification failed" (also with streaming on), 1.9.18 and the widget a 403 page.
+SITES = [
+    ("1.7", False),
+    ("1.8.79", False),
+    ("1.8.79", True),
+    ("1.9.18", False),
+    ("1.9.18", True),
+    ("widget", False),
+]
+SITE_IDS = [f"{profile}-{'sse' if stream else 'json'}" for profile, stream in SITES]
+
+
+@pytest.mark.parametrize("invalidate", [rotate_nonce, expire_nonce], ids=["rotated", "expired"])
+@pytest.mark.parametrize(("profile", "stream"), SITES, ids=SITE_IDS)
+def test_rejected_nonce_is_re_scraped_once(
+    runner: Runner,
+    make_site: MakeSite,
+    profile: str,
+    stream: bool,
+    invalidate: Callable[[LocalSite], None],
+) -> None:
+    site = make_site(profile, stream=stream)
+
+    outcomes = runner.run(site, "one", invalidate, "two", "three")
+
+    assert outcomes == ["Echo: one", "Echo: two", "Echo: three"]
+    assert site.page_fetches == 2
+    posts = site.posts
+    assert len(posts) == 4  # one, two (rejected), two again, three
+    old, new = posts[0].fields["_wpnonce"], site.nonce
+    assert old != new
+    assert [p.fields["_wpnonce"] for p in posts] == [old, old, new, new]
+    assert [p.fields["message"] for p in posts] == ["one", "two", "two", "three"]
+    assert sum(runner.sleeps) == 0  # a nonce refresh does not back off
+    first, second = page_gets(site)
+    assert "nocache" not in first.query
+    assert second.query.get("nocache", "") != ""
+
+
+@pytest.mark.parametrize(("profile", "stream"), SITES, ids=SITE_IDS)
+def test_stale_cached_page_is_fetched_again_past_the_cache(
+    runner: Runner, make_site: MakeSite, profile: str, stream: bool
+) -> None:
+    site = make_site(profile, stream=stream)
+    site.inject("stale_page")
+
+    assert runner.one(site, "hello") == "Echo: hello"
+
+    assert site.page_fetches == 2
+    stale, fresh = (p.fields["_wpnonce"] for p in site.posts)
+    assert stale != fresh == site.nonce
+    first, second = page_gets(site)
+    assert "nocache" not in first.query
+    # The cache-busting query reached the site.
+    assert second.query.get("nocache", "").isdigit()
+    assert sum(runner.sleeps) == 0
+
+
+@pytest.mark.parametrize("profile", ["1.7", "1.8.79", "1.9.18"])
+def test_nonce_rejected_after_a_fresh_scrape_raises(
+    runner: Runner, make_site: MakeSite, profile: str
+) -> None:
+    site = make_site(profile)
+    site.inject("stale_page", times=2)
+
+    outcome = runner.one(site, "hello")
+
+    assert isinstance(outcome, NonceError)
+    assert isinstance(outcome, RuntimeError)
+    assert site.page_fetches == 2
+    assert len(site.posts) == 2
+    for post in site.posts:  # nonces never appear in messages
+        assert post.fields["_wpnonce"] not in str(outcome)
+
+
+def test_rejected_nonce_is_refreshed_even_without_retries(
+    runner: Runner, make_site: MakeSite
+) -> None:
+    site = make_site("1.9.18")
+
+    outcomes = runner.run(site, "one", rotate_nonce, "two", max_retries=0)
+
+    assert outcomes == ["Echo: one", "Echo: two"]
+    assert site.page_fetches == 2
+    assert len(site.posts) == 3

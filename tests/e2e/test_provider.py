@@ -1,0 +1,126 @@
+"""The gpt4free-style Chatgpt4o provider against the stand-in site, in every plugin era."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable, Union
+
+import pytest
+
+from chatgpt4o import Chatgpt4o, ModelError, UnsupportedPluginError
+from chatgpt4o.testing import LocalSite
+
+from ._expect import CONVERSATION, FLAT, FLAT_SEEN, MESSAGE, SEEN, SITE_IDS, SITES
+from ._runner import DEFAULT_TIMEOUT, MakeSite, expire_nonce, page_gets, rotate_nonce
+
+MODEL = "gpt-4o-mini"
+
+Point = Callable[[LocalSite], None]
+
+
+@pytest.fixture
+def point(monkeypatch: pytest.MonkeyPatch) -> Point:
+    """``point(site)`` aims Chatgpt4o at ``site``; the provider's token cache starts empty."""
+    monkeypatch.setattr(Chatgpt4o, "_stores", {})
+
+    def aim(site: LocalSite) -> None:
+        monkeypatch.setattr(Chatgpt4o, "url", site.url)
+
+    return aim
+
+
+def ask(messages: Union[str, list[dict[str, str]]], model: str = MODEL) -> str:
+    return asyncio.run(Chatgpt4o.create_async(model, messages, timeout=DEFAULT_TIMEOUT))
+
+
+@pytest.mark.parametrize(("profile", "stream"), SITES, ids=SITE_IDS)
+def test_create_async_and_create_completion(
+    make_site: MakeSite, point: Point, profile: str, stream: bool
+) -> None:
+    site = make_site(profile, stream=stream)
+    point(site)
+
+    reply = ask([{"role": "user", "content": MESSAGE}])
+    completion = list(Chatgpt4o.create_completion(MODEL, CONVERSATION, timeout=DEFAULT_TIMEOUT))
+
+    assert reply == f"Echo: {SEEN[profile]}"
+    assert completion == [f"Echo: {FLAT_SEEN[profile]}"]
+    # The tokens are cached per site across calls (and event loops), not fetched per call.
+    assert site.page_fetches == 1
+    assert [p.fields["message"] for p in site.posts] == [MESSAGE, FLAT]
+
+
+def test_aipkit_is_refused_without_posting(make_site: MakeSite, point: Point) -> None:
+    site = make_site("aipkit")
+    point(site)
+
+    with pytest.raises(UnsupportedPluginError):
+        ask("hello")
+    with pytest.raises(UnsupportedPluginError):
+        list(Chatgpt4o.create_completion(MODEL, "hello", timeout=DEFAULT_TIMEOUT))
+    assert site.posts == []
+
+
+def test_concurrent_cold_calls_fetch_the_page_once(make_site: MakeSite, point: Point) -> None:
+    site = make_site("1.8.79", stream=True)
+    site.inject("slow", on="page", delay=0.2)
+    point(site)
+    # Each call builds its own AsyncClient (and TLS context): 16 is plenty to overlap.
+    messages = [f"provider call {i}" for i in range(16)]
+
+    async def main() -> list[str]:
+        calls = (Chatgpt4o.create_async(MODEL, m, timeout=DEFAULT_TIMEOUT) for m in messages)
+        return await asyncio.gather(*calls)
+
+    replies = asyncio.run(main())
+
+    assert replies == [f"Echo: {m}" for m in messages]
+    assert site.page_fetches == 1
+    assert len(site.posts) == len(messages)
+
+
+@pytest.mark.parametrize(
+    ("profile", "invalidate"),
+    [("1.7", rotate_nonce), ("1.8.79", expire_nonce), ("1.9.18", rotate_nonce)],
+    ids=["1.7-rotated", "1.8.79-expired", "1.9.18-rotated"],
+)
+def test_cached_nonce_is_refreshed_when_rejected(
+    make_site: MakeSite, point: Point, profile: str, invalidate: Callable[[LocalSite], None]
+) -> None:
+    # gpt4free's provider kept one nonce for the life of the process.
+    site = make_site(profile)
+    point(site)
+
+    assert ask("one") == "Echo: one"
+    invalidate(site)
+    assert ask("two") == "Echo: two"
+    assert ask("three") == "Echo: three"
+
+    assert site.page_fetches == 2
+    assert len(site.posts) == 4
+    assert site.posts[-1].fields["_wpnonce"] == site.nonce
+
+
+def test_stale_cached_page_is_fetched_again_past_the_cache(
+    make_site: MakeSite, point: Point
+) -> None:
+    site = make_site("1.8.79")
+    site.inject("stale_page")
+    point(site)
+
+    assert ask("hello") == "Echo: hello"
+
+    first, second = page_gets(site)
+    assert "nocache" not in first.query
+    assert "nocache" in second.query
+    assert len(site.posts) == 2
+
+
+def test_unknown_model_fails_before_any_request(make_site: MakeSite, point: Point) -> None:
+    site = make_site()
+    point(site)
+
+    with pytest.raises(ModelError):
+        ask("hello", model="gpt-5-turbo-ultra")
+    assert site.requests == []
+    assert ask("hello", model="") == "Echo: hello"  # "" is the default model
