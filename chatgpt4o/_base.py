@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import os
 import threading
@@ -10,7 +11,7 @@ import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 from urllib.parse import urlsplit
 
 from ._config import Settings, redact_url, resolve_settings
@@ -33,6 +34,7 @@ __all__ = ["BaseClient", "ByteCounter", "OpenedStream", "PreparedCall", "TokenSt
 log = logging.getLogger("chatgpt4o")
 
 _OPTIONS = ("bot_id",)
+_Client = TypeVar("_Client", bound="BaseClient")
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,32 @@ class BaseClient:
         self._client_id = new_client_id()
         self._store = TokenStore()
         self._policy = RetryPolicy(max_retries=self.settings.max_retries)
+        self._owns_http = True
+
+    def with_options(
+        self: _Client,
+        *,
+        timeout: Union[float, int, None] = None,
+        max_retries: Optional[int] = None,
+    ) -> _Client:
+        """A client with other settings that shares this one's connection pool and tokens.
+
+        Closing the copy does not close the pool; close the original when you are done.
+
+        Example::
+
+            patient = client.with_options(timeout=300, max_retries=5)
+            patient.ask("Write a long essay")
+
+        Raises:
+            InvalidRequestError: a bad value, naming the argument.
+        """
+        clone = copy.copy(self)
+        clone.settings = self.settings.with_options(timeout=timeout, max_retries=max_retries)
+        clone._policy = RetryPolicy(max_retries=clone.settings.max_retries)
+        clone._owns_http = False
+        clone.__dict__.pop("chat", None)  # the cached resource is bound to the original
+        return clone
 
     @property
     def base_url(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Union
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,6 +42,16 @@ class Settings:
     max_retries: int
     proxy: Optional[str]
     verify: bool = True
+
+    def with_options(
+        self, *, timeout: Union[float, int, None] = None, max_retries: Optional[int] = None
+    ) -> Settings:
+        """A copy with a new timeout and/or retry budget (None keeps the current one)."""
+        return replace(
+            self,
+            timeout=self.timeout if timeout is None else _timeout(timeout, ""),
+            max_retries=self.max_retries if max_retries is None else _max_retries(max_retries, ""),
+        )
 
     def __repr__(self) -> str:
         proxy = redact_url(self.proxy) if self.proxy else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncGenerator, Iterator, Mapping
 from typing import Any, ClassVar, Optional, Union
 
 from ._async_client import AsyncClient
@@ -61,15 +61,7 @@ class AsyncProvider:
         Raises:
             RuntimeError: called from inside a running event loop; await create_async instead.
         """
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        else:
-            raise RuntimeError(
-                f"{cls.__name__}.create_completion() cannot run inside a running event loop; "
-                f"use 'await {cls.__name__}.create_async(...)' there instead"
-            )
+        _refuse_running_loop(cls.__name__)
         yield asyncio.run(cls.create_async(model, messages, **kwargs))
 
     @classmethod
@@ -93,7 +85,7 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
     url: ClassVar[str] = "https://chatgpt4o.one"
     working: ClassVar[bool] = True
     needs_auth: ClassVar[bool] = False
-    supports_stream: ClassVar[bool] = False
+    supports_stream: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
     supports_system_message: ClassVar[bool] = True
     supports_gpt_4: ClassVar[bool] = True
@@ -135,6 +127,61 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             return await client.create(model, messages)
 
     @classmethod
+    async def create_async_generator(
+        cls,
+        model: str,
+        messages: Messages,
+        proxy: Optional[str] = None,
+        timeout: Union[int, float] = 120,
+        cookies: Optional[Mapping[str, str]] = None,
+        **kwargs: Any,
+    ) -> AsyncGenerator[str, None]:
+        """Yield the reply's text pieces as the site sends them (gpt4free's streaming style).
+
+        Example::
+
+            async for piece in Chatgpt4o.create_async_generator("", messages):
+                print(piece, end="")
+
+        Arguments and errors as for create_async(); a site that does not stream yields its
+        whole reply once.
+        """
+        if kwargs:
+            log.debug("Chatgpt4o.create_async_generator ignores %s", ", ".join(sorted(kwargs)))
+        model = cls.get_model(model)
+        async with AsyncClient(cls.url, timeout=timeout, proxy=proxy, cookies=cookies) as client:
+            client._store = cls._store_for(client.base_url, cookies)
+            async with client.stream(model, messages) as stream:
+                async for piece in stream:
+                    yield piece
+
+    @classmethod
+    def create_completion(
+        cls, model: str, messages: Messages, stream: bool = False, **kwargs: Any
+    ) -> Iterator[str]:
+        """Yield the reply from synchronous code: piece by piece with ``stream=True``.
+
+        Raises:
+            RuntimeError: called from inside a running event loop; use the async methods.
+        """
+        if not stream:
+            yield from super().create_completion(model, messages, stream=False, **kwargs)
+            return
+        _refuse_running_loop(cls.__name__)
+        loop = asyncio.new_event_loop()
+        pieces = cls.create_async_generator(model, messages, **kwargs)
+        try:
+            while True:
+                try:
+                    yield loop.run_until_complete(pieces.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            loop.run_until_complete(pieces.aclose())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    @classmethod
     def _store_for(cls, base_url: str, cookies: Optional[Mapping[str, str]]) -> TokenStore:
         # A login cookie changes the nonce, so each cookie set gets its own cache.
         key = (base_url, frozenset((cookies or {}).items()))
@@ -143,3 +190,14 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             if store is None:
                 store = cls._stores[key] = TokenStore()
         return store
+
+
+def _refuse_running_loop(name: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(
+        f"{name}.create_completion() cannot run inside a running event loop; "
+        f"use 'await {name}.create_async(...)' there instead"
+    )

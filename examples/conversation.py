@@ -1,15 +1,18 @@
-"""A multi-turn conversation: keep the turns and send them all each time."""
+"""A multi-turn conversation that keeps its turns, and can be saved and restored as JSON."""
 
+import json
 import os
 
 import chatgpt4o
 
 base_url = os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one")
-history = [{"role": "system", "content": "You are a concise travel guide."}]
 
 with chatgpt4o.Client(base_url) as client:
+    chat = client.conversation(system="You are a concise travel guide.")
     for question in ["Suggest a city in Portugal.", "What should I eat there?"]:
-        history.append({"role": "user", "content": question})
-        reply = client.create("gpt-4o-mini", history)
-        history.append({"role": "assistant", "content": reply})
-        print(f"you> {question}\nai>  {reply}\n")
+        print(f"you> {question}\nai>  {chat.send(question)}\n")
+
+    saved = json.dumps(chat.to_dict())  # store it anywhere
+    later = client.conversation(**json.loads(saved))
+    print(f"ai>  {later.send('And a day trip from there?')}")
+    print(f"({len(later.turns)} turns kept)")
