@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from functools import cached_property
@@ -314,4 +316,11 @@ class AsyncClient(BaseClient):
 
 
 def _new_session(verify: bool, proxy: Optional[str]) -> httpx.AsyncClient:
-    return httpx.AsyncClient(verify=verify, proxy=proxy, follow_redirects=True)
+    tls: Union[ssl.SSLContext, bool] = _verified_tls() if verify else False
+    return httpx.AsyncClient(verify=tls, proxy=proxy, follow_redirects=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _verified_tls() -> ssl.SSLContext:
+    # Loading the CA bundle takes ~70 ms of blocking work; every client can share one context.
+    return httpx.create_ssl_context()
