@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import pytest
 
@@ -200,20 +200,23 @@ def test_the_form_sent(kind: str) -> None:
     assert form["wpaicg_chat_history"] == "[]"
 
 
+def ask_twice(kind: str) -> Callable[[Any], Any]:
+    """A call that asks "1" then "2" on either kind of client."""
+
+    def sync(client: Any) -> list[str]:
+        return [client.ask("1"), client.ask("2")]
+
+    async def both(client: Any) -> list[str]:
+        return [await client.ask("1"), await client.ask("2")]
+
+    return sync if kind == "sync" else both
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_tokens_are_cached_and_the_client_id_is_stable(kind: str) -> None:
     site = FakeSite(posts=[Step(body=success("a")), Step(body=success("b"))])
 
-    def two_calls(client: object) -> object:
-        if kind == "sync":
-            return [client.ask("1"), client.ask("2")]  # type: ignore[attr-defined]
-
-        async def both() -> list[str]:
-            return [await client.ask("1"), await client.ask("2")]  # type: ignore[attr-defined]
-
-        return both()
-
-    assert Runner(kind, site).run(two_calls) == ["a", "b"]
+    assert Runner(kind, site).run(ask_twice(kind)) == ["a", "b"]
     assert site.page_fetches == 1
     assert site.forms[0]["wpaicg_chat_client_id"] == site.forms[1]["wpaicg_chat_client_id"]
 
@@ -286,16 +289,7 @@ def test_a_rejected_nonce_drops_the_cached_tokens(kind: str) -> None:
     # and the next page fetch asks past page caches.
     site = FakeSite(posts=[Step(body=success("a")), NONCE_18, Step(body=success("b"))])
 
-    def two_calls(client: object) -> object:
-        if kind == "sync":
-            return [client.ask("1"), client.ask("2")]  # type: ignore[attr-defined]
-
-        async def both() -> list[str]:
-            return [await client.ask("1"), await client.ask("2")]  # type: ignore[attr-defined]
-
-        return both()
-
-    assert Runner(kind, site).run(two_calls) == ["a", "b"]
+    assert Runner(kind, site).run(ask_twice(kind)) == ["a", "b"]
     assert site.page_fetches == 2
     assert [form["_wpnonce"] for form in site.forms] == [
         site.nonces_served[0],
