@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Literal, Mapping, Optional, Tuple
+from typing import Dict, Iterator, List, Literal, Mapping, Optional, Tuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ._constants import AJAX_PATH
@@ -19,17 +19,20 @@ _WIDGET = "wpaicg-chatbox"
 _AIPKIT = "aipkit_chat_container"
 _REST_API_REL = "https://api.w.org/"
 
-# HTML whitespace is ASCII, hence re.ASCII on the markup patterns (it is faster, too).
 # A page is about 300 KB, so nothing here parses all of it. Fast literal searches find the few
 # places that can matter (a class token, the settings script, the REST link); each hit is then
 # checked in place: is it inside a real start tag, and is that tag outside comments and raw text?
-# Only that one start tag goes through BeautifulSoup.
+# Only that one start tag goes through BeautifulSoup. HTML whitespace is ASCII, hence re.ASCII
+# on the markup patterns (faster, too).
 
 # The class tokens as they appear in a class attribute (after a quote, "=" or a space), never as a
 # CSS selector (after a "."). The lookbehind follows the literal so the search keeps its fast
 # literal prefix.
 _CHAT_CLASS = re.compile(
     r"""wpaicg-chat(?<=[\s"'=]wpaicg-chat)(-shortcode|box)(?![\w-])""", re.ASCII
+)
+_SHORTCODE_CLASS = re.compile(
+    r"""wpaicg-chat-shortcode(?<=[\s"'=]wpaicg-chat-shortcode)(?![\w-])""", re.ASCII
 )
 _AIPKIT_CLASS = re.compile(
     r"""aipkit_chat_container(?<=[\s"'=]aipkit_chat_container)(?![\w-])""", re.ASCII
@@ -52,6 +55,8 @@ _READ_ATTRIBUTE = re.compile(
 )
 # A quoted "<" in an earlier attribute value (the widget's data-post-id="<123") is not a tag start.
 _MAX_TAG_LOOKBACK = 8
+# Bounds the work per hit on hostile pages; the chat element's start tag is about 2 KB.
+_MAX_TAG_LENGTH = 64 * 1024
 
 _COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)
 _RAW_TEXT_TAG = re.compile(
@@ -68,6 +73,7 @@ _LEGACY_AJAX_URL = re.compile(r"wpaicg_ajax_url\s*=" + _JS_STRING)
 _JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
 _JS_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
+_REST_API_LINK = re.compile(r"https://api\.w\.org/")
 _LINK_HEADER_ITEM = re.compile(r"<([^>]*)>([^<]*)")
 _LINK_REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]*))""", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")
@@ -218,59 +224,105 @@ def is_cloudflare_page(text: str, headers: Optional[Mapping[str, str]] = None) -
 
 
 def _chat_element(html: str) -> Optional[Tuple[ChatType, Dict[str, str]]]:
-    widget: Optional[Dict[str, str]] = None
-    for match in _CHAT_CLASS.finditer(html):
-        is_shortcode = match.group(1) == "-shortcode"
-        if widget is not None and not is_shortcode:
-            continue
-        tag = _visible_tag(html, match.start())
-        if tag is None or (_SHORTCODE if is_shortcode else _WIDGET) not in _classes(tag[1]):
-            continue
-        attrs = tag[1]
-        if is_shortcode:
-            return "shortcode", attrs
-        widget = attrs
-    return None if widget is None else ("widget", widget)
-
-
-def _has_aipkit(html: str) -> bool:
-    for match in _AIPKIT_CLASS.finditer(html):
-        tag = _visible_tag(html, match.start())
-        if tag is not None and _AIPKIT in _classes(tag[1]):
-            return True
-    return False
-
-
-def _visible_tag(html: str, pos: int) -> Optional[Tuple[str, Dict[str, str]]]:
-    """The name and attributes of the start tag around ``pos``; None unless it is live markup."""
-    start = pos
-    for _ in range(_MAX_TAG_LOOKBACK):
-        start = html.rfind("<", 0, start)
-        if start < 0:
-            return None
-        tag = _START_TAG.match(html, start)
-        if tag is not None and tag.end() > pos:
-            if _in_comment(html, start) or _raw_text_end(html, start) is not None:
-                return None
-            return tag.group(1).lower(), _parse_attributes(html, tag.end(1), tag.end() - 1)
+    for hit, tag in _live_tags(html, _CHAT_CLASS):
+        attrs = _parse_attributes(html, tag)
+        if hit.group(1) == "-shortcode":
+            if _SHORTCODE in _classes(attrs):
+                return "shortcode", attrs
+        elif _WIDGET in _classes(attrs):
+            # A shortcode later on the page still wins over this widget.
+            for _, later in _live_tags(html, _SHORTCODE_CLASS, tag.end()):
+                shortcode = _parse_attributes(html, later)
+                if _SHORTCODE in _classes(shortcode):
+                    return "shortcode", shortcode
+            return "widget", attrs
     return None
 
 
-def _parse_attributes(html: str, start: int, end: int) -> Dict[str, str]:
-    """Read a start tag's attributes (``html[start:end]``) with BeautifulSoup."""
+def _has_aipkit(html: str) -> bool:
+    return any(
+        _AIPKIT in _classes(_parse_attributes(html, tag))
+        for _, tag in _live_tags(html, _AIPKIT_CLASS)
+    )
+
+
+def _live_tags(
+    html: str, pattern: re.Pattern[str], pos: int = 0
+) -> Iterator[Tuple[re.Match[str], re.Match[str]]]:
+    """Each hit of ``pattern`` inside a live start tag (not in a comment or raw text), with it."""
+    hidden = _HiddenRegions(html, pos)
+    while True:
+        hit = pattern.search(html, pos)
+        if hit is None:
+            return
+        pos = hit.end()
+        tag = _enclosing_start_tag(html, hit.start())
+        if tag is None:
+            continue
+        hidden_until = hidden.end(tag.start())
+        if hidden_until is None:
+            yield hit, tag
+            pos = tag.end()
+        else:
+            pos = max(pos, hidden_until)
+
+
+def _enclosing_start_tag(html: str, pos: int) -> Optional[re.Match[str]]:
+    """The start tag that ``pos`` lies in, if any."""
+    start = pos
+    window = max(0, pos - _MAX_TAG_LENGTH)
+    for _ in range(_MAX_TAG_LOOKBACK):
+        start = html.rfind("<", window, start)
+        if start < 0:
+            return None
+        tag = _START_TAG.match(html, start, start + _MAX_TAG_LENGTH)
+        if tag is not None and tag.end() > pos:
+            return tag
+    return None
+
+
+class _HiddenRegions:
+    """Tells whether positions, asked about in page order, lie in a comment or in raw text.
+
+    Remembers what earlier answers established, so that many hits on one page cost one pass.
+    """
+
+    def __init__(self, html: str, pos: int) -> None:
+        self._html = html
+        self._outside_comments = pos  # no comment is open here
+        self._raw_text_from = len(html) + 1
+        self._raw_text_tag: Optional[re.Match[str]] = None  # the first one after _raw_text_from
+
+    def end(self, pos: int) -> Optional[int]:
+        """Where the comment or raw text holding ``pos`` ends; None when ``pos`` is live."""
+        floor = self._outside_comments if self._outside_comments <= pos else 0
+        end = _comment_end(self._html, pos, floor)
+        if end is None:
+            cached_until = self._raw_text_tag.start() if self._raw_text_tag else len(self._html)
+            if not self._raw_text_from <= pos + 1 <= cached_until:
+                self._raw_text_from = pos + 1
+                self._raw_text_tag = _RAW_TEXT_TAG.search(self._html, pos + 1)
+            if self._raw_text_tag is not None and self._raw_text_tag.group(1):
+                end = self._raw_text_tag.start()
+        self._outside_comments = pos if end is None else end
+        return end
+
+
+def _parse_attributes(html: str, tag: re.Match[str]) -> Dict[str, str]:
+    """Read the attributes of a start tag (a ``_START_TAG`` match) with BeautifulSoup."""
     # Imported here so that importing chatgpt4o does not import bs4.
     from bs4 import BeautifulSoup, Tag
 
     # html.parser costs about 5 us per attribute and the chat element carries about 50, so it
     # gets only the few we read, each exactly as written.
-    wanted = " ".join(_READ_ATTRIBUTE.findall(html, start, end))
+    wanted = " ".join(_READ_ATTRIBUTE.findall(html, tag.end(1), tag.end() - 1))
     soup = BeautifulSoup(f"<div {wanted} >", "html.parser", on_duplicate_attribute="ignore")
-    tag = soup.contents[0] if soup.contents else None
-    if not isinstance(tag, Tag):
+    element = soup.contents[0] if soup.contents else None
+    if not isinstance(element, Tag):
         return {}
     return {
         name: " ".join(value) if isinstance(value, list) else value
-        for name, value in tag.attrs.items()
+        for name, value in element.attrs.items()
     }
 
 
@@ -278,15 +330,15 @@ def _classes(attrs: Mapping[str, str]) -> List[str]:
     return attrs.get("class", "").split()
 
 
-def _in_comment(html: str, pos: int) -> bool:
-    opened = html.rfind("<!--", 0, pos)
+def _comment_end(html: str, pos: int, floor: int = 0) -> Optional[int]:
+    """Where the comment holding ``pos`` ends; None when it is in none (or opened before floor)."""
+    opened = html.rfind("<!--", floor, pos)
     if opened < 0:
-        return False
+        return None
     comment = _COMMENT.match(html, opened)
-    if comment is not None and comment.end() <= pos:
-        return False
+    end = comment.end() if comment is not None else len(html)
     # A "<!--" inside a script (document.write, old hiding tricks) opens no comment.
-    return _raw_text_end(html, opened) is None
+    return end if end > pos and _raw_text_end(html, opened) is None else None
 
 
 def _raw_text_end(html: str, pos: int) -> Optional[int]:
@@ -300,7 +352,7 @@ def _script_end(html: str, pos: int) -> Optional[int]:
     tag = _RAW_TEXT_TAG.search(html, pos)
     if tag is None or not tag.group(1) or tag.group(2).lower() != "script":
         return None
-    return None if _in_comment(html, pos) else tag.start()
+    return None if _comment_end(html, pos) is not None else tag.start()
 
 
 def _plugin_settings(html: str) -> Dict[str, str]:
@@ -358,17 +410,16 @@ def _rest_url(html: str, link_header: Optional[str]) -> Optional[str]:
         for rel in _LINK_REL.finditer(item.group(2)):
             if _REST_API_REL in (rel.group(1) or rel.group(2) or "").split():
                 return item.group(1).strip()
-    pos = 0
-    while True:
-        pos = html.find("api.w.org", pos)
-        if pos < 0:
-            return None
-        tag = _visible_tag(html, pos)
-        if tag is not None and tag[0] == "link" and _REST_API_REL in tag[1].get("rel", "").split():
-            href = tag[1].get("href", "").strip()
-            if href:
-                return href
-        pos += 1
+    for _, tag in _live_tags(html, _REST_API_LINK):
+        attrs = _parse_attributes(html, tag)
+        href = attrs.get("href", "").strip()
+        if (
+            tag.group(1).lower() == "link"
+            and _REST_API_REL in attrs.get("rel", "").split()
+            and href
+        ):
+            return href
+    return None
 
 
 def _site_root(rest_url: str) -> str:
