@@ -14,6 +14,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._completions import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    Choice,
+    ChoiceDelta,
+    ChunkChoice,
+)
+from ._conversation import AsyncConversation, Conversation
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -38,8 +47,8 @@ from ._models import DEFAULT_MODEL, MODEL_ALIASES, MODELS
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._async_client import AsyncClient
-    from ._client import Client
+    from ._async_client import AsyncClient, AsyncStream
+    from ._client import Client, Stream
     from ._provider import Chatgpt4o
 
 __all__ = [
@@ -51,18 +60,28 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncClient",
+    "AsyncConversation",
+    "AsyncStream",
     "BadReplyError",
     "BlockedError",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionMessage",
     "Chatgpt4o",
     "Chatgpt4oError",
+    "Choice",
+    "ChoiceDelta",
+    "ChunkChoice",
     "Client",
     "ContentFlaggedError",
+    "Conversation",
     "EndpointGoneError",
     "InvalidRequestError",
     "InvalidRequestTypeError",
     "ModelError",
     "NonceError",
     "RateLimitError",
+    "Stream",
     "TokenError",
     "TokenLimitError",
     "UnsupportedPluginError",
@@ -72,8 +91,10 @@ __all__ = [
 
 _LAZY = {
     "AsyncClient": "._async_client",
-    "Client": "._client",
+    "AsyncStream": "._async_client",
     "Chatgpt4o": "._provider",
+    "Client": "._client",
+    "Stream": "._client",
 }
 
 
