@@ -18,7 +18,12 @@ import tenacity
 from ._base import BaseClient, ByteCounter, OpenedStream, PreparedCall, log, lower_headers
 from ._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES
 from ._conversation import AsyncConversation, ConversationState
-from ._exceptions import APIConnectionError, APITimeoutError, BadReplyError
+from ._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    BadReplyError,
+    InvalidRequestTypeError,
+)
 from ._messages import Messages
 from ._page import PageTokens
 from ._protocol import HttpReply, interpret_page
@@ -109,6 +114,10 @@ class AsyncClient(BaseClient):
             headers=headers,
             verify=verify,
         )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidRequestTypeError(
+                f"http_client: expected an httpx.AsyncClient, got {type(http_client).__name__}"
+            )
         self._owns_http = http_client is None
         self._http = http_client or _new_session(self.settings.verify, self.settings.proxy)
         for name, value in self._cookies.items():

@@ -14,9 +14,15 @@ import tenacity
 import urllib3
 
 from ._base import BaseClient, ByteCounter, OpenedStream, PreparedCall, log, lower_headers
+from ._config import Settings
 from ._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES
 from ._conversation import Conversation, ConversationState
-from ._exceptions import APIConnectionError, APITimeoutError, BadReplyError
+from ._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    BadReplyError,
+    InvalidRequestTypeError,
+)
 from ._messages import Messages
 from ._page import PageTokens
 from ._protocol import HttpReply, interpret_page
@@ -107,8 +113,14 @@ class Client(BaseClient):
             headers=headers,
             verify=verify,
         )
+        if http_client is not None and not isinstance(http_client, requests.Session):
+            raise InvalidRequestTypeError(
+                f"http_client: expected a requests.Session, got {type(http_client).__name__}"
+            )
         self._owns_http = http_client is None
         self._http = http_client or _new_session(self.settings.verify, self.settings.proxy)
+        # Per request, so that neither $REQUESTS_CA_BUNDLE nor $HTTP_PROXY overrides them.
+        self._transport_options = {} if http_client else _transport_options(self.settings)
         for name, value in self._cookies.items():
             self._http.cookies.set(name, value, domain=self._host)
         self._sleep = sleep or time.sleep
@@ -245,6 +257,7 @@ class Client(BaseClient):
                 headers=self._headers,
                 timeout=self.settings.timeout,
                 stream=True,
+                **self._transport_options,
                 **kwargs,
             )
         with response:
@@ -304,6 +317,11 @@ def _new_session(verify: bool, proxy: Optional[str]) -> requests.Session:
     if proxy:
         session.proxies.update({"http": proxy, "https": proxy})
     return session
+
+
+def _transport_options(settings: Settings) -> dict[str, Any]:
+    proxies = {"http": settings.proxy, "https": settings.proxy} if settings.proxy else {}
+    return {"verify": settings.verify, "proxies": proxies}
 
 
 def _is_read_timeout(exc: requests.RequestException) -> bool:

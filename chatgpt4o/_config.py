@@ -62,14 +62,19 @@ class Settings:
 
 
 def redact_url(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***`` (for logs, reprs and errors)."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """Return ``url`` with any password replaced by ``***`` (for logs, reprs and errors).
+
+    Works on malformed URLs too (a bad port, say), since those end up in error messages.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}{slash}{tail}"
 
 
 def _pick(explicit: object, env: Mapping[str, str], name: str) -> tuple[object, str]:
@@ -86,17 +91,18 @@ def _base_url(value: object, source: str) -> str:
         return DEFAULT_BASE_URL
     if not isinstance(value, str):
         raise InvalidRequestTypeError(f"base_url: expected a str, got {type(value).__name__}")
-    parts = urlsplit(value.strip())
+    shown = redact_url(value)
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise InvalidRequestError(f"base_url{source}: malformed URL {shown!r}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequestError(
-            f"base_url{source}: expected an http(s) URL such as {DEFAULT_BASE_URL!r}, got {value!r}"
+            f"base_url{source}: expected an http(s) URL such as {DEFAULT_BASE_URL!r}, got {shown!r}"
         )
     if parts.username is not None or parts.password is not None:
         raise InvalidRequestError(f"base_url{source}: expected no user or password in the URL")
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise InvalidRequestError(f"base_url{source}: bad port in {value!r}") from exc
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
@@ -145,11 +151,11 @@ def _proxy(value: object, source: str) -> Optional[str]:
         return None
     if not isinstance(value, str):
         raise InvalidRequestTypeError(f"proxy: expected a URL str, got {type(value).__name__}")
-    parts = urlsplit(value.strip())
     try:
+        parts = urlsplit(value.strip())
         port = parts.port
     except ValueError:
-        port = -1
+        parts, port = urlsplit(""), -1
     if parts.scheme not in _PROXY_SCHEMES or not parts.hostname or port == -1:
         raise InvalidRequestError(
             f"proxy{source}: expected a URL like 'http://host:8080' or 'socks5://host:1080' "

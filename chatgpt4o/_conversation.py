@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
@@ -66,7 +66,7 @@ class ConversationState:
         model: Optional[str],
         system: Optional[str],
         history: str,
-        turns: Optional[list[Mapping[str, str]]],
+        turns: object,
     ) -> ConversationState:
         """Validate the arguments of ``client.conversation()``.
 
@@ -79,7 +79,9 @@ class ConversationState:
             raise InvalidRequestError(
                 f"history: expected one of {', '.join(HISTORY_MODES)}, got {history!r}"
             )
-        checked = validate_messages(list(turns)) if turns else []
+        if isinstance(turns, str):
+            raise InvalidRequestTypeError("turns: expected a list of user and assistant turns")
+        checked = validate_messages(turns, "turns") if turns not in (None, []) else []
         if any(turn["role"] == "system" for turn in checked):
             raise InvalidRequestError("turns: expected user and assistant turns only")
         mode: HistoryMode = "native" if history == "native" else "prompt"

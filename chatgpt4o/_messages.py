@@ -39,10 +39,11 @@ def format_prompt(messages: Sequence[Message], add_special_tokens: bool = False)
     return f"{formatted}\nAssistant:"
 
 
-def validate_messages(messages: object) -> list[dict[str, str]]:
+def validate_messages(messages: object, field: str = "messages") -> list[dict[str, str]]:
     """Check ``messages`` and return them as a list of plain ``{"role", "content"}`` dicts.
 
     A str is taken as one user message. Roles are system, user and assistant; content is a str.
+    ``field`` is the argument's name in error messages.
 
     Raises:
         InvalidRequestTypeError: a value of the wrong type (names index and field).
@@ -52,22 +53,22 @@ def validate_messages(messages: object) -> list[dict[str, str]]:
         messages = [{"role": "user", "content": messages}]
     if isinstance(messages, (bytes, bytearray, Mapping)) or not isinstance(messages, Sequence):
         raise InvalidRequestTypeError(
-            "messages: expected a str or a list of {'role': ..., 'content': ...} mappings, "
+            f"{field}: expected a str or a list of {{'role': ..., 'content': ...}} mappings, "
             f"got {type(messages).__name__}"
         )
     if len(messages) == 0:
-        raise InvalidRequestError("messages: expected at least one message, got an empty list")
+        raise InvalidRequestError(f"{field}: expected at least one message, got an empty list")
     result: list[dict[str, str]] = []
     for index, message in enumerate(messages):
-        where = f"messages[{index}]"
+        where = f"{field}[{index}]"
         if not isinstance(message, Mapping):
             raise InvalidRequestTypeError(
                 f"{where}: expected a mapping with 'role' and 'content', "
                 f"got {type(message).__name__}"
             )
-        for field in ("role", "content"):
-            if field not in message:
-                raise InvalidRequestError(f"{where}.{field}: missing; every message needs one")
+        for key in ("role", "content"):
+            if key not in message:
+                raise InvalidRequestError(f"{where}.{key}: missing; every message needs one")
         role, content = message["role"], message["content"]
         if not isinstance(role, str):
             raise InvalidRequestTypeError(

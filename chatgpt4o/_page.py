@@ -455,11 +455,15 @@ def _on_page_origin(candidate: str, page_url: str) -> str:
 
 def _ajax_url(html: str, url: str, params: Mapping[str, str], link_header: Optional[str]) -> str:
     named = params.get("ajax_url", "").strip()
-    if named:
-        return _on_page_origin(named, url)
-    rest_url = _rest_url(html, link_header)
-    root = _site_root(urljoin(url, rest_url)) if rest_url else ""
-    return _on_page_origin(root + AJAX_PATH, url)
+    try:
+        if named:
+            return _on_page_origin(named, url)
+        rest_url = _rest_url(html, link_header)
+        root = _site_root(urljoin(url, rest_url)) if rest_url else ""
+        return _on_page_origin(root + AJAX_PATH, url)
+    except ValueError:
+        # A malformed URL on the page (e.g. "http://[oops/"): use WordPress's default path.
+        return _on_page_origin(AJAX_PATH, url)
 
 
 def _page_url(url: str) -> str:

@@ -65,7 +65,9 @@ def test_state_requests_in_both_modes() -> None:
         ({"system": 3}, InvalidRequestTypeError, "system"),
         ({"model": "gpt-9"}, InvalidRequestError, "model"),
         ({"turns": [{"role": "system", "content": "x"}]}, InvalidRequestError, "turns"),
-        ({"turns": [{"role": "user"}]}, InvalidRequestError, "messages[0].content"),
+        ({"turns": [{"role": "user"}]}, InvalidRequestError, "turns[0].content"),
+        ({"turns": 5}, InvalidRequestTypeError, "turns"),
+        ({"turns": "hi"}, InvalidRequestTypeError, "turns"),
     ],
 )
 def test_bad_conversation_arguments(kwargs: dict[str, Any], error: type, field: str) -> None:

@@ -1,0 +1,1 @@
+"""Reliability and security: fault matrix, bad input, properties, concurrency, resource limits."""

@@ -1,0 +1,515 @@
+"""The fault matrix: each failure a site can serve, met by both clients and their streams.
+
+Every row runs one script (optional warm-up steps, then one call) on a fresh client against the
+stand-in site, through the end-to-end tests' ``Runner``. Retry sleeps are recorded, never slept,
+so a row takes only what its fault needs (a timeout waits for real). A row shows what the call
+ended with, what the site recorded (page fetches and posts, warm-up included) and how long it
+took. ``test_fault_matrix.py`` asserts each row; ``python -m tests.reliability.fault_matrix``
+prints them all as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import Any, Callable, Optional, Union
+from urllib.parse import urlsplit
+
+import chatgpt4o
+from chatgpt4o import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    BadReplyError,
+    BlockedError,
+    Chatgpt4oError,
+    EndpointGoneError,
+    NonceError,
+    RateLimitError,
+    TokenError,
+    TokenLimitError,
+    UnsupportedPluginError,
+)
+from chatgpt4o.testing import Fault, LocalSite
+from tests.e2e._runner import (
+    BACKOFF_1,
+    BACKOFF_2,
+    Between,
+    Outcome,
+    Runner,
+    Step,
+    expire_nonce,
+    rotate_nonce,
+)
+
+__all__ = [
+    "BOUND",
+    "CASES",
+    "CLIENTS",
+    "ROWS",
+    "WARM_UP",
+    "Case",
+    "Result",
+    "SitePool",
+    "main",
+    "run_row",
+]
+
+MESSAGE = "matrix call"
+ECHO = f"Echo: {MESSAGE}"
+WARM_UP = "warm-up"
+# A row must finish well within this: it guards against hangs, it does not measure speed.
+BOUND = 5.0
+# What a row's timeout faults use: short, so the real wait they need stays small.
+SHORT_TIMEOUT = 0.25
+
+CLIENTS = ("Client.create", "AsyncClient.create", "Client.stream", "AsyncClient.stream")
+"""How a row calls the site: the client class and its method."""
+
+
+# -- steps the scripts use between calls ---------------------------------------------------
+
+
+def age_nonce(site: LocalSite) -> None:
+    """Move the site's clock half a nonce life on: the nonce is one tick old, still valid."""
+    site.advance_clock(site.nonce_life / 2)
+
+
+@dataclass
+class UpgradeToAipkit:
+    """Step: the site's plugin is upgraded to AI Power 2.3+ at the same address.
+
+    The old site stops and an ``aipkit`` site takes its port, so a client holding cached
+    tokens posts the old action to a site that answers every ``wpaicg_*`` request with 400 0.
+    """
+
+    sites: list[LocalSite] = field(default_factory=list)
+
+    def __call__(self, site: LocalSite) -> None:
+        port = urlsplit(site.url).port
+        site.stop()
+        self.sites.append(LocalSite("aipkit", port=port or 0).start())
+
+
+class Unreachable(LocalSite):
+    """A site that never answers: its URL is a listening socket whose backlog is full.
+
+    Connecting to it hangs (the kernel drops the SYNs), which makes a connect timeout on
+    127.0.0.1. It is never started, so it records no requests.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(0)
+        port = self._listener.getsockname()[1]
+        self._fillers: list[socket.socket] = []
+        # Linux queues backlog + 1 connections; a few more make sure the queue stays full.
+        for _ in range(4):
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            self._fillers.append(filler)
+        self._url = f"http://127.0.0.1:{port}"
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def close(self) -> None:
+        for sock in (*self._fillers, self._listener):
+            sock.close()
+
+
+# -- the runner for stream() -----------------------------------------------------------------
+
+
+@dataclass
+class StreamRunner(Runner):
+    """A ``Runner`` whose calls go through ``stream()``: the pieces joined, or the error.
+
+    ``pieces`` records, per call, how many pieces arrived before it ended.
+    """
+
+    pieces: list[int] = field(default_factory=list)
+
+    def _run_sync(
+        self, site: LocalSite, script: Sequence[Step], kwargs: dict[str, Any]
+    ) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        with chatgpt4o.Client(site.url, sleep=self.sleeps.append, **kwargs) as client:
+            for step in script:
+                if callable(step):
+                    step(site)
+                    continue
+                received: list[str] = []
+                try:
+                    with client.stream(None, step) as stream:
+                        for piece in stream:
+                            received.append(piece)
+                    outcomes.append("".join(received))
+                except Chatgpt4oError as exc:
+                    outcomes.append(exc)
+                self.pieces.append(len(received))
+        return outcomes
+
+    async def _run_async(
+        self, site: LocalSite, script: Sequence[Step], kwargs: dict[str, Any]
+    ) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        async with chatgpt4o.AsyncClient(site.url, sleep=self._sleep, **kwargs) as client:
+            for step in script:
+                if callable(step):
+                    step(site)
+                    continue
+                received: list[str] = []
+                try:
+                    async with client.stream(None, step) as stream:
+                        async for piece in stream:
+                            received.append(piece)
+                    outcomes.append("".join(received))
+                except Chatgpt4oError as exc:
+                    outcomes.append(exc)
+                self.pieces.append(len(received))
+        return outcomes
+
+
+# -- the cases -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inject:
+    """A fault for ``site.inject``; a callable parameter is called at injection time."""
+
+    name: str
+    times: int = 1
+    on: Optional[str] = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A fault, the outcome every client must reach, and the traffic the site must record.
+
+    Attributes:
+        fault: the row's label.
+        expect: the reply text (recovered), or the error type raised.
+        pages, posts: page fetches and posts the site records, warm-up calls included.
+        waits: the retry waits asked for, in order (a nonce refresh's zero wait left out).
+        profile, stream: the plugin era and the site's streaming switch.
+        inject: faults queued before the script runs.
+        before: steps ahead of the measured call (warm-up calls, rotations); a callable
+            makes them afresh for each run.
+        client: extra client arguments.
+        streamed: also run through ``stream()``.
+        pieces: for ``stream()`` rows, the pieces that must arrive before the error.
+        unreachable: aim at a socket that never accepts instead of a site.
+    """
+
+    fault: str
+    expect: Union[str, type[Chatgpt4oError]]
+    pages: int
+    posts: int
+    waits: tuple[Any, ...] = ()
+    profile: str = "1.9.18"
+    stream: bool = False
+    inject: tuple[Inject, ...] = ()
+    before: Union[tuple[Step, ...], Callable[[], tuple[Step, ...]]] = ()
+    client: dict[str, Any] = field(default_factory=dict)
+    streamed: bool = False
+    unreachable: bool = False
+    pieces: Optional[int] = None
+
+    @property
+    def clients(self) -> tuple[str, ...]:
+        return CLIENTS if self.streamed else CLIENTS[:2]
+
+    def steps(self) -> tuple[Step, ...]:
+        return self.before() if callable(self.before) else self.before
+
+
+def http_date(seconds_ahead: float) -> Callable[[], str]:
+    return lambda: formatdate(time.time() + seconds_ahead, usegmt=True)
+
+
+def upgrade_script() -> tuple[Step, ...]:
+    return (WARM_UP, UpgradeToAipkit())
+
+
+ERAS = (
+    ("1.7", False, "1.7, 200 JSON"),
+    ("1.8.79", False, "1.8.79, 200 JSON"),
+    ("1.8.79", True, "1.8.79 SSE, 200 JSON"),
+    ("1.9.18", False, "1.9.18, 403 HTML"),
+    ("1.9.18", True, "1.9.18 SSE, 403 HTML"),
+    ("widget", False, "widget, 403 HTML"),
+)
+FAST_FAIL = {"timeout": SHORT_TIMEOUT, "max_retries": 0}
+
+# fmt: off
+CASES: tuple[Case, ...] = (
+    # Nonces: rotated keys and nonces past their life are re-scraped once, in every era.
+    *(
+        Case(f"nonce rotated ({label})", ECHO, 2, 3, profile=profile, stream=stream,
+             before=(WARM_UP, rotate_nonce), streamed=stream)
+        for profile, stream, label in ERAS
+    ),
+    *(
+        Case(f"nonce expired by age ({profile})", ECHO, 2, 3, profile=profile,
+             before=(WARM_UP, expire_nonce))
+        for profile in ("1.7", "1.8.79", "1.9.18")
+    ),
+    Case("nonce 12 h old (previous tick, still valid)", ECHO, 1, 2, before=(WARM_UP, age_nonce)),
+    Case("nonce rejected after a fresh scrape", NonceError, 2, 2,
+         inject=(Inject("stale_page", times=2),)),
+    # 429 from the host or a CDN
+    Case("429, Retry-After: 2 (seconds)", ECHO, 1, 2, (2.0,),
+         inject=(Inject("rate_limit", params={"retry_after": "2"}),), streamed=True),
+    Case("429, Retry-After: HTTP-date (+5 s)", ECHO, 1, 2, (Between(3.0, 5.0),),
+         inject=(Inject("rate_limit", params={"retry_after": http_date(5)}),)),
+    Case("429, Retry-After: 3600 (over the 60 s cap)", RateLimitError, 1, 1,
+         inject=(Inject("rate_limit", params={"retry_after": "3600"}),)),
+    Case("429 x3, longer than the retry budget", RateLimitError, 1, 3, (1.0, 1.0),
+         inject=(Inject("rate_limit", times=3),)),
+    Case("429 on the page fetch", ECHO, 2, 1, (1.0,), inject=(Inject("rate_limit", on="page"),)),
+    # 5xx bursts against the default budget of 2 retries
+    *(
+        case
+        for code in (502, 503, 504)
+        for case in (
+            Case(f"{code} x2, within the retry budget", ECHO, 1, 3, (BACKOFF_1, BACKOFF_2),
+                 inject=(Inject("server_error", times=2, params={"status": code}),),
+                 streamed=code == 503),
+            Case(f"{code} x3, longer than the retry budget", APIStatusError, 1, 3,
+                 (BACKOFF_1, BACKOFF_2),
+                 inject=(Inject("server_error", times=3, params={"status": code}),),
+                 streamed=code == 503),
+        )
+    ),
+    Case("503 x2 on the page fetch", ECHO, 3, 1, (BACKOFF_1, BACKOFF_2),
+         inject=(Inject("server_error", times=2, on="page"),)),
+    # the connection closes with no reply
+    Case("dropped connection", ECHO, 1, 2, (BACKOFF_1,), inject=(Inject("drop"),),
+         streamed=True),
+    Case("dropped connection x3", APIConnectionError, 1, 3, (BACKOFF_1, BACKOFF_2),
+         inject=(Inject("drop", times=3),)),
+    Case("dropped connection on the page fetch", ECHO, 2, 1, (BACKOFF_1,),
+         inject=(Inject("drop", on="page"),)),
+    # timeouts (these wait for real: SHORT_TIMEOUT per attempt)
+    Case("connect timeout (backlog full)", APITimeoutError, 0, 0, (BACKOFF_1,),
+         client={"timeout": SHORT_TIMEOUT, "max_retries": 1}, unreachable=True),
+    Case("read timeout on the POST", APITimeoutError, 1, 1,
+         inject=(Inject("slow", params={"delay": 1.0}),), client=FAST_FAIL, streamed=True),
+    Case("read timeout on the POST once, then answered", ECHO, 1, 2, (BACKOFF_1,),
+         inject=(Inject("slow", params={"delay": 1.0}),),
+         client={"timeout": SHORT_TIMEOUT, "max_retries": 1}),
+    Case("read timeout on the page fetch", APITimeoutError, 1, 0,
+         inject=(Inject("slow", on="page", params={"delay": 1.0}),), client=FAST_FAIL),
+    # bodies that are not a chat reply
+    Case("truncated JSON", BadReplyError, 1, 1, inject=(Inject("truncated_json"),),
+         streamed=True),
+    Case("HTML where JSON was expected", BadReplyError, 1, 1, inject=(Inject("html"),)),
+    Case("HTML where the chat page was expected", TokenError, 1, 0,
+         inject=(Inject("html", on="page"),)),
+    Case("Cloudflare challenge on the page fetch (403)", BlockedError, 1, 0,
+         inject=(Inject("cloudflare", on="page"),)),
+    Case("Cloudflare challenge on the POST (403)", BlockedError, 1, 1,
+         inject=(Inject("cloudflare"),), streamed=True),
+    Case("Cloudflare challenge on the POST (503)", BlockedError, 1, 1,
+         inject=(Inject("cloudflare", params={"status": 503}),)),
+    Case("400 0: upgraded to AI Power 2.3+ under a cached nonce", EndpointGoneError, 1, 2,
+         before=upgrade_script),
+    Case("AI Power 2.3+ page (aipkit)", UnsupportedPluginError, 1, 0, profile="aipkit"),
+    Case("empty data", BadReplyError, 1, 1, inject=(Inject("empty_data"),)),
+    Case("upstream error (status: error)", APIError, 1, 1, inject=(Inject("upstream_error"),)),
+    Case("token limit (JSON)", TokenLimitError, 1, 1, inject=(Inject("token_limit"),)),
+    Case("token limit (SSE flag line)", TokenLimitError, 1, 1, profile="1.8.79", stream=True,
+         inject=(Inject("token_limit"),), streamed=True),
+    Case("PHP warning before the JSON", ECHO, 1, 1, inject=(Inject("php_warning"),)),
+    Case("PHP warning before the SSE", ECHO, 1, 1, stream=True,
+         inject=(Inject("php_warning"),), streamed=True),
+    Case("stream cut after 3 events", BadReplyError, 1, 1, stream=True,
+         inject=(Inject("stream_cut", params={"after": 3}),), streamed=True, pieces=2),
+    Case("stream cut before any event", BadReplyError, 1, 1, stream=True,
+         inject=(Inject("stream_cut", params={"after": 0}),), streamed=True, pieces=0),
+)
+# fmt: on
+
+ROWS: tuple[tuple[Case, str], ...] = tuple(
+    (case, client) for case in CASES for client in case.clients
+)
+"""Every (case, client) pair the matrix runs."""
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+class SitePool:
+    """Running stand-in sites, one per profile, handed out emptied (as in tests/e2e).
+
+    A site that a case stops or replaces is started afresh, never pooled.
+    """
+
+    def __init__(self) -> None:
+        self._sites: dict[str, LocalSite] = {}
+        self._others: list[LocalSite] = []
+
+    def get(self, profile: str, *, stream: bool) -> LocalSite:
+        site = self._sites.get(profile)
+        if site is None:
+            site = self._sites[profile] = LocalSite(profile).start()
+        site.clear_faults()
+        site.clear_log()
+        site.stream = stream
+        return site
+
+    def fresh(self, profile: str, *, stream: bool) -> LocalSite:
+        site = LocalSite(profile, stream=stream).start()
+        self._others.append(site)
+        return site
+
+    def adopt(self, sites: Sequence[LocalSite]) -> None:
+        self._others.extend(sites)
+
+    def close(self) -> None:
+        for site in (*self._sites.values(), *self._others):
+            site.stop()
+        self._sites.clear()
+        self._others.clear()
+
+    def __enter__(self) -> SitePool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one row did.
+
+    Attributes:
+        outcome: the measured call's reply text or error.
+        earlier: the outcomes of the warm-up calls.
+        pages, posts: what the site (or sites) recorded.
+        waits: the retry waits the client asked for, zero waits left out.
+        seconds: the wall time of the whole script, client set-up included.
+        pieces: for a stream, the pieces that arrived before the call ended.
+        pending: faults the site still had queued afterwards.
+        site_errors: exceptions the site's model raised.
+    """
+
+    case: Case
+    client: str
+    outcome: Outcome
+    earlier: list[Outcome]
+    pages: int
+    posts: int
+    waits: list[float]
+    seconds: float
+    pieces: Optional[int]
+    pending: list[Fault]
+    site_errors: list[BaseException]
+
+
+def _site_for(case: Case, pool: SitePool) -> LocalSite:
+    if case.unreachable:
+        return Unreachable()
+    if callable(case.before):  # the script changes the site itself: never share it
+        return pool.fresh(case.profile, stream=case.stream)
+    return pool.get(case.profile, stream=case.stream)
+
+
+def run_row(case: Case, client: str, pool: SitePool) -> Result:
+    """Run ``case`` once through ``client`` (one of ``CLIENTS``) and report what happened."""
+    kind = "sync" if client.startswith("Client") else "async"
+    runner = StreamRunner(kind) if client.endswith("stream") else Runner(kind)
+    site = _site_for(case, pool)
+    steps = case.steps()
+    try:
+        for fault in case.inject:
+            params = {k: v() if callable(v) else v for k, v in fault.params.items()}
+            site.inject(fault.name, times=fault.times, on=fault.on, **params)
+        started = time.perf_counter()
+        outcomes = runner.run(site, *steps, MESSAGE, **case.client)
+        seconds = time.perf_counter() - started
+    finally:
+        if isinstance(site, Unreachable):
+            site.close()
+    sites = [site, *(s for step in steps for s in getattr(step, "sites", []))]
+    pool.adopt(sites[1:])
+    return Result(
+        case=case,
+        client=client,
+        outcome=outcomes[-1],
+        earlier=outcomes[:-1],
+        pages=sum(s.page_fetches for s in sites),
+        posts=sum(len(s.posts) for s in sites),
+        waits=[s for s in runner.sleeps if s > 0],
+        seconds=seconds,
+        pieces=runner.pieces[-1] if isinstance(runner, StreamRunner) else None,
+        pending=[f for s in sites for f in s.pending_faults],
+        site_errors=[e for s in sites for e in s.errors],
+    )
+
+
+def run_all(rows: Sequence[tuple[Case, str]] = ROWS) -> Iterator[Result]:
+    """Run ``rows`` against one pool of sites, yielding each result as it comes."""
+    with SitePool() as pool:
+        for case, client in rows:
+            yield run_row(case, client, pool)
+
+
+# -- printing --------------------------------------------------------------------------------
+
+
+def describe(result: Result) -> str:
+    """The outcome column: "reply" or "recovered" (after a retry or re-scrape), or the error."""
+    outcome = result.outcome
+    if isinstance(outcome, str):
+        calls = len(result.earlier) + 1
+        retried = result.posts > calls or result.pages > 1
+        text = "recovered" if retried else "reply"
+        return text if outcome == ECHO else f"wrong reply {outcome!r}"
+    text = type(outcome).__name__
+    if result.pieces:
+        text += f" after {result.pieces} pieces"
+    return text
+
+
+def _waits(result: Result) -> str:
+    return ", ".join(f"{w:.2g}" for w in result.waits) or "-"
+
+
+def table(results: Sequence[Result]) -> str:
+    """The results as a Markdown table."""
+    lines = [
+        "| fault | client | outcome | page fetches | posts | retry waits (s, faked) | time ms |",
+        "|---|---|---|---:|---:|---|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.case.fault} | {r.client} | {describe(r)} | {r.pages} | {r.posts} "
+            f"| {_waits(r)} | {r.seconds * 1000:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run every row and print the matrix as a Markdown table."""
+    results = list(run_all())
+    print(table(results))
+    slowest = max(results, key=lambda r: r.seconds)
+    print(
+        f"\n{len(results)} rows, {len(CASES)} faults; slowest {slowest.seconds * 1000:.0f} ms "
+        f"({slowest.case.fault}, {slowest.client}); bound {BOUND:g} s per row."
+    )
+
+
+if __name__ == "__main__":
+    main()

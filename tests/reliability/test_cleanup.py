@@ -1,0 +1,123 @@
+"""Nothing is left behind: after close()/aclose() no connection stays open and no socket is
+left for the garbage collector (a ResourceWarning).
+
+The stand-in serves each connection on its own thread until the client closes it, so the
+site's thread count shows the connections still open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+import chatgpt4o
+from chatgpt4o import Chatgpt4o
+from chatgpt4o.testing import LocalSite
+
+SETTLE = 3.0  # seconds the server may take to notice a closed connection
+
+
+@pytest.fixture
+def site() -> Iterator[LocalSite]:
+    with LocalSite("1.9.18", stream=True) as running:
+        yield running
+
+
+def settle(baseline: int) -> int:
+    """Wait (briefly) for the site's connection threads to end; return the thread count."""
+    deadline = time.monotonic() + SETTLE
+    while threading.active_count() > baseline and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return threading.active_count()
+
+
+def resource_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_client_close_leaves_nothing_open(site: LocalSite) -> None:
+    baseline = threading.active_count()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        client = chatgpt4o.Client(site.url, timeout=5, verify=False)
+        assert client.ask("one") == "Echo: one"
+        assert "".join(client.stream(None, "two")) == "Echo: two"
+        site.inject("slow_stream", chunk_delay=0.05)
+        with client.stream(None, "abandoned halfway") as stream:
+            next(stream)  # then leave: the connection must be released
+        assert client.with_options(timeout=3).ask("three") == "Echo: three"
+        open_before = threading.active_count()
+        client.close()
+        del client, stream
+        gc.collect()
+        remaining = settle(baseline)
+
+    assert open_before > baseline  # the check can see open connections
+    assert remaining == baseline
+    assert resource_warnings(caught) == []
+
+
+def test_async_client_aclose_leaves_nothing_open(site: LocalSite) -> None:
+    baseline = threading.active_count()
+
+    async def main() -> int:
+        client = chatgpt4o.AsyncClient(site.url, timeout=5, verify=False)
+        assert await client.ask("one") == "Echo: one"
+        assert "".join([p async for p in client.stream(None, "two")]) == "Echo: two"
+        site.inject("slow_stream", chunk_delay=0.05)
+        async with client.stream(None, "abandoned halfway") as stream:
+            await stream.__anext__()
+        assert await client.with_options(timeout=3).ask("three") == "Echo: three"
+        open_before = threading.active_count()
+        await client.aclose()
+        return open_before
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        open_before = asyncio.run(main())
+        gc.collect()
+        remaining = settle(baseline)
+
+    assert open_before > baseline
+    assert remaining == baseline
+    assert resource_warnings(caught) == []
+
+
+def test_the_provider_closes_the_client_it_makes(
+    site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Chatgpt4o, "url", site.url)
+    monkeypatch.setattr(Chatgpt4o, "_stores", {})
+    baseline = threading.active_count()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        reply = asyncio.run(Chatgpt4o.create_async("gpt-4o-mini", "hi", timeout=5))
+        completion = list(Chatgpt4o.create_completion("gpt-4o-mini", "ho", timeout=5))
+        gc.collect()
+        remaining = settle(baseline)
+
+    assert (reply, completion) == ("Echo: hi", ["Echo: ho"])
+    assert remaining == baseline
+    assert resource_warnings(caught) == []
+
+
+def test_a_session_passed_in_is_left_open_for_its_owner(site: LocalSite) -> None:
+    baseline = threading.active_count()
+    session = requests.Session()
+
+    with chatgpt4o.Client(site.url, timeout=5, http_client=session) as client:
+        assert client.ask("one") == "Echo: one"
+    still_open = settle(baseline)
+    assert session.get(site.url + "/", timeout=5).status_code == 200  # still usable
+    session.close()
+
+    assert still_open > baseline  # closing the client did not close the caller's session
+    assert settle(baseline) == baseline
