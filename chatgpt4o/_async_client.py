@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import httpx
 import tenacity
@@ -31,6 +31,8 @@ from ._resources import AsyncChat
 from ._retry import tenacity_options
 
 __all__ = ["AsyncClient", "AsyncStream"]
+
+_T = TypeVar("_T")
 
 
 class AsyncStream(AsyncIterator[str]):
@@ -196,8 +198,20 @@ class AsyncClient(BaseClient):
         return AsyncConversation(self, ConversationState.create(model, system, history, turns))
 
     async def _complete(self, call: PreparedCall) -> str:
-        retrying = tenacity.AsyncRetrying(**tenacity_options(self._budget(), self._sleep, log))
-        return await retrying(self._attempt, call)
+        return await self._with_retries(self._attempt, call)
+
+    async def _with_retries(self, attempt: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+        # Most calls succeed at once; tenacity is only set up (~70 us) once one has failed.
+        budget = self._budget()
+        try:
+            return await attempt(*args)
+        except Exception as exc:
+            if not budget.allows(exc):
+                raise
+            await self._sleep(self._first_retry_delay(budget, exc))
+        return await tenacity.AsyncRetrying(**tenacity_options(budget, self._sleep, log))(
+            attempt, *args
+        )
 
     async def _attempt(self, call: PreparedCall) -> str:
         tokens = await self._tokens()
@@ -208,8 +222,7 @@ class AsyncClient(BaseClient):
 
     async def _stream(self, call: PreparedCall) -> AsyncIterator[str]:
         async with contextlib.AsyncExitStack() as stack:
-            retrying = tenacity.AsyncRetrying(**tenacity_options(self._budget(), self._sleep, log))
-            opened: OpenedStream = await retrying(self._open_stream, call, stack)
+            opened = await self._with_retries(self._open_stream, call, stack)
             for piece in opened.first:
                 yield piece
             if opened.decoder is not None:

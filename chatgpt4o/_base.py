@@ -267,6 +267,11 @@ class BaseClient:
     def _budget(self) -> RetryBudget:
         return RetryBudget(self._policy)
 
+    def _first_retry_delay(self, budget: RetryBudget, exc: BaseException) -> float:
+        delay = budget.wait(exc)
+        log.info("retry 1 after %s: %s (sleeping %.2f s)", type(exc).__name__, exc, delay)
+        return delay
+
     def _log_reply(self, method: str, url: str, status: int) -> None:
         log.debug("%s %s -> HTTP %d", method, url, status)
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import requests
 import tenacity
@@ -30,6 +30,8 @@ from ._resources import Chat
 from ._retry import tenacity_options
 
 __all__ = ["Client", "Stream"]
+
+_T = TypeVar("_T")
 
 
 class Stream(Iterator[str]):
@@ -197,8 +199,18 @@ class Client(BaseClient):
         return Conversation(self, ConversationState.create(model, system, history, turns))
 
     def _complete(self, call: PreparedCall) -> str:
-        retrying = tenacity.Retrying(**tenacity_options(self._budget(), self._sleep, log))
-        return retrying(self._attempt, call)
+        return self._with_retries(self._attempt, call)
+
+    def _with_retries(self, attempt: Callable[..., _T], *args: Any) -> _T:
+        # Most calls succeed at once; tenacity is only set up (~40 us) once one has failed.
+        budget = self._budget()
+        try:
+            return attempt(*args)
+        except Exception as exc:
+            if not budget.allows(exc):
+                raise
+            self._sleep(self._first_retry_delay(budget, exc))
+        return tenacity.Retrying(**tenacity_options(budget, self._sleep, log))(attempt, *args)
 
     def _attempt(self, call: PreparedCall) -> str:
         tokens = self._tokens()
@@ -207,8 +219,7 @@ class Client(BaseClient):
 
     def _stream(self, call: PreparedCall) -> Iterator[str]:
         with contextlib.ExitStack() as stack:
-            retrying = tenacity.Retrying(**tenacity_options(self._budget(), self._sleep, log))
-            opened: OpenedStream = retrying(self._open_stream, call, stack)
+            opened = self._with_retries(self._open_stream, call, stack)
             yield from opened.first
             if opened.decoder is not None:
                 for chunk in opened.rest:

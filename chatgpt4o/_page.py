@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Literal, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Literal, Mapping, Optional, Tuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ._constants import AJAX_PATH
 from ._exceptions import BlockedError, TokenError, UnsupportedPluginError
+
+if TYPE_CHECKING:
+    from bs4.builder import TreeBuilder
 
 __all__ = ["ChatType", "PageTokens", "extract_tokens", "is_cloudflare_page"]
 
@@ -92,6 +96,8 @@ _CLOUDFLARE_MARKERS = re.compile(
     r"|/cdn-cgi/challenge-platform/(?!(?:h/\w+/)?scripts/jsd/)",
     re.IGNORECASE,
 )
+
+_BUILDERS = threading.local()
 
 _PAGE_HINT = (
     "check that the URL points at a page that shows the AI Power chat (shortcode or widget) "
@@ -316,7 +322,7 @@ def _parse_attributes(html: str, tag: re.Match[str]) -> Dict[str, str]:
     # html.parser costs about 5 us per attribute and the chat element carries about 50, so it
     # gets only the few we read, each exactly as written.
     wanted = " ".join(_READ_ATTRIBUTE.findall(html, tag.end(1), tag.end() - 1))
-    soup = BeautifulSoup(f"<div {wanted} >", "html.parser", on_duplicate_attribute="ignore")
+    soup = BeautifulSoup(f"<div {wanted} >", builder=_tree_builder())
     element = soup.contents[0] if soup.contents else None
     if not isinstance(element, Tag):
         return {}
@@ -324,6 +330,16 @@ def _parse_attributes(html: str, tag: re.Match[str]) -> Dict[str, str]:
         name: " ".join(value) if isinstance(value, list) else value
         for name, value in element.attrs.items()
     }
+
+
+def _tree_builder() -> TreeBuilder:
+    """This thread's html.parser tree builder: building one costs more than the parse itself."""
+    builder: Optional[TreeBuilder] = getattr(_BUILDERS, "builder", None)
+    if builder is None:
+        from bs4.builder._htmlparser import HTMLParserTreeBuilder
+
+        builder = _BUILDERS.builder = HTMLParserTreeBuilder(on_duplicate_attribute="ignore")
+    return builder
 
 
 def _classes(attrs: Mapping[str, str]) -> List[str]:
@@ -445,7 +461,11 @@ def _origin(url: str) -> Tuple[str, str, Optional[int]]:
 
 def _on_page_origin(candidate: str, page_url: str) -> str:
     """``candidate`` resolved against the page URL and kept on the page's origin."""
-    absolute = urljoin(page_url, candidate)
+    absolute = (
+        candidate
+        if candidate.startswith(("http://", "https://"))
+        else (urljoin(page_url, candidate))
+    )
     if _origin(absolute) == _origin(page_url):
         return absolute
     # The nonce and the prompt go only to the host the user configured: keep just the path.

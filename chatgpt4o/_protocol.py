@@ -42,6 +42,7 @@ _FLAGGED_MESSAGES = (
 )
 _FLAG_KEYS = ("ipBanned", "messageFlagged", "modflag")
 _BLOCKED_STATUSES = (403, 429, 503)
+_JSON = json.JSONDecoder()
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def parse_json_body(text: str, url: str) -> dict[str, object]:
         start = text.find("{")
     if start >= 0:
         try:
-            value, _ = json.JSONDecoder().raw_decode(text, start)
+            value, _ = _JSON.raw_decode(text, start)
         except (json.JSONDecodeError, RecursionError):
             pass
         else:

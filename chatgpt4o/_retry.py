@@ -131,7 +131,8 @@ def tenacity_options(
 ) -> dict[str, Any]:
     """Keyword arguments for ``tenacity.Retrying`` / ``AsyncRetrying`` driven by ``budget``.
 
-    ``sleep`` is ``time.sleep`` or ``asyncio.sleep`` (or a fake in tests).
+    ``sleep`` is ``time.sleep`` or ``asyncio.sleep`` (or a fake in tests). The budget may
+    already have granted retries: the clients make their first attempt before tenacity.
     """
     import tenacity
 
@@ -148,7 +149,7 @@ def tenacity_options(
         delay = float(state.next_action.sleep) if state.next_action else 0.0
         logger.info(
             "retry %d after %s: %s (sleeping %.2f s)",
-            state.attempt_number,
+            budget.retries + budget.nonce_refreshes,
             type(exc).__name__,
             exc,
             delay,
