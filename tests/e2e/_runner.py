@@ -97,10 +97,18 @@ class Runner:
                     step(site)
                     continue
                 try:
-                    outcomes.append(client.create(None, step))
+                    outcomes.append(self._call_sync(client, step))
                 except chatgpt4o.Chatgpt4oError as exc:
                     outcomes.append(exc)
         return outcomes
+
+    def _call_sync(self, client: chatgpt4o.Client, message: Any) -> Outcome:
+        """One call of the script; subclasses send it another way."""
+        return client.create(None, message)
+
+    async def _call_async(self, client: chatgpt4o.AsyncClient, message: Any) -> Outcome:
+        """One call of the script; subclasses send it another way."""
+        return await client.create(None, message)
 
     async def _sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
@@ -115,7 +123,7 @@ class Runner:
                     step(site)
                     continue
                 try:
-                    outcomes.append(await client.create(None, step))
+                    outcomes.append(await self._call_async(client, step))
                 except chatgpt4o.Chatgpt4oError as exc:
                     outcomes.append(exc)
         return outcomes

@@ -138,45 +138,24 @@ class StreamRunner(Runner):
 
     pieces: list[int] = field(default_factory=list)
 
-    def _run_sync(
-        self, site: LocalSite, script: Sequence[Step], kwargs: dict[str, Any]
-    ) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        with chatgpt4o.Client(site.url, sleep=self.sleeps.append, **kwargs) as client:
-            for step in script:
-                if callable(step):
-                    step(site)
-                    continue
-                received: list[str] = []
-                try:
-                    with client.stream(None, step) as stream:
-                        for piece in stream:
-                            received.append(piece)
-                    outcomes.append("".join(received))
-                except Chatgpt4oError as exc:
-                    outcomes.append(exc)
-                self.pieces.append(len(received))
-        return outcomes
+    def _call_sync(self, client: chatgpt4o.Client, message: Any) -> Outcome:
+        received: list[str] = []
+        try:
+            with client.stream(None, message) as stream:
+                received.extend(stream)
+        finally:
+            self.pieces.append(len(received))
+        return "".join(received)
 
-    async def _run_async(
-        self, site: LocalSite, script: Sequence[Step], kwargs: dict[str, Any]
-    ) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        async with chatgpt4o.AsyncClient(site.url, sleep=self._sleep, **kwargs) as client:
-            for step in script:
-                if callable(step):
-                    step(site)
-                    continue
-                received: list[str] = []
-                try:
-                    async with client.stream(None, step) as stream:
-                        async for piece in stream:
-                            received.append(piece)
-                    outcomes.append("".join(received))
-                except Chatgpt4oError as exc:
-                    outcomes.append(exc)
-                self.pieces.append(len(received))
-        return outcomes
+    async def _call_async(self, client: chatgpt4o.AsyncClient, message: Any) -> Outcome:
+        received: list[str] = []
+        try:
+            async with client.stream(None, message) as stream:
+                async for piece in stream:
+                    received.append(piece)
+        finally:
+            self.pieces.append(len(received))
+        return "".join(received)
 
 
 # -- the cases -------------------------------------------------------------------------------
