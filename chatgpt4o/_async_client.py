@@ -283,7 +283,8 @@ class AsyncClient(BaseClient):
                 timeout=self.settings.timeout,
                 **kwargs,
             )
-            response = await self._http.send(request, stream=True)
+            # The page may redirect; the chat POST may not carry the nonce anywhere else.
+            response = await self._http.send(request, stream=True, follow_redirects=method == "GET")
         try:
             self._log_reply(method, str(response.url), response.status_code)
             yield response

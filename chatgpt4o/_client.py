@@ -268,6 +268,8 @@ class Client(BaseClient):
                 headers=self._headers,
                 timeout=self.settings.timeout,
                 stream=True,
+                # The page may redirect; the chat POST may not carry the nonce anywhere else.
+                allow_redirects=method == "GET",
                 **self._transport_options,
                 **kwargs,
             )

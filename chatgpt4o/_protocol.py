@@ -125,6 +125,16 @@ def build_form(
 
 def _raise_for_status(reply: HttpReply, *, nonce_on_403: bool) -> None:
     status = reply.status_code
+    if 300 <= status < 400:
+        location = reply.headers.get("location", "(no Location header)")
+        raise APIStatusError(
+            f"HTTP {status} from {reply.url}: the site redirects the chat request to "
+            f"{location}; not followed, so the nonce and the message stay with the configured "
+            "site. Set base_url to the site's final address.",
+            status_code=status,
+            body=reply.text,
+            url=reply.url,
+        )
     if status < 400 and not is_cloudflare_page("", reply.headers):
         return
     text = reply.text

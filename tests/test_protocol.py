@@ -194,6 +194,14 @@ FAILURES = [
     ("rate limited", 429, b"slow down", {"retry-after": "7"}, RateLimitError, "wait 7 s"),
     ("server error", 502, b"<h1>Bad gateway</h1>", HTML, APIStatusError, "HTTP 502"),
     ("not found", 404, b"nope", HTML, APIStatusError, "HTTP 404"),
+    (
+        "redirect",
+        307,
+        b"",
+        {"location": "http://elsewhere.test/x"},
+        APIStatusError,
+        "redirects the chat request to http://elsewhere.test/x; not followed",
+    ),
 ]
 
 
