@@ -51,6 +51,19 @@ class AsyncProvider:
     supports_system_message: ClassVar[bool] = False
     supports_gpt_35_turbo: ClassVar[bool] = False
     supports_gpt_4: ClassVar[bool] = False
+    label: ClassVar[Optional[str]] = None
+    live: ClassVar[int] = 0
+    use_stream_timeout: ClassVar[bool] = False  # the client applies its own timeout per read
+
+    @classmethod
+    def get_dict(cls) -> dict[str, Optional[str]]:
+        """The provider's name, URL and label, as gpt4free's client reports them."""
+        return {"name": cls.__name__, "url": cls.url, "label": cls.label}
+
+    @classmethod
+    def get_parent(cls) -> str:
+        """The provider family's name (gpt4free groups providers by it)."""
+        return cls.__name__
 
     @classmethod
     def create_completion(
@@ -83,6 +96,7 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
     """
 
     url: ClassVar[str] = "https://chatgpt4o.one"
+    label: ClassVar[Optional[str]] = "ChatGPT4o (AI Power sites)"
     working: ClassVar[bool] = True
     needs_auth: ClassVar[bool] = False
     supports_stream: ClassVar[bool] = True

@@ -110,3 +110,16 @@ def test_url_can_point_at_another_site(site: FakeSite) -> None:
     site.posts = [Step(body=success("from the other site"))]
     assert asyncio.run(Chatgpt4o.create_async("", MESSAGES)) == "from the other site"
     assert [key[0] for key in Chatgpt4o._stores] == [BASE_URL]
+
+
+def test_the_attributes_gpt4free_clients_read() -> None:
+    # g4f.client.Client reads get_dict(); its AsyncClient reads use_stream_timeout and, when
+    # streaming, calls create_async_generator (checked against gpt4free 8.8.6 by hand).
+    assert Chatgpt4o.get_dict() == {
+        "name": "Chatgpt4o",
+        "url": "https://chatgpt4o.one",
+        "label": Chatgpt4o.label,
+    }
+    assert Chatgpt4o.get_parent() == "Chatgpt4o"
+    assert Chatgpt4o.use_stream_timeout is False
+    assert inspect.isasyncgenfunction(Chatgpt4o.create_async_generator)
