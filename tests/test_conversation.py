@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Callable
 
 import pytest
 
@@ -81,34 +82,38 @@ def test_bad_conversation_arguments(kwargs: dict[str, Any], error: type, field: 
     assert str(info.value).startswith(field)
 
 
-def chat(kind: str, site: LocalSite, script: Any, **conversation: Any) -> Any:
-    """Run ``script(conversation)`` (sync) or ``await script(conversation)`` on a fresh client."""
+def chat(
+    kind: str,
+    site: LocalSite,
+    sync: Callable[[Any], Any],
+    asynchronous: Callable[[Any], Awaitable[Any]],
+    **conversation: Any,
+) -> Any:
+    """Run ``sync(conversation)`` or ``await asynchronous(conversation)`` on a fresh client."""
     if kind == "sync":
         with chatgpt4o.Client(site.url) as client:
-            return script(client.conversation(**conversation))
+            return sync(client.conversation(**conversation))
 
     async def main() -> Any:
         async with chatgpt4o.AsyncClient(site.url) as client:
-            return await script(client.conversation(**conversation))
+            return await asynchronous(client.conversation(**conversation))
 
     return asyncio.run(main())
 
 
-def two_turns(kind: str) -> Any:
-    if kind == "sync":
-        return lambda c: (c.send("first"), c.send("second"), c.to_dict())
+def two_turns(c: Any) -> Any:
+    return c.send("first"), c.send("second"), c.to_dict()
 
-    async def script(c: Any) -> Any:
-        return await c.send("first"), await c.send("second"), c.to_dict()
 
-    return script
+async def two_turns_async(c: Any) -> Any:
+    return await c.send("first"), await c.send("second"), c.to_dict()
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("stream", [False, True])
 def test_prompt_mode_sends_the_whole_conversation(kind: str, stream: bool) -> None:
     with LocalSite("1.9.18", stream=stream) as site:
-        first, second, saved = chat(kind, site, two_turns(kind), system="Be brief")
+        first, second, saved = chat(kind, site, two_turns, two_turns_async, system="Be brief")
         opening = "System: Be brief\nUser: first\nAssistant:"
         assert first == f"Echo: {opening}"
         assert site.posts[1].fields["message"] == (
@@ -127,7 +132,7 @@ def test_prompt_mode_sends_the_whole_conversation(kind: str, stream: bool) -> No
 @pytest.mark.parametrize("kind", KINDS)
 def test_native_mode_sends_earlier_turns_in_the_history_field(kind: str) -> None:
     with LocalSite("1.9.18") as site:
-        first, second, saved = chat(kind, site, two_turns(kind), history="native")
+        first, second, saved = chat(kind, site, two_turns, two_turns_async, history="native")
         assert (first, second) == ("Echo: first", "Echo: second")
         fields = site.posts[1].fields
         assert fields["message"] == "second"
@@ -146,18 +151,15 @@ def test_a_saved_conversation_restores(kind: str) -> None:
         "history": "prompt",
         "turns": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}],
     }
-    if kind == "sync":
 
-        def script(c: Any) -> Any:
-            return c.send("c"), c.turns
+    def script(c: Any) -> Any:
+        return c.send("c"), c.turns
 
-    else:
-
-        async def script(c: Any) -> Any:
-            return await c.send("c"), c.turns
+    async def script_async(c: Any) -> Any:
+        return await c.send("c"), c.turns
 
     with LocalSite("1.9.18") as site:
-        reply, turns = chat(kind, site, script, **saved)
+        reply, turns = chat(kind, site, script, script_async, **saved)
         assert site.posts[0].fields["message"] == "User: a\nAssistant: b\nUser: c\nAssistant:"
     assert len(turns) == 4
     assert turns[-1] == {"role": "assistant", "content": reply}
@@ -165,22 +167,18 @@ def test_a_saved_conversation_restores(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_conversation_stream_keeps_the_turn_once_it_ends(kind: str) -> None:
-    if kind == "sync":
+    def script(c: Any) -> Any:
+        with c.stream("hello there") as stream:
+            pieces = list(stream)
+        return pieces, c.turns
 
-        def script(c: Any) -> Any:
-            with c.stream("hello there") as stream:
-                pieces = list(stream)
-            return pieces, c.turns
-
-    else:
-
-        async def script(c: Any) -> Any:
-            async with c.stream("hello there") as stream:
-                pieces = [piece async for piece in stream]
-            return pieces, c.turns
+    async def script_async(c: Any) -> Any:
+        async with c.stream("hello there") as stream:
+            pieces = [piece async for piece in stream]
+        return pieces, c.turns
 
     with LocalSite("1.8.79", stream=True) as site:
-        pieces, turns = chat(kind, site, script)
+        pieces, turns = chat(kind, site, script, script_async)
     assert len(pieces) > 1
     assert turns == [
         {"role": "user", "content": "hello there"},
@@ -190,23 +188,19 @@ def test_conversation_stream_keeps_the_turn_once_it_ends(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_failed_send_keeps_no_turn(kind: str) -> None:
-    if kind == "sync":
+    def script(c: Any) -> Any:
+        with pytest.raises(chatgpt4o.APIError):
+            c.send("boom")
+        return c.turns
 
-        def script(c: Any) -> Any:
-            with pytest.raises(chatgpt4o.APIError):
-                c.send("boom")
-            return c.turns
-
-    else:
-
-        async def script(c: Any) -> Any:
-            with pytest.raises(chatgpt4o.APIError):
-                await c.send("boom")
-            return c.turns
+    async def script_async(c: Any) -> Any:
+        with pytest.raises(chatgpt4o.APIError):
+            await c.send("boom")
+        return c.turns
 
     with LocalSite("1.9.18") as site:
         site.inject("upstream_error", msg="model overloaded")
-        assert chat(kind, site, script) == []
+        assert chat(kind, site, script, script_async) == []
 
 
 def test_with_options_shares_pool_and_tokens_and_validates() -> None:
