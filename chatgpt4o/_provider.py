@@ -133,11 +133,8 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
         Raises:
             Chatgpt4oError: a typed error (see chatgpt4o._exceptions) instead of RuntimeError.
         """
-        if kwargs:
-            log.debug("Chatgpt4o.create_async ignores %s", ", ".join(sorted(kwargs)))
         model = cls.get_model(model)
-        async with AsyncClient(cls.url, timeout=timeout, proxy=proxy, cookies=cookies) as client:
-            client._store = cls._store_for(client.base_url, cookies)
+        async with cls._client("create_async", proxy, timeout, cookies, kwargs) as client:
             return await client.create(model, messages)
 
     @classmethod
@@ -160,14 +157,11 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
         Arguments and errors as for create_async(); a site that does not stream yields its
         whole reply once.
         """
-        if kwargs:
-            log.debug("Chatgpt4o.create_async_generator ignores %s", ", ".join(sorted(kwargs)))
         model = cls.get_model(model)
-        async with AsyncClient(cls.url, timeout=timeout, proxy=proxy, cookies=cookies) as client:
-            client._store = cls._store_for(client.base_url, cookies)
-            async with client.stream(model, messages) as stream:
-                async for piece in stream:
-                    yield piece
+        client = cls._client("create_async_generator", proxy, timeout, cookies, kwargs)
+        async with client, client.stream(model, messages) as stream:
+            async for piece in stream:
+                yield piece
 
     @classmethod
     def create_completion(
@@ -194,6 +188,22 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             loop.run_until_complete(pieces.aclose())
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
+
+    @classmethod
+    def _client(
+        cls,
+        method: str,
+        proxy: Optional[str],
+        timeout: Union[int, float],
+        cookies: Optional[Mapping[str, str]],
+        ignored: Mapping[str, Any],
+    ) -> AsyncClient:
+        """A client for one call to ``cls.url`` that shares the site's cached tokens."""
+        if ignored:
+            log.debug("%s.%s ignores %s", cls.__name__, method, ", ".join(sorted(ignored)))
+        client = AsyncClient(cls.url, timeout=timeout, proxy=proxy, cookies=cookies)
+        client._store = cls._store_for(client.base_url, cookies)
+        return client
 
     @classmethod
     def _store_for(cls, base_url: str, cookies: Optional[Mapping[str, str]]) -> TokenStore:
