@@ -76,6 +76,21 @@ class Result:
         return cls(data["name"], data["title"], rows, list(data["notes"]), data["seconds"])
 
 
+def raw_chat_form(nonce: str, post_id: str, message: str) -> Dict[str, str]:
+    """The fields the SDK posts for the benchmark page, written out by hand for raw baselines."""
+    return {
+        "_wpnonce": nonce,
+        "post_id": post_id,
+        "url": "http://127.0.0.1:8088",
+        "action": "wpaicg_chat_shortcode_message",
+        "message": message,
+        "bot_id": "0",
+        "chatbot_identity": "shortcode",
+        "wpaicg_chat_client_id": "AbCdEf1234",
+        "wpaicg_chat_history": "[]",
+    }
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 

@@ -24,7 +24,16 @@ from typing import Awaitable, Callable, Dict, List
 
 import httpx
 import requests
-from _common import Result, Row, fmt_ratio, fmt_time, main, median, quiet_http_logs
+from _common import (
+    Result,
+    Row,
+    fmt_ratio,
+    fmt_time,
+    main,
+    median,
+    quiet_http_logs,
+    raw_chat_form,
+)
 from _server import AJAX_PATH, REPLY_TEXT, spawn, stats
 
 import chatgpt4o
@@ -39,25 +48,11 @@ _NONCE = re.compile(r'data-nonce="(.*?)"')
 _POST_ID = re.compile(r'data-post-id="([0-9]+)"')
 
 
-def _form(nonce: str, post_id: str) -> Dict[str, str]:
-    return {
-        "_wpnonce": nonce,
-        "post_id": post_id,
-        "url": "http://127.0.0.1:8088",
-        "action": "wpaicg_chat_shortcode_message",
-        "message": MESSAGE,
-        "bot_id": "0",
-        "chatbot_identity": "shortcode",
-        "wpaicg_chat_client_id": "AbCdEf1234",
-        "wpaicg_chat_history": "[]",
-    }
-
-
 def _scrape(text: str) -> Dict[str, str]:
     nonce, post_id = _NONCE.search(text), _POST_ID.search(text)
     assert nonce is not None, "no data-nonce on the page"
     assert post_id is not None, "no data-post-id on the page"
-    return _form(nonce.group(1), post_id.group(1))
+    return raw_chat_form(nonce.group(1), post_id.group(1), MESSAGE)
 
 
 # -- asyncio: 200 tasks -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from _common import (
     main,
     median,
     paired_ratio,
+    raw_chat_form,
     spread,
 )
 from _server import AJAX_PATH, REPLY_TEXT, spawn
@@ -37,21 +38,6 @@ CALLS = 20  # short rounds: a pair of samples sees the same machine state
 MESSAGE = "hi"
 
 
-def raw_form(url: str) -> dict[str, str]:
-    # What the SDK sends for this page (build_form's fields), written out by hand.
-    return {
-        "_wpnonce": NONCE,
-        "post_id": "4",
-        "url": "http://127.0.0.1:8088",
-        "action": "wpaicg_chat_shortcode_message",
-        "message": MESSAGE,
-        "bot_id": "0",
-        "chatbot_identity": "shortcode",
-        "wpaicg_chat_client_id": "AbCdEf1234",
-        "wpaicg_chat_history": "[]",
-    }
-
-
 def raw_headers(url: str) -> dict[str, str]:
     return {**DEFAULT_HEADERS, "Origin": url, "Referer": url + "/"}
 
@@ -61,7 +47,7 @@ Samples = Dict[str, List[float]]
 
 def measure_sync(url: str) -> Samples:
     ajax = url + AJAX_PATH
-    form, headers = raw_form(url), raw_headers(url)
+    form, headers = raw_chat_form(NONCE, "4", MESSAGE), raw_headers(url)
     with chatgpt4o.Client(url) as client, requests.Session() as session:
 
         def sdk() -> None:
@@ -77,7 +63,7 @@ def measure_sync(url: str) -> Samples:
 
 async def measure_async(url: str) -> Samples:
     ajax = url + AJAX_PATH
-    form, headers = raw_form(url), raw_headers(url)
+    form, headers = raw_chat_form(NONCE, "4", MESSAGE), raw_headers(url)
     async with chatgpt4o.AsyncClient(url) as client, httpx.AsyncClient() as http:
 
         async def sdk() -> None:
