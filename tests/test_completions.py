@@ -34,16 +34,9 @@ from chatgpt4o._resources import (
     ChatCompletionStream,
 )
 from chatgpt4o.testing import LocalSite
+from tests.sites import SITE_IDS, SITES
 
 KINDS = ["sync", "async"]
-SITES = [
-    ("1.7", False),
-    ("1.8.79", False),
-    ("1.8.79", True),
-    ("1.9.18", False),
-    ("1.9.18", True),
-    ("widget", True),
-]
 MESSAGE = "name three French cheeses"
 MESSAGES = [{"role": "user", "content": MESSAGE}]
 ID = re.compile(r"chatcmpl-[A-Za-z0-9]{24}")
@@ -74,7 +67,7 @@ def create(kind: str, site: LocalSite, *, collect: bool = True, **kwargs: Any) -
     return asyncio.run(main())
 
 
-@pytest.fixture(params=SITES, ids=[f"{p}-{'sse' if s else 'json'}" for p, s in SITES])
+@pytest.fixture(params=SITES, ids=SITE_IDS)
 def site(request: pytest.FixtureRequest) -> Iterator[LocalSite]:
     profile, streams = request.param
     with LocalSite(profile, stream=streams) as running:

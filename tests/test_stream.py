@@ -11,16 +11,9 @@ import pytest
 import chatgpt4o
 from chatgpt4o import APIError, BadReplyError, InvalidRequestError, TokenLimitError
 from chatgpt4o.testing import LocalSite
+from tests.sites import SITE_IDS, SITES
 
 KINDS = ["sync", "async"]
-PROFILES = [
-    ("1.7", False),
-    ("1.8.79", False),
-    ("1.8.79", True),
-    ("1.9.18", False),
-    ("1.9.18", True),
-    ("widget", True),
-]
 MESSAGE = "stream me a few words please"
 
 
@@ -57,7 +50,7 @@ def collect(kind: str, site: LocalSite, message: str = MESSAGE, **kwargs: Any) -
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("profile", "streams"), PROFILES)
+@pytest.mark.parametrize(("profile", "streams"), SITES, ids=SITE_IDS)
 def test_stream_joins_to_the_reply(kind: str, profile: str, streams: bool) -> None:
     with LocalSite(profile, stream=streams) as site:
         out = collect(kind, site)
@@ -71,7 +64,7 @@ def test_stream_joins_to_the_reply(kind: str, profile: str, streams: bool) -> No
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("profile", "streams"), PROFILES)
+@pytest.mark.parametrize(("profile", "streams"), SITES, ids=SITE_IDS)
 def test_create_on_a_streaming_site_returns_the_joined_text(
     kind: str, profile: str, streams: bool
 ) -> None:

@@ -2,18 +2,6 @@
 
 from __future__ import annotations
 
-# (profile, the site's streaming switch): every wpaicg era, streaming where the era can stream.
-SITES = [
-    ("1.7", False),
-    ("1.8.79", False),
-    ("1.8.79", True),
-    ("1.9.18", False),
-    ("1.9.18", True),
-    ("widget", False),
-    ("widget", True),
-]
-SITE_IDS = [f"{profile}-{'sse' if stream else 'json'}" for profile, stream in SITES]
-
 MESSAGE = '<b>bold</b> "quoted" it\'s\nnext  line & café 100%'
 # Up to 1.8.90 the plugin reads the message with magic quotes and sanitize_text_field: tags
 # stripped, whitespace runs folded to one space, the backslashes of magic quotes kept

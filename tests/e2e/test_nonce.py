@@ -8,20 +8,13 @@ import pytest
 
 from chatgpt4o import NonceError
 from chatgpt4o.testing import LocalSite
+from tests.sites import SITE_IDS, SITES
 
 from ._runner import MakeSite, Runner, expire_nonce, page_gets, rotate_nonce
 
-# Every era that speaks the wpaicg protocol, with its nonce failure: 1.7 a long JSON text,
-# 1.8.79 "Nonce verification failed" (also with streaming on), 1.9.18 and the widget a 403 page.
-SITES = [
-    ("1.7", False),
-    ("1.8.79", False),
-    ("1.8.79", True),
-    ("1.9.18", False),
-    ("1.9.18", True),
-    ("widget", False),
-]
-SITE_IDS = [f"{profile}-{'sse' if stream else 'json'}" for profile, stream in SITES]
+# Every era that speaks the wpaicg protocol (tests/sites.py), with its nonce failure: 1.7 a long
+# JSON text, 1.8.79 "Nonce verification failed" (also with streaming on), 1.9.18 and the widget
+# a 403 page.
 
 
 @pytest.mark.parametrize("invalidate", [rotate_nonce, expire_nonce], ids=["rotated", "expired"])

@@ -9,8 +9,9 @@ import pytest
 
 from chatgpt4o import Chatgpt4o, ModelError, UnsupportedPluginError
 from chatgpt4o.testing import LocalSite
+from tests.sites import SITE_IDS, SITES
 
-from ._expect import CONVERSATION, FLAT, FLAT_SEEN, MESSAGE, SEEN, SITE_IDS, SITES
+from ._expect import CONVERSATION, FLAT, FLAT_SEEN, MESSAGE, SEEN
 from ._runner import DEFAULT_TIMEOUT, MakeSite, expire_nonce, page_gets, rotate_nonce
 
 MODEL = "gpt-4o-mini"

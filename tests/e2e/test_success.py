@@ -7,8 +7,9 @@ import re
 import pytest
 
 from chatgpt4o import TokenError, UnsupportedPluginError
+from tests.sites import SITE_IDS, SITES
 
-from ._expect import CONVERSATION, FLAT_SEEN, MESSAGE, SEEN, SITE_IDS, SITES
+from ._expect import CONVERSATION, FLAT_SEEN, MESSAGE, SEEN
 from ._runner import MakeSite, Runner, page_gets
 
 # The page's post id as the page carries it (the widget's data-post-id="<123" included).
