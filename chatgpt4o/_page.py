@@ -1,83 +1,39 @@
-"""Scrape the chat tokens (nonce, post id, ajax URL) from a page; spot Cloudflare block pages."""
+"""Read the chats a page offers (either plugin generation) with BeautifulSoup; spot Cloudflare."""
 
 from __future__ import annotations
 
+import json
 import re
-import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterator, List, Literal, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Literal, Mapping, Optional, Tuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ._constants import AJAX_PATH
-from ._exceptions import BlockedError, TokenError, UnsupportedPluginError
+from ._exceptions import BlockedError, BotNotFoundError, ChatPageError, UnsupportedPluginError
 
 if TYPE_CHECKING:
-    from bs4.builder import TreeBuilder
+    from bs4 import BeautifulSoup, Tag
 
-__all__ = ["ChatType", "PageTokens", "extract_tokens", "is_cloudflare_page"]
+__all__ = ["ChatType", "Generation", "Page", "PageChat", "extract_page", "is_cloudflare_page"]
 
-ChatType = Literal["shortcode", "widget"]
+Generation = Literal["wpaicg", "aipkit"]
+ChatType = Literal["shortcode", "widget", "aipkit"]
 
 _SHORTCODE = "wpaicg-chat-shortcode"
 _WIDGET = "wpaicg-chatbox"
-_AIPKIT = "aipkit_chat_container"
+_INLINE = "aipkit_chat_container"
+_POPUP = "aipkit_popup_wrapper"
+# Elements whose content a browser never turns into live markup. html.parser keeps script and
+# style content as text; older versions of it parse the content of these as elements.
+_INERT = ["template", "textarea", "title", "noscript", "xmp", "iframe", "noembed", "noframes"]
 _REST_API_REL = "https://api.w.org/"
 
-# A page is about 300 KB, so nothing here parses all of it. Fast literal searches find the few
-# places that can matter (a class token, the settings script, the REST link); each hit is then
-# checked in place: is it inside a real start tag, and is that tag outside comments and raw text?
-# Only that one start tag goes through BeautifulSoup. HTML whitespace is ASCII, hence re.ASCII
-# on the markup patterns (faster, too).
-
-# The class tokens as they appear in a class attribute (after a quote, "=" or a space), never as a
-# CSS selector (after a "."). The lookbehind follows the literal so the search keeps its fast
-# literal prefix.
-_CHAT_CLASS = re.compile(
-    r"""wpaicg-chat(?<=[\s"'=]wpaicg-chat)(-shortcode|box)(?![\w-])""", re.ASCII
+# BeautifulSoup parses HTML, not the JavaScript inside scripts: these read the plugin's settings.
+_PARAMS = re.compile(r"(?<![\w$])wpaicgParams\s*=\s*(?=\{)")
+_LEGACY_AJAX_URL = re.compile(
+    r"""(?<![\w$])wpaicg_ajax_url\s*=\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"""
 )
-_SHORTCODE_CLASS = re.compile(
-    r"""wpaicg-chat-shortcode(?<=[\s"'=]wpaicg-chat-shortcode)(?![\w-])""", re.ASCII
-)
-_AIPKIT_CLASS = re.compile(
-    r"""aipkit_chat_container(?<=[\s"'=]aipkit_chat_container)(?![\w-])""", re.ASCII
-)
-
-# A start tag up to its closing ">". Quotes count only where HTML5 (and html.parser, our parser
-# of record) gives them meaning: right after "=". Every step is forced, so a tag cut off by a
-# truncated page fails in linear time instead of backtracking.
-_START_TAG = re.compile(
-    r"""<([a-zA-Z][^\s/>\x00]*)[^>=]*(?:=\s*(?:"[^"]*"|'[^']*'|(?![\s"']))[^>=]*)*>""", re.ASCII
-)
-# One attribute as HTML5 splits them; the whole attribute is captured when it is one we read, so
-# that findall hands BeautifulSoup only those (see _parse_attributes).
-_ATTRIBUTE_VALUE = r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?"""
-_READ_ATTRIBUTE = re.compile(
-    r"[\s/]*(?:("
-    r"(?i:class|data-nonce|data-post-id|data-url|data-bot-id|data-openai_stream_nav|rel|href)"
-    r"(?![^\s/>=])" + _ATTRIBUTE_VALUE + r")|[^\s/>][^\s/>=]*" + _ATTRIBUTE_VALUE + ")",
-    re.ASCII,
-)
-# A quoted "<" in an earlier attribute value (the widget's data-post-id="<123") is not a tag start.
-_MAX_TAG_LOOKBACK = 8
-# Bounds the work per hit on hostile pages; the chat element's start tag is about 2 KB.
-_MAX_TAG_LENGTH = 64 * 1024
-
-_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)
-_RAW_TEXT_TAG = re.compile(
-    r"<(/?)(script|style|textarea|title|xmp|iframe|noembed|noframes)(?=[\s/>])",
-    re.IGNORECASE | re.ASCII,
-)
-
-_JS_STRING = r"""\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"""
-_PARAMS = re.compile(r"wpaicgParams\s*=\s*\{")
-_PARAMS_AJAX_URL = re.compile(r"""["']?\bajax_url["']?\s*:""" + _JS_STRING)
-_PARAMS_SEARCH_NONCE = re.compile(r"""["']?\bsearch_nonce["']?\s*:""" + _JS_STRING)
-_SETTINGS = (("ajax_url", _PARAMS_AJAX_URL), ("search_nonce", _PARAMS_SEARCH_NONCE))
-_LEGACY_AJAX_URL = re.compile(r"wpaicg_ajax_url\s*=" + _JS_STRING)
-_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
-_JS_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
-
-_REST_API_LINK = re.compile(r"https://api\.w\.org/")
+_JS_ESCAPE = re.compile(r"\\(.)")
 _LINK_HEADER_ITEM = re.compile(r"<([^>]*)>([^<]*)")
 _LINK_REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]*))""", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")
@@ -97,34 +53,35 @@ _CLOUDFLARE_MARKERS = re.compile(
     re.IGNORECASE,
 )
 
-_BUILDERS = threading.local()
-
 _PAGE_HINT = (
-    "check that the URL points at a page that shows the AI Power chat (shortcode or widget) "
-    "and that no cache or security plugin serves a stripped copy of it"
+    "check that the URL points at a page that shows the AI Power chat (a shortcode, widget or "
+    "popup bot) and that no cache or security plugin serves a stripped copy of it"
 )
 
 
 @dataclass(frozen=True)
-class PageTokens:
-    """The chat tokens scraped from a page.
+class PageChat:
+    """One chat the page offers, with the tokens needed to talk to it.
 
     Example::
 
-        tokens = extract_tokens(html, "https://chatgpt4o.one/")
-        form = {"_wpnonce": tokens.nonce, "post_id": tokens.post_id, "bot_id": tokens.bot_id}
+        chat = extract_page(html, "https://chatgpt4o.one/").chat()
+        form = {"_wpnonce": chat.nonce, "post_id": chat.post_id, "bot_id": chat.bot_id}
 
     Attributes:
-        nonce: the ``data-nonce`` of the chat element (left out of ``repr``).
-        post_id: the digits of ``data-post-id``; ``""`` when the page has none (the server
-            ignores a missing one).
-        bot_id: the digits of ``data-bot-id``; ``"0"`` when absent.
-        page_url: ``data-url`` without a trailing slash, else the URL the page came from.
+        generation: ``"wpaicg"`` (AI Power up to 2.2) or ``"aipkit"`` (2.3 and later).
+        nonce: the chat nonce (left out of ``repr``).
+        post_id: digits; ``""`` when the page has none (aipkit: a ``postId`` of 0 or none).
+        bot_id: digits; ``"0"`` when a wpaicg element names no bot.
+        page_url: wpaicg: ``data-url`` without a trailing slash, else the page URL;
+            aipkit: the page URL (either without query or trailing slash).
         ajax_url: the absolute ``admin-ajax.php`` URL, always on the fetched page's origin.
-        chat_type: ``"shortcode"`` or ``"widget"``: the chat element the tokens came from.
-        streams: whether the page says the server streams replies (``data-openai_stream_nav``).
+        chat_type: ``"shortcode"`` or ``"widget"`` (wpaicg), ``"aipkit"``.
+        streams: wpaicg: ``data-openai_stream_nav`` is ``"1"``; aipkit: the config's
+            ``streamEnabled`` (2.3 to 2.4.0), else True (2.4.1 and later always stream).
     """
 
+    generation: Generation
     nonce: str = field(repr=False)
     post_id: str
     bot_id: str
@@ -134,17 +91,75 @@ class PageTokens:
     streams: bool
 
 
-def extract_tokens(html: str, url: str, *, link_header: Optional[str] = None) -> PageTokens:
-    """Read the chat tokens from a page that runs the AI Power chat.
+@dataclass(frozen=True)
+class Page:
+    """The chats a page offers, in document order (never empty).
 
-    Takes the first ``div.wpaicg-chat-shortcode``, else the first ``.wpaicg-chatbox`` (widget),
-    ignoring copies inside comments, scripts and other raw text. Only a page without any chat
-    element falls back to ``wpaicgParams.search_nonce``.
+    A wpaicg page offers one: the chat the old plugin's rules pick (the first shortcode, else
+    the first widget, else the page's ``search_nonce``). An aipkit page offers every bot on it.
 
     Example::
 
-        tokens = extract_tokens(response.text, str(response.url),
-                                link_header=response.headers.get("Link"))
+        page = extract_page(response.text, str(response.url))
+        chat = page.chat(bot_id=5)
+    """
+
+    url: str
+    chats: tuple[PageChat, ...]
+
+    def __post_init__(self) -> None:
+        if not self.chats:
+            raise ValueError("a Page offers at least one chat")
+
+    @property
+    def generation(self) -> Generation:
+        """The plugin generation of the page (that of its first chat)."""
+        return self.chats[0].generation
+
+    @property
+    def bot_ids(self) -> tuple[str, ...]:
+        """The bot id of each chat, in document order."""
+        return tuple(chat.bot_id for chat in self.chats)
+
+    def chat(self, bot_id: Optional[int] = None) -> PageChat:
+        """The chat to use: the first by default.
+
+        On an aipkit page, ``bot_id`` picks the chat whose bot id matches. On a wpaicg page the
+        first chat is returned whatever ``bot_id`` is: the old plugin takes any bot id in the
+        form, so the caller overrides it there.
+
+        Raises:
+            BotNotFoundError: an aipkit page has no chat for ``bot_id``; lists the page's bots.
+        """
+        if bot_id is None or self.generation == "wpaicg":
+            return self.chats[0]
+        for chat in self.chats:
+            if chat.bot_id == str(bot_id):
+                return chat
+        bots = ", ".join(self.bot_ids)
+        raise BotNotFoundError(
+            f"No chat for bot {bot_id} at {self.url}: the page offers bot {bots}; pass one of "
+            f"those as bot_id, or point the client at the page that shows bot {bot_id}.",
+            url=self.url,
+            bot_id=bot_id,
+            bots=self.bot_ids,
+        )
+
+
+def extract_page(html: str, url: str, *, link_header: Optional[str] = None) -> Page:
+    """Read the chats a page offers, and the tokens to talk to each.
+
+    A page with ``div.aipkit_chat_container[data-config]`` or
+    ``div.aipkit_popup_wrapper[data-config]`` is an aipkit page: each such element is a chat, in
+    document order. Otherwise the first ``div.wpaicg-chat-shortcode``, else the first
+    ``.wpaicg-chatbox`` (widget) is the chat; only a page without any chat element falls back
+    to ``wpaicgParams.search_nonce``. Copies inside comments, scripts, templates and other inert
+    content are ignored.
+
+    Example::
+
+        page = extract_page(response.text, str(response.url),
+                            link_header=response.headers.get("Link"))
 
     Args:
         html: the page's HTML.
@@ -153,61 +168,69 @@ def extract_tokens(html: str, url: str, *, link_header: Optional[str] = None) ->
             WordPress root when the page does not name its ajax URL.
 
     Raises:
-        TokenError: the page has no chat element, or no usable nonce in it.
-        UnsupportedPluginError: the page runs AI Power 2.3+ ("AIPKit").
+        ChatPageError: the page has no chat element, or no usable nonce in it.
+        UnsupportedPluginError: an aipkit element without a usable ``data-config``.
         BlockedError: the page is a Cloudflare challenge or block page.
     """
-    params = _plugin_settings(html)
-    element = _chat_element(html)
+    soup = _parse(html, url)
+    chats = [_aipkit_chat(element, soup, url, link_header) for element in _aipkit_elements(soup)]
+    if chats:
+        return Page(url, tuple(chats))
+
+    settings = _plugin_settings(soup)
+    ajax_url = _ajax_url(settings.get("ajax_url", ""), soup, url, link_header)
+    element = _wpaicg_element(soup)
     if element is not None:
-        chat_type, attrs = element
-        nonce = attrs.get("data-nonce", "").strip()
+        chat_type: ChatType = "shortcode" if _SHORTCODE in _classes(element) else "widget"
+        nonce = _attr(element, "data-nonce").strip()
         _check_nonce(nonce, url, f"the {chat_type} chat element's data-nonce")
-        return PageTokens(
+        chat = PageChat(
+            generation="wpaicg",
             nonce=nonce,
-            post_id=_digits(attrs.get("data-post-id", ""), default=""),
-            bot_id=_digits(attrs.get("data-bot-id", ""), default="0"),
-            page_url=attrs.get("data-url", "").strip().rstrip("/") or _page_url(url),
-            ajax_url=_ajax_url(html, url, params, link_header),
+            post_id=_digits(_attr(element, "data-post-id"), default=""),
+            bot_id=_digits(_attr(element, "data-bot-id"), default="0"),
+            page_url=_attr(element, "data-url").strip().rstrip("/") or _page_url(url),
+            ajax_url=ajax_url,
             chat_type=chat_type,
-            streams=attrs.get("data-openai_stream_nav", "").strip() == "1",
+            streams=_attr(element, "data-openai_stream_nav").strip() == "1",
         )
+        return Page(url, (chat,))
 
-    if _has_aipkit(html):
-        raise UnsupportedPluginError(
-            f"unsupported plugin version: AI Power 2.3+ (AIPKit) at {url} speaks another chat "
-            "protocol (aipkit_* actions) that this client does not implement; point the client "
-            "at a site that runs AI Power 2.2 or older.",
-            url=url,
-            missing="chat protocol",
-        )
-
-    search_nonce = params.get("search_nonce", "").strip()
+    search_nonce = settings.get("search_nonce", "").strip()
     if search_nonce:
         _check_nonce(search_nonce, url, "wpaicgParams.search_nonce")
-        return PageTokens(
+        chat = PageChat(
+            generation="wpaicg",
             nonce=search_nonce,
             post_id="",
             bot_id="0",
             page_url=_page_url(url),
-            ajax_url=_ajax_url(html, url, params, link_header),
+            ajax_url=ajax_url,
             chat_type="shortcode",
             streams=False,
         )
+        return Page(url, (chat,))
 
     # Checked last: Cloudflare injects challenge-platform scripts into ordinary pages too, and a
     # page that carries the chat is never a challenge.
     if is_cloudflare_page(html):
-        raise BlockedError(status_code=200, url=url)
-    raise TokenError(
-        f"No nonce found at {url}: the page has no AI Power chat element "
-        f"(div.{_SHORTCODE} or .{_WIDGET}) and no wpaicgParams.search_nonce; {_PAGE_HINT}.",
+        raise BlockedError(
+            f"Cloudflare challenge at {url}: the site is blocking automated clients; try again "
+            "later, from another network, or through a proxy",
+            url=url,
+            status_code=200,
+            method="GET",
+        )
+    raise ChatPageError(
+        f"No nonce found at {url}: the page has no chat element (div.{_SHORTCODE}, "
+        f".{_WIDGET}, div.{_INLINE} or div.{_POPUP}) and no wpaicgParams.search_nonce; "
+        f"{_PAGE_HINT}.",
         url=url,
         missing="nonce",
     )
 
 
-def is_cloudflare_page(text: str, headers: Optional[Mapping[str, str]] = None) -> bool:
+def is_cloudflare_page(html: str, headers: Optional[Mapping[str, str]] = None) -> bool:
     """Tell whether a reply is a Cloudflare challenge or block page.
 
     A ``cf-mitigated: challenge`` header or a challenge/block page marker in the body counts;
@@ -216,224 +239,165 @@ def is_cloudflare_page(text: str, headers: Optional[Mapping[str, str]] = None) -
     Example::
 
         if is_cloudflare_page(response.text, response.headers):
-            raise BlockedError(status_code=response.status_code, url=str(response.url))
+            ...  # a BlockedError: retrying at once will not help
 
     Args:
-        text: the reply body.
+        html: the reply body.
         headers: the reply headers, any mapping; names match case-insensitively.
     """
     if headers:
         for name, value in headers.items():
             if name.lower() == "cf-mitigated" and value.strip().lower() == "challenge":
                 return True
-    return _CLOUDFLARE_MARKERS.search(text) is not None
+    return _CLOUDFLARE_MARKERS.search(html) is not None
 
 
-def _chat_element(html: str) -> Optional[Tuple[ChatType, Dict[str, str]]]:
-    for hit, tag in _live_tags(html, _CHAT_CLASS):
-        attrs = _parse_attributes(html, tag)
-        if hit.group(1) == "-shortcode":
-            if _SHORTCODE in _classes(attrs):
-                return "shortcode", attrs
-        elif _WIDGET in _classes(attrs):
-            # A shortcode later on the page still wins over this widget.
-            for _, later in _live_tags(html, _SHORTCODE_CLASS, tag.end()):
-                shortcode = _parse_attributes(html, later)
-                if _SHORTCODE in _classes(shortcode):
-                    return "shortcode", shortcode
-            return "widget", attrs
+def _parse(html: str, url: str) -> BeautifulSoup:
+    # Imported here so that importing chatgpt4o does not import bs4.
+    from bs4 import BeautifulSoup
+    from bs4.builder import ParserRejectedMarkup
+
+    # Text without a tag has no chat; BeautifulSoup would only warn that it looks like a URL.
+    markup = html if "<" in html else ""
+    try:
+        # The first of duplicate attributes wins, as in browsers.
+        return BeautifulSoup(markup, "html.parser", on_duplicate_attribute="ignore")
+    except (ParserRejectedMarkup, AssertionError) as exc:
+        # Older html.parser versions reject some malformed declarations (`<![foo`) with an
+        # AssertionError, which bs4 < 4.13 does not wrap.
+        raise ChatPageError(
+            f"No nonce found at {url}: html.parser cannot read the page's markup; {_PAGE_HINT}.",
+            url=url,
+            missing="nonce",
+        ) from exc
+
+
+def _live(element: Tag) -> bool:
+    return element.find_parent(_INERT) is None
+
+
+def _attr(element: Tag, name: str) -> str:
+    value = element.get(name)
+    return " ".join(value) if isinstance(value, list) else value or ""
+
+
+def _classes(element: Tag) -> list[str]:
+    return _attr(element, "class").split()
+
+
+def _wpaicg_element(soup: BeautifulSoup) -> Optional[Tag]:
+    for css_class in (_SHORTCODE, _WIDGET):
+        for element in soup.find_all(class_=css_class):
+            if _live(element):
+                return element
     return None
 
 
-def _has_aipkit(html: str) -> bool:
-    return any(
-        _AIPKIT in _classes(_parse_attributes(html, tag))
-        for _, tag in _live_tags(html, _AIPKIT_CLASS)
+def _aipkit_elements(soup: BeautifulSoup) -> list[Tag]:
+    """The aipkit chat elements, in document order: inline containers and popup wrappers."""
+    elements = []
+    for element in soup.find_all("div", class_=[_INLINE, _POPUP]):
+        # A container inside a popup wrapper is the popup's chat window: the wrapper has the config.
+        window = _POPUP not in _classes(element) and element.find_parent(class_=_POPUP) is not None
+        if _live(element) and not window:
+            elements.append(element)
+    return elements
+
+
+def _aipkit_chat(
+    element: Tag, soup: BeautifulSoup, url: str, link_header: Optional[str]
+) -> PageChat:
+    where = f"div.{_POPUP if _POPUP in _classes(element) else _INLINE}"
+    if element.get("id"):
+        where += f"#{_attr(element, 'id')}"
+    # BeautifulSoup has already decoded the attribute's entities: the value is the JSON itself.
+    config_text = _attr(element, "data-config")
+    if not config_text.strip():
+        raise _unsupported(
+            url, f"the AIPKit chat element {where} has no data-config", "data-config"
+        )
+    try:
+        config = json.loads(config_text)
+    except ValueError as exc:
+        problem = f"the data-config of the AIPKit chat element {where} is not JSON ({exc})"
+        raise _unsupported(url, problem, "data-config") from exc
+    if not isinstance(config, dict):
+        problem = f"the data-config of the AIPKit chat element {where} is not a JSON object"
+        raise _unsupported(url, problem, "data-config")
+    bot_id = _positive_id(config.get("botId")) or _positive_id(_attr(element, "data-bot-id"))
+    if not bot_id:
+        problem = f"the AIPKit chat element {where} names no bot (botId, data-bot-id)"
+        raise _unsupported(url, problem, "botId")
+    nonce = config.get("nonce")
+    nonce = nonce.strip() if isinstance(nonce, str) else ""
+    _check_nonce(nonce, url, f"the data-config nonce of AIPKit bot {bot_id}")
+    named = config.get("ajaxUrl")
+    return PageChat(
+        generation="aipkit",
+        nonce=nonce,
+        post_id=_positive_id(config.get("postId")),
+        bot_id=bot_id,
+        page_url=_page_url(url),
+        ajax_url=_ajax_url(named if isinstance(named, str) else "", soup, url, link_header),
+        chat_type="aipkit",
+        # As the page script reads it: JavaScript truthiness, and absent means always stream.
+        streams=bool(config.get("streamEnabled", True)),
     )
 
 
-def _live_tags(
-    html: str, pattern: re.Pattern[str], pos: int = 0
-) -> Iterator[Tuple[re.Match[str], re.Match[str]]]:
-    """Each hit of ``pattern`` inside a live start tag (not in a comment or raw text), with it."""
-    hidden = _HiddenRegions(html, pos)
-    while True:
-        hit = pattern.search(html, pos)
-        if hit is None:
-            return
-        pos = hit.end()
-        tag = _enclosing_start_tag(html, hit.start())
-        if tag is None:
-            continue
-        hidden_until = hidden.end(tag.start())
-        if hidden_until is None:
-            yield hit, tag
-            pos = tag.end()
-        else:
-            pos = max(pos, hidden_until)
+def _unsupported(url: str, problem: str, missing: str) -> UnsupportedPluginError:
+    return UnsupportedPluginError(
+        f"Unsupported chat at {url}: {problem}, and this client reads the bot, nonce and ajax "
+        "URL from it; check that no cache or optimisation plugin rewrites the page's data "
+        "attributes, or update chatgpt4o if the plugin changed its markup.",
+        url=url,
+        missing=missing,
+    )
 
 
-def _enclosing_start_tag(html: str, pos: int) -> Optional[re.Match[str]]:
-    """The start tag that ``pos`` lies in, if any."""
-    start = pos
-    window = max(0, pos - _MAX_TAG_LENGTH)
-    for _ in range(_MAX_TAG_LOOKBACK):
-        start = html.rfind("<", window, start)
-        if start < 0:
-            return None
-        tag = _START_TAG.match(html, start, start + _MAX_TAG_LENGTH)
-        if tag is not None and tag.end() > pos:
-            return tag
-    return None
+def _positive_id(value: object) -> str:
+    """A post or bot id as digits; ``""`` for 0, absent or anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if value > 0 else ""
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        return value.strip().lstrip("0")
+    return ""
 
 
-class _HiddenRegions:
-    """Tells whether positions, asked about in page order, lie in a comment or in raw text.
-
-    Remembers what earlier answers established, so that many hits on one page cost one pass.
-    """
-
-    def __init__(self, html: str, pos: int) -> None:
-        self._html = html
-        self._outside_comments = pos  # no comment is open here
-        self._raw_text_from = len(html) + 1
-        self._raw_text_tag: Optional[re.Match[str]] = None  # the first one after _raw_text_from
-
-    def end(self, pos: int) -> Optional[int]:
-        """Where the comment or raw text holding ``pos`` ends; None when ``pos`` is live."""
-        floor = self._outside_comments if self._outside_comments <= pos else 0
-        end = _comment_end(self._html, pos, floor)
-        if end is None:
-            cached_until = self._raw_text_tag.start() if self._raw_text_tag else len(self._html)
-            if not self._raw_text_from <= pos + 1 <= cached_until:
-                self._raw_text_from = pos + 1
-                self._raw_text_tag = _RAW_TEXT_TAG.search(self._html, pos + 1)
-            if self._raw_text_tag is not None and self._raw_text_tag.group(1):
-                end = self._raw_text_tag.start()
-        self._outside_comments = pos if end is None else end
-        return end
-
-
-def _parse_attributes(html: str, tag: re.Match[str]) -> Dict[str, str]:
-    """Read the attributes of a start tag (a ``_START_TAG`` match) with BeautifulSoup."""
-    # Imported here so that importing chatgpt4o does not import bs4.
-    from bs4 import BeautifulSoup, Tag
-
-    # html.parser costs about 5 us per attribute and the chat element carries about 50, so it
-    # gets only the few we read, each exactly as written.
-    wanted = " ".join(_READ_ATTRIBUTE.findall(html, tag.end(1), tag.end() - 1))
-    soup = BeautifulSoup(f"<div {wanted} >", builder=_tree_builder())
-    element = soup.contents[0] if soup.contents else None
-    if not isinstance(element, Tag):
-        return {}
-    return {
-        name: " ".join(value) if isinstance(value, list) else value
-        for name, value in element.attrs.items()
-    }
-
-
-def _tree_builder() -> TreeBuilder:
-    """This thread's html.parser tree builder: building one costs more than the parse itself."""
-    builder: Optional[TreeBuilder] = getattr(_BUILDERS, "builder", None)
-    if builder is None:
-        from bs4.builder._htmlparser import HTMLParserTreeBuilder
-
-        builder = _BUILDERS.builder = HTMLParserTreeBuilder(on_duplicate_attribute="ignore")
-    return builder
-
-
-def _classes(attrs: Mapping[str, str]) -> List[str]:
-    return attrs.get("class", "").split()
-
-
-def _comment_end(html: str, pos: int, floor: int = 0) -> Optional[int]:
-    """Where the comment holding ``pos`` ends; None when it is in none (or opened before floor)."""
-    opened = html.rfind("<!--", floor, pos)
-    if opened < 0:
-        return None
-    comment = _COMMENT.match(html, opened)
-    end = comment.end() if comment is not None else len(html)
-    # A "<!--" inside a script (document.write, old hiding tricks) opens no comment.
-    return end if end > pos and _raw_text_end(html, opened) is None else None
-
-
-def _raw_text_end(html: str, pos: int) -> Optional[int]:
-    """Where the script, style, textarea… holding ``pos`` ends; None when ``pos`` is outside."""
-    tag = _RAW_TEXT_TAG.search(html, pos + 1)
-    return tag.start() if tag is not None and tag.group(1) else None
-
-
-def _script_end(html: str, pos: int) -> Optional[int]:
-    """Where the live script holding ``pos`` ends; None when ``pos`` is not in one."""
-    tag = _RAW_TEXT_TAG.search(html, pos)
-    if tag is None or not tag.group(1) or tag.group(2).lower() != "script":
-        return None
-    return None if _comment_end(html, pos) is not None else tag.start()
-
-
-def _plugin_settings(html: str) -> Dict[str, str]:
+def _plugin_settings(soup: BeautifulSoup) -> Dict[str, str]:
     """``ajax_url`` and ``search_nonce`` from the plugin's inline settings script, if any."""
-    settings: Dict[str, str] = {}
-    pos = len(html)
-    while True:
-        # wp_localize_script prints wpaicgParams near the end of the page: search backwards.
-        pos = html.rfind("wpaicgParams", 0, pos)
-        if pos < 0:
-            break
-        params = _PARAMS.match(html, pos)
-        end = _script_end(html, pos) if params is not None and _word_start(html, pos) else None
-        if params is not None and end is not None:
-            for key, pattern in _SETTINGS:
-                value = _js_string(pattern.search(html, params.end(), end))
-                if value is not None:
-                    settings[key] = value
-            return settings
-
+    scripts = [script.get_text() for script in soup.find_all("script") if _live(script)]
+    # wp_localize_script prints wpaicgParams near the end of the page: the last one counts.
+    for text in reversed(scripts):
+        for params in _PARAMS.finditer(text):
+            try:
+                value, _ = json.JSONDecoder().raw_decode(text, params.end())
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return {
+                    key: value[key]
+                    for key in ("ajax_url", "search_nonce")
+                    if isinstance(value.get(key), str)
+                }
     # AI Power 1.7 printed `var wpaicg_ajax_url = '…';` in <head> instead.
-    pos = 0
-    while True:
-        pos = html.find("wpaicg_ajax_url", pos)
-        if pos < 0:
-            return settings
-        legacy = _js_string(_LEGACY_AJAX_URL.match(html, pos))
-        if legacy is not None and _word_start(html, pos) and _script_end(html, pos) is not None:
-            settings["ajax_url"] = legacy
-            return settings
-        pos += 1
+    for text in scripts:
+        legacy = _LEGACY_AJAX_URL.search(text)
+        if legacy is not None:
+            value = legacy.group(1) if legacy.group(1) is not None else legacy.group(2)
+            return {"ajax_url": _JS_ESCAPE.sub(r"\1", value)}
+    return {}
 
 
-def _word_start(html: str, pos: int) -> bool:
-    return pos == 0 or not (html[pos - 1].isalnum() or html[pos - 1] in "_$")
-
-
-def _js_string(match: Optional[re.Match[str]]) -> Optional[str]:
-    if match is None:
-        return None
-    double, single = match.group(1), match.group(2)
-    return _JS_ESCAPE.sub(_js_unescape, double if double is not None else single)
-
-
-def _js_unescape(match: re.Match[str]) -> str:
-    escape = match.group(1)
-    if len(escape) > 1:
-        return chr(int(escape[1:], 16))
-    return _JS_ESCAPES.get(escape, escape)
-
-
-def _rest_url(html: str, link_header: Optional[str]) -> Optional[str]:
+def _rest_url(soup: BeautifulSoup, link_header: Optional[str]) -> Optional[str]:
     """The REST API root URL: the ``Link`` header's, else the page's ``<link>`` tag's."""
     for item in _LINK_HEADER_ITEM.finditer(link_header or ""):
         for rel in _LINK_REL.finditer(item.group(2)):
             if _REST_API_REL in (rel.group(1) or rel.group(2) or "").split():
                 return item.group(1).strip()
-    for _, tag in _live_tags(html, _REST_API_LINK):
-        attrs = _parse_attributes(html, tag)
-        href = attrs.get("href", "").strip()
-        if (
-            tag.group(1).lower() == "link"
-            and _REST_API_REL in attrs.get("rel", "").split()
-            and href
-        ):
+    for link in soup.find_all("link", rel=_REST_API_REL):
+        href = _attr(link, "href").strip()
+        if href and _live(link):
             return href
     return None
 
@@ -462,9 +426,7 @@ def _origin(url: str) -> Tuple[str, str, Optional[int]]:
 def _on_page_origin(candidate: str, page_url: str) -> str:
     """``candidate`` resolved against the page URL and kept on the page's origin."""
     absolute = (
-        candidate
-        if candidate.startswith(("http://", "https://"))
-        else (urljoin(page_url, candidate))
+        candidate if candidate.startswith(("http://", "https://")) else urljoin(page_url, candidate)
     )
     if _origin(absolute) == _origin(page_url):
         return absolute
@@ -473,12 +435,13 @@ def _on_page_origin(candidate: str, page_url: str) -> str:
     return urlunsplit((page.scheme, page.netloc, target.path or AJAX_PATH, target.query, ""))
 
 
-def _ajax_url(html: str, url: str, params: Mapping[str, str], link_header: Optional[str]) -> str:
-    named = params.get("ajax_url", "").strip()
+def _ajax_url(named: str, soup: BeautifulSoup, url: str, link_header: Optional[str]) -> str:
+    """The ajax URL the page names, else the one its REST API link implies, on its origin."""
+    named = named.strip()
     try:
         if named:
             return _on_page_origin(named, url)
-        rest_url = _rest_url(html, link_header)
+        rest_url = _rest_url(soup, link_header)
         root = _site_root(urljoin(url, rest_url)) if rest_url else ""
         return _on_page_origin(root + AJAX_PATH, url)
     except ValueError:
@@ -498,13 +461,13 @@ def _digits(value: str, *, default: str) -> str:
 
 def _check_nonce(nonce: str, url: str, source: str) -> None:
     if not nonce:
-        raise TokenError(
+        raise ChatPageError(
             f"No nonce found at {url}: {source} is missing or empty; {_PAGE_HINT}.",
             url=url,
             missing="nonce",
         )
     if _NONCE.fullmatch(nonce) is None:
-        raise TokenError(
+        raise ChatPageError(
             f"No nonce found at {url}: {source} is not a WordPress nonce (expected 10 hex "
             f"digits, got {len(nonce)} characters); {_PAGE_HINT}.",
             url=url,

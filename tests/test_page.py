@@ -1,19 +1,27 @@
-"""chatgpt4o._page: tokens from the real page and hand-made variants; Cloudflare detection."""
+"""chatgpt4o._page: the chats of real pages (both plugin generations) and hand-made variants;
+Cloudflare detection."""
 
 from __future__ import annotations
 
 import dataclasses
+import html as html_lib
+import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatgpt4o._exceptions import BlockedError, TokenError, UnsupportedPluginError
-from chatgpt4o._page import PageTokens, extract_tokens, is_cloudflare_page
+from chatgpt4o._exceptions import (
+    BlockedError,
+    BotNotFoundError,
+    ChatPageError,
+    UnsupportedPluginError,
+)
+from chatgpt4o._page import Page, PageChat, extract_page, is_cloudflare_page
 
 FIXTURE = Path(__file__).with_name("aipower-1.8.79-front-page.html")
 FIXTURE_URL = "http://127.0.0.1:8088/"
@@ -85,11 +93,12 @@ def params_script(ajax_url: str) -> str:
     return f'<script>var wpaicgParams = {{"ajax_url":"{escaped}"}};</script>'
 
 
-def tokens(html: str, url: str = URL, **kwargs: Optional[str]) -> PageTokens:
-    return extract_tokens(html, url, **kwargs)
+def tokens(html: str, url: str = URL, **kwargs: Optional[str]) -> PageChat:
+    """The chat a client would use on the page."""
+    return extract_page(html, url, **kwargs).chat()
 
 
-def fields(result: PageTokens) -> Dict[str, object]:
+def fields(result: PageChat) -> Dict[str, object]:
     return dataclasses.asdict(result)
 
 
@@ -99,7 +108,11 @@ def fields(result: PageTokens) -> Dict[str, object]:
 def test_real_page_fixture() -> None:
     html = FIXTURE.read_text(encoding="utf-8")
 
-    assert fields(extract_tokens(html, FIXTURE_URL)) == {
+    page = extract_page(html, FIXTURE_URL)
+
+    assert (page.url, page.generation, page.bot_ids) == (FIXTURE_URL, "wpaicg", ("0",))
+    assert fields(page.chat()) == {
+        "generation": "wpaicg",
         "nonce": "14004b0807",
         "post_id": "4",
         "bot_id": "0",
@@ -115,7 +128,7 @@ def test_real_page_takes_ajax_url_from_wpaicg_params() -> None:
         "8088\\/wp-admin\\/admin-ajax.php", "8088\\/rizq\\/admin-ajax.php"
     )
 
-    assert extract_tokens(html, FIXTURE_URL).ajax_url == "http://127.0.0.1:8088/rizq/admin-ajax.php"
+    assert tokens(html, FIXTURE_URL).ajax_url == "http://127.0.0.1:8088/rizq/admin-ajax.php"
 
 
 def test_real_page_is_not_a_cloudflare_page() -> None:
@@ -125,8 +138,8 @@ def test_real_page_is_not_a_cloudflare_page() -> None:
 def test_real_page_without_data_nonce_does_not_fall_back_to_a_decoy() -> None:
     html = FIXTURE.read_text(encoding="utf-8").replace('data-nonce="14004b0807"', "")
 
-    with pytest.raises(TokenError) as caught:
-        extract_tokens(html, FIXTURE_URL)
+    with pytest.raises(ChatPageError) as caught:
+        extract_page(html, FIXTURE_URL)
 
     assert caught.value.missing == "nonce"
     assert "No nonce found" in str(caught.value)
@@ -320,7 +333,7 @@ DECOY_ONLY = {
 
 @pytest.mark.parametrize("html", DECOY_ONLY.values(), ids=DECOY_ONLY.keys())
 def test_decoys_alone_give_no_nonce(html: str) -> None:
-    with pytest.raises(TokenError) as caught:
+    with pytest.raises(ChatPageError) as caught:
         tokens(html)
 
     assert caught.value.missing == "nonce"
@@ -367,6 +380,7 @@ def test_search_nonce_is_used_only_without_a_chat_element() -> None:
     result = tokens(page("<p>The chat loads later.</p>"))
 
     assert fields(result) == {
+        "generation": "wpaicg",
         "nonce": SEARCH_NONCE,
         "post_id": "",
         "bot_id": "0",
@@ -378,7 +392,7 @@ def test_search_nonce_is_used_only_without_a_chat_element() -> None:
 
 
 def test_search_nonce_is_not_used_when_the_chat_element_lacks_a_nonce() -> None:
-    with pytest.raises(TokenError) as caught:
+    with pytest.raises(ChatPageError) as caught:
         tokens(page(chat_element(nonce=None)))
 
     assert caught.value.missing == "nonce"
@@ -387,14 +401,14 @@ def test_search_nonce_is_not_used_when_the_chat_element_lacks_a_nonce() -> None:
 def test_search_nonce_in_a_comment_is_ignored() -> None:
     html = page("<p>Nothing.</p>", footer="<!--\n" + PARAMS_SCRIPT + "-->\n")
 
-    with pytest.raises(TokenError):
+    with pytest.raises(ChatPageError):
         tokens(html)
 
 
 def test_search_nonce_must_be_an_assignment_in_a_script() -> None:
     footer = f"<script>if (window.wpaicgParams) {{ x = {{search_nonce: '{DECOY}'}}; }}</script>"
 
-    with pytest.raises(TokenError):
+    with pytest.raises(ChatPageError):
         tokens(page("<p>Nothing.</p>", footer=footer))
 
 
@@ -566,9 +580,13 @@ def test_cloudflare_pages_are_detected(html: str) -> None:
 @pytest.mark.parametrize("html", CLOUDFLARE_PAGES.values(), ids=CLOUDFLARE_PAGES.keys())
 def test_cloudflare_page_raises_blocked(html: str) -> None:
     with pytest.raises(BlockedError) as caught:
-        extract_tokens(html, URL)
+        extract_page(html, URL)
 
     assert (caught.value.status_code, caught.value.url) == (200, URL)
+    assert str(caught.value) == (
+        f"Cloudflare challenge at {URL}: the site is blocking automated clients; try again "
+        "later, from another network, or through a proxy"
+    )
 
 
 @pytest.mark.parametrize(
@@ -611,29 +629,11 @@ def test_ordinary_pages_are_not_cloudflare_pages(html: str) -> None:
     assert tokens(html).nonce == NONCE
 
 
-AIPKIT_PAGE = page(
-    '<div class="aipkit_chat_container" data-bot-id="12" data-config=\'{"nonce":"abcdef1234",'
-    '"ajaxUrl":"https:\\/\\/site.example\\/wp-admin\\/admin-ajax.php"}\'>'
-    '<div class="aipkit_chat_main"></div></div>',
-    footer="",
-)
-
-
-def test_aipkit_page_is_unsupported() -> None:
-    with pytest.raises(UnsupportedPluginError) as caught:
-        extract_tokens(AIPKIT_PAGE, URL)
-
-    assert caught.value.missing == "chat protocol"
-    assert caught.value.url == URL
-    assert str(caught.value).startswith("unsupported plugin version: AI Power 2.3+ (AIPKit)")
-    assert isinstance(caught.value, RuntimeError)
-
-
 def test_aipkit_markup_in_a_comment_is_not_unsupported() -> None:
     html = page('<!-- <div class="aipkit_chat_container" data-bot-id="1"></div> -->', footer="")
 
-    with pytest.raises(TokenError) as caught:
-        extract_tokens(html, URL)
+    with pytest.raises(ChatPageError) as caught:
+        extract_page(html, URL)
 
     assert not isinstance(caught.value, UnsupportedPluginError)
 
@@ -642,8 +642,8 @@ def test_aipkit_markup_in_a_comment_is_not_unsupported() -> None:
     "html", ["", "<html><body><p>Hello</p></body></html>", page("<p>Hi</p>", footer="")]
 )
 def test_no_tokens(html: str) -> None:
-    with pytest.raises(TokenError) as caught:
-        extract_tokens(html, URL)
+    with pytest.raises(ChatPageError) as caught:
+        extract_page(html, URL)
 
     error = caught.value
     assert error.missing == "nonce"
@@ -660,7 +660,7 @@ def test_no_tokens(html: str) -> None:
 def test_nonce_must_look_like_a_wordpress_nonce(bad: str) -> None:
     html = page(chat_element(nonce=bad.replace('"', "&quot;").replace("<", "&lt;")))
 
-    with pytest.raises(TokenError) as caught:
+    with pytest.raises(ChatPageError) as caught:
         tokens(html)
 
     assert caught.value.missing == "nonce"
@@ -679,8 +679,8 @@ def test_truncated_page_fails_without_a_token() -> None:
         '<div class="wpaicg-chat-shortcode" ' + 'data-x = "a" ' * 20_000 + 'data-nonce="0a1b2c3d4e'
     )
     # An unterminated start tag with 20,000 attributes: a quadratic scan would take minutes here.
-    with pytest.raises(TokenError):
-        extract_tokens(html, URL)
+    with pytest.raises(ChatPageError):
+        extract_page(html, URL)
 
 
 def test_many_hidden_copies_are_skipped_in_one_step() -> None:
@@ -700,7 +700,7 @@ def test_repr_hides_the_nonce() -> None:
     assert "post_id='7'" in repr(result)
 
 
-def test_tokens_are_frozen() -> None:
+def test_chat_is_frozen() -> None:
     result = tokens(page(chat_element()))
 
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -716,6 +716,422 @@ def test_importing_the_module_does_not_import_bs4() -> None:
     )
 
     assert out.stdout.strip() == "False"
+
+
+# --- AIPKit (AI Power / AI Puffer 2.3 and later) ---------------------------------------------
+
+PAGES = Path(__file__).with_name("fixtures") / "pages"
+AIPKIT_FIXTURE = PAGES / "aipkit-2.4.71-front-page.html"
+AIPKIT_FIXTURE_URL = "http://127.0.0.1:8108/"
+AIPKIT_NONCE = "abcdef1234"
+OTHER_NONCE = "9876543210"
+ABSENT = object()
+AIPKIT_FOOTER = (
+    "<script id='aipkit-public-main-js-extra'>\n"
+    'var aipkit_chat_config_global = {"text":{"newChat":"New Chat"}};\n</script>\n'
+    '<script>window.aipkit_getChatNonceAction = "aipkit_get_frontend_chat_nonce";</script>\n'
+)
+
+
+def aipkit_config(**changes: Any) -> Dict[str, Any]:
+    """A data-config with the keys the client reads and a few UI ones, as 2.4.71 prints it."""
+    config: Dict[str, Any] = {
+        "botId": 5,
+        "ajaxUrl": AJAX,
+        "nonce": AIPKIT_NONCE,
+        "postId": 7,
+        "theme": "custom",
+        "popupEnabled": False,
+        "headerName": "Support Bot",
+        "starters": ["What's <new>?", 'Tips & "tricks"'],
+        "provider": "OpenAI",
+    }
+    config.update(changes)
+    return {key: value for key, value in config.items() if value is not ABSENT}
+
+
+def data_config(config: Any) -> str:
+    """The attribute value as the plugin writes it: wp_json_encode(JSON_HEX_*), then esc_attr."""
+    text = json.dumps(config, ensure_ascii=False, separators=(",", ":")).replace("/", "\\/")
+    for char, escape in (('\\"', "\\u0022"), ("<", "\\u003C"), (">", "\\u003E")):
+        text = text.replace(char, escape)
+    text = text.replace("&", "\\u0026").replace("'", "\\u0027")
+    return text.replace('"', "&quot;")
+
+
+def aipkit_inline(config: Any, *, bot_id: str = "5", attribute: Optional[str] = None) -> str:
+    """An inline bot, as [aipkit_chatbot id=N] renders it; ``attribute`` replaces data-config."""
+    if attribute is None:
+        attribute = f"data-config='{data_config(config)}'"
+    return (
+        f'<div class="aipkit_chat_container aipkit-theme-custom  aipkit-sidebar-state-closed   " '
+        f'id="aipkit_chat_container_{bot_id}" data-bot-id="{bot_id}" {attribute}>\n'
+        '<div class="aipkit_chat_body"><div class="aipkit_chat_main">'
+        '<div class="aipkit_chat_messages"></div>\n'
+        f'<textarea id="aipkit_chat_input_field_{bot_id}" placeholder="Type your message...">'
+        "</textarea></div></div></div>\n"
+    )
+
+
+def aipkit_popup(config: Any, *, bot_id: str = "5", attribute: Optional[str] = None) -> str:
+    """A popup bot: the wrapper carries data-config, its chat window has none."""
+    if attribute is None:
+        attribute = f"data-config='{data_config(config)}'"
+    return (
+        f'<div class="aipkit_popup_wrapper aipkit_popup_position-bottom-right" '
+        f'id="aipkit_popup_wrapper_{bot_id}" {attribute} data-bot-id="{bot_id}">\n'
+        '<button type="button" class="aipkit_popup_trigger" aria-label="Open chat"></button>\n'
+        '<div class="aipkit_popup_content"><div class="aipkit_chat_container aipkit-theme-custom" '
+        f'id="aipkit_chat_container_{bot_id}">'
+        '<div class="aipkit_chat_main"></div></div></div></div>\n'
+    )
+
+
+def aipkit_page(body: str, *, head: str = "") -> str:
+    return page(body, head=head, footer=AIPKIT_FOOTER)
+
+
+def test_real_aipkit_page_fixture() -> None:
+    html = AIPKIT_FIXTURE.read_text(encoding="utf-8")
+
+    result = extract_page(html, AIPKIT_FIXTURE_URL)
+
+    assert (result.url, result.generation, result.bot_ids) == (AIPKIT_FIXTURE_URL, "aipkit", ("5",))
+    assert result.chat(bot_id=5) is result.chat()
+    assert fields(result.chat()) == {
+        "generation": "aipkit",
+        "nonce": "defb835c4d",
+        "post_id": "6",
+        "bot_id": "5",
+        "page_url": "http://127.0.0.1:8108",
+        "ajax_url": "http://127.0.0.1:8108/wp-admin/admin-ajax.php",
+        "chat_type": "aipkit",
+        "streams": True,
+    }
+
+
+def test_real_aipkit_page_is_not_a_cloudflare_page() -> None:
+    assert not is_cloudflare_page(AIPKIT_FIXTURE.read_text(encoding="utf-8"))
+
+
+def aipkit_240_config() -> Dict[str, Any]:
+    """The chat keys of data-config recorded on a 2.4.0 site whose bot has streaming off."""
+    text = (PAGES / "aipkit-2.4.0-page-config.txt").read_text(encoding="utf-8")
+    start = text.index("{", text.index("data-config of GET /"))
+    config: Dict[str, Any] = json.JSONDecoder().raw_decode(text, start)[0]
+    return config
+
+
+@pytest.mark.parametrize("stream_enabled", [False, True])
+def test_aipkit_2_4_0_stream_switch(stream_enabled: bool) -> None:
+    config = {**aipkit_240_config(), "streamEnabled": stream_enabled}
+
+    result = extract_page(aipkit_page(aipkit_inline(config, bot_id="8")), "http://127.0.0.1:8118/")
+
+    assert fields(result.chat()) == {
+        "generation": "aipkit",
+        "nonce": "444a7f7fef",
+        "post_id": "9",
+        "bot_id": "8",
+        "page_url": "http://127.0.0.1:8118",
+        "ajax_url": "http://127.0.0.1:8118/wp-admin/admin-ajax.php",
+        "chat_type": "aipkit",
+        "streams": stream_enabled,
+    }
+
+
+def test_aipkit_2_4_0_recording_says_streaming_off() -> None:
+    assert aipkit_240_config()["streamEnabled"] is False
+
+
+INLINE_CHAT = {
+    "generation": "aipkit",
+    "nonce": AIPKIT_NONCE,
+    "post_id": "7",
+    "bot_id": "5",
+    "page_url": "https://site.example/chat",
+    "ajax_url": AJAX,
+    "chat_type": "aipkit",
+    "streams": True,
+}
+
+
+@pytest.mark.parametrize("markup", [aipkit_inline, aipkit_popup], ids=["inline", "popup"])
+def test_aipkit_inline_and_popup_markup(markup: Any) -> None:
+    result = extract_page(aipkit_page(markup(aipkit_config())), URL)
+
+    assert len(result.chats) == 1
+    assert fields(result.chat()) == INLINE_CHAT
+
+
+QUOTED = data_config(aipkit_config())
+AIPKIT_QUIRKS = {
+    "streamEnabled true (2.3 to 2.4.0)": (aipkit_config(streamEnabled=True), {"streams": True}),
+    "streamEnabled false (2.3 to 2.4.0)": (aipkit_config(streamEnabled=False), {"streams": False}),
+    "no streamEnabled (2.4.1 on: always streams)": (aipkit_config(), {"streams": True}),
+    "postId 0 (not a singular page)": (aipkit_config(postId=0), {"post_id": ""}),
+    "no postId": (aipkit_config(postId=ABSENT), {"post_id": ""}),
+    "postId as a string": (aipkit_config(postId="12"), {"post_id": "12"}),
+    "botId as a string": (aipkit_config(botId="5"), {"bot_id": "5"}),
+    "botId only in data-bot-id": (aipkit_config(botId=ABSENT), {"bot_id": "5"}),
+    "nonce with spaces around": (
+        aipkit_config(nonce=f" {AIPKIT_NONCE}\n"),
+        {"nonce": AIPKIT_NONCE},
+    ),
+    "relative ajaxUrl": (
+        aipkit_config(ajaxUrl="/blog/wp-admin/admin-ajax.php"),
+        {"ajax_url": "https://site.example/blog/wp-admin/admin-ajax.php"},
+    ),
+    "ajaxUrl with a query": (
+        aipkit_config(ajaxUrl=AJAX + "?lang=en&x=1"),
+        {"ajax_url": AJAX + "?lang=en&x=1"},
+    ),
+    "no ajaxUrl": (aipkit_config(ajaxUrl=ABSENT), {"ajax_url": AJAX}),
+    "ajaxUrl not a string": (aipkit_config(ajaxUrl=7), {"ajax_url": AJAX}),
+}
+
+
+@pytest.mark.parametrize(("config", "expected"), AIPKIT_QUIRKS.values(), ids=AIPKIT_QUIRKS.keys())
+def test_aipkit_config_quirks(config: Dict[str, Any], expected: Dict[str, object]) -> None:
+    result = fields(extract_page(aipkit_page(aipkit_inline(config)), URL).chat())
+
+    assert {name: result[name] for name in expected} == expected
+
+
+def test_aipkit_without_ajax_url_uses_the_rest_link() -> None:
+    head = '<link rel="https://api.w.org/" href="https://site.example/blog/wp-json/" />\n'
+    html = aipkit_page(aipkit_inline(aipkit_config(ajaxUrl=ABSENT)), head=head)
+
+    assert tokens(html).ajax_url == "https://site.example/blog/wp-admin/admin-ajax.php"
+
+
+@pytest.mark.parametrize(("named", "expected"), FOREIGN.values(), ids=FOREIGN.keys())
+def test_aipkit_ajax_url_never_leaves_the_page_origin(named: str, expected: str) -> None:
+    html = aipkit_page(aipkit_inline(aipkit_config(ajaxUrl=named)))
+
+    assert tokens(html).ajax_url == expected
+
+
+PLAIN_JSON = json.dumps(aipkit_config())
+ESCAPED = {
+    "numeric entities": "data-config='"
+    + PLAIN_JSON.replace('"', "&#34;").replace("'", "&#39;")
+    + "'",
+    "hex entities, double quotes": 'data-config="' + PLAIN_JSON.replace('"', "&#x22;") + '"',
+    "raw JSON in single quotes": "data-config='" + PLAIN_JSON.replace("'", "&#039;") + "'",
+    "&quot; with esc_attr's &#039;": "data-config='"
+    + html_lib.escape(PLAIN_JSON).replace("&#x27;", "&#039;")
+    + "'",
+}
+
+
+@pytest.mark.parametrize("attribute", ESCAPED.values(), ids=ESCAPED.keys())
+def test_aipkit_entity_escaped_config(attribute: str) -> None:
+    result = tokens(aipkit_page(aipkit_inline(None, attribute=attribute)))
+
+    assert fields(result) == INLINE_CHAT
+
+
+def test_aipkit_config_is_unescaped_once() -> None:
+    # Entities the JSON itself holds stay as they are: a second unescape would turn this
+    # ajaxUrl's "&amp;" into "&", and the name's "&quot;" into quotes that break the JSON.
+    config = aipkit_config(ajaxUrl=AJAX + "?a=1&amp;b=2", headerName="Say &quot;hi&quot;")
+    attribute = "data-config='" + html_lib.escape(json.dumps(config)) + "'"
+
+    assert tokens(aipkit_page(aipkit_inline(None, attribute=attribute))).ajax_url == (
+        AJAX + "?a=1&amp;b=2"
+    )
+
+
+def three_bots() -> str:
+    return aipkit_page(
+        aipkit_inline(aipkit_config(botId=5, postId=7))
+        + "<p>And our sales bot:</p>"
+        + aipkit_popup(aipkit_config(botId=9, nonce=OTHER_NONCE), bot_id="9")
+        + aipkit_inline(aipkit_config(botId=7, streamEnabled=False), bot_id="7")
+    )
+
+
+def test_several_bots_in_document_order() -> None:
+    result = extract_page(three_bots(), URL)
+
+    assert result.bot_ids == ("5", "9", "7")
+    assert result.chat().bot_id == "5"
+    assert (result.chat(9).bot_id, result.chat(9).nonce) == ("9", OTHER_NONCE)
+    assert (result.chat(bot_id=7).bot_id, result.chat(bot_id=7).streams) == ("7", False)
+
+
+def test_unknown_bot_lists_the_pages_bots() -> None:
+    with pytest.raises(BotNotFoundError) as caught:
+        extract_page(three_bots(), URL).chat(bot_id=3)
+
+    error = caught.value
+    assert (error.bot_id, error.bots, error.missing, error.url) == (3, ["5", "9", "7"], "bot", URL)
+    assert str(error) == (
+        f"No chat for bot 3 at {URL}: the page offers bot 5, 9, 7; pass one of those as "
+        "bot_id, or point the client at the page that shows bot 3."
+    )
+    assert isinstance(error, ChatPageError)
+    assert AIPKIT_NONCE not in str(error)
+    assert OTHER_NONCE not in str(error)
+
+
+def test_wpaicg_page_takes_any_bot_id() -> None:
+    result = extract_page(page(chat_element(bot_id="0")), URL)
+
+    assert result.chat(bot_id=42) is result.chat()
+    assert result.chat(bot_id=42).bot_id == "0"
+
+
+def test_aipkit_chats_win_over_a_leftover_wpaicg_element() -> None:
+    result = extract_page(aipkit_page(REAL + aipkit_inline(aipkit_config())), URL)
+
+    assert (result.generation, result.chat().nonce) == ("aipkit", AIPKIT_NONCE)
+
+
+DECOY_BOT = aipkit_inline(aipkit_config(botId=1, nonce=DECOY), bot_id="1")
+AIPKIT_DECOYS = {
+    "in an HTML comment": f"<!-- {DECOY_BOT} -->",
+    "in a script string": f"<script>var tpl = {json.dumps(DECOY_BOT)};</script>",
+    "in a JSON script": (
+        f'<script type="application/json">{json.dumps({"html": DECOY_BOT})}</script>'
+    ),
+    "in a template": f'<template id="aipkit-bot-template">{DECOY_BOT}</template>',
+    "in a textarea": f"<textarea>{DECOY_BOT}</textarea>",
+    "in a noscript": f"<noscript>{DECOY_BOT}</noscript>",
+    "class only in CSS": "<style>.aipkit_chat_container{color:red}</style>",
+    "longer class name": DECOY_BOT.replace("aipkit_chat_container ", "aipkit_chat_container_x "),
+    "broken config in a template": (
+        '<template><div class="aipkit_popup_wrapper" data-config="{{config}}"></div></template>'
+    ),
+}
+
+
+@pytest.mark.parametrize("decoy", AIPKIT_DECOYS.values(), ids=AIPKIT_DECOYS.keys())
+def test_aipkit_decoys_are_not_chats(decoy: str) -> None:
+    result = extract_page(aipkit_page(decoy + aipkit_inline(aipkit_config())), URL)
+
+    assert (result.bot_ids, result.chat().nonce) == (("5",), AIPKIT_NONCE)
+
+
+@pytest.mark.parametrize("decoy", AIPKIT_DECOYS.values(), ids=AIPKIT_DECOYS.keys())
+def test_aipkit_decoys_alone_give_no_chat(decoy: str) -> None:
+    with pytest.raises(ChatPageError) as caught:
+        extract_page(aipkit_page(decoy), URL)
+
+    assert not isinstance(caught.value, UnsupportedPluginError)
+    assert caught.value.missing == "nonce"
+    assert DECOY not in str(caught.value)
+
+
+AIPKIT_BROKEN = {
+    "inline container without data-config": (
+        '<div class="aipkit_chat_container" id="aipkit_chat_container_5" data-bot-id="5"></div>',
+        "data-config",
+        "the AIPKit chat element div.aipkit_chat_container#aipkit_chat_container_5 has no "
+        "data-config",
+    ),
+    "popup wrapper without data-config": (
+        aipkit_popup(None, attribute='data-popup-delay="0"'),
+        "data-config",
+        "the AIPKit chat element div.aipkit_popup_wrapper#aipkit_popup_wrapper_5 has no "
+        "data-config",
+    ),
+    "empty data-config": (
+        aipkit_inline(None, attribute="data-config=''"),
+        "data-config",
+        "has no data-config",
+    ),
+    "truncated JSON": (
+        aipkit_inline(None, attribute=f"data-config='{QUOTED[:-40]}'"),
+        "data-config",
+        "div.aipkit_chat_container#aipkit_chat_container_5 is not JSON (",
+    ),
+    "escaped twice by a cache plugin": (
+        aipkit_inline(None, attribute=f"data-config='{QUOTED.replace('&', '&amp;')}'"),
+        "data-config",
+        "is not JSON (",
+    ),
+    "a JSON array": (
+        aipkit_inline(None, attribute="data-config='[5]'"),
+        "data-config",
+        "div.aipkit_chat_container#aipkit_chat_container_5 is not a JSON object",
+    ),
+    "no bot anywhere": (
+        aipkit_inline(aipkit_config(botId=ABSENT)).replace(' data-bot-id="5"', ""),
+        "botId",
+        "names no bot (botId, data-bot-id)",
+    ),
+    "botId 0": (
+        aipkit_inline(aipkit_config(botId=0), bot_id="0"),
+        "botId",
+        "names no bot",
+    ),
+    "one good bot, one broken": (
+        aipkit_inline(aipkit_config()) + aipkit_inline(None, bot_id="6", attribute=""),
+        "data-config",
+        "div.aipkit_chat_container#aipkit_chat_container_6 has no data-config",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "missing", "problem"), AIPKIT_BROKEN.values(), ids=AIPKIT_BROKEN.keys()
+)
+def test_aipkit_element_without_a_usable_config(body: str, missing: str, problem: str) -> None:
+    with pytest.raises(UnsupportedPluginError) as caught:
+        extract_page(aipkit_page(body), URL)
+
+    error = caught.value
+    assert (error.missing, error.url) == (missing, URL)
+    assert str(error).startswith(f"Unsupported chat at {URL}: ")
+    assert problem in str(error)
+    assert str(error).endswith(
+        ", and this client reads the bot, nonce and ajax URL from it; check that no cache or "
+        "optimisation plugin rewrites the page's data attributes, or update chatgpt4o if the "
+        "plugin changed its markup."
+    )
+    assert AIPKIT_NONCE not in str(error)
+    assert isinstance(error, ChatPageError)
+
+
+@pytest.mark.parametrize(
+    ("nonce", "problem"),
+    [
+        ("{{nonce}}", "is not a WordPress nonce"),
+        ("12345", "is not a WordPress nonce"),
+        ("x" * 10, "is not a WordPress nonce"),
+        ("0a1b2c3d4e" * 4, "is not a WordPress nonce"),
+        ("<?php echo $nonce ?>", "is not a WordPress nonce"),
+        ("", "is missing or empty"),
+        (ABSENT, "is missing or empty"),
+        (1234567890, "is missing or empty"),
+    ],
+)
+def test_aipkit_nonce_must_look_like_a_wordpress_nonce(nonce: object, problem: str) -> None:
+    html = aipkit_page(aipkit_inline(aipkit_config(nonce=nonce)))
+
+    with pytest.raises(ChatPageError) as caught:
+        extract_page(html, URL)
+
+    error = caught.value
+    assert not isinstance(error, UnsupportedPluginError)
+    assert error.missing == "nonce"
+    assert f"No nonce found at {URL}: the data-config nonce of AIPKit bot 5 {problem}" in str(error)
+    if isinstance(nonce, str) and nonce:
+        assert nonce not in str(error)
+
+
+def test_aipkit_repr_hides_the_nonce() -> None:
+    result = extract_page(aipkit_page(aipkit_inline(aipkit_config())), URL)
+
+    assert AIPKIT_NONCE not in repr(result)
+    assert "bot_id='5'" in repr(result)
+
+
+def test_a_page_has_at_least_one_chat() -> None:
+    with pytest.raises(ValueError, match="at least one chat"):
+        Page(URL, ())
 
 
 # --- any spelling of the same element ---------------------------------------------------------
