@@ -1,0 +1,281 @@
+"""The SDK's errors as OpenAI error replies: status, body and headers, by pure functions.
+
+Everything here is plain data in, plain data out, with no I/O, so every mapping is unit-tested
+on its own. An OpenAI error body is ``{"error": {"message", "type", "param", "code"}}``; the
+status and headers follow what OpenAI sends for the same kind of failure, so that OpenAI
+clients raise the error class their users already catch (``BadRequestError``,
+``NotFoundError``, ``RateLimitError``, ``InternalServerError``, ...).
+
+==========================================  ======  =========================================
+SDK error                                   status  OpenAI ``type`` / ``code``
+==========================================  ======  =========================================
+``ModelError``                              404     invalid_request_error / model_not_found
+``InvalidRequestError`` (and ``...Type``)   400     invalid_request_error / unsupported_parameter,
+                                                    unknown_parameter or null
+``ContentFlaggedError``                     400     invalid_request_error / content_policy_violation
+``AccessDeniedError``                       403     permission_error / access_denied
+``RateLimitError``                          429     requests / rate_limit_exceeded
+``TokenLimitError`` (the site's quota)      429     insufficient_quota / insufficient_quota
+``APITimeoutError``                         504     server_error / site_timeout
+``APIConnectionError``                      502     server_error / site_unreachable
+``ClientClosedError``                       503     server_error / shutting_down
+any other ``Chatgpt4oError``                502     server_error / site_error
+anything else                               500     server_error / null (message withheld)
+==========================================  ======  =========================================
+
+429 replies carry ``Retry-After`` (whole seconds, rounded up; the site's own value when it sent
+one) and, when the site's wait is known, ``retry-after-ms``; a used-up quota also carries
+``x-should-retry: false`` so OpenAI clients do not retry it on their own. A 5xx whose site
+reply had a ``Retry-After`` passes it on.
+
+The table is keyed by class *name* along the error's MRO (first match wins), so it is data that
+tests can check against ``chatgpt4o._exceptions.__all__``, and it holds for every error tree
+the SDK has shipped (the names are stable; their bases moved).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ._wire import dumps
+
+__all__ = [
+    "DEFAULT_QUOTA_RETRY_AFTER",
+    "DEFAULT_RATE_LIMIT_RETRY_AFTER",
+    "RULES",
+    "ErrorReply",
+    "Rule",
+    "bad_json",
+    "body_too_large",
+    "error_body",
+    "error_event",
+    "error_reply",
+    "invalid_api_key",
+    "missing_api_key",
+    "model_not_found",
+    "route_not_found",
+    "rule_for",
+]
+
+DEFAULT_RATE_LIMIT_RETRY_AFTER = 1.0
+"""Seconds to tell a client to wait after a 429 when the site did not say."""
+
+DEFAULT_QUOTA_RETRY_AFTER = 60.0
+"""Seconds to tell a client to wait when the site's quota is used up (it never says)."""
+
+_INTERNAL_MESSAGE = "The server had an error while processing your request."
+# The SDK's messages start with the field they are about: "temperature: ...",
+# "messages[0].content: ...", "model: unknown model ...".
+_PARAM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\[[0-9]+\]|\.[A-Za-z_][A-Za-z0-9_]*)*): ")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one kind of SDK error is answered.
+
+    Attributes:
+        status: the HTTP status.
+        type: OpenAI's ``error.type``.
+        code: OpenAI's ``error.code`` (None for null).
+    """
+
+    status: int
+    type: str
+    code: Optional[str]
+
+
+RULES: Mapping[str, Rule] = {
+    "ModelError": Rule(404, "invalid_request_error", "model_not_found"),
+    "InvalidRequestError": Rule(400, "invalid_request_error", None),
+    "ContentFlaggedError": Rule(400, "invalid_request_error", "content_policy_violation"),
+    "AccessDeniedError": Rule(403, "permission_error", "access_denied"),
+    "RateLimitError": Rule(429, "requests", "rate_limit_exceeded"),
+    "TokenLimitError": Rule(429, "insufficient_quota", "insufficient_quota"),
+    "APITimeoutError": Rule(504, "server_error", "site_timeout"),
+    "APIConnectionError": Rule(502, "server_error", "site_unreachable"),
+    "ClientClosedError": Rule(503, "server_error", "shutting_down"),
+    "Chatgpt4oError": Rule(502, "server_error", "site_error"),
+}
+"""SDK error class name -> its reply; an error takes the rule of the first name in its MRO."""
+
+_INTERNAL = Rule(500, "server_error", None)
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """An OpenAI-shaped error, ready to send.
+
+    Attributes:
+        status: the HTTP status.
+        body: ``{"error": {"message", "type", "param", "code"}}``.
+        headers: extra response headers (``Retry-After``, ...), names lower-case.
+    """
+
+    status: int
+    body: dict[str, dict[str, Optional[str]]]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The error's message."""
+        return self.body["error"]["message"] or ""
+
+    def to_bytes(self) -> bytes:
+        """The body as compact UTF-8 JSON."""
+        return dumps(self.body)
+
+
+def error_body(
+    message: str, type: str, *, param: Optional[str] = None, code: Optional[str] = None
+) -> dict[str, dict[str, Optional[str]]]:
+    """OpenAI's error body.
+
+    Example::
+
+        error_body("Invalid URL (GET /v2)", "invalid_request_error")
+        # {"error": {"message": "Invalid URL (GET /v2)", "type": "invalid_request_error",
+        #            "param": None, "code": None}}
+    """
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def rule_for(exc: BaseException) -> Optional[Rule]:
+    """The rule for ``exc`` (first class name in its MRO that has one), or None for a bug."""
+    for cls in type(exc).__mro__:
+        rule = RULES.get(cls.__name__)
+        if rule is not None:
+            return rule
+    return None
+
+
+def error_reply(exc: BaseException, request_params: Collection[str] = ()) -> ErrorReply:
+    """The reply for an error raised by ``AsyncClient.chat.completions.create()`` or its stream.
+
+    Example::
+
+        error_reply(chatgpt4o.ModelError("gpt-5", ["gpt-4o-mini"])).status  # 404
+
+    Args:
+        exc: the error.
+        request_params: the request's parameters other than model, messages and stream; an
+            InvalidRequestError about one of them gets code ``unsupported_parameter`` (a known
+            OpenAI parameter the site cannot honour) or ``unknown_parameter``.
+    """
+    rule = rule_for(exc)
+    if rule is None:
+        return ErrorReply(_INTERNAL.status, error_body(_INTERNAL_MESSAGE, _INTERNAL.type))
+    message = str(exc) or type(exc).__name__
+    param = _param_of(exc, message)
+    code = rule.code
+    if rule.status == 400 and code is None and param is not None and param in request_params:
+        code = "unknown_parameter" if isinstance(exc, TypeError) else "unsupported_parameter"
+    headers = _retry_headers(exc, rule)
+    return ErrorReply(rule.status, error_body(message, rule.type, param=param, code=code), headers)
+
+
+def _param_of(exc: BaseException, message: str) -> Optional[str]:
+    if rule_for(exc) not in (RULES["ModelError"], RULES["InvalidRequestError"]):
+        return None
+    found = _PARAM.match(message)
+    return found.group(1) if found else None
+
+
+def _retry_headers(exc: BaseException, rule: Rule) -> dict[str, str]:
+    seconds = _retry_after_of(exc)
+    headers: dict[str, str] = {}
+    if rule.status == 429:
+        if rule.code == "insufficient_quota":
+            headers["x-should-retry"] = "false"
+            wait = DEFAULT_QUOTA_RETRY_AFTER if seconds is None else seconds
+        else:
+            wait = DEFAULT_RATE_LIMIT_RETRY_AFTER if seconds is None else seconds
+        headers["retry-after"] = str(math.ceil(wait))
+        if seconds is not None:
+            headers["retry-after-ms"] = str(math.ceil(seconds * 1000))
+    elif rule.status >= 500 and seconds is not None:
+        headers["retry-after"] = str(math.ceil(seconds))
+    return headers
+
+
+def _retry_after_of(exc: BaseException) -> Optional[float]:
+    value = getattr(exc, "retry_after", None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return float(value)
+
+
+def missing_api_key() -> ErrorReply:
+    """401 for a request without ``Authorization: Bearer ...``, as OpenAI words it."""
+    return ErrorReply(
+        401,
+        error_body(
+            "You didn't provide an API key. You need to provide your API key in an "
+            "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            "invalid_request_error",
+        ),
+        {"www-authenticate": "Bearer"},
+    )
+
+
+def invalid_api_key() -> ErrorReply:
+    """401 for a wrong key; unlike OpenAI, no part of the key sent is echoed back."""
+    return ErrorReply(
+        401,
+        error_body("Incorrect API key provided.", "invalid_request_error", code="invalid_api_key"),
+        {"www-authenticate": "Bearer"},
+    )
+
+
+def model_not_found(model: str) -> ErrorReply:
+    """404 for ``GET /v1/models/{model}`` of a model this server does not have."""
+    return ErrorReply(
+        404,
+        error_body(
+            f"The model '{model}' does not exist",
+            "invalid_request_error",
+            param="model",
+            code="model_not_found",
+        ),
+    )
+
+
+def route_not_found(method: str, path: str, status: int = 404) -> ErrorReply:
+    """404 (or 405 for a known path) for a URL this server does not serve, as OpenAI words it."""
+    return ErrorReply(status, error_body(f"Invalid URL ({method} {path})", "invalid_request_error"))
+
+
+def body_too_large(limit: int) -> ErrorReply:
+    """413 for a request body over the server's cap."""
+    return ErrorReply(
+        413,
+        error_body(
+            f"The request body is larger than this server accepts ({limit} bytes).",
+            "invalid_request_error",
+            code="request_too_large",
+        ),
+    )
+
+
+def bad_json(detail: str) -> ErrorReply:
+    """400 for a body that is not a JSON object."""
+    return ErrorReply(
+        400,
+        error_body(
+            f"We could not parse the JSON body of your request. ({detail})",
+            "invalid_request_error",
+        ),
+    )
+
+
+def error_event(reply: ErrorReply) -> bytes:
+    """The SSE event that ends a stream that failed after it started (no ``[DONE]`` follows).
+
+    OpenAI clients raise ``APIError`` with its message when they read it.
+    """
+    return b"data: " + reply.to_bytes() + b"\n\n"

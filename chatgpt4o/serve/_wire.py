@@ -1,0 +1,173 @@
+"""OpenAI's wire shapes for the server: request bodies in, JSON and SSE bytes out (pure).
+
+The SDK's ``ChatCompletion`` and ``ChatCompletionChunk`` are written out here field by field,
+the way OpenAI's API writes them: a chunk's delta carries only the keys it has (the last one is
+``{}``), and every choice has ``"logprobs": null``. Streams are ``data: {json}\\n\\n`` events
+and one final ``data: [DONE]\\n\\n``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+
+from chatgpt4o import MODEL_ALIASES, MODELS
+
+if TYPE_CHECKING:
+    from chatgpt4o import ChatCompletion, ChatCompletionChunk
+
+__all__ = [
+    "DONE",
+    "MODEL_CREATED",
+    "ChatRequest",
+    "chunk_event",
+    "completion_bytes",
+    "dumps",
+    "model_entry",
+    "models_list",
+    "parse_chat_request",
+]
+
+DONE = b"data: [DONE]\n\n"
+"""The event that ends a stream that succeeded."""
+
+MODEL_CREATED = 1721172741
+"""``created`` of every listed model: when OpenAI released gpt-4o-mini-2024-07-18."""
+
+_OWNER = "chatgpt4o"
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """The body of ``POST /v1/chat/completions``, split the way ``create()`` takes it.
+
+    Attributes:
+        model: ``model`` as sent (None when absent: the default model).
+        messages: ``messages`` as sent (``create()`` validates them).
+        stream: True when ``stream`` is true; an absent or null ``stream`` is False.
+        params: every other field, for ``create()`` to accept or refuse by name.
+    """
+
+    model: Any
+    messages: Any
+    stream: Any
+    params: dict[str, Any]
+
+
+def parse_chat_request(body: object) -> ChatRequest:
+    """Split a decoded JSON body; only "is it an object" is judged here, the rest by ``create()``.
+
+    Example::
+
+        parse_chat_request({"model": "gpt-4o-mini", "messages": [], "temperature": 0}).params
+        # {"temperature": 0}
+
+    Raises:
+        TypeError: the body is not a JSON object.
+    """
+    if not isinstance(body, dict):
+        raise TypeError(f"expected a JSON object, got {_json_type(body)}")
+    params = dict(body)
+    model = params.pop("model", None)
+    messages = params.pop("messages", None)
+    stream = params.pop("stream", None)
+    return ChatRequest(model, messages, False if stream is None else stream, params)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+def dumps(value: object) -> bytes:
+    """Compact UTF-8 JSON, as OpenAI sends it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def completion_bytes(completion: ChatCompletion) -> bytes:
+    """A ChatCompletion as OpenAI's JSON body.
+
+    Example::
+
+        json.loads(completion_bytes(completion))["choices"][0]["message"]["content"]
+    """
+    choices = [
+        {
+            "index": choice.index,
+            "message": {"role": choice.message.role, "content": choice.message.content},
+            "logprobs": None,
+            "finish_reason": choice.finish_reason,
+        }
+        for choice in completion.choices
+    ]
+    return dumps(
+        {
+            "id": completion.id,
+            "object": completion.object,
+            "created": completion.created,
+            "model": completion.model,
+            "choices": choices,
+            "usage": completion.usage,
+        }
+    )
+
+
+def chunk_event(chunk: ChatCompletionChunk) -> bytes:
+    """A ChatCompletionChunk as one SSE event, ``data: {json}\\n\\n``.
+
+    Example::
+
+        chunk_event(chunk)  # b'data: {"id":"chatcmpl-...",...}\\n\\n'
+    """
+    choices = []
+    for choice in chunk.choices:
+        delta: dict[str, str] = {}
+        if choice.delta.role is not None:
+            delta["role"] = choice.delta.role
+        if choice.delta.content is not None:
+            delta["content"] = choice.delta.content
+        choices.append(
+            {
+                "index": choice.index,
+                "delta": delta,
+                "logprobs": None,
+                "finish_reason": choice.finish_reason,
+            }
+        )
+    body = dumps(
+        {
+            "id": chunk.id,
+            "object": chunk.object,
+            "created": chunk.created,
+            "model": chunk.model,
+            "choices": choices,
+        }
+    )
+    return b"data: " + body + b"\n\n"
+
+
+def model_entry(model_id: str) -> Optional[dict[str, Any]]:
+    """``GET /v1/models/{model_id}``'s body, or None when this server has no such model.
+
+    Example::
+
+        model_entry("gpt-4o-mini")["object"]  # "model"
+    """
+    if model_id not in MODELS and model_id not in MODEL_ALIASES:
+        return None
+    return {"id": model_id, "object": "model", "created": MODEL_CREATED, "owned_by": _OWNER}
+
+
+def models_list() -> dict[str, Any]:
+    """``GET /v1/models``'s body: every model, then every alias users type (``gpt-4o-mini``)."""
+    names = [*MODELS, *(alias for alias in MODEL_ALIASES if alias not in MODELS)]
+    data = [model_entry(name) for name in names]
+    return {"object": "list", "data": data}
