@@ -3,6 +3,7 @@
 Usage::
 
     python -m chatgpt4o.testing [--profile P] [--stream] [--port N] [--host H]
+        [--bots 5,9] [--popup] [--no-refresh-action] [--guest-limit N]   (AIPKit profiles)
 
 The site URL is the first line on stdout; details go to stderr.
 """
@@ -14,7 +15,7 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import Sequence
+from typing import Any, Sequence
 
 from chatgpt4o.testing._profiles import PROFILES
 from chatgpt4o.testing._site import DEFAULT_PROFILE, LocalSite
@@ -24,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m chatgpt4o.testing",
         description="Serve a local stand-in for a WordPress site running the AI Power chat.",
+        epilog="AIPKit profiles: the page's bot_id and postId are printed to stderr.",
     )
     parser.add_argument(
         "--profile", choices=list(PROFILES), default=DEFAULT_PROFILE, help="plugin era"
@@ -34,7 +36,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ajax-path", default="/wp-admin/admin-ajax.php", help="AJAX path")
     parser.add_argument("--minified", action="store_true", help="minify the chat element")
     parser.add_argument("--nonce-life", type=float, default=86400.0, help="nonce life, seconds")
+    aipkit = parser.add_argument_group("AIPKit profiles (2.3.20, 2.4.0, 2.4.71)")
+    aipkit.add_argument("--bots", type=_bot_list, help="chatbot ids on the page, e.g. 5,9")
+    aipkit.add_argument("--popup", action="store_true", help="render the bots as popups")
+    aipkit.add_argument(
+        "--no-refresh-action", action="store_true", help="no aipkit_get_frontend_chat_nonce"
+    )
+    aipkit.add_argument("--guest-limit", type=int, help="guest token limit (0: no guests)")
     return parser
+
+
+def _bot_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of bot ids: {text!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +68,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     def _stop(signum: int, frame: FrameType | None) -> None:
         done.set()
 
+    aipkit: dict[str, Any] = {}
+    if args.bots is not None:
+        aipkit["bots"] = args.bots
+    if args.popup:
+        aipkit["popup"] = True
+    if args.no_refresh_action:
+        aipkit["refresh_action"] = False
+    if args.guest_limit is not None:
+        aipkit["guest_limit"] = args.guest_limit
+    if aipkit and PROFILES[args.profile].era != "aipkit":
+        _parser().error("--bots/--popup/--no-refresh-action/--guest-limit need an AIPKit profile")
     site = LocalSite(
         args.profile,
         stream=args.stream,
@@ -60,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ajax_path=args.ajax_path,
         minified=args.minified,
         nonce_life=args.nonce_life,
+        **aipkit,
     )
     site.start()
     previous = signal.signal(signal.SIGTERM, _stop)
@@ -68,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"AI Power {site.profile.version} stand-in ({site.profile.name}, "
             f"stream={'on' if site.streams else 'off'}): page {site.url}/, "
-            f"ajax {site.ajax_url}. Ctrl-C stops.",
+            f"ajax {site.ajax_url}"
+            + (f", bots {list(site.bots)}, post_id {site.post_id}" if site.bots else "")
+            + ". Ctrl-C stops.",
             file=sys.stderr,
             flush=True,
         )

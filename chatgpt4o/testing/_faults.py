@@ -6,12 +6,21 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Literal, Mapping
+from typing import Any, Collection, Literal, Mapping, Union
 
-Target = Literal["page", "post"]
-Stage = Literal["delay", "edge", "page", "guard", "nonce", "reply", "warning", "pace"]
+Target = Literal["page", "post", "cache", "stream", "refresh", "history", "json"]
+Stage = Literal[
+    "delay", "edge", "page", "guard", "nonce", "reply", "warning", "pace", "origin", "upstream"
+]
+Era = Literal["old", "aipkit"]
 
 FLAG_KINDS = ("tokenLimitReached", "ipBanned", "messageFlagged", "pineconeError")
+AIPKIT_TARGETS: tuple[Target, ...] = ("cache", "stream", "refresh", "history", "json")
+"""``on=`` values that narrow a fault to one AIPKit action (``"post"`` means any of them)."""
+
+_OLD: frozenset[Era] = frozenset({"old"})
+_AIPKIT: frozenset[Era] = frozenset({"aipkit"})
+_ALL: frozenset[Era] = frozenset({"old", "aipkit"})
 
 
 @dataclass(frozen=True)
@@ -20,36 +29,35 @@ class _Spec:
     targets: tuple[Target, ...]
     params: Mapping[str, Any]
     streams: bool = False  # answers with SSE even when the site's stream switch is off
+    eras: frozenset[Era] = _OLD
 
 
 _POST: tuple[Target, ...] = ("post",)
-_BOTH: tuple[Target, ...] = ("post", "page")
+_BOTH: tuple[Target, ...] = ("post", "page", *AIPKIT_TARGETS)
+_ACTIONS: tuple[Target, ...] = ("post", *AIPKIT_TARGETS)
+_OPENAI_KEY_ERROR = (
+    "Incorrect API key provided: sk-proj-****AbCd. You can find your API key at "
+    "https://platform.openai.com/account/api-keys."
+)
 
 _SPECS: Mapping[str, _Spec] = MappingProxyType(
     {
-        "rate_limit": _Spec("edge", _BOTH, {"retry_after": "1"}),
-        "server_error": _Spec("edge", _BOTH, {"status": 503, "retry_after": None}),
-        "drop": _Spec("edge", _BOTH, {}),
-        "slow": _Spec("delay", _BOTH, {"delay": 1.0}),
-        "cloudflare": _Spec("edge", _BOTH, {"status": 403}),
-        "html": _Spec("edge", _BOTH, {"status": 200}),
-        "stale_page": _Spec("page", ("page",), {}),
-        "no_api_key": _Spec("guard", _POST, {}),
-        "nonce_expired": _Spec("nonce", _POST, {}),
-        "truncated_json": _Spec("reply", _POST, {}),
+        "rate_limit": _Spec("edge", _BOTH, {"retry_after": "1"}, eras=_ALL),
+        "server_error": _Spec("edge", _BOTH, {"status": 503, "retry_after": None}, eras=_ALL),
+        "drop": _Spec("edge", _BOTH, {}, eras=_ALL),
+        "slow": _Spec("delay", _BOTH, {"delay": 1.0}, eras=_ALL),
+        "cloudflare": _Spec("edge", _BOTH, {"status": 403}, eras=_ALL),
+        "html": _Spec("edge", _BOTH, {"status": 200}, eras=_ALL),
+        "stale_page": _Spec("page", ("page",), {}, eras=_ALL),
+        "no_api_key": _Spec("guard", _POST, {}, eras=_ALL),
+        "nonce_expired": _Spec("nonce", _ACTIONS, {}, eras=_ALL),
+        "truncated_json": _Spec("reply", _ACTIONS, {}, eras=_ALL),
         "empty_data": _Spec("reply", _POST, {}),
         "token_limit": _Spec("reply", _POST, {"msg": "You have reached your token limit."}),
-        "banned_ip": _Spec("reply", _POST, {}),
-        "banned_word": _Spec("reply", _POST, {}),
-        "upstream_error": _Spec(
-            "reply",
-            _POST,
-            {
-                "msg": "Incorrect API key provided: sk-proj-****AbCd. You can find your API key "
-                "at https://platform.openai.com/account/api-keys."
-            },
-        ),
-        "stream_cut": _Spec("reply", _POST, {"after": 3}, streams=True),
+        "banned_ip": _Spec("reply", _POST, {}, eras=_ALL),
+        "banned_word": _Spec("reply", _POST, {}, eras=_ALL),
+        "upstream_error": _Spec("reply", _POST, {"msg": _OPENAI_KEY_ERROR}),
+        "stream_cut": _Spec("reply", _POST, {"after": 3}, streams=True, eras=_ALL),
         "error_mode": _Spec(
             "reply",
             _POST,
@@ -71,8 +79,47 @@ _SPECS: Mapping[str, _Spec] = MappingProxyType(
             {"kind": "tokenLimitReached", "msg": None, "continue_stream": False},
             streams=True,
         ),
-        "php_warning": _Spec("warning", _POST, {}),
-        "slow_stream": _Spec("pace", _POST, {"chunk_delay": 0.2}, streams=True),
+        "php_warning": _Spec("warning", _ACTIONS, {}, eras=_ALL),
+        "slow_stream": _Spec(
+            "pace", _POST, {"chunk_delay": 0.2, "first_delay": 0.0}, streams=True, eras=_ALL
+        ),
+        # AIPKit (2.3+) only.
+        "cross_origin": _Spec(
+            "origin", ("post", "cache", "stream", "refresh", "json"), {}, eras=_AIPKIT
+        ),
+        "unknown_bot": _Spec("reply", _POST, {}, eras=_AIPKIT),
+        "guests_disabled": _Spec("reply", _POST, {}, eras=_AIPKIT),
+        "quota": _Spec("reply", _POST, {"msg": None, "actions": ()}, eras=_AIPKIT),
+        "moderation": _Spec("reply", _POST, {}, eras=_AIPKIT),
+        "api_error": _Spec(
+            "upstream",
+            _POST,
+            {"status": 401, "msg": _OPENAI_KEY_ERROR, "code": "invalid_api_key"},
+            eras=_AIPKIT,
+        ),
+        "response_failed": _Spec(
+            "upstream",
+            _POST,
+            {
+                "msg": "The server had an error while processing your request. Sorry about that!",
+                "after": 0,
+            },
+            eras=_AIPKIT,
+        ),
+        "connection_error": _Spec(
+            "upstream",
+            _POST,
+            {
+                "msg": "Operation timed out after 120001 milliseconds with 0 bytes received",
+                "errno": 28,
+                "after": 0,
+            },
+            eras=_AIPKIT,
+        ),
+        "no_data": _Spec("upstream", _POST, {}, eras=_AIPKIT),
+        "warning": _Spec(
+            "warning", _POST, {"msg": " (Incomplete: max_output_tokens)"}, eras=_AIPKIT
+        ),
     }
 )
 
@@ -81,6 +128,19 @@ FAULTS: tuple[str, ...] = tuple(_SPECS)
 
 STREAM_FAULTS: frozenset[str] = frozenset(name for name, spec in _SPECS.items() if spec.streams)
 """Faults that always answer with SSE (so a 1.7 site, which never streams, refuses them)."""
+
+
+def fault_eras(name: str) -> frozenset[Era]:
+    """The plugin eras a fault exists for: ``"old"`` (wpaicg, up to 2.2) and/or ``"aipkit"``.
+
+    Example:
+        >>> sorted(fault_eras("quota"))
+        ['aipkit']
+
+    Args:
+        name: one of ``FAULTS``.
+    """
+    return _SPECS[name].eras
 
 
 @dataclass(frozen=True)
@@ -95,7 +155,8 @@ class Fault:
     Attributes:
         name: one of ``FAULTS``.
         times: how many matching requests it still applies to.
-        on: ``"post"`` (the AJAX endpoint) or ``"page"`` (the chat page GET).
+        on: ``"post"`` (the AJAX endpoint), ``"page"`` (the chat page GET), or on AIPKit one
+            action: ``"cache"``, ``"stream"``, ``"refresh"``, ``"history"``, ``"json"``.
         params: every parameter, defaults filled in.
     """
 
@@ -123,13 +184,27 @@ def _validate(name: str, params: dict[str, Any]) -> None:
         raise ValueError(f"fault 'html': status must be an HTTP status, not {params['status']!r}")
     if name == "flag" and params["kind"] not in FLAG_KINDS:
         raise ValueError(f"fault 'flag': kind must be one of {', '.join(FLAG_KINDS)}")
-    if name == "stream_cut" and (
-        isinstance(params["after"], bool)
-        or not isinstance(params["after"], int)
-        or params["after"] < 0
+    for key in ("after", "errno"):
+        value = params.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"fault {name!r}: {key} must be an int >= 0, got {value!r}")
+    if name == "api_error" and not (
+        isinstance(params["status"], int) and 400 <= params["status"] < 600
     ):
-        raise ValueError(f"fault 'stream_cut': after must be an int >= 0, got {params['after']!r}")
-    for key in ("delay", "chunk_delay"):
+        raise ValueError(f"fault 'api_error': status must be 4xx/5xx, not {params['status']!r}")
+    if (
+        name in ("api_error",)
+        and params["code"] is not None
+        and not isinstance(params["code"], str)
+    ):
+        raise ValueError("fault 'api_error': code must be a string or None")
+    if name == "quota":
+        actions = params["actions"]
+        if not isinstance(actions, (list, tuple)) or not all(
+            isinstance(a, Mapping) for a in actions
+        ):
+            raise ValueError("fault 'quota': actions must be a sequence of mappings")
+    for key in ("delay", "chunk_delay", "first_delay"):
         if key in params:
             _check_number(name, key, params[key])
     retry_after = params.get("retry_after")
@@ -150,7 +225,8 @@ def make_fault(name: str, *, times: int = 1, on: str | None = None, **params: An
     Args:
         name: one of ``FAULTS``.
         times: how many matching requests it applies to (>= 1).
-        on: ``"post"`` (default) or ``"page"``; ``stale_page`` only applies to the page.
+        on: ``"post"`` (default), ``"page"`` or an AIPKit action target where the fault allows
+            it; ``stale_page`` only applies to the page.
         params: fault parameters (see ``FAULTS`` in the package docstring).
     """
     spec = _SPECS.get(name)
@@ -168,7 +244,7 @@ def make_fault(name: str, *, times: int = 1, on: str | None = None, **params: An
         raise ValueError(f"fault {name!r} has no parameter {unknown[0]!r}; valid: {valid}")
     merged = {**spec.params, **params}
     _validate(name, merged)
-    return Fault(name, times, "page" if target == "page" else "post", MappingProxyType(merged))
+    return Fault(name, times, target, MappingProxyType(merged))
 
 
 class _Entry:
@@ -202,17 +278,28 @@ class FaultQueue:
         with self._lock:
             self._entries.append(_Entry(fault))
 
-    def take(self, target: Target, stage: Stage) -> Fault | None:
-        """Use up one application of the oldest fault for ``target`` at ``stage``, if any.
+    def take(
+        self,
+        target: Union[Target, Collection[Target]],
+        stage: Stage | None,
+        names: Collection[str] | None = None,
+    ) -> Fault | None:
+        """Use up one application of the oldest matching fault, if any.
 
         Args:
-            target: ``"page"`` or ``"post"``.
-            stage: where in request handling the caller is.
+            target: ``"page"``, ``"post"``, ... or several of them.
+            stage: where in request handling the caller is; ``None`` matches any stage.
+            names: only faults with one of these names.
         """
+        targets = {target} if isinstance(target, str) else set(target)
         with self._lock:
             for entry in self._entries:
                 fault = entry.fault
-                if fault.on == target and _SPECS[fault.name].stage == stage:
+                if (
+                    fault.on in targets
+                    and (stage is None or _SPECS[fault.name].stage == stage)
+                    and (names is None or fault.name in names)
+                ):
                     entry.remaining -= 1
                     if entry.remaining <= 0:
                         self._entries.remove(entry)

@@ -13,6 +13,11 @@ _TAG = re.compile(r"<(?=\S)[^>]*>")  # PHP strip_tags keeps "<" before whitespac
 _UNCLOSED_TAG = re.compile(r"<(?=\S)[^>]*$")
 _BLANKS = re.compile(r"[\r\n\t ]+")
 _OCTET = re.compile(r"%[a-f0-9]{2}", re.IGNORECASE)
+_KEY_DROP = re.compile(r"[^a-z0-9_\-]")
+_INT_PREFIX = re.compile(r"[ \t\n\r\v\f]*([+-]?[0-9]+)")
+_KSES_TAG = re.compile(r"<[A-Za-z/!][^<>]*>")
+_SHORT_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_HEX_ESCAPES = {"<": "\\u003C", ">": "\\u003E", "&": "\\u0026", "'": "\\u0027", '"': "\\u0022"}
 
 
 def php_json(value: Any) -> str:
@@ -26,6 +31,66 @@ def php_json(value: Any) -> str:
         value: a JSON-serialisable value; dict order is kept.
     """
     return json.dumps(value, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
+
+
+def _encode_string(text: str, *, unicode: bool, hex_chars: bool) -> str:
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if hex_chars and ch in _HEX_ESCAPES:
+            out.append(_HEX_ESCAPES[ch])
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "/":
+            out.append("\\/")
+        elif ch in "\b\f\n\r\t":
+            out.append(_SHORT_ESCAPES[ch])
+        elif code < 0x20:
+            out.append(f"\\u{code:04x}")
+        elif code < 0x80 or (unicode and ch not in "\u2028\u2029"):
+            out.append(ch)
+        elif code > 0xFFFF:
+            high, low = divmod(code - 0x10000, 0x400)
+            out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    out.append('"')
+    return "".join(out)
+
+
+def php_json_encode(value: Any, *, unicode: bool = False, hex_chars: bool = False) -> str:
+    """Encode like PHP's ``json_encode``, with the flags the AIPKit plugin uses.
+
+    ``/`` is always ``\\/``; ``unicode`` is ``JSON_UNESCAPED_UNICODE`` (U+2028/2029 stay
+    escaped); ``hex_chars`` is ``JSON_HEX_TAG|JSON_HEX_APOS|JSON_HEX_AMP|JSON_HEX_QUOT``.
+
+    Example:
+        >>> php_json_encode({"a": "<é>"}, unicode=True, hex_chars=True)
+        '{"a":"\\\\u003Cé\\\\u003E"}'
+
+    Args:
+        value: str, int, float, bool, None, list/tuple or dict (keys made strings).
+        unicode: keep non-ASCII characters as UTF-8 text.
+        hex_chars: escape ``< > & ' "`` inside strings as ``\\u00XX``.
+    """
+    if isinstance(value, str):
+        return _encode_string(value, unicode=unicode, hex_chars=hex_chars)
+    if value is None or isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        items = (
+            _encode_string(str(key), unicode=unicode, hex_chars=hex_chars)
+            + ":"
+            + php_json_encode(item, unicode=unicode, hex_chars=hex_chars)
+            for key, item in value.items()
+        )
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        inner = ",".join(php_json_encode(v, unicode=unicode, hex_chars=hex_chars) for v in value)
+        return "[" + inner + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} like PHP")
 
 
 def esc_html(text: str) -> str:
@@ -108,3 +173,83 @@ def sanitize_text_field(text: str) -> str:
     if found:
         filtered = re.sub(" +", " ", filtered).strip(" \t\n\r\0\x0b")
     return filtered
+
+
+def esc_attr(text: str) -> str:
+    """Escape like WordPress's ``esc_attr()`` (the same replacements as ``esc_html()``).
+
+    Example:
+        >>> esc_attr('{"a":1}')
+        '{&quot;a&quot;:1}'
+
+    Args:
+        text: the attribute value.
+    """
+    return esc_html(text)
+
+
+def sanitize_key(text: str) -> str:
+    """Sanitise like WordPress's ``sanitize_key()``: lower-case, keep ``[a-z0-9_-]`` only.
+
+    Example:
+        >>> sanitize_key("AbC-1.2 x")
+        'abc-12x'
+
+    Args:
+        text: a request field.
+    """
+    return _KEY_DROP.sub("", text.lower())
+
+
+def absint(text: str) -> int:
+    """``absint()``: PHP's ``abs(intval($x))`` for a request string (leading digits count).
+
+    Example:
+        >>> (absint("12abc"), absint("-5"), absint("x"))
+        (12, 5, 0)
+
+    Args:
+        text: a request field.
+    """
+    match = _INT_PREFIX.match(text)
+    return abs(int(match.group(1))) if match else 0
+
+
+def php_empty(text: str) -> bool:
+    """PHP's ``empty()`` for a string: ``""`` and ``"0"`` are empty.
+
+    Example:
+        >>> (php_empty("0"), php_empty(" "))
+        (True, False)
+
+    Args:
+        text: the string.
+    """
+    return text in ("", "0")
+
+
+def kses_post(text: str) -> str:
+    """Approximate ``wp_kses_post()`` as the chat log applies it to stored messages.
+
+    Bare ``&`` become ``&amp;`` and ``<``/``>`` outside tags become ``&lt;``/``&gt;``; tags
+    are kept (the real filter also drops tags and attributes outside its allow list).
+
+    Example:
+        >>> kses_post("a & b < c <b>d</b>")
+        'a &amp; b &lt; c <b>d</b>'
+
+    Args:
+        text: the message text.
+    """
+    parts: list[str] = []
+    last = 0
+    for match in _KSES_TAG.finditer(text):
+        parts.append(_kses_text(text[last : match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(_kses_text(text[last:]))
+    return "".join(parts)
+
+
+def _kses_text(text: str) -> str:
+    return _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")

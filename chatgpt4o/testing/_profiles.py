@@ -29,6 +29,15 @@ class Profile:
         stream_trailer: whether the bare JSON reply follows ``data: [DONE]`` (1.8.79).
         widget_only: whether the page has only the floating widget (``data-post-id="<N"``).
         chat_enabled: whether the ``wpaicg_*`` AJAX actions exist at all (not on AIPKit).
+        json_action: AIPKit: ``aipkit_frontend_chat_message`` exists and the page config has
+            ``streamEnabled`` (2.3 .. 2.4.0).
+        refresh_action: AIPKit: ``aipkit_get_frontend_chat_nonce`` exists (2.3.41+).
+        origin_gate: AIPKit: a foreign ``Origin`` is refused (the Pro embed check, 2.3.31+).
+        status_events: AIPKit: the stream relays upstream ``event: status`` (2.3.69+).
+        sse_preamble: AIPKit: the stream starts with ``:`` + 4096 spaces (2.3.93+).
+        quota_notice: AIPKit: quota errors carry a ``quota_notice`` object (2.4.5+).
+        quota_message: AIPKit: the default quota-reached text of the era's bots.
+        model: AIPKit: the bot's OpenAI model, as logged in the stored thread.
     """
 
     name: str
@@ -42,6 +51,14 @@ class Profile:
     stream_trailer: bool
     widget_only: bool
     chat_enabled: bool
+    json_action: bool = False
+    refresh_action: bool = False
+    origin_gate: bool = False
+    status_events: bool = False
+    sse_preamble: bool = False
+    quota_notice: bool = False
+    quota_message: str = ""
+    model: str = ""
 
 
 PROFILES: Mapping[str, Profile] = MappingProxyType(
@@ -98,18 +115,63 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             widget_only=True,
             chat_enabled=True,
         ),
-        "aipkit": Profile(
-            name="aipkit",
-            version="2.3.4",
+        "2.3.20": Profile(
+            name="2.3.20",
+            version="2.3.20",
             era="aipkit",
-            description="AIPKit 2.3+: aipkit_chat_container page; every wpaicg_* request is 400 0",
-            can_stream=False,
+            description="AI Puffer 2.3.20 .. 2.3.30: AIPKit JSON and SSE chat, no nonce refresh, "
+            "no Origin check, no preamble",
+            can_stream=True,
             nonce_failure="403",
             reads_query=False,
             magic_quotes=False,
             stream_trailer=False,
             widget_only=False,
             chat_enabled=False,
+            json_action=True,
+            quota_message="You have reached your token limit for this period.",
+            model="gpt-4.1-mini",
+        ),
+        "2.4.0": Profile(
+            name="2.4.0",
+            version="2.4.0",
+            era="aipkit",
+            description="AI Puffer 2.4.0 (observed): SSE pair plus the JSON action, "
+            "streamEnabled in data-config",
+            can_stream=True,
+            nonce_failure="403",
+            reads_query=False,
+            magic_quotes=False,
+            stream_trailer=False,
+            widget_only=False,
+            chat_enabled=False,
+            json_action=True,
+            refresh_action=True,
+            origin_gate=True,
+            status_events=True,
+            sse_preamble=True,
+            quota_message="You have reached your quota for this period.",
+            model="gpt-4.1-mini",
+        ),
+        "2.4.71": Profile(
+            name="2.4.71",
+            version="2.4.71",
+            era="aipkit",
+            description="AI Puffer 2.4.71 (observed, current): cache POST + SSE GET only",
+            can_stream=True,
+            nonce_failure="403",
+            reads_query=False,
+            magic_quotes=False,
+            stream_trailer=False,
+            widget_only=False,
+            chat_enabled=False,
+            refresh_action=True,
+            origin_gate=True,
+            status_events=True,
+            sse_preamble=True,
+            quota_notice=True,
+            quota_message="You have reached your quota for this period.",
+            model="gpt-5.6-luna",
         ),
     }
 )

@@ -28,6 +28,7 @@ class RecordedRequest:
         headers: request headers, names lower-cased (repeats joined with ``", "``).
         cookies: cookies sent in ``Cookie`` headers.
         body: the raw request body.
+        remote_addr: the client's IP address (PHP's ``REMOTE_ADDR``).
     """
 
     method: str
@@ -38,6 +39,14 @@ class RecordedRequest:
     headers: dict[str, str]
     cookies: dict[str, str]
     body: bytes = field(default=b"", repr=False)
+    remote_addr: str = ""
+
+    @property
+    def action(self) -> str:
+        """The AJAX ``action`` as admin-ajax.php reads it (``$_REQUEST``: POST over query)."""
+        if self.method == "POST" and "action" in self.fields:
+            return self.fields["action"]
+        return self.query.get("action", "")
 
 
 def _params(header_value: str) -> dict[str, str]:

@@ -79,6 +79,7 @@ class Reply:
         close: whether the connection closes after this reply.
         delay: seconds to wait before replying.
         event_delay: seconds to wait between chunks.
+        event_delays: if set, seconds to wait before each chunk (overrides ``event_delay``).
         drop: close the connection without any reply.
     """
 
@@ -90,6 +91,7 @@ class Reply:
     close: bool = False
     delay: float = 0.0
     event_delay: float = 0.0
+    event_delays: tuple[float, ...] | None = None
     drop: bool = False
 
 

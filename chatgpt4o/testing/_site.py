@@ -12,10 +12,28 @@ from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from chatgpt4o.testing._faults import STREAM_FAULTS, Fault, FaultQueue, Target, make_fault
+from chatgpt4o.testing._aipkit import ACTION_TARGETS, AipkitPlugin
+from chatgpt4o.testing._aipkit_page import AipkitPage, render_aipkit_page
+from chatgpt4o.testing._aipkit_store import Turn, UpstreamCall
+from chatgpt4o.testing._aipkit_wire import (
+    CACHE_ACTION,
+    HISTORY_ACTION,
+    JSON_ACTION,
+    REFRESH_ACTION,
+    STREAM_ACTION,
+)
+from chatgpt4o.testing._faults import (
+    AIPKIT_TARGETS,
+    STREAM_FAULTS,
+    Fault,
+    FaultQueue,
+    Target,
+    fault_eras,
+    make_fault,
+)
 from chatgpt4o.testing._nonce import (
     AIPKIT_ACTION,
     CHAT_ACTION,
@@ -26,7 +44,7 @@ from chatgpt4o.testing._nonce import (
     verify_nonce,
 )
 from chatgpt4o.testing._pages import SITE_TITLE, PageTokens, render_page
-from chatgpt4o.testing._php import addslashes, php_json, sanitize_text_field
+from chatgpt4o.testing._php import addslashes, php_json, sanitize_key, sanitize_text_field
 from chatgpt4o.testing._profiles import Profile, get_profile
 from chatgpt4o.testing._recording import (
     RecordedRequest,
@@ -69,7 +87,9 @@ from chatgpt4o.testing._replies import (
 CHAT_ACTIONS = frozenset({"wpaicg_chat_shortcode_message", "wpaicg_chatbox_message"})
 DEFAULT_PROFILE = "1.9.18"
 MAX_BODY = 16 * 1024 * 1024
-_POST_IDS = {"1.7": 2, "1.8.79": 4, "1.9.18": 12, "widget": 123, "aipkit": 7}
+_POST_IDS = {"1.7": 2, "1.8.79": 4, "1.9.18": 12, "widget": 123, "2.3.20": 6, "2.4.0": 9}
+_POST_IDS["2.4.71"] = 6
+_BOT_IDS = {"2.3.20": 5, "2.4.0": 8, "2.4.71": 5}  # as on the recorded sites
 
 
 def echo(message: str) -> str:
@@ -83,6 +103,18 @@ def echo(message: str) -> str:
         message: the message as the plugin passed it to the model.
     """
     return f"Echo: {message}"
+
+
+def _bot_ids(bots: Iterable[int] | None, drafts: Iterable[int], default: int) -> tuple[int, ...]:
+    if default == 0:
+        return ()
+    ids: list[int] = []
+    for bot in [*(bots if bots is not None else (default,)), *drafts]:
+        if isinstance(bot, bool) or not isinstance(bot, int) or bot < 1:
+            raise ValueError(f"bot ids must be positive ints, got {bot!r}")
+        if bot not in ids:  # a bot renders once per page
+            ids.append(bot)
+    return tuple(ids)
 
 
 class LocalSite:
@@ -99,15 +131,33 @@ class LocalSite:
 
     Args:
         profile: the plugin era, a key of ``PROFILES`` (``"1.7"``, ``"1.8.79"``, ``"1.9.18"``,
-            ``"widget"``, ``"aipkit"``).
-        stream: the plugin's server-side streaming switch (SSE replies); 1.7 ignores it.
+            ``"widget"``; AIPKit: ``"2.3.20"``, ``"2.4.0"``, ``"2.4.71"``).
+        stream: the plugin's server-side streaming switch (SSE replies); 1.7 ignores it. On
+            AIPKit 2.3 .. 2.4.0 it is the bots' ``streamEnabled`` (both paths answer anyway);
+            2.4.71 always streams.
         host: the address to listen on.
         port: the port; 0 picks a free one.
         nonce_life: WordPress's ``nonce_life`` in seconds (a nonce lives 1/2 to 1 of it).
         clock: returns the Unix time; ``time.time`` by default.
-        answer: the model: maps the message the plugin sees to the reply text.
+        answer: the model: maps the message the plugin sees to the reply text (``echo`` by
+            default, on every profile).
         ajax_path: the AJAX endpoint's path (security plugins rename it, e.g. ``"/rizq"``).
         minified: serve the chat element minified (unquoted values, single spaces).
+        model: AIPKit: a richer model that gets the whole ``UpstreamCall`` (system prompt,
+            replayed history, current message); overrides ``answer``.
+        bots: AIPKit: the published chatbots on the page, in page order (default: the
+            recorded site's, 5 on 2.4.71 and 2.3.20, 8 on 2.4.0).
+        draft_bots: AIPKit: bots on the page whose post is a draft: the page renders them but
+            the chat refuses them ("Invalid chatbot specified.").
+        popup: AIPKit: render bots as popups (``div.aipkit_popup_wrapper[data-config]`` in the
+            footer): ``True`` for all, or the IDs of those that are.
+        refresh_action: AIPKit: whether ``aipkit_get_frontend_chat_nonce`` exists (``None``:
+            as the profile; ``False`` answers ``400 0`` as 2.3.20 .. 2.3.40 did).
+        guest_limit: AIPKit: the bots' guest token limit per ``session_id`` (``None``
+            unlimited, ``0`` guests disabled); tokens are words of the model's input plus
+            output, so ``1`` lets exactly one message through, as on the recorded site.
+        banned_words: AIPKit: the global banned words (whole words, any case).
+        banned_ips: AIPKit: the global banned IPs (exact ``REMOTE_ADDR`` match).
 
     Attributes:
         stream, minified, host, ajax_path: as given (``stream`` and ``minified`` may be changed
@@ -115,6 +165,7 @@ class LocalSite:
         post_id: the page's post ID (4 on ``"1.8.79"`` as in the real fixture, 123 on
             ``"widget"``); a post naming it gets ``Current context: "<title>"``.
         title: the site and page title, ``"AI Power harness"``.
+        guest_limit, banned_words, banned_ips: as given; may be changed while running.
     """
 
     def __init__(
@@ -129,8 +180,28 @@ class LocalSite:
         answer: Callable[[str], str] | None = None,
         ajax_path: str = "/wp-admin/admin-ajax.php",
         minified: bool = False,
+        model: Callable[[UpstreamCall], str] | None = None,
+        bots: Sequence[int] | None = None,
+        draft_bots: Sequence[int] = (),
+        popup: bool | Collection[int] = False,
+        refresh_action: bool | None = None,
+        guest_limit: int | None = None,
+        banned_words: Sequence[str] = (),
+        banned_ips: Sequence[str] = (),
     ) -> None:
         self._profile = get_profile(profile)
+        aipkit = self._profile.era == "aipkit"
+        if not aipkit and (
+            model is not None
+            or bots is not None
+            or draft_bots
+            or popup
+            or refresh_action is not None
+            or guest_limit is not None
+            or banned_words
+            or banned_ips
+        ):
+            raise ValueError(f"profile {profile!r} is not an AIPKit profile (2.3+)")
         if not ajax_path.startswith("/") or ajax_path == "/" or "?" in ajax_path:
             raise ValueError(
                 f"ajax_path must be a path like '/wp-admin/admin-ajax.php', got {ajax_path!r}"
@@ -145,6 +216,20 @@ class LocalSite:
         self._port = port
         self._clock: Callable[[], float] = clock if clock is not None else time.time
         self._answer: Callable[[str], str] = answer if answer is not None else echo
+        self._model = model
+        self._bots = _bot_ids(bots, draft_bots, _BOT_IDS.get(self._profile.name, 0))
+        self._drafts = frozenset(draft_bots)
+        self._popup = popup
+        self._refresh = self._profile.refresh_action if refresh_action is None else refresh_action
+        if guest_limit is not None and (
+            isinstance(guest_limit, bool) or not isinstance(guest_limit, int) or guest_limit < 0
+        ):
+            raise ValueError(f"guest_limit must be None or an int >= 0, got {guest_limit!r}")
+        self.guest_limit = guest_limit
+        self.banned_words: tuple[str, ...] = tuple(banned_words)
+        self.banned_ips: tuple[str, ...] = tuple(banned_ips)
+        self._upstream: list[UpstreamCall] = []
+        self._aipkit = AipkitPlugin(self) if aipkit else None
         self._lock = threading.Lock()
         self._offset = 0.0
         self._life = float(nonce_life)
@@ -242,7 +327,13 @@ class LocalSite:
 
     @property
     def streams(self) -> bool:
-        """Whether ordinary chat replies are SSE (``stream`` on and the era can stream)."""
+        """Whether ordinary chat replies are SSE (``stream`` on and the era can stream).
+
+        On AIPKit it is what the page tells the browser: always on 2.4.71, ``stream`` (the
+        ``streamEnabled`` flag) on 2.3 .. 2.4.0.
+        """
+        if self._profile.era == "aipkit" and not self._profile.json_action:
+            return True
         return self.stream and self._profile.can_stream
 
     # -- clock and nonces --------------------------------------------------------------------
@@ -284,8 +375,15 @@ class LocalSite:
 
     @property
     def nonce(self) -> str:
-        """The chat nonce a page fetched now would carry (action ``wpaicg-chatbox``)."""
-        return self._make_nonce(CHAT_ACTION)
+        """The chat nonce a page fetched now would carry.
+
+        Action ``wpaicg-chatbox``; on AIPKit profiles ``aipkit_frontend_chat_nonce`` (the
+        ``nonce`` of every bot's ``data-config`` and of the refresh action).
+        """
+        return self._make_nonce(self._chat_action())
+
+    def _chat_action(self) -> str:
+        return AIPKIT_ACTION if self._profile.era == "aipkit" else CHAT_ACTION
 
     def rotate_nonce(self) -> str:
         """Replace the nonce secret (like changing ``NONCE_KEY``): every earlier nonce fails.
@@ -304,11 +402,11 @@ class LocalSite:
             life = self._life
         return create_nonce(key, action, now=now, life=life)
 
-    def _nonce_ok(self, nonce: str) -> bool:
+    def _nonce_ok(self, nonce: str, action: str = CHAT_ACTION) -> bool:
         now = self.now()
         with self._lock:
             key, life = self._secret, self._life
-        return verify_nonce(nonce, key, CHAT_ACTION, now=now, life=life) > 0
+        return verify_nonce(nonce, key, action, now=now, life=life) > 0
 
     # -- faults ------------------------------------------------------------------------------
 
@@ -320,14 +418,25 @@ class LocalSite:
             >>> site.inject("cloudflare", on="page")  # doctest: +SKIP
 
         Args:
-            name: one of ``FAULTS``; unknown names raise ``ValueError``.
+            name: one of ``FAULTS``; unknown names raise ``ValueError``, and so do faults of
+                the other plugin generation (e.g. ``quota`` on 1.9.18, ``flag`` on 2.4.71).
             times: how many matching requests it applies to.
             on: ``"post"`` (default: the AJAX endpoint) or ``"page"`` (the chat page GET);
-                ``stale_page`` defaults to and only applies to the page.
-            params: the fault's parameters (``retry_after``, ``status``, ``delay``, ``msg``,
-                ``doubled``, ``kind``, ``continue_stream``, ``after``, ``chunk_delay``).
+                ``stale_page`` defaults to and only applies to the page. On AIPKit profiles
+                edge faults, ``nonce_expired``, ``cross_origin``, ``truncated_json`` and
+                ``php_warning`` may name one action: ``"cache"``, ``"stream"``, ``"refresh"``,
+                ``"history"`` or ``"json"``.
+            params: the fault's parameters (see ``FAULTS`` in the package docstring).
         """
         fault = make_fault(name, times=times, on=on, **params)
+        era = "aipkit" if self._profile.era == "aipkit" else "old"
+        if era not in fault_eras(fault.name):
+            other = "AIPKit (2.3+)" if era == "old" else "AI Power up to 2.2"
+            raise ValueError(
+                f"fault {name!r} exists only on {other} profiles, not {self._profile.name!r}"
+            )
+        if fault.on in AIPKIT_TARGETS and era != "aipkit":
+            raise ValueError(f"fault target {fault.on!r} needs an AIPKit profile")
         if fault.name in STREAM_FAULTS and not self._profile.can_stream:
             raise ValueError(
                 f"fault {name!r} needs SSE; profile {self._profile.name!r} never streams"
@@ -362,6 +471,48 @@ class LocalSite:
         """The requests that reached the AJAX endpoint (any method), oldest first."""
         return [r for r in self.requests if r.path == self.ajax_path]
 
+    def calls(self, action: str) -> list[RecordedRequest]:
+        """The requests to the AJAX endpoint whose ``action`` (POST over query) is ``action``.
+
+        Example:
+            >>> site.calls("aipkit_get_frontend_chat_nonce")  # doctest: +SKIP
+
+        Args:
+            action: the AJAX action name.
+        """
+        return [r for r in self.posts if r.action == action]
+
+    @property
+    def cache_posts(self) -> list[RecordedRequest]:
+        """AIPKit: the ``aipkit_cache_sse_message`` requests (any method), oldest first."""
+        return self.calls(CACHE_ACTION)
+
+    @property
+    def stream_requests(self) -> list[RecordedRequest]:
+        """AIPKit: the ``aipkit_frontend_chat_stream`` requests (any method), oldest first."""
+        return self.calls(STREAM_ACTION)
+
+    @property
+    def nonce_refreshes(self) -> list[RecordedRequest]:
+        """AIPKit: the ``aipkit_get_frontend_chat_nonce`` requests, oldest first."""
+        return self.calls(REFRESH_ACTION)
+
+    @property
+    def history_requests(self) -> list[RecordedRequest]:
+        """AIPKit: the ``aipkit_get_conversation_history`` requests, oldest first."""
+        return self.calls(HISTORY_ACTION)
+
+    @property
+    def json_posts(self) -> list[RecordedRequest]:
+        """AIPKit 2.3 .. 2.4.0: the ``aipkit_frontend_chat_message`` requests, oldest first."""
+        return self.calls(JSON_ACTION)
+
+    @property
+    def upstream_calls(self) -> list[UpstreamCall]:
+        """AIPKit: every request the plugin sent to its model, oldest first (a copy)."""
+        with self._lock:
+            return list(self._upstream)
+
     @property
     def errors(self) -> list[BaseException]:
         """Exceptions raised by ``answer`` (each was served as a 500 critical-error page)."""
@@ -369,10 +520,89 @@ class LocalSite:
             return list(self._errors)
 
     def clear_log(self) -> None:
-        """Forget every recorded request and error."""
+        """Forget every recorded request, upstream call and error (stored threads stay)."""
         with self._lock:
             self._log.clear()
             self._errors.clear()
+            self._upstream.clear()
+
+    # -- AIPKit bots and data ----------------------------------------------------------------
+
+    @property
+    def bots(self) -> tuple[int, ...]:
+        """AIPKit: every chatbot on the page (drafts included), in page order; else ``()``."""
+        return self._bots
+
+    @property
+    def draft_bots(self) -> frozenset[int]:
+        """AIPKit: the bots the page shows but the chat refuses (unpublished)."""
+        return self._drafts
+
+    @property
+    def bot_id(self) -> int:
+        """AIPKit: the first bot on the page (``data-bot-id``); 0 on older profiles."""
+        return self._bots[0] if self._bots else 0
+
+    @property
+    def refresh_action(self) -> bool:
+        """AIPKit: whether ``aipkit_get_frontend_chat_nonce`` exists on this site."""
+        return self._refresh and self._profile.era == "aipkit"
+
+    def thread(self, bot_id: int, session_id: str, conversation_uuid: str) -> list[Turn]:
+        """AIPKit: the conversation the site stores for these ids, oldest turn first.
+
+        The ids are normalised as the plugin does (``conversation_uuid`` lower-cased by
+        ``sanitize_key``); an unknown conversation is ``[]``.
+
+        Example:
+            >>> [t.role for t in site.thread(5, sid, cid)]  # doctest: +SKIP
+            ['user', 'bot', 'user', 'bot']
+
+        Args:
+            bot_id: the chatbot.
+            session_id: the guest id the client sent.
+            conversation_uuid: the conversation id the client sent.
+        """
+        plugin = self._require_aipkit()
+        key = (bot_id, sanitize_text_field(session_id), sanitize_key(conversation_uuid))
+        return plugin.store.turns(key)
+
+    def threads(self) -> list[tuple[int, str, str]]:
+        """AIPKit: the ``(bot_id, session_id, conversation_uuid)`` of every stored thread."""
+        return self._require_aipkit().store.thread_keys()
+
+    def guest_usage(self, bot_id: int, session_id: str) -> int:
+        """AIPKit: the tokens a guest has used with a bot (what ``guest_limit`` counts).
+
+        Args:
+            bot_id: the chatbot.
+            session_id: the guest id.
+        """
+        return self._require_aipkit().store.usage(bot_id, sanitize_text_field(session_id))
+
+    @property
+    def cached_messages(self) -> int:
+        """AIPKit: rows in the SSE message cache (read ones are gone; expired ones linger)."""
+        return self._require_aipkit().store.cache_size()
+
+    def _require_aipkit(self) -> AipkitPlugin:
+        if self._aipkit is None:
+            raise RuntimeError(f"profile {self._profile.name!r} is not an AIPKit profile (2.3+)")
+        return self._aipkit
+
+    def _record_upstream(self, call: UpstreamCall) -> None:
+        with self._lock:
+            self._upstream.append(call)
+
+    def _think_call(self, call: UpstreamCall) -> str | None:
+        try:
+            if self._model is not None:
+                return self._model(call)
+            return self._answer(call.message)
+        except Exception as exc:  # a broken model is the site's PHP fatal error
+            with self._lock:
+                self._errors.append(exc)
+            return None
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -394,7 +624,7 @@ class LocalSite:
     def _link_header(self) -> tuple[str, str]:
         return ("Link", f'<{self.url}/wp-json/>; rel="https://api.w.org/"')
 
-    def _edge(self, target: Target) -> tuple[float, Reply | None]:
+    def _edge(self, target: Target | tuple[Target, ...]) -> tuple[float, Reply | None]:
         slow = self._faults.take(target, "delay")
         delay = float(slow.params["delay"]) if slow is not None else 0.0
         fault = self._faults.take(target, "edge")
@@ -420,7 +650,24 @@ class LocalSite:
         stale = self._faults.take("page", "page") is not None
         # A cached page carries nonces made with a key that is no longer valid.
         secret = secrets.token_bytes(32) if stale else None
-        action = AIPKIT_ACTION if self._profile.era == "aipkit" else CHAT_ACTION
+        if self._profile.era == "aipkit":
+            popup = self._popup
+            page = AipkitPage(
+                url=self.url,
+                ajax_url=self.ajax_url,
+                post_id=self.post_id,
+                nonce=self._make_nonce(AIPKIT_ACTION, secret),
+                bots=tuple(
+                    (bot, popup is True or (not isinstance(popup, bool) and bot in popup))
+                    for bot in self._bots
+                ),
+                stream=self.streams,
+                refresh_action=self.refresh_action,
+            )
+            html = render_aipkit_page(self._profile, page)
+            reply = html_reply(200, html, (self._link_header(),))
+            return _with(reply, delay=delay) if delay else reply
+        action = CHAT_ACTION
         tokens = PageTokens(
             url=self.url,
             ajax_url=self.ajax_url,
@@ -442,10 +689,14 @@ class LocalSite:
             return self._old_secret
 
     def _ajax(self, request: RecordedRequest) -> Reply:
-        delay, edge = self._edge("post")
+        plugin = self._aipkit
+        target: Target | tuple[Target, ...] = "post"
+        if plugin is not None and request.action in ACTION_TARGETS:
+            target = ("post", ACTION_TARGETS[request.action])
+        delay, edge = self._edge(target)
         if edge is not None:
             return edge
-        reply = self._plugin(request)
+        reply = plugin.handle(request) if plugin is not None else self._plugin(request)
         return _with(reply, delay=delay) if delay else reply
 
     def _plugin(self, request: RecordedRequest) -> Reply:
@@ -659,6 +910,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._dispatch(head=True)
 
+    def do_OPTIONS(self) -> None:
+        if self.server.site.profile.era != "aipkit":
+            # What BaseHTTPRequestHandler answers without a do_OPTIONS, as before AIPKit.
+            self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})")
+            return
+        self._dispatch()
+
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
@@ -712,6 +970,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=header_dict(self.headers.items()),
             cookies=parse_cookies(self.headers.get_all("Cookie") or []),
             body=body,
+            remote_addr=str(self.client_address[0]),
         )
         site._record(request)
         self._write(site._respond(request), head=head)
@@ -751,7 +1010,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             for index, event in enumerate(reply.events):
-                if index and reply.event_delay and stopping.wait(reply.event_delay):
+                if reply.event_delays is not None:
+                    pause = reply.event_delays[index] if index < len(reply.event_delays) else 0.0
+                else:
+                    pause = reply.event_delay if index else 0.0
+                if pause and stopping.wait(pause):
                     self.close_connection = True
                     return
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))

@@ -10,6 +10,10 @@ the fixtures available everywhere::
         site = chatgpt4o_site_factory("1.7")
         ...
 
+    def test_current_plugin(chatgpt4o_site_factory):
+        site = chatgpt4o_site_factory("2.4.71", bots=(5, 9))
+        ...
+
     @pytest.mark.chatgpt4o_site(profile="1.8.79", stream=True)
     def test_streaming(chatgpt4o_site):
         ...
@@ -17,10 +21,11 @@ the fixtures available everywhere::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Collection, Iterator, Protocol, Sequence
 
 import pytest
 
+from chatgpt4o.testing._aipkit_store import UpstreamCall
 from chatgpt4o.testing._site import DEFAULT_PROFILE, LocalSite
 
 __all__ = ["SiteFactory", "chatgpt4o_site", "chatgpt4o_site_factory"]
@@ -41,6 +46,14 @@ class SiteFactory(Protocol):
         answer: Callable[[str], str] | None = ...,
         ajax_path: str = ...,
         minified: bool = ...,
+        model: Callable[[UpstreamCall], str] | None = ...,
+        bots: Sequence[int] | None = ...,
+        draft_bots: Sequence[int] = ...,
+        popup: bool | Collection[int] = ...,
+        refresh_action: bool | None = ...,
+        guest_limit: int | None = ...,
+        banned_words: Sequence[str] = ...,
+        banned_ips: Sequence[str] = ...,
     ) -> LocalSite: ...
 
 

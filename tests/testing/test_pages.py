@@ -168,20 +168,6 @@ def test_widget_page_has_only_the_widget_with_the_post_id_bug() -> None:
         )
 
 
-def test_aipkit_page_has_the_new_container_and_no_wpaicg_element() -> None:
-    with LocalSite("aipkit") as site:
-        html = page(site)
-        doc = parse(html)
-        containers = [a for _, a, _ in doc.tags if "aipkit_chat_container" in str(a.get("class"))]
-        assert len(containers) == 1
-        config = json.loads(str(containers[0]["data-config"]))
-        assert containers[0]["data-bot-id"] == "17"
-        assert re.fullmatch(r"[0-9a-f]{10}", config["nonce"])
-        assert config["nonce"] != site.nonce  # action aipkit_frontend_chat_nonce
-        assert "wpaicg-chat-shortcode" not in html
-        assert "wpaicgParams" not in html
-
-
 def test_minified_element_has_unquoted_values_and_same_attributes() -> None:
     with LocalSite("1.9.18", minified=True) as site, LocalSite("1.9.18") as plain:
         html = page(site)

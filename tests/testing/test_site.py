@@ -158,8 +158,9 @@ def test_missing_or_unknown_action_is_400_zero(profile: str) -> None:
             assert response.body == b"0"
 
 
-def test_aipkit_refuses_every_wpaicg_request() -> None:
-    with LocalSite("aipkit") as site:
+@pytest.mark.parametrize("profile", ["2.3.20", "2.4.0", "2.4.71"])
+def test_aipkit_refuses_every_wpaicg_request(profile: str) -> None:
+    with LocalSite(profile) as site:
         for action in (SHORTCODE, "wpaicg_chatbox_message"):
             response = chat(site, action=action)
             assert (response.status, response.body) == (400, b"0")
@@ -358,7 +359,8 @@ def test_start_twice_is_an_error_and_restart_works() -> None:
 
 def test_unknown_profile_lists_the_valid_ones() -> None:
     with pytest.raises(
-        ValueError, match=re.escape("'1.7', '1.8.79', '1.9.18', 'widget', 'aipkit'")
+        ValueError,
+        match=re.escape("'1.7', '1.8.79', '1.9.18', 'widget', '2.3.20', '2.4.0', '2.4.71'"),
     ):
         LocalSite("2.0")
 

@@ -1,0 +1,588 @@
+"""The AIPKit (AI Puffer 2.3+) plugin's AJAX actions, run in the order the PHP runs its checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Collection, Literal, Mapping
+from urllib.parse import urlsplit
+
+from chatgpt4o.testing._aipkit_store import AipkitStore, Turn, UpstreamCall, to_turn
+from chatgpt4o.testing._aipkit_wire import (
+    BANNED_IP,
+    BANNED_WORD,
+    CACHE_ACTION,
+    CACHE_EXPIRED,
+    CACHE_NOT_FOUND,
+    CONVERSATION_REQUIRED,
+    CORS_DENIED,
+    CRITICAL_ERROR,
+    DONE,
+    EMBED_NOT_AVAILABLE,
+    EMPTY_DATA,
+    EMPTY_MESSAGE,
+    GUESTS_DISABLED,
+    HISTORY_ACTION,
+    HISTORY_IDS_REQUIRED,
+    HISTORY_SESSION_REQUIRED,
+    INVALID_BOT,
+    JSON_ACTION,
+    MAX_HISTORY,
+    MISSING_CACHE_KEY,
+    MISSING_CONVERSATION,
+    MISSING_SESSION,
+    MODERATION,
+    NO_API_KEY,
+    NO_API_KEY_JSON,
+    NO_DATA,
+    NONCE_ACTION,
+    NONCE_FAILURE,
+    PREAMBLE,
+    PROVIDER,
+    REFRESH_ACTION,
+    SECURITY_CHECK,
+    SESSION_EXPIRED,
+    STREAM_ACTION,
+    UNEXPECTED_STRUCTURE,
+    ajax_zero,
+    html_text,
+    json_error,
+    json_success,
+    json_text,
+    message_id,
+    preflight,
+    response_id,
+    split_pieces,
+    sse_error,
+    sse_event,
+    sse_reply,
+    stored_id,
+    system_prompt,
+    word_count,
+)
+from chatgpt4o.testing._faults import Fault, Target
+from chatgpt4o.testing._php import absint, kses_post, php_empty, sanitize_key, sanitize_text_field
+from chatgpt4o.testing._recording import RecordedRequest
+from chatgpt4o.testing._replies import PHP_WARNING, Reply
+
+if TYPE_CHECKING:
+    from chatgpt4o.testing._site import LocalSite
+
+ACTION_TARGETS: Mapping[str, Target] = {
+    CACHE_ACTION: "cache",
+    STREAM_ACTION: "stream",
+    REFRESH_ACTION: "refresh",
+    HISTORY_ACTION: "history",
+    JSON_ACTION: "json",
+}
+"""Which ``on=`` fault target each AIPKit action answers to (besides ``"post"``)."""
+
+_ANY: tuple[Target, ...] = ("post",)
+_UPSTREAM = frozenset({"api_error", "response_failed", "connection_error", "no_data"})
+_PHP_TRIM = " \t\n\r\0\x0b"
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    message: str
+    status: int
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Events:
+    """A stream being assembled, with where its pieces start (for pacing and cuts)."""
+
+    items: list[bytes]
+    first_piece: int = -1
+
+
+class AipkitPlugin:
+    """The plugin behind one ``LocalSite`` of an AIPKit profile: its actions and its data.
+
+    Example:
+        >>> plugin = AipkitPlugin(site)  # doctest: +SKIP
+        >>> reply = plugin.handle(request)  # doctest: +SKIP
+
+    Args:
+        site: the site whose clock, nonces, faults, settings and model it uses.
+    """
+
+    def __init__(self, site: LocalSite) -> None:
+        self._site = site
+        self.store = AipkitStore()
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        """Answer one request to the AJAX endpoint, as admin-ajax.php and the plugin would.
+
+        Args:
+            request: the request (edge faults have already been applied).
+        """
+        action = request.action
+        handler = self._handlers().get(action)
+        if handler is None:
+            return ajax_zero()
+        if request.method == "OPTIONS":
+            return preflight()
+        targets: tuple[Target, ...] = ("post", ACTION_TARGETS[action])
+        reply = handler(request, targets)
+        if self._take(targets, "php_warning") is not None:
+            reply = _prefix_warning(reply)
+        return reply
+
+    def _handlers(self) -> dict[str, Callable[[RecordedRequest, tuple[Target, ...]], Reply]]:
+        handlers: dict[str, Callable[[RecordedRequest, tuple[Target, ...]], Reply]] = {
+            CACHE_ACTION: self._cache,
+            STREAM_ACTION: self._stream,
+            HISTORY_ACTION: self._history,
+        }
+        if self._site.refresh_action:
+            handlers[REFRESH_ACTION] = self._refresh
+        if self._site.profile.json_action:
+            handlers[JSON_ACTION] = self._json
+        return handlers
+
+    # -- shared checks -----------------------------------------------------------------------
+
+    def _take(self, targets: Collection[Target], *names: str) -> Fault | None:
+        return self._site._faults.take(targets, None, names)
+
+    def _cross_origin(self, request: RecordedRequest, targets: Collection[Target]) -> bool:
+        if self._take(targets, "cross_origin") is not None:
+            return True
+        origin = request.headers.get("origin", "").strip()
+        if not origin:
+            return False
+        parts = urlsplit(origin if "://" in origin else "http://" + origin)
+        site = urlsplit(self._site.url)
+        # The plugin compares host and scheme only: another port is still the same site.
+        return (parts.hostname, parts.scheme or "http") != (site.hostname, site.scheme)
+
+    def _nonce_ok(self, nonce: str, targets: Collection[Target]) -> bool:
+        if self._take(targets, "nonce_expired") is not None:
+            return False
+        return self._site._nonce_ok(nonce, NONCE_ACTION)
+
+    def _bot_published(self, bot_id: int) -> bool:
+        if self._take(_ANY, "unknown_bot") is not None:
+            return False
+        return bot_id in self._site.bots and bot_id not in self._site.draft_bots
+
+    def _token_refusal(self, bot_id: int, session_id: str) -> _Refusal | None:
+        profile = self._site.profile
+        fault = self._take(_ANY, "guests_disabled", "quota")
+        limit = self._site.guest_limit
+        if (fault is not None and fault.name == "guests_disabled") or (
+            fault is None and limit == 0
+        ):
+            return _Refusal(GUESTS_DISABLED, 429)
+        over = limit is not None and self.store.usage(bot_id, session_id) >= limit
+        if fault is None and not over:
+            return None
+        message = profile.quota_message
+        actions: list[dict[str, Any]] = []
+        if fault is not None:
+            message = fault.params["msg"] or message
+            actions = [dict(action) for action in fault.params["actions"]]
+        extra: dict[str, Any] = {}
+        if profile.quota_notice:
+            extra["quota_notice"] = {"type": "quota_notice", "message": message, "actions": actions}
+        return _Refusal(message, 429, extra)
+
+    def _moderation_refusal(self, message: str, remote_addr: str) -> _Refusal | None:
+        fault = self._take(_ANY, "banned_ip", "banned_word", "moderation")
+        if fault is not None:
+            return {
+                "banned_ip": _Refusal(BANNED_IP, 403),
+                "banned_word": _Refusal(BANNED_WORD, 400),
+                "moderation": _Refusal(MODERATION, 400),
+            }[fault.name]
+        if remote_addr and remote_addr in self._site.banned_ips:
+            return _Refusal(BANNED_IP, 403)
+        for word in self._site.banned_words:
+            word = word.strip().lower()
+            if word and re.search(r"\b" + re.escape(word) + r"\b", message, re.IGNORECASE):
+                return _Refusal(BANNED_WORD, 400)
+        return None
+
+    def _log_user(
+        self, thread: tuple[int, str, str], message: str, client_id: str | None, now: float
+    ) -> None:
+        self.store.append(
+            thread,
+            {
+                "message_id": client_id or stored_id(message_id(now)),
+                "role": "user",
+                "content": kses_post(message),
+                "timestamp": int(now),
+            },
+        )
+
+    def _json_ok(self, data: Any, targets: Collection[Target]) -> Reply:
+        reply = json_success(data)
+        if self._take(targets, "truncated_json") is not None:
+            text = reply.body.decode("utf-8")
+            return json_text(text[: len(text) // 2])
+        return reply
+
+    # -- aipkit_cache_sse_message ------------------------------------------------------------
+
+    def _cache(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+        site = self._site
+        fields = request.fields if request.method == "POST" else {}  # $_POST only
+        bot_id = absint(fields.get("bot_id", ""))
+        if site.profile.origin_gate and bot_id > 0 and self._cross_origin(request, targets):
+            return json_error(EMBED_NOT_AVAILABLE, 403, "embed_not_available")
+        nonce = fields.get("_ajax_nonce")
+        if nonce is None or not self._nonce_ok(sanitize_key(nonce), targets):
+            return json_error(SESSION_EXPIRED, 403, "nonce_failure_cache_sse")
+        message = fields.get("message", "").replace("\0", "")
+        has_image = fields.get("image_inputs", "").strip() not in ("", "[]")
+        if php_empty(message) and not has_image:
+            return json_error(EMPTY_DATA, 400, "empty_data_to_cache")
+        client = fields.get("user_client_message_id")
+        key = self.store.cache_put(message, sanitize_key(client) if client else None, site.now())
+        return self._json_ok({"cache_key": key}, targets)
+
+    # -- aipkit_get_frontend_chat_nonce ------------------------------------------------------
+
+    def _refresh(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+        fields = request.fields if request.method == "POST" else {}
+        bot_id = absint(fields.get("bot_id", ""))
+        if self._site.profile.origin_gate and bot_id > 0 and self._cross_origin(request, targets):
+            return json_error(CORS_DENIED, 403, "cors_denied")
+        return self._json_ok({"nonce": self._site.nonce}, targets)
+
+    # -- aipkit_get_conversation_history -----------------------------------------------------
+
+    def _history(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+        if not self._nonce_ok(_request_fields(request).get("_ajax_nonce", ""), targets):
+            return json_error(NONCE_FAILURE, 403, "nonce_failure")
+        fields = request.fields if request.method == "POST" else {}
+        bot_id = absint(fields.get("bot_id", ""))
+        conversation = sanitize_key(fields.get("conversation_uuid", ""))
+        session = sanitize_text_field(fields.get("session_id", ""))
+        if not bot_id or not conversation:
+            return json_error(HISTORY_IDS_REQUIRED, 400)
+        if not session:
+            return json_error(HISTORY_SESSION_REQUIRED, 400)
+        entries = self.store.entries((bot_id, session, conversation))
+        return self._json_ok({"history": entries}, targets)
+
+    # -- aipkit_frontend_chat_stream ---------------------------------------------------------
+
+    def _stream(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+        site = self._site
+        now = site.now()
+        head = [PREAMBLE] if site.profile.sse_preamble else []
+
+        def refuse(message: str, extra: Mapping[str, Any] | None = None) -> Reply:
+            return sse_reply([*head, sse_error(message, now, extra=extra), DONE])
+
+        query = request.query  # $_GET: fields POSTed in a body are not read
+        bot_id = absint(query.get("bot_id", ""))
+        if site.profile.origin_gate and bot_id > 0 and self._cross_origin(request, targets):
+            return refuse(CORS_DENIED)
+        if not self._nonce_ok(_request_fields(request).get("_ajax_nonce", ""), targets):
+            return refuse(SECURITY_CHECK)
+        key = sanitize_key(query.get("cache_key", ""))
+        if not key:
+            return refuse(MISSING_CACHE_KEY)
+        cached = self.store.cache_take(key, now)
+        if isinstance(cached, str):
+            return refuse(CACHE_NOT_FOUND if cached == "not_found" else CACHE_EXPIRED)
+        conversation = sanitize_key(query.get("conversation_uuid", ""))
+        session = sanitize_text_field(query.get("session_id", ""))
+        if not self._bot_published(bot_id):
+            return refuse(INVALID_BOT)
+        if not conversation:
+            return refuse(MISSING_CONVERSATION)
+        if not session:
+            return refuse(MISSING_SESSION)
+        message = cached.message
+        refusal = self._token_refusal(bot_id, session) or self._moderation_refusal(
+            message, request.remote_addr
+        )
+        if refusal is not None:
+            return refuse(refusal.message, refusal.extra)
+        thread = (bot_id, session, conversation)
+        self._log_user(thread, message, cached.client_message_id, now)
+        entries = self.store.entries(thread)
+        if entries and entries[-1].get("role") == "user":
+            entries.pop()  # the message just logged; it goes upstream as the current turn
+        replayed = entries[-MAX_HISTORY:]
+        if self._take(_ANY, "no_api_key") is not None:
+            return refuse(NO_API_KEY)
+        call = _upstream_call("stream", thread, message, replayed, now)
+        return self._stream_answer(call, head, now)
+
+    def _stream_answer(self, call: UpstreamCall, head: list[bytes], now: float) -> Reply:
+        site = self._site
+        profile = site.profile
+        targets = _ANY
+        upstream = self._take(targets, *_UPSTREAM)
+        warning = self._take(targets, "warning")
+        cut = self._take(targets, "stream_cut")
+        pace = self._take(targets, "slow_stream")
+        site._record_upstream(call)
+        bot_id = message_id(now)
+        resp = response_id()
+        events = _Events([*head, sse_event("message_start", {"message_id": bot_id})])
+        start = len(events.items)
+        status = [
+            sse_event("status", {"type": kind, "status": "in_progress", "response_id": resp})
+            for kind in ("response.created", "response.in_progress")
+            if profile.status_events
+        ]
+        name = upstream.name if upstream is not None else ""
+        params = upstream.params if upstream is not None else {}
+        if name == "api_error":
+            code = f" (Code: {params['code']})" if params["code"] else ""
+            events.items.append(sse_error(f"API Error: {params['msg']}{code}", now))
+            return _paced(events, start, pace)
+        if name == "no_data":
+            events.items.append(sse_error(NO_DATA, now))
+            return _paced(events, start, pace)
+        text = site._think_call(call)
+        if text is None:  # the model callable raised: a PHP fatal error mid-stream
+            return sse_reply(events.items, complete=False)
+        pieces = split_pieces(text)
+        if name in ("response_failed", "connection_error"):
+            after = int(params["after"])
+            if name == "response_failed" or after:
+                events.items += status
+            _add_pieces(events, pieces[:after])
+            if name == "response_failed":
+                events.items.append(sse_error(f" (Error: {params['msg']})", now))
+            else:
+                if after:  # the partial answer was logged before cURL's error was seen
+                    self._log_bot(call, "".join(pieces[:after]), bot_id, resp, now, usage=False)
+                events.items.append(sse_error(f"Connection Error: {params['msg']}", now))
+            return _paced(events, start, pace)
+        events.items += status
+        _add_pieces(events, pieces)
+        if not pieces:
+            events.items.append(sse_error(NO_DATA, now))
+            return _paced(events, start, pace)
+        cut_at = events.first_piece + min(int(cut.params["after"]), len(pieces)) if cut else -1
+        events.items.append(sse_event("openai_response_id", {"id": resp}))
+        stored = text
+        if warning is not None:
+            events.items.append(sse_error(str(warning.params["msg"]), now, warning=True))
+            stored += str(warning.params["msg"])
+        events.items.append(DONE)
+        self._log_bot(call, stored, bot_id, resp, now, usage=True)
+        if cut is not None:
+            return _paced(_Events(events.items[:cut_at], events.first_piece), start, pace, cut=True)
+        return _paced(events, start, pace)
+
+    def _log_bot(
+        self,
+        call: UpstreamCall,
+        text: str,
+        raw_id: str,
+        resp: str | None,
+        now: float,
+        *,
+        usage: bool,
+    ) -> None:
+        profile = self._site.profile
+        tokens_in = sum(word_count(m["content"]) for m in call.input)
+        tokens_out = word_count(text)
+        entry: dict[str, Any] = {
+            "message_id": stored_id(raw_id),
+            "role": "bot",
+            "content": kses_post(text),
+            "timestamp": int(now),
+            "provider": PROVIDER,
+            "model": profile.model,
+        }
+        if usage:
+            entry["usage"] = _usage(tokens_in, tokens_out)
+        entry["request_payload"] = _request_payload(profile.model, call)
+        if resp is not None:
+            entry["openai_response_id"] = resp
+        thread = (call.bot_id, call.session_id, call.conversation_uuid)
+        self.store.append(thread, entry)
+        if usage:
+            self.store.add_usage(call.bot_id, call.session_id, tokens_in + tokens_out)
+
+    # -- aipkit_frontend_chat_message (2.3 .. 2.4.0) -----------------------------------------
+
+    def _json(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+        site = self._site
+        now = site.now()
+        fields = request.fields if request.method == "POST" else {}  # $_POST only
+        bot_id = absint(fields.get("bot_id", ""))
+        if site.profile.origin_gate and bot_id > 0 and self._cross_origin(request, targets):
+            return json_error(EMBED_NOT_AVAILABLE, 403)
+        if not self._nonce_ok(_request_fields(request).get("_ajax_nonce", ""), targets):
+            return json_error(SECURITY_CHECK, 403)
+        if bot_id not in site.bots:
+            return html_text(500, CRITICAL_ERROR)  # observed: an unknown bot crashes PHP
+        conversation = sanitize_key(fields.get("conversation_uuid", ""))
+        session = sanitize_text_field(fields.get("session_id", ""))
+        message = fields.get("message", "").replace("\0", "").strip(_PHP_TRIM)
+        if not conversation:
+            return json_error(CONVERSATION_REQUIRED, 400)
+        if not session:
+            return json_error(MISSING_SESSION, 400)
+        if php_empty(message):
+            return json_error(EMPTY_MESSAGE, 400)
+        if not self._bot_published(bot_id):
+            return json_error(INVALID_BOT, 400)
+        refusal = self._token_refusal(bot_id, session) or self._moderation_refusal(
+            message, request.remote_addr
+        )
+        if refusal is not None:
+            return json_error(refusal.message, refusal.status)
+        thread = (bot_id, session, conversation)
+        self._log_user(thread, message, None, now)
+        replayed = self.store.entries(thread)[-MAX_HISTORY:]
+        call = _upstream_call("json", thread, message, replayed, now)
+        bot_raw_id = message_id(now)
+        if self._take(_ANY, "no_api_key") is not None:
+            return self._json_failure(call, NO_API_KEY_JSON, 400, bot_raw_id, now)
+        upstream = self._take(_ANY, *_UPSTREAM)
+        warning = self._take(_ANY, "warning")
+        site._record_upstream(call)
+        if upstream is not None:
+            params = upstream.params
+            if upstream.name == "api_error":
+                code = f" (Code: {params['code']})" if params["code"] else ""
+                status = int(params["status"])
+                text = f"{PROVIDER} API Error (HTTP {status}): {params['msg']}{code}"
+                return self._json_failure(call, text, status, bot_raw_id, now)
+            if upstream.name == "connection_error":
+                text = f"HTTP request failed: cURL error {params['errno']}: {params['msg']}"
+                return self._json_failure(call, text, 503, bot_raw_id, now)
+            text = str(params["msg"]) if upstream.name == "response_failed" else ""
+            return self._json_failure(call, text or UNEXPECTED_STRUCTURE, 200, bot_raw_id, now)
+        answer = site._think_call(call)
+        if answer is None:
+            return html_text(500, CRITICAL_ERROR)
+        reply = answer.strip(_PHP_TRIM)
+        if warning is not None:
+            reply += str(warning.params["msg"])
+        resp = response_id()
+        self._log_bot(call, reply, bot_raw_id, resp, now, usage=True)
+        data = {"reply": reply, "message_id": stored_id(bot_raw_id), "openai_response_id": resp}
+        return self._json_ok(data, targets)
+
+    def _json_failure(
+        self, call: UpstreamCall, text: str, status: int, raw_id: str, now: float
+    ) -> Reply:
+        self._log_bot(call, "Error: " + text, raw_id, None, now, usage=False)
+        return json_error(text, status)
+
+
+def _request_fields(request: RecordedRequest) -> dict[str, str]:
+    """``$_REQUEST``: query fields, overridden by POST body fields."""
+    if request.method == "POST":
+        return {**request.query, **request.fields}
+    return dict(request.query)
+
+
+def _upstream_call(
+    path: Literal["stream", "json"],
+    thread: tuple[int, str, str],
+    message: str,
+    replayed: list[dict[str, Any]],
+    now: float,
+) -> UpstreamCall:
+    history: tuple[Turn, ...] = tuple(to_turn(entry) for entry in replayed)
+    messages = [
+        {"role": "user" if turn.role == "user" else "assistant", "content": turn.content}
+        for turn in history
+    ]
+    items = (
+        {"role": "system", "content": system_prompt(now)},
+        *messages,
+        {"role": "user", "content": message},
+    )
+    bot_id, session, conversation = thread
+    return UpstreamCall(
+        path,
+        bot_id,
+        session,
+        conversation,
+        message,
+        history,
+        items,
+    )
+
+
+def _usage(tokens_in: int, tokens_out: int) -> dict[str, Any]:
+    total = tokens_in + tokens_out
+    return {
+        "input_tokens": tokens_in,
+        "output_tokens": tokens_out,
+        "total_tokens": total,
+        "provider_raw": {
+            "input_tokens": tokens_in,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": tokens_out,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": total,
+        },
+    }
+
+
+def _request_payload(model: str, call: UpstreamCall) -> dict[str, Any]:
+    items = [dict(item) for item in call.input]
+    if call.path == "json":  # 2.3 .. 2.4.0's non-stream logger (recorded on 2.4.0)
+        return {
+            "provider": PROVIDER,
+            "model": model,
+            "system_instruction": items[0]["content"],
+            "messages": items[1:],
+            "ai_params": {
+                "temperature": 1,
+                "top_p": 1,
+                "frequency_penalty": 0,
+                "presence_penalty": 0,
+                "max_completion_tokens": 4000,
+                "store_conversation": "0",
+            },
+            "payload_sent": {
+                "model": model,
+                "input": items,
+                "store": False,
+                "temperature": 1,
+                "max_output_tokens": 4000,
+                "top_p": 1,
+            },
+        }
+    sent: dict[str, Any] = {"model": model, "input": items, "stream": True, "store": False}
+    if model.startswith("gpt-5"):  # reasoning models take no sampling controls
+        sent.update({"max_output_tokens": 4000, "reasoning": {"effort": "none"}})
+    else:
+        sent.update({"temperature": 1, "max_output_tokens": 4000, "top_p": 1})
+    return {"provider": PROVIDER, "model": model, "payload_sent": sent}
+
+
+def _add_pieces(events: _Events, pieces: list[str]) -> None:
+    if events.first_piece < 0:
+        events.first_piece = len(events.items)
+    events.items += [sse_event(None, {"delta": piece}) for piece in pieces]
+
+
+def _paced(events: _Events, start: int, pace: Fault | None, *, cut: bool = False) -> Reply:
+    """The stream reply; ``slow_stream`` spaces every event after ``message_start``."""
+    delays: list[float] | None = None
+    if pace is not None:
+        chunk = float(pace.params["chunk_delay"])
+        first = float(pace.params["first_delay"])
+        delays = [chunk if index >= start else 0.0 for index in range(len(events.items))]
+        if 0 <= events.first_piece < len(delays):
+            delays[events.first_piece] += first
+    return sse_reply(events.items, complete=not cut, delays=delays)
+
+
+def _prefix_warning(reply: Reply) -> Reply:
+    warning = PHP_WARNING.encode()
+    if reply.events is not None:
+        return replace(reply, events=(warning, *reply.events))
+    return replace(reply, body=warning + reply.body)

@@ -1,0 +1,301 @@
+"""AIPKit (AI Puffer 2.3+) reply bytes: its JSON shapes, SSE events, texts, ids and headers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from datetime import datetime, timezone
+from typing import Any, Mapping, Sequence
+
+from chatgpt4o.testing._php import php_json, php_json_encode, sanitize_key
+from chatgpt4o.testing._replies import HTML_TYPE, JSON_TYPE, Reply
+
+SSE_TYPE = "text/event-stream; charset=utf-8"
+NONCE_ACTION = "aipkit_frontend_chat_nonce"
+CACHE_ACTION = "aipkit_cache_sse_message"
+STREAM_ACTION = "aipkit_frontend_chat_stream"
+REFRESH_ACTION = "aipkit_get_frontend_chat_nonce"
+HISTORY_ACTION = "aipkit_get_conversation_history"
+JSON_ACTION = "aipkit_frontend_chat_message"
+CACHE_SECONDS = 60
+CACHE_CLEANUP_SECONDS = 3600  # the hourly cron that deletes expired cache rows
+MAX_HISTORY = 15
+PROVIDER = "OpenAI"
+
+# Cache POST (classes/core/stream/handler/ajax).
+EMBED_NOT_AVAILABLE = "Embed feature is not available with your current plan."
+CORS_DENIED = "This domain is not permitted to access the chatbot."
+SESSION_EXPIRED = (
+    "Your session has expired or the request is invalid. Please refresh the page and try again."
+)
+EMPTY_DATA = "Data to cache (message or image) cannot be empty."
+# Stream, before message_start.
+SECURITY_CHECK = "Security check failed. Please refresh the page and try again."
+MISSING_CACHE_KEY = "Message cache key is missing."
+CACHE_NOT_FOUND = "Message not found in cache."
+CACHE_EXPIRED = "Cached message has expired."
+INVALID_BOT = "Invalid chatbot specified."
+MISSING_CONVERSATION = "Conversation ID is missing."
+MISSING_SESSION = "Session ID is missing for guest."
+GUESTS_DISABLED = "Access disabled for guests."
+BANNED_IP = "Access from your IP address has been blocked."
+BANNED_WORD = "Sorry, your message could not be sent as it contains prohibited words."
+MODERATION = "Your message was flagged by the moderation system and could not be sent."
+NO_API_KEY = "API key missing for OpenAI."
+# Stream, after message_start.
+NO_DATA = "Connection error: no data received from AI."
+# JSON path (2.3 .. 2.4.0).
+CONVERSATION_REQUIRED = "Conversation ID is required."
+EMPTY_MESSAGE = "Message or image cannot be empty."
+NO_API_KEY_JSON = "API key is missing for OpenAI."
+UNEXPECTED_STRUCTURE = "Unexpected response structure from OpenAI Responses API."
+# Other nonce-checked public actions (conversation history).
+NONCE_FAILURE = "Security check failed (nonce)."
+HISTORY_IDS_REQUIRED = "Bot ID and Conversation ID are required."
+HISTORY_SESSION_REQUIRED = "Session ID is required for guest history."
+CRITICAL_ERROR = (
+    "<p>There has been a critical error on this website.</p><p><a href="
+    '"https://wordpress.org/support/article/faq-troubleshooting/">Learn more about '
+    "troubleshooting WordPress.</a></p>"
+)
+
+# admin-ajax.php's headers, in the order the recorded site sent them.
+AJAX_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Robots-Tag", "noindex"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Expires", "Wed, 11 Jan 1984 05:00:00 GMT"),
+    ("Cache-Control", "no-cache, must-revalidate, max-age=0"),
+)
+SSE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Type", SSE_TYPE),
+    ("X-Robots-Tag", "noindex"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Expires", "Wed, 11 Jan 1984 05:00:00 GMT"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Cache-Control", "no-cache, no-store, must-revalidate, max-age=0, no-transform"),
+    ("Pragma", "no-cache"),
+    ("X-Accel-Buffering", "no"),  # nginx in front of the recorded site swallowed this one
+)
+CORS_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "POST, GET, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Content-Type, X-Requested-With, Authorization"),
+    ("Access-Control-Allow-Credentials", "true"),
+)
+PREAMBLE = b":" + b" " * 4096 + b"\n\n"
+DONE = b'event: done\ndata: {"finished":true}\n\n'
+
+_ALNUM = string.ascii_letters + string.digits
+_PIECE = re.compile(r" *[^ ]+| +$")
+
+
+def json_success(data: Any, *, status: int = 200) -> Reply:
+    """``wp_send_json_success($data)``: ``{"success":true,"data":…}``.
+
+    Example:
+        >>> json_success({"nonce": "abc"}).body
+        b'{"success":true,"data":{"nonce":"abc"}}'
+
+    Args:
+        data: the ``data`` value.
+        status: the HTTP status.
+    """
+    return json_text(php_json({"success": True, "data": data}), status=status)
+
+
+def json_error(message: str, status: int, code: str | None = None) -> Reply:
+    """``wp_send_json_error(['message' => …, 'code' => …], $status)``.
+
+    Example:
+        >>> json_error("No", 403, "x").body
+        b'{"success":false,"data":{"message":"No","code":"x"}}'
+
+    Args:
+        message: the ``data.message`` text.
+        status: the HTTP status.
+        code: the ``data.code``, left out when ``None``.
+    """
+    data: dict[str, Any] = {"message": message}
+    if code is not None:
+        data["code"] = code
+    return json_text(php_json({"success": False, "data": data}), status=status)
+
+
+def json_text(text: str, *, status: int = 200) -> Reply:
+    """A JSON reply with admin-ajax.php's headers from already-encoded text.
+
+    Args:
+        text: the body.
+        status: the HTTP status.
+    """
+    return Reply(status, (("Content-Type", JSON_TYPE), *AJAX_HEADERS), text.encode("utf-8"))
+
+
+def html_text(status: int, text: str, headers: Sequence[tuple[str, str]] = ()) -> Reply:
+    """A ``text/html`` reply with admin-ajax.php's headers (``0``, fatal errors, preflight).
+
+    Args:
+        status: the HTTP status.
+        text: the body.
+        headers: extra headers.
+    """
+    return Reply(status, (("Content-Type", HTML_TYPE), *AJAX_HEADERS, *headers), text.encode())
+
+
+def ajax_zero() -> Reply:
+    """``wp_die('0', 400)``: admin-ajax.php's answer to a missing or unregistered action."""
+    return html_text(400, "0")
+
+
+def preflight() -> Reply:
+    """The plugin's CORS preflight answer to ``OPTIONS``: 200, CORS headers, empty body."""
+    return html_text(200, "", CORS_HEADERS)
+
+
+def sse_json(value: Any) -> str:
+    """``json_encode($data, JSON_UNESCAPED_UNICODE)``, as the stream formatter encodes data.
+
+    Example:
+        >>> sse_json({"delta": "é </b>"})
+        '{"delta":"é <\\\\/b>"}'
+
+    Args:
+        value: the event data.
+    """
+    return php_json_encode(value, unicode=True)
+
+
+def sse_event(name: str | None, data: Any, event_id: str | None = None) -> bytes:
+    """One SSE event: ``event:`` (unless ``name`` is ``None``), optional ``id:``, ``data:``.
+
+    Example:
+        >>> sse_event("done", {"finished": True})
+        b'event: done\\ndata: {"finished":true}\\n\\n'
+
+    Args:
+        name: the event name; ``None`` for a bare ``data:`` event (a text piece).
+        data: the data, JSON-encoded like PHP.
+        event_id: the ``id:`` line.
+    """
+    text = "" if name is None else f"event: {name}\n"
+    if event_id is not None:
+        text += f"id: {event_id}\n"
+    text += f"data: {sse_json(data)}\n\n"
+    return text.encode("utf-8")
+
+
+def sse_error(
+    message: str, now: float, *, warning: bool = False, extra: Mapping[str, Any] | None = None
+) -> bytes:
+    """``event: error`` (or ``warning``) with ``id: err-<unix time>`` and ``{"error":…}``.
+
+    Example:
+        >>> sse_error("No", 1.5)
+        b'event: error\\nid: err-1\\ndata: {"error":"No"}\\n\\n'
+
+    Args:
+        message: the error text.
+        now: the site's Unix time.
+        warning: send ``event: warning`` (non-fatal) instead.
+        extra: more keys after ``error`` (``quota_notice``).
+    """
+    data: dict[str, Any] = {"error": message, **(extra or {})}
+    return sse_event("warning" if warning else "error", data, f"err-{int(now)}")
+
+
+def sse_reply(
+    events: Sequence[bytes],
+    *,
+    complete: bool = True,
+    delays: Sequence[float] | None = None,
+) -> Reply:
+    """The stream's HTTP 200 ``text/event-stream`` reply, one chunk (and flush) per event.
+
+    Args:
+        events: the chunks, the preamble first where the era sends one.
+        complete: end with the terminating chunk; if not, the connection just closes.
+        delays: seconds to wait before each chunk.
+    """
+    return Reply(
+        200,
+        (*SSE_HEADERS, ("Connection", "keep-alive")),
+        events=tuple(events),
+        complete=complete,
+        close=not complete,
+        event_delays=tuple(delays) if delays is not None else None,
+    )
+
+
+def uniqid(now: float) -> str:
+    """PHP's ``uniqid('', true)`` at ``now``: 8 hex seconds, 5 hex microseconds, ``D.DDDDDDDD``.
+
+    Example:
+        >>> len(uniqid(1796183578.5))
+        23
+
+    Args:
+        now: the site's Unix time.
+    """
+    seconds = int(now)
+    micros = int((now - seconds) * 1_000_000)
+    entropy = f"{secrets.randbelow(10)}.{secrets.randbelow(10**8):08d}"
+    return f"{seconds:08x}{micros:05x}{entropy}"
+
+
+def message_id(now: float) -> str:
+    """A bot message id as ``message_start`` carries it: ``aipkit-msg-`` + ``uniqid``."""
+    return "aipkit-msg-" + uniqid(now)
+
+
+def stored_id(raw: str) -> str:
+    """A message id as the chat log stores it (``sanitize_key`` without the dot).
+
+    Example:
+        >>> stored_id("aipkit-msg-6b0f961a7c8900.66954138")
+        'aipkit-msg-6b0f961a7c890066954138'
+
+    Args:
+        raw: the id as generated or sent by the browser.
+    """
+    return sanitize_key(raw)
+
+
+def response_id() -> str:
+    """A fresh OpenAI Responses id, ``resp_`` + 48 hex digits."""
+    return "resp_" + secrets.token_hex(24)
+
+
+def cache_key() -> str:
+    """``'aipkit_sse_' . wp_generate_password(32, false, false)``."""
+    return "aipkit_sse_" + "".join(secrets.choice(_ALNUM) for _ in range(32))
+
+
+def split_pieces(text: str) -> list[str]:
+    """Cut a reply into the stream's text pieces: words with their leading spaces.
+
+    Example:
+        >>> split_pieces("ECHO: a\\nb  c")
+        ['ECHO:', ' a\\nb', '  c']
+
+    Args:
+        text: the full reply.
+    """
+    return _PIECE.findall(text)
+
+
+def system_prompt(now: float) -> str:
+    """The default bot instructions with the site's date, as the plugin sends them upstream."""
+    day = datetime.fromtimestamp(now, timezone.utc)
+    return (
+        "You are a helpful AI Assistant. Please be friendly. "
+        f"Today's date is {day:%B} {day.day}, {day.year}."
+    )
+
+
+def word_count(text: str) -> int:
+    """The token count the stand-in upstream reports: whitespace-separated words."""
+    return len(text.split())
