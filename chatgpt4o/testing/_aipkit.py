@@ -123,7 +123,7 @@ class AipkitPlugin:
         action = request.action
         handler = self._handlers().get(action)
         if handler is None:
-            return ajax_zero()
+            return ajax_zero(missing=not action)
         if request.method == "OPTIONS":
             return preflight()
         targets: tuple[Target, ...] = ("post", ACTION_TARGETS[action])

@@ -146,8 +146,16 @@ def html_text(status: int, text: str, headers: Sequence[tuple[str, str]] = ()) -
     return Reply(status, (("Content-Type", HTML_TYPE), *AJAX_HEADERS, *headers), text.encode())
 
 
-def ajax_zero() -> Reply:
-    """``wp_die('0', 400)``: admin-ajax.php's answer to a missing or unregistered action."""
+def ajax_zero(*, missing: bool = False) -> Reply:
+    """``wp_die('0', 400)``: admin-ajax.php's answer to a missing or unregistered action.
+
+    Args:
+        missing: no (or an empty) ``action``: admin-ajax.php dies before it sends
+            ``nosniff`` and ``admin_init`` adds the frame and referrer headers.
+    """
+    if missing:
+        headers = (("Content-Type", HTML_TYPE), AJAX_HEADERS[0], *AJAX_HEADERS[4:])
+        return Reply(400, headers, b"0")
     return html_text(400, "0")
 
 
