@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import http.client
 import json
 import re
 import socket
@@ -56,7 +57,10 @@ def fetch(
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     with socket.create_connection((host, port), timeout=10) as sock, sock.makefile("rb") as f:
         sock.sendall(head + body)
-        status = int(f.readline().decode("latin-1").split()[1])
+        status_line = f.readline().decode("latin-1")
+        if not status_line:
+            raise http.client.RemoteDisconnected("the server closed the connection, no reply")
+        status = int(status_line.split()[1])
         names: list[str] = []
         got: dict[str, str] = {}
         while True:

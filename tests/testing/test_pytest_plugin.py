@@ -12,6 +12,7 @@ import pytest
 from chatgpt4o.testing import LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory
 
+from ._aipkit_http import Guest
 from ._http import chat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +39,20 @@ def test_factory_makes_running_sites(chatgpt4o_site_factory: SiteFactory) -> Non
     assert new.running
     assert old.url != new.url
     assert chat(old).json()["status"] == "success"
+
+
+@pytest.mark.chatgpt4o_site(profile="2.4.71", guest_limit=0)
+def test_marker_takes_aipkit_options(chatgpt4o_site: LocalSite) -> None:
+    assert chatgpt4o_site.profile.era == "aipkit"
+    assert chatgpt4o_site.guest_limit == 0
+
+
+def test_factory_makes_aipkit_sites(chatgpt4o_site_factory: SiteFactory) -> None:
+    site = chatgpt4o_site_factory("2.4.0", stream=True, bots=(8, 9), popup={9})
+    assert site.running
+    assert site.bots == (8, 9)
+    assert site.streams
+    assert Guest(site).cache("hi").status == 200
 
 
 INNER = """
