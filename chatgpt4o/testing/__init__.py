@@ -38,7 +38,7 @@ the SSE preamble and ``quota_notice``).
 
 AIPKit example::
 
-    with LocalSite("2.4.71", bots=(5, 9), guest_limit=None) as site:
+    with LocalSite("2.4.71", bots=(5, 9), popup={9}, guest_limit=100) as site:
         ...  # GET site.url, POST the cache action, GET the stream (see tests/testing)
         assert [t.role for t in site.thread(5, session_id, conversation_uuid)] == ["user", "bot"]
         assert site.upstream_calls[-1].input[-1] == {"role": "user", "content": "Hello"}

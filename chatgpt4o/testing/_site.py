@@ -142,7 +142,8 @@ class LocalSite:
         answer: the model: maps the message the plugin sees to the reply text (``echo`` by
             default, on every profile).
         ajax_path: the AJAX endpoint's path (security plugins rename it, e.g. ``"/rizq"``).
-        minified: serve the chat element minified (unquoted values, single spaces).
+        minified: serve the chat element minified (unquoted values, single spaces; wpaicg
+            pages only).
         model: AIPKit: a richer model that gets the whole ``UpstreamCall`` (system prompt,
             replayed history, current message); overrides ``answer``.
         bots: AIPKit: the published chatbots on the page, in page order (default: the
@@ -163,7 +164,8 @@ class LocalSite:
         stream, minified, host, ajax_path: as given (``stream`` and ``minified`` may be changed
             while running).
         post_id: the page's post ID (4 on ``"1.8.79"`` as in the real fixture, 123 on
-            ``"widget"``); a post naming it gets ``Current context: "<title>"``.
+            ``"widget"``; 6 on 2.4.71 and 2.3.20, 9 on 2.4.0, as recorded); a wpaicg post
+            naming it gets ``Current context: "<title>"``.
         title: the site and page title, ``"AI Power harness"``.
         guest_limit, banned_words, banned_ips: as given; may be changed while running.
     """
