@@ -1,4 +1,4 @@
-"""Properties: whatever a site sends, token extraction and reply interpretation either succeed
+"""Properties: whatever a site sends, page extraction and reply interpretation either succeed
 with a usable result or raise a ``Chatgpt4oError``, never anything else.
 
 (The SSE decoder's split invariance is covered in tests/test_streaming.py.)
@@ -6,19 +6,24 @@ with a usable result or raise a ``Chatgpt4oError``, never anything else.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
 from typing import Optional
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chatgpt4o import Chatgpt4oError
-from chatgpt4o._page import PageTokens, extract_tokens
-from chatgpt4o._protocol import HttpReply, interpret_page, interpret_reply
+from chatgpt4o._exceptions import ChatPageError, UnsupportedPluginError
+from chatgpt4o._page import Page, extract_page
+from chatgpt4o._protocol import HttpReply, interpret_reply
 from chatgpt4o._retry import parse_retry_after
+from chatgpt4o._tokens import read_page
+from chatgpt4o._wire import Reply
 
 # Derandomized: the same examples every run, so a failure reproduces and a pass stays a pass.
 EXAMPLES = settings(max_examples=200, deadline=None, derandomize=True, database=None)
@@ -32,6 +37,15 @@ PAGE_URLS = (
 
 # -- pages -------------------------------------------------------------------------------------
 
+_CONFIG = {"botId": 5, "ajaxUrl": "https://example.org/wp-admin/admin-ajax.php"}
+_configs = [
+    html.escape(json.dumps({**_CONFIG, "nonce": "3f9c2a7b1e", "postId": 4})),
+    html.escape(json.dumps({**_CONFIG, "nonce": "3f9c2a7b1e", "streamEnabled": False})),
+    html.escape(json.dumps({"botId": "7", "nonce": "14004b0807", "ajaxUrl": "//evil.example/x"})),
+    html.escape(json.dumps({"nonce": "{{nonce}}", "botId": 0})),
+    "{&quot;botId&quot;:5,&quot;nonce&quot;:&quot;3f9c",
+    "[]",
+]
 _attr_values = st.one_of(
     st.sampled_from(
         [
@@ -46,6 +60,7 @@ _attr_values = st.one_of(
             "//evil.example/x",
             "&#34;",
             "1",
+            *_configs,
         ]
     ),
     st.text(max_size=12),
@@ -63,6 +78,8 @@ _attr_names = st.sampled_from(
         "value",
         "rel",
         "href",
+        "data-config",
+        "data-config",  # twice: drawn more often
     ]
 )
 _classes = st.sampled_from(
@@ -71,6 +88,8 @@ _classes = st.sampled_from(
         "wpaicg-chatbox",
         "wpaicg_chat_widget",
         "aipkit_chat_container",
+        "aipkit_popup_wrapper",
+        "aipkit_chat_container aipkit-theme-custom",
         "wpaicg-chat-shortcode wpaicg-chatbox",
         "other",
     ]
@@ -129,6 +148,8 @@ _fragments = st.one_of(
             "<script>",
             "</script>",
             "<textarea>",
+            "<template>",
+            "</template>",
             "<title>Just a moment...</title>",
             '<div id="cf-please-wait">',
             "/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1",
@@ -143,7 +164,22 @@ _fragments = st.one_of(
     ),
     st.text(max_size=30),
 )
-pages = st.one_of(st.text(max_size=300), st.lists(_fragments, max_size=12).map("".join))
+# A usable chat element somewhere among the fragments, so that a good share of pages succeed.
+_GOOD_CHATS = [
+    '<div class="wpaicg-chat-shortcode" data-nonce="3f9c2a7b1e" data-post-id="4">',
+    "<div class='wpaicg-chatbox' data-nonce=14004b0807 data-post-id='<12'>",
+    f'<div class="aipkit_chat_container" data-config="{_configs[0]}">',
+    f"<div class='aipkit_popup_wrapper' data-config='{_configs[1]}'><div class=aipkit_chat_container>",
+]
+_pages_with_a_chat = st.tuples(
+    st.lists(_fragments, max_size=4), st.sampled_from(_GOOD_CHATS), st.lists(_fragments, max_size=6)
+).map(lambda parts: "".join(parts[0]) + parts[1] + "".join(parts[2]))
+pages = st.one_of(
+    st.text(max_size=300),
+    st.lists(_fragments, max_size=12).map("".join),
+    _pages_with_a_chat,
+    _pages_with_a_chat,
+)
 link_headers = st.one_of(
     st.none(),
     st.text(max_size=40),
@@ -163,33 +199,45 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-def assert_usable(tokens: PageTokens, url: str) -> None:
-    assert isinstance(tokens, PageTokens)
-    assert NONCE.fullmatch(tokens.nonce)
-    assert tokens.post_id == "" or tokens.post_id.isdigit()
-    assert tokens.bot_id.isdigit()
-    assert tokens.chat_type in ("shortcode", "widget")
-    # The nonce and the prompt are only ever sent to the page's own origin.
-    assert _origin(tokens.ajax_url) == _origin(url)
+def assert_usable(page: Page, url: str) -> None:
+    assert isinstance(page, Page)
+    assert page.chats
+    assert page.chat() is page.chats[0]
+    for chat in page.chats:
+        assert chat.generation == page.generation
+        assert NONCE.fullmatch(chat.nonce)
+        assert chat.post_id == "" or (chat.post_id.isdigit() and chat.post_id != "0")
+        assert chat.bot_id.isdigit()
+        assert chat.chat_type in (
+            ("shortcode", "widget") if chat.generation == "wpaicg" else ("aipkit",)
+        )
+        # The nonce and the prompt are only ever sent to the page's own origin.
+        assert _origin(chat.ajax_url) == _origin(url)
 
 
 LEGACY_BAD_AJAX_URL = (
     '<div class="wpaicg-chat-shortcode" data-nonce="3f9c2a7b1e"></div>'
     "<script>var wpaicg_ajax_url = 'http://[oops/';</script>"
 )
+AIPKIT_BAD_AJAX_URL = (
+    '<div class="aipkit_chat_container" data-config="'
+    + html.escape(json.dumps({"botId": 5, "nonce": "3f9c2a7b1e", "ajaxUrl": "http://[oops/"}))
+    + '"></div>'
+)
 
 
 @EXAMPLES
 @example(html=LEGACY_BAD_AJAX_URL, url=PAGE_URLS[0], link=None)
+@example(html=AIPKIT_BAD_AJAX_URL, url=PAGE_URLS[1], link=None)
 @given(html=pages, url=st.sampled_from(PAGE_URLS), link=link_headers)
-def test_extract_tokens_returns_usable_tokens_or_a_typed_error(
+def test_extract_page_returns_usable_chats_or_a_typed_error(
     html: str, url: str, link: Optional[str]
 ) -> None:
     try:
-        tokens = extract_tokens(html, url, link_header=link)
+        page = extract_page(html, url, link_header=link)
     except Chatgpt4oError:
         return
-    assert_usable(tokens, url)
+    assert_usable(page, url)
 
 
 BAD_REST_LINK = '<http://[x/wp-json/>; rel="https://api.w.org/"'
@@ -213,10 +261,132 @@ def test_a_page_with_a_chat_element_gives_its_nonce_or_a_typed_error(
     )
     url = "https://example.org/chat/"
     try:
-        tokens = extract_tokens(html, url, link_header=link)
+        page = extract_page(html, url, link_header=link)
     except Chatgpt4oError:
         return
-    assert_usable(tokens, url)
+    assert_usable(page, url)
+    assert page.chat().nonce == nonce
+
+
+_GOOD_NONCES = ("3f9c2a7b1e", "14004b0807", "ABCDEF012345")
+_ids = st.one_of(st.integers(-2, 10**6), st.integers(0, 99).map(str), st.none(), st.booleans())
+_aipkit_configs = st.fixed_dictionaries(
+    {
+        "botId": st.one_of(st.integers(1, 10**6), st.integers(1, 99).map(str)),
+        # Mostly good, so that most pages reach the success branch.
+        "nonce": st.sampled_from(
+            [*_GOOD_NONCES * 3, " 3f9c2a7b1e ", "", "{{nonce}}", "12345", 1234567890]
+        ),
+    },
+    optional={
+        "ajaxUrl": st.one_of(
+            st.sampled_from(
+                [
+                    "https://example.org/wp-admin/admin-ajax.php",
+                    "/blog/wp-admin/admin-ajax.php",
+                    "https://evil.example/wp-admin/admin-ajax.php",
+                    "//evil.example/x",
+                    "http://[oops/",
+                    "https://example.org/wp-admin/admin-ajax.php?a=1&b=<2>",
+                ]
+            ),
+            st.text(max_size=12),
+        ),
+        "postId": _ids,
+        "streamEnabled": st.one_of(st.booleans(), st.none(), st.sampled_from([0, 1, "0", ""])),
+        "text": st.dictionaries(st.text(max_size=6), st.text(max_size=12), max_size=3),
+    },
+)
+# How the attribute reaches the page: as the plugin writes it (JSON_HEX_* inside, esc_attr in
+# single quotes), with other entity spellings, or mangled on the way.
+_MANGLED = ("cut", "escaped twice")
+_spellings = st.sampled_from(["plugin", "plugin", "plugin", "numeric", "double quotes", *_MANGLED])
+
+
+def _data_config(config: dict[str, object], spelling: str) -> str:
+    text = json.dumps(config).replace("/", "\\/")
+    for char, escape in (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(char, escape)
+    if spelling == "numeric":
+        return "data-config='" + text.replace('"', "&#34;") + "'"
+    if spelling == "double quotes":
+        return 'data-config="' + text.replace('"', "&#x22;") + '"'
+    quoted = text.replace('"', "&quot;")
+    if spelling == "cut":
+        quoted = quoted[: len(quoted) // 2]
+    elif spelling == "escaped twice":
+        quoted = quoted.replace("&", "&amp;")
+    return f"data-config='{quoted}'"
+
+
+def _aipkit_elements(configs: list[tuple[dict[str, object], str, bool]]) -> str:
+    elements = []
+    for config, spelling, popup in configs:
+        attribute = _data_config(config, spelling)
+        if popup:
+            elements.append(
+                f'<div class="aipkit_popup_wrapper" {attribute}>'
+                '<div class="aipkit_chat_container"></div></div>'
+            )
+        else:
+            elements.append(f'<div class="aipkit_chat_container" {attribute}></div>')
+    return "".join(elements)
+
+
+def _usable_nonce(config: dict[str, object]) -> bool:
+    nonce = config["nonce"]
+    return isinstance(nonce, str) and NONCE.fullmatch(nonce.strip()) is not None
+
+
+_aipkit_bots = st.lists(
+    st.tuples(_aipkit_configs, _spellings, st.booleans()), min_size=1, max_size=3
+)
+
+
+@EXAMPLES
+@given(configs=_aipkit_bots, url=st.sampled_from(PAGE_URLS))
+def test_an_aipkit_page_gives_every_bot_or_the_first_bots_error(
+    configs: list[tuple[dict[str, object], str, bool]], url: str
+) -> None:
+    html = f"<html><body><p>Chat:</p>{_aipkit_elements(configs)}</body></html>"
+    # The elements are read in document order; the first unusable one decides the error.
+    for config, spelling, _ in configs:
+        if spelling in _MANGLED:
+            with pytest.raises(UnsupportedPluginError):
+                extract_page(html, url)
+            return
+        if not _usable_nonce(config):
+            with pytest.raises(ChatPageError, match="nonce of AIPKit bot"):
+                extract_page(html, url)
+            return
+    page = extract_page(html, url)
+    assert_usable(page, url)
+    assert page.generation == "aipkit"
+    assert len(page.chats) == len(configs)
+    for chat, (config, _, _) in zip(page.chats, configs):
+        assert (chat.nonce, chat.bot_id) == (str(config["nonce"]).strip(), str(config["botId"]))
+        assert chat.streams == bool(config.get("streamEnabled", True))
+        assert page.chat(int(chat.bot_id)).bot_id == chat.bot_id
+
+
+@EXAMPLES
+@given(
+    configs=_aipkit_bots,
+    prefix=st.one_of(
+        st.sampled_from(["", "<p>Hi</p>", "<!-- note -->", "<!--", "<template>", "<textarea>"]),
+        st.text(max_size=20),
+    ),
+    url=st.sampled_from(PAGE_URLS),
+)
+def test_an_aipkit_page_after_anything_gives_usable_bots_or_a_typed_error(
+    configs: list[tuple[dict[str, object], str, bool]], prefix: str, url: str
+) -> None:
+    html = f"<html><body>{prefix}{_aipkit_elements(configs)}</body></html>"
+    try:
+        page = extract_page(html, url)
+    except Chatgpt4oError:
+        return
+    assert_usable(page, url)
 
 
 # -- replies -----------------------------------------------------------------------------------
@@ -357,15 +527,15 @@ def test_interpret_reply_returns_text_or_a_typed_error(
 
 @EXAMPLES
 @given(status=statuses, headers=headers, body=st.one_of(bodies, pages.map(str.encode)))
-def test_interpret_page_returns_tokens_or_a_typed_error(
+def test_read_page_returns_usable_chats_or_a_typed_error(
     status: int, headers: dict[str, str], body: bytes
 ) -> None:
     url = "https://example.org/chat"
     try:
-        tokens = interpret_page(HttpReply(status, headers, body, url))
+        page = read_page(Reply(status, headers, body, url))
     except Chatgpt4oError:
         return
-    assert_usable(tokens, url)
+    assert_usable(page, url)
 
 
 @EXAMPLES
