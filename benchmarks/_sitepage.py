@@ -7,6 +7,10 @@ a comment thread with its form (more nonces, escaped markup in code blocks); rel
 sidebar widgets; and inline script bundles before </body>. The filler is generated with a fixed
 seed, so every run parses the same bytes. The chat element ends up a little before the middle
 of the page, after the whole <head> and the page's introduction, as on a real site.
+
+``realistic_page(generation="aipkit")`` is the same page with the chat of the recorded AI Puffer
+2.4.71 page (tests/fixtures/pages/aipkit-2.4.71-front-page.html: an inline bot whose 7 KB
+data-config carries the tokens) in place of the 1.8.79 page's content.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ import random
 from functools import cache
 from pathlib import Path
 
-__all__ = ["FIXTURE", "NONCE", "TARGET_SIZE", "realistic_page"]
+__all__ = ["AIPKIT_FIXTURE", "AIPKIT_NONCE", "FIXTURE", "NONCE", "TARGET_SIZE", "realistic_page"]
 
-FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "aipower-1.8.79-front-page.html"
+_TESTS = Path(__file__).resolve().parent.parent / "tests"
+FIXTURE = _TESTS / "aipower-1.8.79-front-page.html"
 NONCE = "14004b0807"  # the chat element's data-nonce in the recorded page
+AIPKIT_FIXTURE = _TESTS / "fixtures" / "pages" / "aipkit-2.4.71-front-page.html"
+AIPKIT_NONCE = "defb835c4d"  # the nonce in the recorded 2.4.71 page's data-config
 TARGET_SIZE = 300_000
 
 _WORDS = (  # noqa: SIM905 (prose reads better than a list of 90 strings)
@@ -271,10 +278,23 @@ def _insert_before(html: str, marker: str, text: str) -> str:
     return html[:at] + text + html[at:]
 
 
+def _entry_content(html: str) -> str:
+    start = html.index('<div class="entry-content">')
+    return html[start : html.index("</div><!-- .entry-content -->", start)]
+
+
 @cache
-def realistic_page(target_size: int = TARGET_SIZE) -> str:
-    """The recorded page grown with filler to about ``target_size`` characters."""
+def realistic_page(target_size: int = TARGET_SIZE, generation: str = "wpaicg") -> str:
+    """The recorded page grown with filler to about ``target_size`` characters.
+
+    Args:
+        target_size: the size to grow it to.
+        generation: ``"wpaicg"`` (the 1.8.79 chat) or ``"aipkit"`` (the 2.4.71 bot).
+    """
     html = FIXTURE.read_text(encoding="utf-8")
+    if generation == "aipkit":
+        aipkit = _entry_content(AIPKIT_FIXTURE.read_text(encoding="utf-8"))
+        html = html.replace(_entry_content(html), aipkit)
     rng = random.Random(20240513)
     html = _insert_before(html, "</head>", _head(rng))
     html = _insert_after(html, "</header><!-- #masthead -->", _nav(rng))
@@ -292,6 +312,10 @@ def realistic_page(target_size: int = TARGET_SIZE) -> str:
 
 
 if __name__ == "__main__":
-    page = realistic_page()
-    at = page.find('class="wpaicg-chat-shortcode"')
-    print(f"{len(page.encode())} bytes; chat element at {at} ({at / len(page):.0%} of the page)")
+    for name, marker in (("wpaicg", 'class="wpaicg-chat-shortcode"'), ("aipkit", "data-config")):
+        page = realistic_page(generation=name)
+        at = page.find(marker)
+        print(
+            f"{name}: {len(page.encode())} bytes; chat element at {at} "
+            f"({at / len(page):.0%} of the page)"
+        )
