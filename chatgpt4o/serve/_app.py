@@ -1,0 +1,394 @@
+"""The Starlette app: OpenAI's routes over one pooled AsyncClient, its auth and its body cap."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Collection
+from typing import TYPE_CHECKING, Callable, Optional, Protocol, Union, cast
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from chatgpt4o import ChatCompletion
+
+from ._auth import authorize
+from ._errors import (
+    ErrorReply,
+    bad_json,
+    body_too_large,
+    error_event,
+    error_reply,
+    model_not_found,
+    route_not_found,
+)
+from ._wire import (
+    DONE,
+    chunk_event,
+    completion_bytes,
+    dumps,
+    model_entry,
+    models_list,
+    parse_chat_request,
+)
+
+if TYPE_CHECKING:
+    from chatgpt4o import AsyncClient, ChatCompletionChunk
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "ENV_API_KEY", "ServerState", "build_app", "create_app"]
+
+ENV_API_KEY = "CHATGPT4O_SERVE_API_KEY"
+"""The environment variable ``create_app()`` and ``chatgpt4o serve`` read the API key from."""
+
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+"""Request bodies above this are refused with 413: a prompt is at most 100,000 characters."""
+
+log = logging.getLogger("chatgpt4o.serve")
+
+_JSON = "application/json"
+_SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+class _ChunkStream(Protocol):
+    """What ``create(stream=True)`` returns: chunks, and ``aclose()`` to release the site."""
+
+    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]: ...
+
+    async def __anext__(self) -> ChatCompletionChunk: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ServerState:
+    """What one app shares between its requests: the client, and how many streams are open.
+
+    Reached as ``app.state.chatgpt4o``.
+
+    Attributes:
+        open_streams: streamed replies being sent right now (each holds one site request).
+    """
+
+    def __init__(self, make_client: Callable[[], AsyncClient], owns_client: bool) -> None:
+        self._make_client = make_client
+        self._owns_client = owns_client
+        self._client: Optional[AsyncClient] = None
+        self.open_streams = 0
+
+    @property
+    def client(self) -> AsyncClient:
+        """The pooled AsyncClient every request uses; made on first use if the lifespan did not.
+
+        (A Starlette app mounted in another one does not run its own lifespan.)
+        """
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
+
+    def start(self) -> None:
+        """Make the client now (the lifespan's startup) rather than at the first request."""
+        if self._client is None:
+            self._client = self._make_client()
+
+    async def aclose(self) -> None:
+        """Close the client if this app made it; the next request would make a new one."""
+        client, self._client = self._client, None
+        if client is not None and self._owns_client:
+            await client.aclose()
+
+
+def create_app(
+    base_url: Optional[str] = None,
+    *,
+    api_key: Optional[str] = None,
+    timeout: Union[float, int, None] = None,
+    max_retries: Optional[int] = None,
+    client: Optional[AsyncClient] = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Starlette:
+    """An OpenAI-compatible ASGI app in front of one AI Power site.
+
+    It serves ``POST /v1/chat/completions`` (streamed or not), ``GET /v1/models``,
+    ``GET /v1/models/{id}`` and ``GET /health``, all through one pooled ``AsyncClient`` that
+    the app's lifespan creates and closes. Run it with any ASGI server, or mount it in your own
+    Starlette or FastAPI app (then pass ``client=`` and close it yourself, as a mounted app's
+    lifespan does not run).
+
+    Example::
+
+        import uvicorn
+        from chatgpt4o.serve import create_app
+
+        uvicorn.run(create_app("https://chatgpt4o.one", api_key="s3cret"), port=8000)
+
+    Args:
+        base_url: the site's chat page; default ``$CHATGPT4O_BASE_URL`` or chatgpt4o.one.
+        api_key: when set, every request needs ``Authorization: Bearer <api_key>``; default
+            ``$CHATGPT4O_SERVE_API_KEY``, else no key is needed.
+        timeout: the client's timeout in seconds (see ``AsyncClient``).
+        max_retries: the client's retries for transient failures (see ``AsyncClient``).
+        client: an AsyncClient to use instead of a new one; the app does not close it. The
+            other client options must then be left out.
+        max_body_bytes: request bodies above this many bytes get 413.
+
+    Raises:
+        InvalidRequestError: a bad option (checked here, not at the first request).
+        ValueError: ``client`` given together with ``base_url``, ``timeout`` or ``max_retries``.
+    """
+    if client is not None:
+        if base_url is not None or timeout is not None or max_retries is not None:
+            raise ValueError(
+                "create_app: pass either client or base_url/timeout/max_retries, not both"
+            )
+        return build_app(
+            lambda: client, owns_client=False, api_key=api_key, max_body_bytes=max_body_bytes
+        )
+    from chatgpt4o import AsyncClient
+
+    make = functools.partial(AsyncClient, base_url, timeout=timeout, max_retries=max_retries)
+    first: list[AsyncClient] = [make()]  # bad options raise now, not at startup
+
+    def make_client() -> AsyncClient:
+        return first.pop() if first else make()
+
+    return build_app(make_client, owns_client=True, api_key=api_key, max_body_bytes=max_body_bytes)
+
+
+def build_app(
+    make_client: Callable[[], AsyncClient],
+    *,
+    owns_client: bool,
+    api_key: Optional[str] = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Starlette:
+    """The app over clients from ``make_client``; closes them at shutdown when it owns them.
+
+    ``create_app()`` is the documented way in; the command line uses this to hand over a client
+    it has already made (and checked).
+    """
+    if api_key is None:
+        api_key = os.environ.get(ENV_API_KEY) or None
+    if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
+        raise ValueError("api_key: expected a non-empty str")
+    if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int):
+        raise TypeError("max_body_bytes: expected an int")
+    if max_body_bytes < 1:
+        raise ValueError("max_body_bytes: expected at least 1")
+    state = ServerState(make_client, owns_client)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state.start()  # the client is made now, in the server's event loop
+        try:
+            yield
+        finally:
+            await state.aclose()
+
+    routes = _Routes(state, max_body_bytes)
+    middleware = [] if api_key is None else [Middleware(_BearerAuth, key=api_key.encode())]
+    app = Starlette(
+        routes=[
+            Route("/v1/chat/completions", routes.chat_completions, methods=["POST"]),
+            Route("/v1/models", routes.list_models, methods=["GET"]),
+            Route("/v1/models/{model_id:path}", routes.get_model, methods=["GET"]),
+            Route("/health", routes.health, methods=["GET"]),
+        ],
+        middleware=middleware,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        lifespan=lifespan,
+    )
+    app.state.chatgpt4o = state
+    return app
+
+
+class _Routes:
+    def __init__(self, state: ServerState, max_body_bytes: int) -> None:
+        self.state = state
+        self.max_body_bytes = max_body_bytes
+
+    async def chat_completions(self, request: Request) -> Response:
+        body = await _read_json(request, self.max_body_bytes)
+        if isinstance(body, ErrorReply):
+            return _error_response(body)
+        try:
+            chat = parse_chat_request(body)
+        except TypeError as exc:
+            return _error_response(bad_json(str(exc)))
+        state = self.state
+        try:
+            result = await state.client.chat.completions.create(
+                model=chat.model, messages=chat.messages, stream=chat.stream, **chat.params
+            )
+        except Exception as exc:
+            return _error_response(_logged(error_reply(exc, chat.params), exc))
+        if isinstance(result, ChatCompletion):
+            return Response(completion_bytes(result), media_type=_JSON)
+        stream = cast("_ChunkStream", result)
+        state.open_streams += 1
+        release = _Release(state, stream)
+        try:
+            # The first chunk waits for the site's first piece: until then, a failure can
+            # still be a real HTTP status.
+            first = await stream.__anext__()
+        except Exception as exc:
+            await release()
+            return _error_response(_logged(error_reply(exc, chat.params), exc))
+        except BaseException:
+            await release()
+            raise
+        return _EventStream(_events(first, stream, chat.params), release)
+
+    async def list_models(self, request: Request) -> Response:
+        return Response(dumps(models_list()), media_type=_JSON)
+
+    async def get_model(self, request: Request) -> Response:
+        model_id = str(request.path_params["model_id"])
+        entry = model_entry(model_id)
+        if entry is None:
+            return _error_response(model_not_found(model_id))
+        return Response(dumps(entry), media_type=_JSON)
+
+    async def health(self, request: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type=_JSON)
+
+
+async def _events(
+    first: ChatCompletionChunk, stream: _ChunkStream, params: Collection[str]
+) -> AsyncIterator[bytes]:
+    try:
+        yield chunk_event(first)
+        async for chunk in stream:
+            yield chunk_event(chunk)
+    except Exception as exc:
+        # Too late for a status: end the stream with an error event, and no [DONE].
+        yield error_event(_logged(error_reply(exc, params), exc))
+        return
+    yield DONE
+
+
+class _Release:
+    """Closes one upstream stream and counts it closed, once, however often it is called."""
+
+    def __init__(self, state: ServerState, stream: _ChunkStream) -> None:
+        self._state = state
+        self._stream = stream
+        self._done = False
+
+    async def __call__(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        try:
+            await self._stream.aclose()
+        finally:
+            self._state.open_streams -= 1
+
+
+class _EventStream(StreamingResponse):
+    """An SSE response that always closes its upstream stream: at the end, on error, and when
+    the client goes away (Starlette cancels the body on ``http.disconnect``)."""
+
+    def __init__(self, events: AsyncIterator[bytes], release: Callable[[], Awaitable[None]]):
+        super().__init__(events, media_type="text/event-stream", headers=_SSE_HEADERS)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._release()
+
+
+async def _read_json(request: Request, limit: int) -> Union[ErrorReply, object]:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        return body_too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return body_too_large(limit)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return bad_json("the body is empty; expected a JSON object")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return bad_json("the body is not UTF-8")
+    try:
+        value: object = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return bad_json(exc.msg)
+    except RecursionError:
+        return bad_json("the JSON is nested too deeply")
+    return value
+
+
+def _logged(reply: ErrorReply, exc: BaseException) -> ErrorReply:
+    if reply.status >= 500:
+        # The SDK's messages carry no nonce, cookies or credentials; a bug's stays out of it.
+        shown = reply.message if reply.status != 500 else repr(type(exc).__name__)
+        log.warning("chat completion failed (%d): %s", reply.status, shown)
+    return reply
+
+
+def _error_response(reply: ErrorReply) -> Response:
+    return Response(
+        reply.to_bytes(), status_code=reply.status, headers=reply.headers, media_type=_JSON
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status in (404, 405):
+        return _error_response(route_not_found(request.method, request.url.path, status))
+    detail = exc.detail if isinstance(exc, HTTPException) else "error"
+    reply = ErrorReply(
+        status,
+        {
+            "error": {
+                "message": str(detail),
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        },
+    )
+    return _error_response(reply)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error in %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return _error_response(error_reply(exc))
+
+
+class _BearerAuth:
+    """Refuses every HTTP request without ``Authorization: Bearer <key>`` with OpenAI's 401."""
+
+    def __init__(self, app: ASGIApp, key: bytes) -> None:
+        self.app = app
+        self.key = key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                header = value
+                break
+        refusal = authorize(header, self.key)
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        await _error_response(refusal)(scope, receive, send)

@@ -1,0 +1,178 @@
+"""``chatgpt4o serve``: parse the options, bind the port, run uvicorn; one line per failure."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Optional, TextIO
+from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from chatgpt4o import AsyncClient
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_USAGE", "INSTALL_HINT", "main"]
+
+EXIT_USAGE = 2
+EXIT_STARTUP = 1
+EXIT_INTERRUPTED = 130
+INSTALL_HINT = 'pip install "chatgpt4o[serve]"'
+ENV_API_KEY = "CHATGPT4O_SERVE_API_KEY"  # as chatgpt4o.serve._app.ENV_API_KEY, without Starlette
+_PROG = "chatgpt4o serve"
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number from 0 to 65535, got {text!r}"
+        ) from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 65535, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description="Serve an OpenAI-compatible API (/v1/chat/completions, /v1/models) in "
+        "front of an AI Power site, for any OpenAI client.",
+        epilog=f"Needs {INSTALL_HINT}. Exit codes: 2 usage (bad option, port in use, extra "
+        "missing), 1 the app did not start, 130 interrupted.",
+    )
+    parser.add_argument("--base-url", help="the site's chat page ($CHATGPT4O_BASE_URL)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on; 0 picks one (default 8000)"
+    )
+    parser.add_argument(
+        "--api-key",
+        help=f"require 'Authorization: Bearer KEY' on every request (${ENV_API_KEY}, which "
+        "other users cannot read from the process list, is the safer way to pass it)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, help="seconds per site request ($CHATGPT4O_TIMEOUT)"
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        help="retries of transient site failures ($CHATGPT4O_MAX_RETRIES)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="uvicorn's log level (default info: one line per request)",
+    )
+    return parser
+
+
+def main(
+    argv: Optional[Sequence[str]] = None,
+    *,
+    stdout: Optional[TextIO] = None,
+    stderr: Optional[TextIO] = None,
+) -> int:
+    """Run ``chatgpt4o serve`` until interrupted and return its exit code.
+
+    ``argv`` holds the options after ``serve`` (default ``sys.argv[1:]``). Failures print one
+    line to ``stderr``, never a traceback: a missing ``serve`` extra, a bad option or a port in
+    use exit with 2, Ctrl-C with 130.
+
+    Example::
+
+        raise SystemExit(main(["--port", "8080", "--api-key", "s3cret"]))
+    """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = _parser().parse_args(args_list)
+    except SystemExit as exit_:
+        return int(str(exit_.code or 0))
+    try:
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError:
+        stderr.write(f"{_PROG}: the server needs its extra: {INSTALL_HINT}\n")
+        return EXIT_USAGE
+    from chatgpt4o import Chatgpt4oError
+
+    from ._app import build_app
+
+    api_key = args.api_key if args.api_key is not None else os.environ.get(ENV_API_KEY)
+    try:
+        client = _client(args)
+        app = build_app(lambda: client, owns_client=True, api_key=api_key or None)
+    except (Chatgpt4oError, ValueError, TypeError) as exc:
+        stderr.write(f"{_PROG}: {exc}\n")
+        return EXIT_USAGE
+    try:
+        sock = _listen(args.host, args.port)
+    except OSError as exc:
+        stderr.write(f"{_PROG}: cannot listen on {args.host} port {args.port}: {_reason(exc)}\n")
+        return EXIT_USAGE
+    with sock:
+        port = int(sock.getsockname()[1])
+        stderr.write(_banner(args.host, port, client.base_url, bool(api_key)))
+        stderr.flush()
+        config = uvicorn.Config(
+            app,
+            host=args.host,
+            port=port,
+            log_level=args.log_level,
+            lifespan="on",
+            server_header=False,
+        )
+        server = uvicorn.Server(config)
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+    return 0 if server.started else EXIT_STARTUP
+
+
+def _client(args: argparse.Namespace) -> AsyncClient:
+    from chatgpt4o import AsyncClient
+
+    return AsyncClient(args.base_url, timeout=args.timeout, max_retries=args.max_retries)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=2048)
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno is not None:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _banner(host: str, port: int, site: str, keyed: bool) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    lines = [
+        f"{_PROG}: http://{shown}:{port}/v1 in front of {_without_userinfo(site)}"
+        f" ({'API key required' if keyed else 'no API key'})\n"
+    ]
+    if host not in _LOOPBACK and not keyed:
+        lines.append(
+            f"{_PROG}: warning: listening on {host} without --api-key: anyone who can reach "
+            "this port can chat through the site\n"
+        )
+    return "".join(lines)
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

@@ -1,0 +1,550 @@
+"""The ASGI app through httpx.ASGITransport: raw statuses, headers, bodies and SSE framing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any, Optional, TypeVar
+
+import pytest
+
+pytest.importorskip("starlette")
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+import chatgpt4o
+from chatgpt4o.serve import ServerState, create_app
+from chatgpt4o.serve._app import ENV_API_KEY
+from chatgpt4o.testing import LocalSite
+
+from ._profiles import API_KEY, CLIENT_TIMEOUT
+
+_T = TypeVar("_T")
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+HI = [{"role": "user", "content": "hello there"}]
+
+
+def run(coro: Coroutine[Any, Any, _T]) -> _T:
+    return asyncio.run(coro)
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[LocalSite]:
+    with LocalSite("1.9.18") as site:
+        yield site
+
+
+@pytest.fixture
+def fresh_site(site: LocalSite) -> LocalSite:
+    site.clear_faults()
+    site.clear_log()
+    site.stream = False
+    return site
+
+
+def _client(site: LocalSite) -> chatgpt4o.AsyncClient:
+    return chatgpt4o.AsyncClient(site.url, timeout=CLIENT_TIMEOUT, max_retries=0, verify=False)
+
+
+@contextlib.asynccontextmanager
+async def asgi(
+    site: LocalSite, *, api_key: Optional[str] = API_KEY, **options: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over a non-retrying client, its lifespan entered, and an HTTP client for it."""
+    client = _client(site)
+    app = create_app(client=client, api_key=api_key, **options)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://serve") as http:
+                yield http
+    finally:
+        await client.aclose()
+
+
+async def _post(site: LocalSite, body: object, **options: Any) -> httpx.Response:
+    async with asgi(site, **options) as http:
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return await http.post("/v1/chat/completions", content=content, headers=AUTH)
+
+
+def _events(text: str) -> list[str]:
+    assert text.endswith("\n\n")
+    return text[: -len("\n\n")].split("\n\n")
+
+
+def _error(response: httpx.Response) -> dict[str, Any]:
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+    error: dict[str, Any] = body["error"]
+    return error
+
+
+# -- the routes ------------------------------------------------------------------------------
+
+
+def test_health(fresh_site: LocalSite) -> None:
+    async def go() -> httpx.Response:
+        async with asgi(fresh_site) as http:
+            return await http.get("/health", headers=AUTH)
+
+    response = run(go())
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"status": "ok"}
+    assert fresh_site.requests == []  # a probe costs the site nothing
+
+
+def test_models(fresh_site: LocalSite) -> None:
+    async def go() -> list[httpx.Response]:
+        async with asgi(fresh_site) as http:
+            paths = [
+                "/v1/models",
+                "/v1/models/gpt-4o-mini",
+                f"/v1/models/{chatgpt4o.DEFAULT_MODEL}",
+            ]
+            return [await http.get(path, headers=AUTH) for path in paths]
+
+    listing, alias, canonical = run(go())
+    assert listing.status_code == alias.status_code == canonical.status_code == 200
+    assert [m["id"] for m in listing.json()["data"]] == [
+        *chatgpt4o.MODELS,
+        *chatgpt4o.MODEL_ALIASES,
+    ]
+    assert alias.json()["id"] == "gpt-4o-mini"
+    assert canonical.json()["object"] == "model"
+
+
+@pytest.mark.parametrize("model", ["gpt-5", "openai/gpt-4o-mini", "GPT-4O-MINI"])
+def test_an_unknown_model_is_404(fresh_site: LocalSite, model: str) -> None:
+    async def go() -> httpx.Response:
+        async with asgi(fresh_site) as http:
+            return await http.get(f"/v1/models/{model}", headers=AUTH)
+
+    response = run(go())
+    assert response.status_code == 404
+    error = _error(response)
+    assert (error["param"], error["code"]) == ("model", "model_not_found")
+    assert model in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/v1/chat/completions", 405),
+        ("POST", "/v1/models", 405),
+        ("GET", "/v1/completions", 404),
+        ("POST", "/v1/embeddings", 404),
+        ("GET", "/", 404),
+    ],
+)
+def test_other_urls_get_openais_invalid_url(
+    fresh_site: LocalSite, method: str, path: str, status: int
+) -> None:
+    async def go() -> httpx.Response:
+        async with asgi(fresh_site) as http:
+            return await http.request(method, path, headers=AUTH)
+
+    response = run(go())
+    assert response.status_code == status
+    assert _error(response)["message"] == f"Invalid URL ({method} {path})"
+
+
+# -- chat completions -------------------------------------------------------------------------
+
+
+def test_a_completion(fresh_site: LocalSite) -> None:
+    response = run(_post(fresh_site, {"model": "gpt-4o-mini", "messages": HI}))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"id", "object", "created", "model", "choices", "usage"}
+    assert body["id"].startswith("chatcmpl-")
+    assert body["object"] == "chat.completion"
+    assert body["model"] == chatgpt4o.DEFAULT_MODEL
+    assert body["choices"] == [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "Echo: hello there"},
+            "logprobs": None,
+            "finish_reason": "stop",
+        }
+    ]
+    assert fresh_site.posts[-1].fields["message"] == "hello there"
+
+
+def test_without_a_model_the_default_one_answers(fresh_site: LocalSite) -> None:
+    response = run(_post(fresh_site, {"messages": HI}))
+    assert response.status_code == 200
+    assert response.json()["model"] == chatgpt4o.DEFAULT_MODEL
+
+
+@pytest.mark.parametrize("site_streams", [False, True], ids=["json", "sse"])
+def test_a_stream_is_framed_as_openai_frames_it(fresh_site: LocalSite, site_streams: bool) -> None:
+    fresh_site.stream = site_streams
+    body = {"model": "gpt-4o-mini", "messages": HI, "stream": True}
+    response = run(_post(fresh_site, body))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert response.headers["cache-control"] == "no-cache"
+    events = _events(response.text)
+    assert events[-1] == "data: [DONE]"
+    assert all(event.startswith("data: {") and "\n" not in event for event in events[:-1])
+    chunks = [json.loads(event[len("data: ") :]) for event in events[:-1]]
+    assert len({chunk["id"] for chunk in chunks}) == 1
+    assert {chunk["object"] for chunk in chunks} == {"chat.completion.chunk"}
+    deltas = [chunk["choices"][0]["delta"] for chunk in chunks]
+    assert deltas[0] == {"role": "assistant", "content": ""}
+    assert deltas[-1] == {}
+    assert [c["choices"][0]["finish_reason"] for c in chunks] == [None] * (len(chunks) - 1) + [
+        "stop"
+    ]
+    assert "".join(delta.get("content", "") for delta in deltas) == "Echo: hello there"
+
+
+def test_the_openai_parameters_a_site_can_take_are_taken(fresh_site: LocalSite) -> None:
+    body = {"messages": HI, "n": 1, "logprobs": False, "temperature": None, "stream": None}
+    response = run(_post(fresh_site, body))
+    assert response.status_code == 200, response.text
+
+
+BAD_BODIES: list[dict[str, Any]] = [
+    {"messages": HI, "temperature": 0.2},
+    {"messages": HI, "max_tokens": 10, "top_p": 0.5},
+    {"messages": HI, "n": 2},
+    {"messages": HI, "tools": [{"type": "function", "function": {"name": "f"}}]},
+    {"messages": HI, "foo": 1},
+    {"messages": HI, "stream": "yes"},
+    {"messages": []},
+    {},
+    {"messages": [{"role": "wizard", "content": "x"}]},
+    {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+    {"messages": [{"role": "user", "content": "hi", "name": "bob"}]},
+    {"messages": [{"role": "user", "content": "   "}]},
+    {"messages": HI, "model": 4},
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES, ids=[json.dumps(b)[:50] for b in BAD_BODIES])
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+def test_bad_input_is_refused_exactly_as_create_refuses_it(
+    fresh_site: LocalSite, body: dict[str, Any], stream: bool
+) -> None:
+    if stream and "stream" not in body:
+        body = {**body, "stream": True}
+    response = run(_post(fresh_site, body))
+
+    async def direct() -> Exception:
+        arguments = {"model": None, "messages": None, **body}
+        async with _client(fresh_site) as client:
+            with pytest.raises(chatgpt4o.InvalidRequestError) as caught:
+                await client.chat.completions.create(**arguments)
+        return caught.value
+
+    expected = run(direct())
+    assert response.status_code == 400
+    error = _error(response)
+    assert error["message"] == str(expected)
+    assert error["type"] == "invalid_request_error"
+    assert fresh_site.posts == []
+
+
+def test_a_refused_parameter_is_named_and_coded(fresh_site: LocalSite) -> None:
+    refused = _error(run(_post(fresh_site, {"messages": HI, "temperature": 0.2})))
+    unknown = _error(run(_post(fresh_site, {"messages": HI, "foo": 1})))
+    assert (refused["param"], refused["code"]) == ("temperature", "unsupported_parameter")
+    assert (unknown["param"], unknown["code"]) == ("foo", "unknown_parameter")
+
+
+def test_an_unknown_model_in_a_chat_is_404(fresh_site: LocalSite) -> None:
+    response = run(_post(fresh_site, {"model": "gpt-5", "messages": HI}))
+    assert response.status_code == 404
+    error = _error(response)
+    assert (error["param"], error["code"]) == ("model", "model_not_found")
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        (b"", "the body is empty"),
+        (b"{", "Expecting property name"),
+        (b"[1, 2]", "expected a JSON object, got an array"),
+        (b'"hi"', "got a string"),
+        (b"\xff\xfe{\x00}\x00", "not UTF-8"),
+        (b'{"messages": "\xff"}', "not UTF-8"),
+        (b"[" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_is_400(
+    fresh_site: LocalSite, content: bytes, detail: str
+) -> None:
+    response = run(_post(fresh_site, content))
+    assert response.status_code == 400
+    assert detail in _error(response)["message"]
+
+
+def test_a_body_over_the_cap_is_413_whether_or_not_its_length_is_declared(
+    fresh_site: LocalSite,
+) -> None:
+    big = json.dumps({"messages": [{"role": "user", "content": "x" * 2000}]}).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(big), 100):
+            yield big[start : start + 100]
+
+    async def go() -> list[httpx.Response]:
+        async with asgi(fresh_site, max_body_bytes=1000) as http:
+            declared = await http.post("/v1/chat/completions", content=big, headers=AUTH)
+            streamed = await http.post("/v1/chat/completions", content=chunks(), headers=AUTH)
+            fits = await http.post("/v1/chat/completions", json={"messages": HI}, headers=AUTH)
+            return [declared, streamed, fits]
+
+    declared, streamed, fits = run(go())
+    assert "content-length" not in streamed.request.headers
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert _error(response)["code"] == "request_too_large"
+    assert fits.status_code == 200
+    assert fresh_site.posts[-1].fields["message"] == "hello there"
+    assert len(fresh_site.posts) == 1
+
+
+# -- the site's failures ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize(
+    ("fault", "params", "status", "code", "headers"),
+    [
+        ("rate_limit", {"retry_after": "7"}, 429, "rate_limit_exceeded", {"retry-after": "7"}),
+        ("rate_limit", {"retry_after": None}, 429, "rate_limit_exceeded", {"retry-after": "1"}),
+        ("token_limit", {}, 429, "insufficient_quota", {"x-should-retry": "false"}),
+        ("banned_word", {}, 400, "content_policy_violation", {}),
+        ("server_error", {"status": 500}, 502, "site_error", {}),
+        (
+            "server_error",
+            {"status": 503, "retry_after": "4"},
+            502,
+            "site_error",
+            {"retry-after": "4"},
+        ),
+        ("cloudflare", {}, 502, "site_error", {}),
+        ("html", {}, 502, "site_error", {}),
+        ("upstream_error", {}, 502, "site_error", {}),
+        ("empty_data", {}, 502, "site_error", {}),
+        ("drop", {}, 502, None, {}),
+    ],
+)
+def test_a_failure_before_the_first_piece_is_a_real_status(
+    fresh_site: LocalSite,
+    stream: bool,
+    fault: str,
+    params: dict[str, Any],
+    status: int,
+    code: Optional[str],
+    headers: dict[str, str],
+) -> None:
+    fresh_site.stream = stream
+    fresh_site.inject(fault, **params)
+    response = run(_post(fresh_site, {"messages": HI, "stream": stream}))
+    assert response.status_code == status, response.text
+    error = _error(response)
+    if code is not None:
+        assert error["code"] == code
+    else:
+        assert error["code"] in ("site_error", "site_unreachable")
+    for name, value in headers.items():
+        assert response.headers[name] == value
+    if status == 429:
+        assert "retry-after" in response.headers
+    assert fresh_site.nonce not in response.text
+
+
+def test_the_site_unreachable_is_502(fresh_site: LocalSite) -> None:
+    with LocalSite("1.9.18") as gone:
+        url = gone.url
+    client = chatgpt4o.AsyncClient(url, timeout=CLIENT_TIMEOUT, max_retries=0, verify=False)
+
+    async def go() -> httpx.Response:
+        app = create_app(client=client, api_key=None)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://serve"
+            ) as http,
+        ):
+            response = await http.post("/v1/chat/completions", json={"messages": HI})
+        await client.aclose()
+        return response
+
+    response = run(go())
+    assert response.status_code == 502
+    assert _error(response)["code"] == "site_unreachable"
+
+
+def test_a_site_too_slow_is_504(fresh_site: LocalSite) -> None:
+    fresh_site.inject("slow", delay=2.0)
+    client = chatgpt4o.AsyncClient(fresh_site.url, timeout=0.2, max_retries=0, verify=False)
+
+    async def go() -> httpx.Response:
+        app = create_app(client=client, api_key=None)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://serve"
+            ) as http,
+        ):
+            response = await http.post("/v1/chat/completions", json={"messages": HI})
+        await client.aclose()
+        return response
+
+    response = run(go())
+    assert response.status_code == 504
+    assert _error(response)["code"] == "site_timeout"
+
+
+def test_a_failure_after_the_stream_started_ends_it_with_an_error_event_and_no_done(
+    fresh_site: LocalSite,
+) -> None:
+    fresh_site.stream = True
+    fresh_site.inject("stream_cut", after=2)
+    words = [{"role": "user", "content": "one two three four five six seven"}]
+    response = run(_post(fresh_site, {"messages": words, "stream": True}))
+    assert response.status_code == 200
+    events = _events(response.text)
+    assert "data: [DONE]" not in events
+    last = json.loads(events[-1][len("data: ") :])
+    assert set(last) == {"error"}
+    assert last["error"]["type"] == "server_error"
+    assert last["error"]["message"]
+    first = json.loads(events[0][len("data: ") :])
+    assert first["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+
+
+# -- auth ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({}, None),
+        ({"Authorization": "Bearer wrong"}, "invalid_api_key"),
+        ({"Authorization": f"Basic {API_KEY}"}, None),
+    ],
+)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/v1/chat/completions"), ("GET", "/v1/models"), ("GET", "/health"), ("GET", "/x")],
+)
+def test_with_a_key_every_request_needs_it(
+    fresh_site: LocalSite, headers: dict[str, str], code: Optional[str], method: str, path: str
+) -> None:
+    async def go() -> httpx.Response:
+        async with asgi(fresh_site) as http:
+            return await http.request(method, path, json={"messages": HI}, headers=headers)
+
+    response = run(go())
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    error = _error(response)
+    assert (error["type"], error["code"]) == ("invalid_request_error", code)
+    assert fresh_site.requests == []
+
+
+def test_without_a_key_no_header_is_needed(fresh_site: LocalSite) -> None:
+    async def go() -> httpx.Response:
+        async with asgi(fresh_site, api_key=None) as http:
+            return await http.post("/v1/chat/completions", json={"messages": HI})
+
+    assert run(go()).status_code == 200
+
+
+def test_the_key_comes_from_the_environment_by_default(
+    fresh_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_API_KEY, "from-env")
+
+    async def go() -> list[int]:
+        async with asgi(fresh_site, api_key=None) as http:
+            refused = await http.get("/health")
+            allowed = await http.get("/health", headers={"Authorization": "Bearer from-env"})
+            return [refused.status_code, allowed.status_code]
+
+    assert run(go()) == [401, 200]
+
+
+# -- the app's options and its client's life -------------------------------------------------
+
+
+def test_bad_options_fail_at_create_app() -> None:
+    with pytest.raises(chatgpt4o.InvalidRequestError):
+        create_app("http://127.0.0.1:1", timeout=-1)
+    with pytest.raises(chatgpt4o.InvalidRequestError):
+        create_app("ftp://127.0.0.1:1")
+    with pytest.raises(ValueError, match="api_key"):
+        create_app("http://127.0.0.1:1", api_key="  ")
+    with pytest.raises(ValueError, match="max_body_bytes"):
+        create_app("http://127.0.0.1:1", max_body_bytes=0)
+
+
+def test_client_excludes_the_client_options(fresh_site: LocalSite) -> None:
+    client = _client(fresh_site)
+    with pytest.raises(ValueError, match="either client"):
+        create_app(fresh_site.url, client=client)
+    run(client.aclose())
+
+
+def test_the_lifespan_makes_one_client_and_closes_it(fresh_site: LocalSite) -> None:
+    app = create_app(fresh_site.url, api_key=None)
+    state: ServerState = app.state.chatgpt4o
+
+    async def go() -> None:
+        for _ in range(2):  # a restarted app makes a new client
+            async with app.router.lifespan_context(app):
+                client = state.client
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
+                    for word in ("a", "b", "c"):
+                        reply = await http.post("/v1/chat/completions", json={"messages": word})
+                        assert reply.json()["choices"][0]["message"]["content"] == f"Echo: {word}"
+                assert state.client is client
+            with pytest.raises(RuntimeError):  # closed
+                await client.create(None, "after shutdown")
+
+    run(go())
+    assert fresh_site.page_fetches == 2  # one page fetch per client: the pool is shared
+
+
+def test_a_given_client_is_left_open(fresh_site: LocalSite) -> None:
+    client = _client(fresh_site)
+
+    async def go() -> str:
+        app = create_app(client=client, api_key=None)
+        async with app.router.lifespan_context(app):
+            pass
+        reply = await client.create(None, "still open")
+        await client.aclose()
+        return reply
+
+    assert run(go()) == "Echo: still open"
+
+
+def test_a_mounted_app_makes_its_client_on_first_use(fresh_site: LocalSite) -> None:
+    inner = create_app(fresh_site.url, api_key=None)
+    outer = Starlette(routes=[Mount("/openai", app=inner)])
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=outer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
+            response = await http.post("/openai/v1/chat/completions", json={"messages": HI})
+        await inner.state.chatgpt4o.aclose()
+        return response
+
+    response = run(go())
+    assert response.json()["choices"][0]["message"]["content"] == "Echo: hello there"

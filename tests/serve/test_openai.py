@@ -1,0 +1,295 @@
+"""Unmodified OpenAI clients (OpenAI and AsyncOpenAI) against a real uvicorn server.
+
+Every plugin generation of the stand-in site: chat created and streamed, models, and each
+failure as the OpenAI error class its users catch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import time
+from typing import Callable
+from urllib.parse import urlsplit
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+pytest.importorskip("openai")
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+import chatgpt4o
+from chatgpt4o.serve import create_app
+
+from ._profiles import API_KEY, SITES
+from ._served import Serve
+from ._server import ServerThread
+
+Messages = list[ChatCompletionMessageParam]
+HI: Messages = [{"role": "user", "content": "hello there"}]
+MODEL = "gpt-4o-mini"
+_GUARD = 30.0  # waits for the server to notice something, never a performance limit
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + _GUARD
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.01)
+
+
+# -- every plugin generation -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("profile", "stream"), SITES)
+def test_openai_creates(serve: Serve, profile: str, stream: bool) -> None:
+    served = serve(profile, stream=stream)
+    client = served.sync_client()
+    completion = client.chat.completions.create(model=MODEL, messages=HI)
+    assert completion.choices[0].message.content == "Echo: hello there"
+    assert completion.choices[0].message.role == "assistant"
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.model == chatgpt4o.DEFAULT_MODEL
+    assert completion.object == "chat.completion"
+    assert completion.id.startswith("chatcmpl-")
+
+
+@pytest.mark.parametrize(("profile", "stream"), SITES)
+def test_openai_streams(serve: Serve, profile: str, stream: bool) -> None:
+    served = serve(profile, stream=stream)
+    client = served.sync_client()
+    messages: Messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Say something"},
+    ]
+    chunks = list(client.chat.completions.create(model=MODEL, messages=messages, stream=True))
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+    assert text.startswith("Echo: ")
+    assert "Say something" in text
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert len({chunk.id for chunk in chunks}) == 1
+    assert served.site.posts[-1].fields  # the site was asked
+
+
+@pytest.mark.parametrize(("profile", "stream"), SITES)
+def test_async_openai_creates_and_streams(serve: Serve, profile: str, stream: bool) -> None:
+    served = serve(profile, stream=stream)
+
+    async def go() -> tuple[str, str]:
+        async with served.async_client() as client:
+            completion = await client.chat.completions.create(model=MODEL, messages=HI)
+            pieces: list[str] = []
+            async with await client.chat.completions.create(
+                model=MODEL,
+                messages=[{"role": "user", "content": "streamed"}],
+                stream=True,
+            ) as chunks:
+                async for chunk in chunks:
+                    pieces.append(chunk.choices[0].delta.content or "")
+            return completion.choices[0].message.content or "", "".join(pieces)
+
+    assert asyncio.run(go()) == ("Echo: hello there", "Echo: streamed")
+
+
+@pytest.mark.parametrize(("profile", "stream"), SITES)
+def test_openai_lists_and_retrieves_models(serve: Serve, profile: str, stream: bool) -> None:
+    client = serve(profile, stream=stream).sync_client()
+    ids = [model.id for model in client.models.list()]
+    assert ids == [*chatgpt4o.MODELS, *chatgpt4o.MODEL_ALIASES]
+    assert "gpt-4o-mini" in ids
+    model = client.models.retrieve("gpt-4o-mini")
+    assert (model.id, model.object) == ("gpt-4o-mini", "model")
+
+
+# -- errors, as the OpenAI error classes -----------------------------------------------------
+
+
+def test_no_key_or_a_wrong_key_is_authentication_error(serve: Serve) -> None:
+    served = serve()
+    for key in ("wrong", ""):
+        client = served.sync_client(api_key=key or "-")
+        with pytest.raises(openai.AuthenticationError) as caught:
+            client.chat.completions.create(model=MODEL, messages=HI)
+        assert caught.value.status_code == 401
+    assert served.site.requests == []
+
+
+def test_a_refused_parameter_is_bad_request_naming_it(serve: Serve) -> None:
+    client = serve().sync_client()
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model=MODEL, messages=HI, temperature=0.3)
+    assert caught.value.param == "temperature"
+    assert caught.value.code == "unsupported_parameter"
+    assert "temperature" in caught.value.message
+
+
+def test_an_unknown_model_is_not_found(serve: Serve) -> None:
+    client = serve().sync_client()
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(model="gpt-5", messages=HI)
+    assert caught.value.code == "model_not_found"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("gpt-5")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+def test_a_rate_limit_is_rate_limit_error_with_retry_after(serve: Serve, stream: bool) -> None:
+    served = serve(stream=stream)
+    served.site.inject("rate_limit", retry_after="5")
+    client = served.sync_client()
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model=MODEL, messages=HI, stream=stream)
+    assert caught.value.response.headers["retry-after"] == "5"
+    assert caught.value.code == "rate_limit_exceeded"
+
+
+def test_a_used_up_quota_is_rate_limit_error_that_openai_does_not_retry(serve: Serve) -> None:
+    served = serve()
+    served.site.inject("token_limit", times=5)
+    client = served.sync_client(max_retries=3)
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model=MODEL, messages=HI)
+    assert caught.value.code == "insufficient_quota"
+    assert "retry-after" in caught.value.response.headers
+    assert len(served.site.posts) == 1  # x-should-retry: false
+
+
+@pytest.mark.parametrize("fault", ["server_error", "cloudflare", "upstream_error", "drop"])
+def test_a_failing_site_is_internal_server_error_502(serve: Serve, fault: str) -> None:
+    served = serve()
+    served.site.inject(fault)
+    client = served.sync_client()
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.chat.completions.create(model=MODEL, messages=HI)
+    assert caught.value.status_code == 502
+
+
+def test_a_slow_site_is_504() -> None:
+    from chatgpt4o.testing import LocalSite
+
+    with LocalSite("1.9.18") as site:
+        site.inject("slow", delay=2.0)
+        client = chatgpt4o.AsyncClient(site.url, timeout=0.2, max_retries=0, verify=False)
+        with ServerThread(create_app(client=client, api_key=None)) as server:
+            oa = openai.OpenAI(base_url=server.url + "/v1", api_key="-", max_retries=0)
+            with oa, pytest.raises(openai.InternalServerError) as caught:
+                oa.chat.completions.create(model=MODEL, messages=HI)
+            server.call(client.aclose())
+    assert caught.value.status_code == 504
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_stream_that_breaks_after_it_started_raises_api_error(serve: Serve, kind: str) -> None:
+    served = serve(stream=True)
+    served.site.inject("stream_cut", after=2)
+    words: Messages = [{"role": "user", "content": "one two three four five six"}]
+    pieces: list[str] = []
+    if kind == "sync":
+        client = served.sync_client()
+        stream = client.chat.completions.create(model=MODEL, messages=words, stream=True)
+        with pytest.raises(openai.APIError) as caught:  # noqa: PT012 - raised mid-iteration
+            for chunk in stream:
+                pieces.append(chunk.choices[0].delta.content or "")
+        error = caught.value
+    else:
+
+        async def go() -> openai.APIError:
+            async with served.async_client() as client:
+                stream = await client.chat.completions.create(
+                    model=MODEL,
+                    messages=words,
+                    stream=True,
+                )
+                with pytest.raises(openai.APIError) as caught:  # noqa: PT012
+                    async for chunk in stream:
+                        pieces.append(chunk.choices[0].delta.content or "")
+                return caught.value
+
+        error = asyncio.run(go())
+    assert "".join(pieces).startswith("Echo:")
+    assert error.message
+    _wait_for(lambda: served.server.state.open_streams == 0, "the upstream stream to close")
+
+
+# -- the raw bytes on the wire ---------------------------------------------------------------
+
+
+def _raw_post(url: str, body: dict[str, object]) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port)
+    try:
+        connection.request(
+            "POST",
+            "/v1/chat/completions",
+            body=json.dumps(body),
+            headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def test_curl_style_stream_bytes(serve: Serve) -> None:
+    served = serve(stream=True)
+    status, headers, body = _raw_post(
+        served.server.url, {"model": MODEL, "messages": HI, "stream": True}
+    )
+    assert status == 200
+    assert headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert headers["transfer-encoding"] == "chunked"
+    assert "content-length" not in headers
+    assert body.endswith(b"}\n\ndata: [DONE]\n\n")
+    assert body.count(b"data: [DONE]") == 1
+    events = body.split(b"\n\n")[:-1]
+    assert all(event.startswith(b"data: ") and b"\n" not in event for event in events)
+    content = [
+        json.loads(event[6:])["choices"][0]["delta"].get("content", "") for event in events[:-1]
+    ]
+    assert "".join(content) == "Echo: hello there"
+
+
+def test_curl_style_error_bytes(serve: Serve) -> None:
+    served = serve()
+    status, headers, body = _raw_post(served.server.url, {"model": MODEL, "messages": HI, "n": 3})
+    assert status == 400
+    assert headers["content-type"] == "application/json"
+    assert int(headers["content-length"]) == len(body)
+    assert json.loads(body) == {
+        "error": {
+            "message": json.loads(body)["error"]["message"],
+            "type": "invalid_request_error",
+            "param": "n",
+            "code": "unsupported_parameter",
+        }
+    }
+
+
+# -- a client that goes away -----------------------------------------------------------------
+
+
+def test_a_client_that_disconnects_mid_stream_stops_the_site_read(serve: Serve) -> None:
+    served = serve(stream=True)
+    served.site.inject("slow_stream", chunk_delay=0.2)
+    words = " ".join(f"w{n}" for n in range(200))  # 40 s of pieces at the site's pace
+    parts = urlsplit(served.server.url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port)
+    connection.request(
+        "POST",
+        "/v1/chat/completions",
+        body=json.dumps({"messages": [{"role": "user", "content": words}], "stream": True}),
+        headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+    )
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.readline().startswith(b"data: {")  # the stream started
+    assert served.server.state.open_streams == 1
+    connection.close()
+    _wait_for(lambda: served.server.state.open_streams == 0, "the upstream stream to close")
+    _wait_for(lambda: served.server.open_connections() == 0, "the connection to close")
