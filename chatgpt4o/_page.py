@@ -74,7 +74,7 @@ class PageChat:
         post_id: digits; ``""`` when the page has none (aipkit: a ``postId`` of 0 or none).
         bot_id: digits; ``"0"`` when a wpaicg element names no bot.
         page_url: wpaicg: ``data-url`` without a trailing slash, else the page URL;
-            aipkit: the page URL (either without query or trailing slash).
+            aipkit: the page URL. The page URL is taken without query or trailing slash.
         ajax_url: the absolute ``admin-ajax.php`` URL, always on the fetched page's origin.
         chat_type: ``"shortcode"`` or ``"widget"`` (wpaicg), ``"aipkit"``.
         streams: wpaicg: ``data-openai_stream_nav`` is ``"1"``; aipkit: the config's

@@ -8,6 +8,7 @@ import html as html_lib
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -672,6 +673,22 @@ def test_nonce_must_look_like_a_wordpress_nonce(bad: str) -> None:
 )
 def test_nonce_formats_accepted(good: str) -> None:
     assert tokens(page(chat_element(nonce=good))).nonce == good
+
+
+def test_markup_the_parser_rejects_gives_a_chat_page_error() -> None:
+    html = page("<![foo bar]>" + REAL)
+
+    # Depending on the Python and bs4 versions, html.parser rejects the marked section, warns and
+    # reads on, or takes it for a bogus comment.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            outcome = tokens(html).nonce
+        except ChatPageError as error:
+            outcome = f"{error.missing}: {error}"
+
+    rejected = f"nonce: No nonce found at {URL}: html.parser cannot read the page's markup; "
+    assert outcome == NONCE or outcome.startswith(rejected)
 
 
 def test_truncated_page_fails_without_a_token() -> None:

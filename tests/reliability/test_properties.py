@@ -169,7 +169,8 @@ _GOOD_CHATS = [
     '<div class="wpaicg-chat-shortcode" data-nonce="3f9c2a7b1e" data-post-id="4">',
     "<div class='wpaicg-chatbox' data-nonce=14004b0807 data-post-id='<12'>",
     f'<div class="aipkit_chat_container" data-config="{_configs[0]}">',
-    f"<div class='aipkit_popup_wrapper' data-config='{_configs[1]}'><div class=aipkit_chat_container>",
+    f"<div class='aipkit_popup_wrapper' data-config='{_configs[1]}'>"
+    "<div class=aipkit_chat_container>",
 ]
 _pages_with_a_chat = st.tuples(
     st.lists(_fragments, max_size=4), st.sampled_from(_GOOD_CHATS), st.lists(_fragments, max_size=6)
