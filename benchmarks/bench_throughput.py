@@ -20,7 +20,7 @@ from _server import spawn_stand_in
 
 import chatgpt4o
 from chatgpt4o._constants import DEFAULT_HEADERS
-from chatgpt4o._page import extract_tokens
+from chatgpt4o._page import extract_page
 
 CALLS = 1000
 CONCURRENCY = 50
@@ -51,7 +51,7 @@ async def measure(url: str, rounds: int) -> Dict[str, Any]:
     http = httpx.AsyncClient(headers=headers, follow_redirects=True)
     async with client, http:
         page = await http.get(url + "/")
-        tokens = extract_tokens(page.text, str(page.url), link_header=page.headers.get("link"))
+        tokens = extract_page(page.text, str(page.url), link_header=page.headers.get("link")).chat()
         form = {
             "_wpnonce": tokens.nonce,
             "post_id": tokens.post_id,

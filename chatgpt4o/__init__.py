@@ -23,32 +23,40 @@ from ._completions import (
     ChunkChoice,
 )
 from ._conversation import AsyncConversation, Conversation
+from ._resources import AsyncChatCompletionStream, ChatCompletionStream
 from ._exceptions import (
+    AccessDeniedError,
     APIConnectionError,
     APIError,
     APIStatusError,
     APITimeoutError,
     BadReplyError,
     BlockedError,
+    BotNotFoundError,
+    ChatPageError,
     Chatgpt4oError,
+    ClientClosedError,
     ContentFlaggedError,
     EndpointGoneError,
     InvalidRequestError,
     InvalidRequestTypeError,
     ModelError,
     NonceError,
+    PluginError,
     RateLimitError,
-    TokenError,
     TokenLimitError,
     UnsupportedPluginError,
+    UpstreamError,
 )
 from ._messages import format_prompt
 from ._models import DEFAULT_MODEL, MODEL_ALIASES, MODELS
+from ._streams import AsyncStream, Stream
+from ._tokens import TokenCache
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._async_client import AsyncClient, AsyncStream
-    from ._client import Client, Stream
+    from ._async_client import AsyncClient
+    from ._client import Client
     from ._provider import Chatgpt4o
 
 __all__ = [
@@ -59,20 +67,26 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AccessDeniedError",
+    "AsyncChatCompletionStream",
     "AsyncClient",
     "AsyncConversation",
     "AsyncStream",
     "BadReplyError",
     "BlockedError",
+    "BotNotFoundError",
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatCompletionMessage",
+    "ChatCompletionStream",
+    "ChatPageError",
     "Chatgpt4o",
     "Chatgpt4oError",
     "Choice",
     "ChoiceDelta",
     "ChunkChoice",
     "Client",
+    "ClientClosedError",
     "ContentFlaggedError",
     "Conversation",
     "EndpointGoneError",
@@ -80,21 +94,21 @@ __all__ = [
     "InvalidRequestTypeError",
     "ModelError",
     "NonceError",
+    "PluginError",
     "RateLimitError",
     "Stream",
-    "TokenError",
+    "TokenCache",
     "TokenLimitError",
     "UnsupportedPluginError",
+    "UpstreamError",
     "__version__",
     "format_prompt",
 ]
 
 _LAZY = {
     "AsyncClient": "._async_client",
-    "AsyncStream": "._async_client",
     "Chatgpt4o": "._provider",
     "Client": "._client",
-    "Stream": "._client",
 }
 
 

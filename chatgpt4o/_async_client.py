@@ -2,75 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
-from functools import cached_property
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Optional, TypeVar, Union
 
 import httpx
-import tenacity
 
-from ._base import BaseClient, ByteCounter, OpenedStream, PreparedCall, log, lower_headers
-from ._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES
+from ._base import BaseClient, log
+from ._call import PreparedCall
 from ._conversation import AsyncConversation, ConversationState
 from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
     BadReplyError,
     InvalidRequestTypeError,
+    NonceError,
 )
+from ._exchange import open_reader, send_steps
 from ._messages import Messages
-from ._page import PageTokens
-from ._protocol import HttpReply, interpret_page
+from ._network import describe_network_error
+from ._page import Page
 from ._resources import AsyncChat
-from ._retry import tenacity_options
+from ._retry import CallState, async_retrying
+from ._streams import AsyncStream
+from ._tokens import TokenCache, renew_steps
+from ._wire import BodyLimit, Reply, Request, lower_headers
 
 __all__ = ["AsyncClient", "AsyncStream"]
 
 _T = TypeVar("_T")
-
-
-class AsyncStream(AsyncIterator[str]):
-    """The pieces of one streamed reply, as the site sends them.
-
-    Iterate it (no ``await`` first), or use it as an async context manager so the connection
-    is released even when you stop early::
-
-        async with client.stream(None, "Tell me a story") as stream:
-            async for piece in stream:
-                print(piece, end="", flush=True)
-    """
-
-    def __init__(self, pieces: AsyncIterator[str]) -> None:
-        self._pieces = pieces
-
-    def __aiter__(self) -> AsyncStream:
-        return self
-
-    async def __anext__(self) -> str:
-        return await self._pieces.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop reading and release the connection."""
-        aclose = getattr(self._pieces, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-    async def __aenter__(self) -> AsyncStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        await self.aclose()
 
 
 class AsyncClient(BaseClient):
@@ -81,6 +45,9 @@ class AsyncClient(BaseClient):
         async with chatgpt4o.AsyncClient() as client:
             print(await client.ask("Say hi in French"))
 
+    One client serves one event loop: make it inside the loop that uses it (``asyncio.run``
+    starts a new loop each time, so make a new client inside each run).
+
     Args:
         base_url: the site's chat page; default ``$CHATGPT4O_BASE_URL`` or chatgpt4o.one.
         timeout: seconds to connect and for each read; default ``$CHATGPT4O_TIMEOUT`` or 120.
@@ -89,9 +56,12 @@ class AsyncClient(BaseClient):
         cookies: cookies to send, to the site's host only.
         headers: extra or replacement request headers.
         verify: verify TLS certificates (leave on unless you know why).
+        session_id: the guest id the current plugin counts quota and threads under (a UUID
+            v4 by default, new per client; pass one to keep it across clients).
+        token_cache: a TokenCache shared with other clients of the same site, so that they
+            read its page once; by default each client has its own.
         http_client: an ``httpx.AsyncClient`` to use instead of a new one; it keeps its own proxy
             and TLS settings, and is not closed by us.
-        sleep: how to wait between retries (tests pass a fake); default ``asyncio.sleep``.
     """
 
     def __init__(
@@ -104,8 +74,9 @@ class AsyncClient(BaseClient):
         cookies: Optional[Mapping[str, str]] = None,
         headers: Optional[Mapping[str, str]] = None,
         verify: bool = True,
+        session_id: Optional[str] = None,
+        token_cache: Optional[TokenCache] = None,
         http_client: Optional[httpx.AsyncClient] = None,
-        sleep: Optional[Callable[[float], Awaitable[None]]] = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -115,6 +86,8 @@ class AsyncClient(BaseClient):
             cookies=cookies,
             headers=headers,
             verify=verify,
+            session_id=session_id,
+            token_cache=token_cache,
         )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidRequestTypeError(
@@ -124,9 +97,17 @@ class AsyncClient(BaseClient):
         self._http = http_client or _new_session(self.settings.verify, self.settings.proxy)
         for name, value in self._cookies.items():
             self._http.cookies.set(name, value, domain=self._host)
-        self._sleep = sleep or asyncio.sleep
+        self._rebuild_retrying()
 
-    async def create(self, model: Optional[str], messages: Messages, **options: Any) -> str:
+    async def create(
+        self,
+        model: Optional[str],
+        messages: Messages,
+        *,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> str:
         """Send ``messages`` and return the reply text (a streamed reply is joined).
 
         Example::
@@ -136,24 +117,47 @@ class AsyncClient(BaseClient):
         Args:
             model: a model name or alias (None for the default); the site runs its own model.
             messages: a list of ``{"role", "content"}`` dicts, or a str prompt.
-            options: ``bot_id`` (int) selects a custom bot defined on the site.
+            bot_id: a bot on the site (on current-plugin sites, one of the page's chats).
+            timeout: seconds for each request of this call, instead of the client's.
+            extra_headers: headers for this call on top of the client's.
 
         Raises:
             InvalidRequestError: bad input, before any request is made.
-            Chatgpt4oError: its subclasses, after retries, for everything the site did wrong.
+            APIError: its subclasses, after retries, for everything the site did wrong.
         """
-        return await self._complete(self._prepare(model, messages, options))
+        call = self._prepare(
+            model, messages, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+        )
+        return await self._send_call(call)
 
-    async def ask(self, prompt: str, *, model: Optional[str] = None) -> str:
+    async def ask(
+        self,
+        prompt: str,
+        *,
+        model: Optional[str] = None,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> str:
         """Send one user message and return the reply text.
 
         Example::
 
             await client.ask("What is the capital of France?")
         """
-        return await self.create(model, prompt)
+        return await self.create(
+            model, prompt, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+        )
 
-    def stream(self, model: Optional[str], messages: Messages, **options: Any) -> AsyncStream:
+    def stream(
+        self,
+        model: Optional[str],
+        messages: Messages,
+        *,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> AsyncStream:
         """Send ``messages`` and return the reply's text pieces as they arrive.
 
         Bad input raises here, at once; the request starts when you iterate. Failures are
@@ -166,9 +170,12 @@ class AsyncClient(BaseClient):
                 async for piece in stream:
                     print(piece, end="")
         """
-        return AsyncStream(self._stream(self._prepare(model, messages, options)))
+        call = self._prepare(
+            model, messages, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+        )
+        return self._stream_call(call)
 
-    @cached_property
+    @property
     def chat(self) -> AsyncChat:
         """OpenAI-style chat: ``await client.chat.completions.create(model=..., messages=...)``."""
         return AsyncChat(self)
@@ -180,6 +187,8 @@ class AsyncClient(BaseClient):
         *,
         history: str = "prompt",
         turns: Optional[list[Mapping[str, str]]] = None,
+        bot_id: Optional[int] = None,
+        conversation_uuid: Optional[str] = None,
     ) -> AsyncConversation:
         """Start (or restore, from ``to_dict()`` data) a conversation that keeps its turns.
 
@@ -191,142 +200,152 @@ class AsyncClient(BaseClient):
         Args:
             model: a model name or alias.
             system: a system prompt sent ahead of the turns.
-            history: ``"prompt"`` (flatten turns into the message, the default) or ``"native"``
-                (send them in the plugin's ``wpaicg_chat_history`` field).
+            history: ``"prompt"`` (flatten the turns into each message, the default) or
+                ``"native"`` (let the site hold them: the old plugin's history field, the
+                current plugin's server-side thread).
             turns: earlier user/assistant turns, to restore a saved conversation.
+            bot_id: a bot on the site.
+            conversation_uuid: the current plugin's thread id, to restore a saved conversation.
         """
-        return AsyncConversation(self, ConversationState.create(model, system, history, turns))
+        self._check_open()
+        state = ConversationState.create(model, system, history, turns, bot_id, conversation_uuid)
+        return AsyncConversation(state, send=self._send_call, stream=self._stream_call)
 
-    async def _complete(self, call: PreparedCall) -> str:
-        return await self._with_retries(self._attempt, call)
+    async def _send_call(self, call: PreparedCall) -> str:
+        return "".join([piece async for piece in self._pieces(call)])
 
-    async def _with_retries(self, attempt: Callable[..., Awaitable[_T]], *args: Any) -> _T:
-        # Most calls succeed at once; tenacity is only set up (~70 us) once one has failed.
-        budget = self._budget()
+    def _stream_call(self, call: PreparedCall) -> AsyncStream:
+        return AsyncStream(self._pieces(call))
+
+    def _rebuild_retrying(self) -> None:
+        self._open_with_retries = async_retrying(self._policy).wraps(self._open_reply)
+
+    async def _pieces(self, call: PreparedCall) -> AsyncGenerator[str, None]:
+        self._check_open()
+        first, rest = await self._open_with_retries(CallState(call))
         try:
-            return await attempt(*args)
-        except Exception as exc:
-            if not budget.allows(exc):
-                raise
-            await self._sleep(self._first_retry_delay(budget, exc))
-        return await tenacity.AsyncRetrying(**tenacity_options(budget, self._sleep, log))(
-            attempt, *args
-        )
-
-    async def _attempt(self, call: PreparedCall) -> str:
-        tokens = await self._tokens()
-        reply = await self._send(
-            "POST", tokens.ajax_url, MAX_REPLY_BYTES, data=self._form(tokens, call)
-        )
-        return self._interpret(reply, tokens)
-
-    async def _stream(self, call: PreparedCall) -> AsyncIterator[str]:
-        async with contextlib.AsyncExitStack() as stack:
-            opened = await self._with_retries(self._open_stream, call, stack)
-            for piece in opened.first:
+            yield first
+            async for piece in rest:
                 yield piece
-            if opened.decoder is not None:
-                async for chunk in opened.rest:
-                    for piece in opened.decoder.feed(chunk):
+        finally:
+            await rest.aclose()
+
+    async def _open_reply(self, state: CallState) -> tuple[str, AsyncGenerator[str, None]]:
+        # One attempt, up to the reply's first piece: what comes after it is never retried.
+        pieces = self._read_reply(state)
+        async for first in pieces:
+            return first, pieces
+        raise BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
+
+    async def _read_reply(self, state: CallState) -> AsyncGenerator[str, None]:
+        page = await self._page()
+        try:
+            request = await self._run(
+                send_steps(page.chat(state.call.bot_id), state.call, self._identity)
+            )
+            async with self._open(request) as response:
+                reader = open_reader(request, self._reply(response, request, b""))
+                async for chunk in self._chunks(response, request):
+                    for piece in reader.feed(chunk):
                         yield piece
-                for piece in opened.decoder.close():
+                for piece in reader.close():
                     yield piece
+        except NonceError:
+            state.nonce_rejections += 1
+            self._store.reject(page)
+            raise
 
-    async def _open_stream(
-        self, call: PreparedCall, stack: contextlib.AsyncExitStack
-    ) -> OpenedStream:
-        await stack.aclose()  # a failed earlier attempt's response
-        tokens = await self._tokens()
-        url = tokens.ajax_url
-        response = await stack.enter_async_context(
-            self._open("POST", url, data=self._form(tokens, call))
-        )
-        head = self._reply(response, b"")
-        chunks = self._chunks(response, url, MAX_REPLY_BYTES)
-        decoder = self._stream_decoder(head)
-        if decoder is None:
-            body = b"".join([chunk async for chunk in chunks])
-            return OpenedStream([self._interpret(self._reply(response, body), tokens)])
-        async for chunk in chunks:
-            pieces = decoder.feed(chunk)
-            if pieces:
-                return OpenedStream(pieces, decoder, chunks)
-        return OpenedStream(decoder.close())
-
-    async def _tokens(self) -> PageTokens:
-        tokens = self._store.fresh()
-        if tokens is not None:
-            return tokens
+    async def _page(self) -> Page:
+        page = self._store.fresh()
+        if page is not None:
+            return page
         async with self._store.async_lock():
-            tokens = self._store.fresh()
-            if tokens is None:
-                page = await self._send(
-                    "GET", self.base_url, MAX_PAGE_BYTES, params=self._page_params()
-                )
-                tokens = interpret_page(page)
-                self._store.put(tokens)
-        return tokens
+            page = self._store.fresh()
+            if page is None:
+                page = await self._run(renew_steps(self._store, self.base_url))
+        return page
 
-    async def _send(self, method: str, url: str, limit: int, **kwargs: Any) -> HttpReply:
-        async with self._open(method, url, **kwargs) as response:
-            body = b"".join([chunk async for chunk in self._chunks(response, url, limit)])
-            return self._reply(response, body)
+    async def _run(self, steps: Generator[Request, Reply, _T]) -> _T:
+        """Perform the requests ``steps`` asks for, handing each reply back; its result."""
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(await self._fetch(request))
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+
+    async def _fetch(self, request: Request) -> Reply:
+        async with self._open(request) as response:
+            body = b"".join([chunk async for chunk in self._chunks(response, request)])
+            return self._reply(response, request, body)
 
     @contextlib.asynccontextmanager
-    async def _open(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
-        log.debug("%s %s", method, url)
-        with self._network_errors(url):
-            request = self._http.build_request(
-                method,
-                url,
-                headers=self._headers,
-                timeout=self.settings.timeout,
-                **kwargs,
+    async def _open(self, request: Request) -> AsyncIterator[httpx.Response]:
+        log.debug("%s %s", request.method, request.url)
+        with self._network_errors(request):
+            built = self._http.build_request(
+                request.method,
+                request.url,
+                params=request.params or None,
+                data=request.data,
+                headers=self._request_headers(request),
+                timeout=self._timeout(request),
             )
-            # The page may redirect; the chat POST may not carry the nonce anywhere else.
-            response = await self._http.send(request, stream=True, follow_redirects=method == "GET")
+            response = await self._http.send(
+                built, stream=True, follow_redirects=request.follow_redirects
+            )
         try:
-            self._log_reply(method, str(response.url), response.status_code)
+            self._log_reply(request.method, str(response.url), response.status_code)
             yield response
         finally:
             await response.aclose()
 
-    async def _chunks(self, response: httpx.Response, url: str, limit: int) -> AsyncIterator[bytes]:
-        counter = ByteCounter(limit, url)
-        with self._network_errors(url, reading=True):
+    async def _chunks(
+        self, response: httpx.Response, request: Request
+    ) -> AsyncGenerator[bytes, None]:
+        limit = BodyLimit(request.limit, request.url)
+        with self._network_errors(request, reading=True):
             async for chunk in response.aiter_bytes():
-                yield counter.add(chunk)
+                yield limit.add(chunk)
 
-    def _reply(self, response: httpx.Response, body: bytes) -> HttpReply:
+    def _reply(self, response: httpx.Response, request: Request, body: bytes) -> Reply:
         headers = lower_headers(response.headers)
-        return HttpReply(response.status_code, headers, body, str(response.url), time.time())
+        url = str(response.url.copy_with(query=None))
+        return Reply(response.status_code, headers, body, url, request.method, time.time())
 
     @contextlib.contextmanager
-    def _network_errors(self, url: str, *, reading: bool = False) -> Iterator[None]:
+    def _network_errors(self, request: Request, *, reading: bool = False) -> Iterator[None]:
         try:
             yield
         except httpx.HTTPError as exc:
+            url, method = request.url, request.method
             if isinstance(exc, httpx.TimeoutException):
                 raise APITimeoutError(
-                    f"Timed out after {self.settings.timeout:g} s waiting for {url}", url=url
+                    f"Timed out after {self._timeout(request):g} s waiting for {url}",
+                    url=url,
+                    method=method,
                 ) from exc
             if reading:
                 # The site already took the message: asking again would run the model twice.
                 raise BadReplyError(
                     f"The connection broke while reading the reply from {url} "
-                    f"({type(exc).__name__}); the reply is incomplete",
+                    f"({describe_network_error(exc)}); the reply is incomplete",
                     url=url,
+                    method=method,
                 ) from exc
             raise APIConnectionError(
-                f"Could not reach {url}: {type(exc).__name__}", url=url
+                f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
             ) from exc
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
+        self._closed = True
         if self._owns_http:
             await self._http.aclose()
 
     async def __aenter__(self) -> AsyncClient:
+        self._check_open()
         return self
 
     async def __aexit__(

@@ -4,72 +4,37 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
-from functools import cached_property
+from collections.abc import Generator, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Optional, TypeVar, Union
 
 import requests
-import tenacity
 import urllib3
 
-from ._base import BaseClient, ByteCounter, OpenedStream, PreparedCall, log, lower_headers
+from ._base import BaseClient, log
+from ._call import PreparedCall
 from ._config import Settings
-from ._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES
 from ._conversation import Conversation, ConversationState
 from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
     BadReplyError,
     InvalidRequestTypeError,
+    NonceError,
 )
+from ._exchange import open_reader, send_steps
 from ._messages import Messages
-from ._page import PageTokens
-from ._protocol import HttpReply, interpret_page
+from ._network import describe_network_error
+from ._page import Page
 from ._resources import Chat
-from ._retry import tenacity_options
+from ._retry import CallState, retrying
+from ._streams import Stream
+from ._tokens import TokenCache, renew_steps
+from ._wire import BodyLimit, Reply, Request, lower_headers
 
 __all__ = ["Client", "Stream"]
 
 _T = TypeVar("_T")
-
-
-class Stream(Iterator[str]):
-    """The pieces of one streamed reply, as the site sends them.
-
-    Iterate it, or use it as a context manager so the connection is released even when you
-    stop early::
-
-        with client.stream(None, "Tell me a story") as stream:
-            for piece in stream:
-                print(piece, end="", flush=True)
-    """
-
-    def __init__(self, pieces: Iterator[str]) -> None:
-        self._pieces = pieces
-
-    def __iter__(self) -> Stream:
-        return self
-
-    def __next__(self) -> str:
-        return next(self._pieces)
-
-    def close(self) -> None:
-        """Stop reading and release the connection."""
-        close = getattr(self._pieces, "close", None)
-        if close is not None:
-            close()
-
-    def __enter__(self) -> Stream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
 
 
 class Client(BaseClient):
@@ -88,9 +53,12 @@ class Client(BaseClient):
         cookies: cookies to send, to the site's host only.
         headers: extra or replacement request headers.
         verify: verify TLS certificates (leave on unless you know why).
+        session_id: the guest id the current plugin counts quota and threads under (a UUID
+            v4 by default, new per client; pass one to keep it across clients).
+        token_cache: a TokenCache shared with other clients of the same site, so that they
+            read its page once; by default each client has its own.
         http_client: a ``requests.Session`` to use instead of a new one; it keeps its own proxy
             and TLS settings, and is not closed by us.
-        sleep: how to wait between retries (tests pass a fake); default ``time.sleep``.
     """
 
     def __init__(
@@ -103,8 +71,9 @@ class Client(BaseClient):
         cookies: Optional[Mapping[str, str]] = None,
         headers: Optional[Mapping[str, str]] = None,
         verify: bool = True,
+        session_id: Optional[str] = None,
+        token_cache: Optional[TokenCache] = None,
         http_client: Optional[requests.Session] = None,
-        sleep: Optional[Callable[[float], None]] = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -114,6 +83,8 @@ class Client(BaseClient):
             cookies=cookies,
             headers=headers,
             verify=verify,
+            session_id=session_id,
+            token_cache=token_cache,
         )
         if http_client is not None and not isinstance(http_client, requests.Session):
             raise InvalidRequestTypeError(
@@ -125,9 +96,17 @@ class Client(BaseClient):
         self._transport_options = {} if http_client else _transport_options(self.settings)
         for name, value in self._cookies.items():
             self._http.cookies.set(name, value, domain=self._host)
-        self._sleep = sleep or time.sleep
+        self._rebuild_retrying()
 
-    def create(self, model: Optional[str], messages: Messages, **options: Any) -> str:
+    def create(
+        self,
+        model: Optional[str],
+        messages: Messages,
+        *,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> str:
         """Send ``messages`` and return the reply text (a streamed reply is joined).
 
         Example::
@@ -137,24 +116,47 @@ class Client(BaseClient):
         Args:
             model: a model name or alias (None for the default); the site runs its own model.
             messages: a list of ``{"role", "content"}`` dicts, or a str prompt.
-            options: ``bot_id`` (int) selects a custom bot defined on the site.
+            bot_id: a bot on the site (on current-plugin sites, one of the page's chats).
+            timeout: seconds for each request of this call, instead of the client's.
+            extra_headers: headers for this call on top of the client's.
 
         Raises:
             InvalidRequestError: bad input, before any request is made.
-            Chatgpt4oError: its subclasses, after retries, for everything the site did wrong.
+            APIError: its subclasses, after retries, for everything the site did wrong.
         """
-        return self._complete(self._prepare(model, messages, options))
+        call = self._prepare(
+            model, messages, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+        )
+        return self._send_call(call)
 
-    def ask(self, prompt: str, *, model: Optional[str] = None) -> str:
+    def ask(
+        self,
+        prompt: str,
+        *,
+        model: Optional[str] = None,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> str:
         """Send one user message and return the reply text.
 
         Example::
 
             client.ask("What is the capital of France?")
         """
-        return self.create(model, prompt)
+        return self.create(
+            model, prompt, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+        )
 
-    def stream(self, model: Optional[str], messages: Messages, **options: Any) -> Stream:
+    def stream(
+        self,
+        model: Optional[str],
+        messages: Messages,
+        *,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Stream:
         """Send ``messages`` and return the reply's text pieces as they arrive.
 
         Bad input raises here, at once; the request starts when you iterate. Failures are
@@ -167,9 +169,12 @@ class Client(BaseClient):
                 for piece in stream:
                     print(piece, end="")
         """
-        return Stream(self._stream(self._prepare(model, messages, options)))
+        call = self._prepare(
+            model, messages, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+        )
+        return self._stream_call(call)
 
-    @cached_property
+    @property
     def chat(self) -> Chat:
         """OpenAI-style chat: ``client.chat.completions.create(model=..., messages=...)``."""
         return Chat(self)
@@ -181,6 +186,8 @@ class Client(BaseClient):
         *,
         history: str = "prompt",
         turns: Optional[list[Mapping[str, str]]] = None,
+        bot_id: Optional[int] = None,
+        conversation_uuid: Optional[str] = None,
     ) -> Conversation:
         """Start (or restore, from ``to_dict()`` data) a conversation that keeps its turns.
 
@@ -192,127 +199,147 @@ class Client(BaseClient):
         Args:
             model: a model name or alias.
             system: a system prompt sent ahead of the turns.
-            history: ``"prompt"`` (flatten turns into the message, the default) or ``"native"``
-                (send them in the plugin's ``wpaicg_chat_history`` field).
+            history: ``"prompt"`` (flatten the turns into each message, the default) or
+                ``"native"`` (let the site hold them: the old plugin's history field, the
+                current plugin's server-side thread).
             turns: earlier user/assistant turns, to restore a saved conversation.
+            bot_id: a bot on the site.
+            conversation_uuid: the current plugin's thread id, to restore a saved conversation.
         """
-        return Conversation(self, ConversationState.create(model, system, history, turns))
+        self._check_open()
+        state = ConversationState.create(model, system, history, turns, bot_id, conversation_uuid)
+        return Conversation(state, send=self._send_call, stream=self._stream_call)
 
-    def _complete(self, call: PreparedCall) -> str:
-        return self._with_retries(self._attempt, call)
+    def _send_call(self, call: PreparedCall) -> str:
+        return "".join(self._pieces(call))
 
-    def _with_retries(self, attempt: Callable[..., _T], *args: Any) -> _T:
-        # Most calls succeed at once; tenacity is only set up (~40 us) once one has failed.
-        budget = self._budget()
+    def _stream_call(self, call: PreparedCall) -> Stream:
+        return Stream(self._pieces(call))
+
+    def _rebuild_retrying(self) -> None:
+        self._open_with_retries = retrying(self._policy).wraps(self._open_reply)
+
+    def _pieces(self, call: PreparedCall) -> Generator[str, None, None]:
+        self._check_open()
+        first, rest = self._open_with_retries(CallState(call))
         try:
-            return attempt(*args)
-        except Exception as exc:
-            if not budget.allows(exc):
-                raise
-            self._sleep(self._first_retry_delay(budget, exc))
-        return tenacity.Retrying(**tenacity_options(budget, self._sleep, log))(attempt, *args)
+            yield first
+            for piece in rest:
+                yield piece
+        finally:
+            rest.close()
 
-    def _attempt(self, call: PreparedCall) -> str:
-        tokens = self._tokens()
-        reply = self._send("POST", tokens.ajax_url, MAX_REPLY_BYTES, data=self._form(tokens, call))
-        return self._interpret(reply, tokens)
+    def _open_reply(self, state: CallState) -> tuple[str, Generator[str, None, None]]:
+        # One attempt, up to the reply's first piece: what comes after it is never retried.
+        pieces = self._read_reply(state)
+        for first in pieces:
+            return first, pieces
+        raise BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
 
-    def _stream(self, call: PreparedCall) -> Iterator[str]:
-        with contextlib.ExitStack() as stack:
-            opened = self._with_retries(self._open_stream, call, stack)
-            yield from opened.first
-            if opened.decoder is not None:
-                for chunk in opened.rest:
-                    yield from opened.decoder.feed(chunk)
-                yield from opened.decoder.close()
+    def _read_reply(self, state: CallState) -> Generator[str, None, None]:
+        page = self._page()
+        try:
+            request = self._run(
+                send_steps(page.chat(state.call.bot_id), state.call, self._identity)
+            )
+            with self._open(request) as response:
+                reader = open_reader(request, self._reply(response, request, b""))
+                for chunk in self._chunks(response, request):
+                    for piece in reader.feed(chunk):
+                        yield piece
+                for piece in reader.close():
+                    yield piece
+        except NonceError:
+            state.nonce_rejections += 1
+            self._store.reject(page)
+            raise
 
-    def _open_stream(self, call: PreparedCall, stack: contextlib.ExitStack) -> OpenedStream:
-        stack.close()  # a failed earlier attempt's response
-        tokens = self._tokens()
-        url = tokens.ajax_url
-        response = stack.enter_context(self._open("POST", url, data=self._form(tokens, call)))
-        head = self._reply(response, b"")
-        chunks = self._chunks(response, url, MAX_REPLY_BYTES)
-        decoder = self._stream_decoder(head)
-        if decoder is None:
-            return OpenedStream([self._interpret(self._reply(response, b"".join(chunks)), tokens)])
-        for chunk in chunks:
-            pieces = decoder.feed(chunk)
-            if pieces:
-                return OpenedStream(pieces, decoder, chunks)
-        return OpenedStream(decoder.close())
-
-    def _tokens(self) -> PageTokens:
-        tokens = self._store.fresh()
-        if tokens is not None:
-            return tokens
+    def _page(self) -> Page:
+        page = self._store.fresh()
+        if page is not None:
+            return page
         with self._store.thread_lock:
-            tokens = self._store.fresh()
-            if tokens is None:
-                page = self._send("GET", self.base_url, MAX_PAGE_BYTES, params=self._page_params())
-                tokens = interpret_page(page)
-                self._store.put(tokens)
-        return tokens
+            page = self._store.fresh()
+            if page is None:
+                page = self._run(renew_steps(self._store, self.base_url))
+        return page
 
-    def _send(self, method: str, url: str, limit: int, **kwargs: Any) -> HttpReply:
-        with self._open(method, url, **kwargs) as response:
-            return self._reply(response, b"".join(self._chunks(response, url, limit)))
+    def _run(self, steps: Generator[Request, Reply, _T]) -> _T:
+        """Perform the requests ``steps`` asks for, handing each reply back; its result."""
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(self._fetch(request))
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+
+    def _fetch(self, request: Request) -> Reply:
+        with self._open(request) as response:
+            return self._reply(response, request, b"".join(self._chunks(response, request)))
 
     @contextlib.contextmanager
-    def _open(self, method: str, url: str, **kwargs: Any) -> Iterator[requests.Response]:
-        log.debug("%s %s", method, url)
-        with self._network_errors(url):
+    def _open(self, request: Request) -> Iterator[requests.Response]:
+        log.debug("%s %s", request.method, request.url)
+        with self._network_errors(request):
             response = self._http.request(
-                method,
-                url,
-                headers=self._headers,
-                timeout=self.settings.timeout,
+                request.method,
+                request.url,
+                params=request.params or None,
+                data=request.data,
+                headers=self._request_headers(request),
+                timeout=self._timeout(request),
                 stream=True,
-                # The page may redirect; the chat POST may not carry the nonce anywhere else.
-                allow_redirects=method == "GET",
+                allow_redirects=request.follow_redirects,
                 **self._transport_options,
-                **kwargs,
             )
         with response:
-            self._log_reply(method, response.url, response.status_code)
+            self._log_reply(request.method, response.url, response.status_code)
             yield response
 
-    def _chunks(self, response: requests.Response, url: str, limit: int) -> Iterator[bytes]:
-        counter = ByteCounter(limit, url)
-        with self._network_errors(url, reading=True):
+    def _chunks(self, response: requests.Response, request: Request) -> Iterator[bytes]:
+        limit = BodyLimit(request.limit, request.url)
+        with self._network_errors(request, reading=True):
             for chunk in response.iter_content(chunk_size=None):
-                yield counter.add(chunk)
+                yield limit.add(chunk)
 
-    def _reply(self, response: requests.Response, body: bytes) -> HttpReply:
+    def _reply(self, response: requests.Response, request: Request, body: bytes) -> Reply:
         headers = lower_headers(response.headers)
-        return HttpReply(response.status_code, headers, body, response.url, time.time())
+        url = response.url.split("?", 1)[0]
+        return Reply(response.status_code, headers, body, url, request.method, time.time())
 
     @contextlib.contextmanager
-    def _network_errors(self, url: str, *, reading: bool = False) -> Iterator[None]:
+    def _network_errors(self, request: Request, *, reading: bool = False) -> Iterator[None]:
         try:
             yield
         except requests.RequestException as exc:
+            url, method = request.url, request.method
             if isinstance(exc, requests.Timeout) or _is_read_timeout(exc):
                 raise APITimeoutError(
-                    f"Timed out after {self.settings.timeout:g} s waiting for {url}", url=url
+                    f"Timed out after {self._timeout(request):g} s waiting for {url}",
+                    url=url,
+                    method=method,
                 ) from exc
             if reading:
                 # The site already took the message: asking again would run the model twice.
                 raise BadReplyError(
                     f"The connection broke while reading the reply from {url} "
-                    f"({type(exc).__name__}); the reply is incomplete",
+                    f"({describe_network_error(exc)}); the reply is incomplete",
                     url=url,
+                    method=method,
                 ) from exc
             raise APIConnectionError(
-                f"Could not reach {url}: {type(exc).__name__}", url=url
+                f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
             ) from exc
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
     def __enter__(self) -> Client:
+        self._check_open()
         return self
 
     def __exit__(
@@ -332,7 +359,7 @@ def _new_session(verify: bool, proxy: Optional[str]) -> requests.Session:
     return session
 
 
-def _transport_options(settings: Settings) -> dict[str, Any]:
+def _transport_options(settings: Settings) -> dict[str, object]:
     proxies = {"http": settings.proxy, "https": settings.proxy} if settings.proxy else {}
     return {"verify": settings.verify, "proxies": proxies}
 

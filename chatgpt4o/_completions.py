@@ -13,6 +13,7 @@ names it, before any request; nothing is silently dropped.
 from __future__ import annotations
 
 import dataclasses
+import json
 import secrets
 import string
 import time
@@ -48,7 +49,7 @@ _ID_LENGTH = 24
 _SAMPLING = "the site chooses its own sampling settings"
 _TOOLS = "the site cannot call tools or functions"
 _LOGPROBS = "the site does not report token log probabilities"
-_TRANSPORT = "per-request transport options are not supported; set them on the client instead"
+_TRANSPORT = "the site takes form fields only; pass timeout or extra_headers instead"
 # Why each OpenAI parameter cannot be honoured: the site takes one text field and nothing else.
 _REFUSED: dict[str, str] = {
     "temperature": _SAMPLING,
@@ -82,8 +83,6 @@ _REFUSED: dict[str, str] = {
     "web_search_options": "the site cannot search the web",
     "prompt_cache_key": "the site has no prompt cache",
     "safety_identifier": "the site takes no end-user id",
-    "timeout": _TRANSPORT,
-    "extra_headers": _TRANSPORT,
     "extra_query": _TRANSPORT,
     "extra_body": _TRANSPORT,
 }
@@ -92,8 +91,34 @@ _HARMLESS: dict[str, object] = {"n": 1, "logprobs": False}
 _MESSAGE_KEYS = ("role", "content")
 
 
+class _Result:
+    """What every result type shares with openai-python's models: dumps to dicts and JSON."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as plain dicts and lists (the same as ``model_dump()``)."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]  # every subclass is one
+
+    def model_dump(self) -> dict[str, Any]:
+        """This object as plain dicts and lists, as openai-python's ``model_dump()`` gives it.
+
+        Example::
+
+            completion.model_dump()["choices"][0]["message"]["content"]
+        """
+        return self.to_dict()
+
+    def to_json(self, *, indent: Optional[int] = 2) -> str:
+        """This object as JSON text, as openai-python's ``to_json()`` gives it.
+
+        Example::
+
+            print(completion.to_json())
+        """
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
 @dataclass(frozen=True)
-class ChatCompletionMessage:
+class ChatCompletionMessage(_Result):
     """The reply message of a completion, as in the OpenAI SDK.
 
     Example::
@@ -108,18 +133,9 @@ class ChatCompletionMessage:
     role: Literal["assistant"] = field(default="assistant", init=False)
     content: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
-
-        Example::
-
-            completion.choices[0].message.to_dict()  # {"role": "assistant", "content": "Hi"}
-        """
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True)
-class Choice:
+class Choice(_Result):
     """One choice of a completion; the site always gives exactly one.
 
     Example::
@@ -136,18 +152,9 @@ class Choice:
     message: ChatCompletionMessage
     finish_reason: str = "stop"
 
-    def to_dict(self) -> dict[str, Any]:
-        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
-
-        Example::
-
-            completion.choices[0].to_dict()["message"]["content"]
-        """
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True)
-class ChatCompletion:
+class ChatCompletion(_Result):
     """A whole reply, shaped like the OpenAI SDK's ``ChatCompletion``.
 
     Example::
@@ -171,18 +178,9 @@ class ChatCompletion:
     choices: list[Choice]
     usage: None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
-
-        Example::
-
-            json.dumps(completion.to_dict())
-        """
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True)
-class ChoiceDelta:
+class ChoiceDelta(_Result):
     """What one streamed chunk adds to the reply, as in the OpenAI SDK.
 
     Example::
@@ -197,18 +195,9 @@ class ChoiceDelta:
     role: Optional[str] = None
     content: Optional[str] = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
-
-        Example::
-
-            chunk.choices[0].delta.to_dict()  # {"role": None, "content": "Par"}
-        """
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True)
-class ChunkChoice:
+class ChunkChoice(_Result):
     """The one choice of a streamed chunk.
 
     Example::
@@ -225,18 +214,9 @@ class ChunkChoice:
     delta: ChoiceDelta
     finish_reason: Optional[str] = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
-
-        Example::
-
-            chunk.choices[0].to_dict()["finish_reason"]
-        """
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True)
-class ChatCompletionChunk:
+class ChatCompletionChunk(_Result):
     """One piece of a streamed reply, shaped like the OpenAI SDK's ``ChatCompletionChunk``.
 
     Example::
@@ -257,15 +237,6 @@ class ChatCompletionChunk:
     created: int
     model: str
     choices: list[ChunkChoice]
-
-    def to_dict(self) -> dict[str, Any]:
-        """This object as plain dicts and lists, like the OpenAI SDK's ``model_dump()``.
-
-        Example::
-
-            [chunk.to_dict() for chunk in stream]
-        """
-        return dataclasses.asdict(self)
 
 
 MessageParam = Union[Mapping[str, Any], ChatCompletionMessage]
@@ -327,7 +298,7 @@ def check_parameters(params: Mapping[str, object]) -> None:
     if reason is None:
         raise InvalidRequestTypeError(
             f"{first}: create() got an unexpected keyword argument; "
-            f"it takes model, messages and stream{also}"
+            f"it takes model, messages, stream, bot_id, timeout and extra_headers{also}"
         )
     raise InvalidRequestError(f"{first}: {reason}; remove {first}{also}")
 

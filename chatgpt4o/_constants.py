@@ -15,6 +15,8 @@ TOKEN_MAX_AGE = 3600.0
 BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 8.0
 RETRY_AFTER_CAP = 60.0
+# No retry starts this long after a call's first attempt did.
+RETRY_TIME_BUDGET = 300.0
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_REPLY_BYTES = 10 * 1024 * 1024

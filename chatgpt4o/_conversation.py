@@ -1,30 +1,30 @@
-"""Conversations: the turns so far, how they are sent, and the sync and async wrappers."""
+"""Conversations: the turns so far, how each is sent, and the sync and async wrappers."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
+from ._call import NativeTurn, PreparedCall, check_bot_id, new_uuid, prepare_call
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
-from ._messages import validate_messages
+from ._messages import format_prompt, validate_messages
 from ._models import resolve_model
-
-if TYPE_CHECKING:
-    from ._async_client import AsyncClient, AsyncStream
-    from ._client import Client, Stream
+from ._streams import AsyncStream, Stream
 
 __all__ = ["AsyncConversation", "Conversation", "ConversationState", "native_history"]
 
 HistoryMode = Literal["prompt", "native"]
 HISTORY_MODES = ("prompt", "native")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# The plugin passes conversation_uuid through sanitize_key(): lower case, digits, "_" and "-".
+_CONVERSATION_UUID = re.compile(r"[a-z0-9_-]{1,64}")
 
 
 def native_history(turns: list[dict[str, str]]) -> str:
-    """Encode earlier turns as the plugin's ``wpaicg_chat_history`` field.
+    """Encode earlier turns as the old plugin's ``wpaicg_chat_history`` field.
 
     The plugin deletes every backslash before it decodes the JSON, so a quote or backslash
     inside a turn (or any JSON escape) would silently void the whole history: quotes become
@@ -50,23 +50,33 @@ class ConversationState:
     Attributes:
         model: the canonical model name.
         system: a system prompt sent ahead of the turns, or None.
-        history: ``"prompt"`` flattens the turns into the message with format_prompt (what the
-            original provider did); ``"native"`` sends them in ``wpaicg_chat_history``.
+        history: ``"prompt"`` flattens the turns into each message with format_prompt (what
+            the original provider did); ``"native"`` lets the site keep them: the old plugin's
+            ``wpaicg_chat_history`` field, the current plugin's server-side thread.
         turns: the user and assistant messages so far.
+        bot_id: the site's bot, or None for the page's first.
+        conversation_uuid: the current plugin's thread id (native history only).
+        thread_started: whether the server already holds this thread (restored with its id,
+            or a turn was sent).
     """
 
     model: str
     system: Optional[str] = None
     history: HistoryMode = "prompt"
     turns: list[dict[str, str]] = field(default_factory=list)
+    bot_id: Optional[int] = None
+    conversation_uuid: Optional[str] = None
+    thread_started: bool = False
 
     @classmethod
     def create(
         cls,
-        model: Optional[str],
-        system: Optional[str],
-        history: str,
+        model: object,
+        system: object,
+        history: object,
         turns: object,
+        bot_id: object = None,
+        conversation_uuid: object = None,
     ) -> ConversationState:
         """Validate the arguments of ``client.conversation()``.
 
@@ -85,37 +95,79 @@ class ConversationState:
         if any(turn["role"] == "system" for turn in checked):
             raise InvalidRequestError("turns: expected user and assistant turns only")
         mode: HistoryMode = "native" if history == "native" else "prompt"
-        return cls(resolve_model(model), system, mode, checked)
+        return cls(
+            model=resolve_model(model),
+            system=system,
+            history=mode,
+            turns=checked,
+            bot_id=check_bot_id(bot_id),
+            conversation_uuid=_conversation_uuid(conversation_uuid, mode),
+            thread_started=conversation_uuid is not None,
+        )
 
-    def request(self, text: object) -> tuple[list[dict[str, str]], str]:
-        """The messages and the history field for sending ``text`` next.
+    def prepare(self, text: object) -> PreparedCall:
+        """The call that sends ``text`` next, for either plugin generation.
 
-        Returns:
-            ``(messages, history_json)``: in prompt mode every turn is in ``messages`` and the
-            history field is ``"[]"``; in native mode ``messages`` is the new text alone.
+        In prompt mode every turn is flattened into the message. In native mode the old plugin
+        gets the new text with the earlier turns in its history field, and the current plugin
+        gets the new text alone under the conversation's thread id (the first message of a
+        thread carries the system prompt and any restored turns flattened, since the server
+        holds nothing yet).
         """
         if not isinstance(text, str):
             raise InvalidRequestTypeError(f"text: expected a str, got {type(text).__name__}")
         user = {"role": "user", "content": text}
         earlier = [{"role": "system", "content": self.system}] if self.system else []
         earlier += self.turns
-        if self.history == "native":
-            return [user], native_history(earlier)
-        return [*earlier, user], "[]"
+        if self.history == "prompt" or self.conversation_uuid is None:
+            return prepare_call(self.model, [*earlier, user], bot_id=self.bot_id)
+        call = prepare_call(self.model, [user], bot_id=self.bot_id)
+        native = NativeTurn(
+            wpaicg_message=text,
+            wpaicg_history=native_history(earlier),
+            aipkit_message=text if self.thread_started else format_prompt([*earlier, user]),
+            conversation_uuid=self.conversation_uuid,
+        )
+        return PreparedCall(call.model, call.prompt, call.bot_id, native)
 
     def record(self, text: str, reply: str) -> None:
         """Add a finished exchange to the turns."""
         self.turns.append({"role": "user", "content": text})
         self.turns.append({"role": "assistant", "content": reply})
+        self.thread_started = True
 
     def to_dict(self) -> dict[str, Any]:
         """The state as plain JSON-ready data; ``client.conversation(**data)`` restores it."""
-        return {
+        data: dict[str, Any] = {
             "model": self.model,
             "system": self.system,
             "history": self.history,
             "turns": [dict(turn) for turn in self.turns],
         }
+        if self.bot_id is not None:
+            data["bot_id"] = self.bot_id
+        if self.conversation_uuid is not None:
+            data["conversation_uuid"] = self.conversation_uuid
+        return data
+
+
+def _conversation_uuid(value: object, mode: HistoryMode) -> Optional[str]:
+    if value is None:
+        return new_uuid() if mode == "native" else None
+    if not isinstance(value, str):
+        raise InvalidRequestTypeError(
+            f"conversation_uuid: expected a str, got {type(value).__name__}"
+        )
+    if mode != "native":
+        raise InvalidRequestError(
+            "conversation_uuid: only a conversation with history='native' has a thread id"
+        )
+    if not _CONVERSATION_UUID.fullmatch(value):
+        raise InvalidRequestError(
+            "conversation_uuid: expected 1 to 64 lower-case letters, digits, '-' or '_', "
+            f"got {value!r}"
+        )
+    return value
 
 
 class Conversation:
@@ -127,16 +179,33 @@ class Conversation:
         chat.send("Pick a number")
         chat.send("Double it")
         saved = json.dumps(chat.to_dict())       # later: client.conversation(**json.loads(saved))
+
+    Args:
+        state: the turns so far and how they are sent.
+        send: sends a prepared call and returns the reply (the client's).
+        stream: sends a prepared call and returns its pieces (the client's).
     """
 
-    def __init__(self, client: Client, state: ConversationState) -> None:
-        self._client = client
+    def __init__(
+        self,
+        state: ConversationState,
+        *,
+        send: Callable[[PreparedCall], str],
+        stream: Callable[[PreparedCall], Stream],
+    ) -> None:
         self._state = state
+        self._send = send
+        self._stream = stream
 
     @property
     def turns(self) -> list[dict[str, str]]:
         """A copy of the user and assistant turns so far."""
         return [dict(turn) for turn in self._state.turns]
+
+    @property
+    def conversation_uuid(self) -> Optional[str]:
+        """The current plugin's thread id (native history), else None."""
+        return self._state.conversation_uuid
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; ``client.conversation(**data)`` restores the conversation."""
@@ -144,26 +213,20 @@ class Conversation:
 
     def send(self, text: str) -> str:
         """Send ``text`` with the earlier turns; return the reply and keep both as turns."""
-        messages, history = self._state.request(text)
-        reply = self._client._complete(
-            self._client._prepare(self._state.model, messages, {}, history=history)
-        )
+        reply = self._send(self._state.prepare(text))
         self._state.record(text, reply)
         return reply
 
     def stream(self, text: str) -> Stream:
         """Like send(), but the reply's pieces as they arrive; the turn is kept once it ends."""
-        from ._client import Stream
+        return Stream(self._recorded(text, self._stream(self._state.prepare(text))))
 
-        messages, history = self._state.request(text)
-        call = self._client._prepare(self._state.model, messages, {}, history=history)
-        return Stream(self._recorded(text, self._client._stream(call)))
-
-    def _recorded(self, text: str, pieces: Iterator[str]) -> Iterator[str]:
+    def _recorded(self, text: str, pieces: Stream) -> Generator[str, None, None]:
         received = []
-        for piece in pieces:
-            received.append(piece)
-            yield piece
+        with pieces:
+            for piece in pieces:
+                received.append(piece)
+                yield piece
         self._state.record(text, "".join(received))
 
 
@@ -175,16 +238,33 @@ class AsyncConversation:
         chat = client.conversation(system="You are terse.")
         await chat.send("Pick a number")
         await chat.send("Double it")
+
+    Args:
+        state: the turns so far and how they are sent.
+        send: sends a prepared call and returns the reply (the client's).
+        stream: sends a prepared call and returns its pieces (the client's).
     """
 
-    def __init__(self, client: AsyncClient, state: ConversationState) -> None:
-        self._client = client
+    def __init__(
+        self,
+        state: ConversationState,
+        *,
+        send: Callable[[PreparedCall], Awaitable[str]],
+        stream: Callable[[PreparedCall], AsyncStream],
+    ) -> None:
         self._state = state
+        self._send = send
+        self._stream = stream
 
     @property
     def turns(self) -> list[dict[str, str]]:
         """A copy of the user and assistant turns so far."""
         return [dict(turn) for turn in self._state.turns]
+
+    @property
+    def conversation_uuid(self) -> Optional[str]:
+        """The current plugin's thread id (native history), else None."""
+        return self._state.conversation_uuid
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; ``client.conversation(**data)`` restores the conversation."""
@@ -192,24 +272,18 @@ class AsyncConversation:
 
     async def send(self, text: str) -> str:
         """Send ``text`` with the earlier turns; return the reply and keep both as turns."""
-        messages, history = self._state.request(text)
-        reply = await self._client._complete(
-            self._client._prepare(self._state.model, messages, {}, history=history)
-        )
+        reply = await self._send(self._state.prepare(text))
         self._state.record(text, reply)
         return reply
 
     def stream(self, text: str) -> AsyncStream:
         """Like send(), but the reply's pieces as they arrive; the turn is kept once it ends."""
-        from ._async_client import AsyncStream
+        return AsyncStream(self._recorded(text, self._stream(self._state.prepare(text))))
 
-        messages, history = self._state.request(text)
-        call = self._client._prepare(self._state.model, messages, {}, history=history)
-        return AsyncStream(self._recorded(text, self._client._stream(call)))
-
-    async def _recorded(self, text: str, pieces: AsyncIterator[str]) -> AsyncIterator[str]:
+    async def _recorded(self, text: str, pieces: AsyncStream) -> AsyncGenerator[str, None]:
         received = []
-        async for piece in pieces:
-            received.append(piece)
-            yield piece
+        async with pieces:
+            async for piece in pieces:
+                received.append(piece)
+                yield piece
         self._state.record(text, "".join(received))

@@ -2,57 +2,72 @@
 
 ::
 
-    Chatgpt4oError                      base of everything below
+    Chatgpt4oError                        base of everything below
     ├── InvalidRequestError (ValueError)  bad input, raised before any network I/O
     │   ├── InvalidRequestTypeError (TypeError)
     │   └── ModelError                    unknown model; lists the valid ones
-    ├── APIConnectionError                could not talk to the site
-    │   └── APITimeoutError               connect or read timed out
-    ├── APIStatusError                    unexpected HTTP status (carries code and body)
-    │   ├── RateLimitError                429, with ``retry_after`` when the site sent one
-    │   └── EndpointGoneError             400 ``0``: the chat action is not registered
-    ├── BlockedError                      a Cloudflare challenge or block page
-    ├── TokenError (RuntimeError)         the page has no usable post id / nonce
-    │   └── UnsupportedPluginError        AI Power 2.3+ ("AIPKit"): another protocol
-    ├── NonceError (RuntimeError)         the site rejected the nonce (expired or rotated)
-    ├── APIError (RuntimeError)           the plugin answered ``status: error``; carries ``msg``
-    │   ├── TokenLimitError               the site's token quota for this client is used up
-    │   └── ContentFlaggedError           banned IP/word or moderation refused the message
-    └── BadReplyError (RuntimeError)      not a valid answer: empty, truncated, HTML
+    ├── ClientClosedError (RuntimeError)  the client was used after close()
+    └── APIError (RuntimeError)           base of everything the site or the network did
+        ├── APIConnectionError            could not talk to the site
+        │   └── APITimeoutError           connect or read timed out
+        ├── APIStatusError                an HTTP status that is not a chat reply
+        │   ├── RateLimitError            429, with ``retry_after`` when the site sent one
+        │   ├── EndpointGoneError         400 ``0``: the chat action is not registered
+        │   └── BlockedError              a Cloudflare challenge or block page
+        ├── ChatPageError                 the page has no usable chat element or nonce
+        │   ├── UnsupportedPluginError    a chat element of a protocol this client cannot speak
+        │   └── BotNotFoundError          the page has no chat for the bot asked for
+        ├── NonceError                    the site rejected the nonce (expired or rotated)
+        ├── PluginError                   the plugin refused, in its own words (``msg``)
+        │   ├── TokenLimitError           the site's token or message quota is used up
+        │   ├── ContentFlaggedError       banned word or IP, or moderation
+        │   ├── AccessDeniedError         guests disabled, or a cross-origin refusal
+        │   └── UpstreamError             the site could not get an answer from its model
+        └── BadReplyError                 not a valid answer: empty, truncated, HTML, cut stream
 
-The errors that the original gpt4free provider raised as ``RuntimeError`` (no post id, no nonce,
-``'data' field missing``) are still ``RuntimeError`` here, so old ``except RuntimeError`` code keeps
-working. Messages never contain the nonce, cookies or proxy credentials.
+``APIError`` is what openai-python users expect: ``except chatgpt4o.APIError`` catches every
+failure of the site or the network, and nothing the caller did wrong. Every ``APIError`` carries
+the ``method``, ``url`` (credentials redacted) and, when there was one, ``status_code`` of the
+request that failed. The errors the original gpt4free provider raised as ``RuntimeError`` (no post
+id, no nonce, ``'data' field missing``) are still ``RuntimeError`` here. Messages never contain
+the nonce, cookies or proxy credentials.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
 
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AccessDeniedError",
     "BadReplyError",
     "BlockedError",
+    "BotNotFoundError",
+    "ChatPageError",
     "Chatgpt4oError",
+    "ClientClosedError",
     "ContentFlaggedError",
     "EndpointGoneError",
     "InvalidRequestError",
     "InvalidRequestTypeError",
     "ModelError",
     "NonceError",
+    "PluginError",
     "RateLimitError",
-    "TokenError",
     "TokenLimitError",
     "UnsupportedPluginError",
+    "UpstreamError",
 ]
 
 _BODY_PREVIEW = 200
 
 
-def _preview(body: str) -> str:
+def body_preview(body: str) -> str:
+    """The first 200 characters of ``body`` with its whitespace folded (for messages)."""
     text = " ".join(body.split())
     return text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "…"
 
@@ -85,65 +100,76 @@ class ModelError(InvalidRequestError):
         valid: the names that are accepted (models and aliases).
     """
 
-    def __init__(self, model: object, valid: list[str]) -> None:
+    def __init__(self, model: object, valid: Sequence[str]) -> None:
         self.model = model
         self.valid = list(valid)
         super().__init__(f"model: unknown model {model!r}; expected one of {', '.join(self.valid)}")
 
 
-class APIConnectionError(Chatgpt4oError):
-    """The site could not be reached (DNS, refused, reset, TLS, proxy).
+class ClientClosedError(Chatgpt4oError, RuntimeError):
+    """The client was used after ``close()`` (or after its ``with`` block ended)."""
+
+
+class APIError(Chatgpt4oError, RuntimeError):
+    """Base of every failure of the site or the network (as in openai-python).
 
     Attributes:
-        url: the URL that was being requested.
+        message: the error message.
+        url: the URL of the request that failed, credentials redacted.
+        method: its HTTP method (``"GET"``, ``"POST"``), or ``""`` when unknown.
+        status_code: the HTTP status of the reply, or None when there was none.
+        body: the reply body as text (possibly cut), or ``""``.
     """
 
-    def __init__(self, message: str, *, url: str) -> None:
+    status_code: Optional[int]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        method: str = "",
+        status_code: Optional[int] = None,
+        body: str = "",
+    ) -> None:
+        self.message = message
         self.url = url
+        self.method = method
+        self.status_code = status_code
+        self.body = body
         super().__init__(message)
+
+
+class APIConnectionError(APIError):
+    """The site could not be reached (DNS, refused, reset, TLS, proxy)."""
 
 
 class APITimeoutError(APIConnectionError):
     """Connecting to the site, or reading its reply, took longer than the timeout."""
 
 
-class APIStatusError(Chatgpt4oError):
+class APIStatusError(APIError):
     """The site answered with an HTTP status that is not a chat reply.
 
     Attributes:
         status_code: the HTTP status.
-        body: the reply body as text (possibly cut at the size cap).
-        url: the URL that answered.
         retry_after: seconds the site asked us to wait (``Retry-After``), when it said so.
     """
+
+    status_code: int
 
     def __init__(
         self,
         message: str,
         *,
-        status_code: int,
-        body: str,
         url: str,
+        status_code: int,
+        method: str = "",
+        body: str = "",
         retry_after: Optional[float] = None,
     ) -> None:
-        self.status_code = status_code
-        self.body = body
-        self.url = url
         self.retry_after = retry_after
-        super().__init__(message)
-
-    @classmethod
-    def from_reply(
-        cls, status_code: int, body: str, url: str, retry_after: Optional[float] = None
-    ) -> APIStatusError:
-        """Build the error with a message that shows the status, URL and a body preview."""
-        return cls(
-            f"HTTP {status_code} from {url}: {_preview(body) or '(empty body)'}",
-            status_code=status_code,
-            body=body,
-            url=url,
-            retry_after=retry_after,
-        )
+        super().__init__(message, url=url, method=method, status_code=status_code, body=body)
 
 
 class RateLimitError(APIStatusError):
@@ -151,86 +177,99 @@ class RateLimitError(APIStatusError):
 
 
 class EndpointGoneError(APIStatusError):
-    """HTTP 400 ``0``: the site no longer handles the chat action (plugin removed or 2.3+)."""
+    """HTTP 400 ``0``: the site does not handle the chat action (plugin removed or changed)."""
 
 
-class BlockedError(Chatgpt4oError):
-    """A Cloudflare challenge or block page: quick retries will not clear it.
-
-    Attributes:
-        status_code: the HTTP status of the block page.
-        url: the URL that was blocked.
-    """
-
-    def __init__(self, *, status_code: int, url: str) -> None:
-        self.status_code = status_code
-        self.url = url
-        super().__init__(
-            f"Response {status_code}: Cloudflare detected at {url}; the site is blocking "
-            "automated clients. Try again later, from another network, or through a proxy."
-        )
+class BlockedError(APIStatusError):
+    """A Cloudflare challenge or block page: quick retries will not clear it."""
 
 
-class TokenError(Chatgpt4oError, RuntimeError):
-    """The page does not carry the chat tokens (post id, nonce) this client needs.
+class ChatPageError(APIError):
+    """The page does not carry the chat tokens (post id, nonce, bot) this client needs.
 
     Attributes:
-        url: the page URL.
         missing: what was not found, e.g. ``"nonce"``.
     """
 
-    def __init__(self, message: str, *, url: str, missing: str) -> None:
-        self.url = url
+    def __init__(self, message: str, *, url: str, missing: str, method: str = "GET") -> None:
         self.missing = missing
-        super().__init__(message)
+        super().__init__(message, url=url, method=method, status_code=200)
 
 
-class UnsupportedPluginError(TokenError):
-    """The page runs AI Power 2.3+ ("AIPKit"), whose chat protocol this client does not speak."""
+class UnsupportedPluginError(ChatPageError):
+    """The page's chat element belongs to a protocol this client does not speak."""
 
 
-class NonceError(Chatgpt4oError, RuntimeError):
-    """The site rejected the nonce: it expired, was rotated, or a page cache served a stale one.
+class BotNotFoundError(ChatPageError):
+    """The page has no chat for the ``bot_id`` asked for.
 
-    The clients re-scrape the page and retry once on their own; this reaches you only when the
-    fresh nonce was rejected too.
+    Attributes:
+        bot_id: the bot that was asked for.
+        bots: the bot ids the page has.
     """
 
-    def __init__(self, message: str, *, url: str) -> None:
-        self.url = url
-        super().__init__(message)
+    def __init__(self, message: str, *, url: str, bot_id: int, bots: Sequence[str]) -> None:
+        self.bot_id = bot_id
+        self.bots = list(bots)
+        super().__init__(message, url=url, missing="bot")
 
 
-class APIError(Chatgpt4oError, RuntimeError):
-    """The plugin answered ``status: error``.
+class NonceError(APIError):
+    """The site rejected the nonce: it expired, was rotated, or a page cache served a stale one.
+
+    The clients get a fresh nonce and retry on their own; this reaches you only when the fresh
+    nonce was rejected too.
+    """
+
+
+class PluginError(APIError):
+    """The plugin refused the message and said why, in its own words.
 
     Attributes:
         msg: the site's message, HTML entities decoded.
+        code: the site's error code (``"nonce_failure_cache_sse"``) or a short tag of ours
+            (``"banned_word"``, ``"cache_miss"``, ``"upstream"``), or None.
+        details: extra data the site sent with it (AIPKit's ``quota_notice``, say), or empty.
     """
 
-    def __init__(self, msg: str, *, url: str) -> None:
+    def __init__(
+        self,
+        msg: str,
+        *,
+        url: str,
+        method: str = "POST",
+        status_code: Optional[int] = None,
+        body: str = "",
+        code: Optional[str] = None,
+        details: Optional[Mapping[str, Any]] = None,
+    ) -> None:
         self.msg = msg
-        self.url = url
-        super().__init__(f"The site answered with an error: {msg}")
+        self.code = code
+        self.details = dict(details or {})
+        super().__init__(
+            f"The site refused: {msg}",
+            url=url,
+            method=method,
+            status_code=status_code,
+            body=body,
+        )
 
 
-class TokenLimitError(APIError):
-    """The site's token quota for this client (or for guests) is used up."""
+class TokenLimitError(PluginError):
+    """The site's quota for this client (or for all guests) is used up."""
 
 
-class ContentFlaggedError(APIError):
+class ContentFlaggedError(PluginError):
     """The site refused the message: banned IP, banned word, or moderation."""
 
 
-class BadReplyError(Chatgpt4oError, RuntimeError):
-    """A reply that is not a valid answer: empty ``data``, HTML or truncated JSON, cut stream.
+class AccessDeniedError(PluginError):
+    """The site does not serve this client: guests are disabled, or the origin is refused."""
 
-    Attributes:
-        url: the URL that answered.
-        body: the reply body as text (possibly cut).
-    """
 
-    def __init__(self, message: str, *, url: str, body: str = "") -> None:
-        self.url = url
-        self.body = body
-        super().__init__(message)
+class UpstreamError(PluginError):
+    """The site could not get an answer from its model (API error, connection error, no data)."""
+
+
+class BadReplyError(APIError):
+    """A reply that is not a valid answer: empty ``data``, HTML or truncated JSON, cut stream."""

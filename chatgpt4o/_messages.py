@@ -91,12 +91,19 @@ def build_prompt(messages: object) -> str:
 
     Raises:
         InvalidRequestTypeError, InvalidRequestError: see validate_messages(); also when the
-            prompt is blank (the site would answer "nothing was inputted") or longer than
-            MAX_PROMPT_CHARS.
+            prompt is blank (the site would answer "nothing was inputted"), holds a lone
+            surrogate (no site can receive it) or is longer than MAX_PROMPT_CHARS.
     """
     prompt = format_prompt(validate_messages(messages))
     if not prompt.strip():
         raise InvalidRequestError("messages: the prompt is blank; expected some text to send")
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequestError(
+            f"messages: the prompt has a character UTF-8 cannot encode at position {exc.start} "
+            f"({prompt[exc.start]!r}, a lone surrogate); expected valid text"
+        ) from None
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidRequestError(
             f"messages: the prompt is {len(prompt)} characters; expected at most {MAX_PROMPT_CHARS}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Mapping, Sequence
 
 from ._exceptions import InvalidRequestTypeError, ModelError
 
@@ -13,12 +13,19 @@ MODELS: tuple[str, ...] = (DEFAULT_MODEL,)
 MODEL_ALIASES: dict[str, str] = {"gpt-4o-mini": DEFAULT_MODEL}
 
 
-def resolve_model(model: Optional[str]) -> str:
+def resolve_model(
+    model: object,
+    *,
+    default: str = DEFAULT_MODEL,
+    models: Sequence[str] = MODELS,
+    aliases: Mapping[str, str] = MODEL_ALIASES,
+) -> str:
     """Return the canonical model name for ``model``.
 
     ``None`` or ``""`` gives the default model, an alias gives its target, a known name itself.
     The site picks the model from its own settings (the wire protocol has no model field), so
-    this only guards against typos and documents what the sites run.
+    this only guards against typos and documents what the sites run. ``default``, ``models``
+    and ``aliases`` let a provider subclass resolve against its own lists.
 
     Example::
 
@@ -30,11 +37,11 @@ def resolve_model(model: Optional[str]) -> str:
         InvalidRequestTypeError: ``model`` is not a str.
     """
     if model is None or model == "":
-        return DEFAULT_MODEL
+        return default
     if not isinstance(model, str):
         raise InvalidRequestTypeError(f"model: expected a str, got {type(model).__name__}")
-    if model in MODELS:
+    if model in models:
         return model
-    if model in MODEL_ALIASES:
-        return MODEL_ALIASES[model]
-    raise ModelError(model, [*MODELS, *MODEL_ALIASES])
+    if model in aliases:
+        return aliases[model]
+    raise ModelError(model, [*models, *aliases])

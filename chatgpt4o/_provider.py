@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import AsyncGenerator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Iterator, Mapping
 from typing import Any, ClassVar, Optional, Union
 
 from ._async_client import AsyncClient
-from ._base import TokenStore, log
+from ._base import log
+from ._constants import DEFAULT_BASE_URL
 from ._messages import Messages
 from ._models import DEFAULT_MODEL, MODEL_ALIASES, MODELS, resolve_model
+from ._provider_pool import ClientPools
+
+_POOLS = ClientPools()
 
 __all__ = ["AsyncProvider", "Chatgpt4o", "ProviderModelMixin"]
 
@@ -34,7 +37,9 @@ class ProviderModelMixin:
         Raises:
             ModelError: an unknown model (a ValueError, listing the valid names).
         """
-        return resolve_model(model)
+        return resolve_model(
+            model, default=cls.default_model, models=cls.models, aliases=cls.model_aliases
+        )
 
 
 class AsyncProvider:
@@ -83,6 +88,13 @@ class AsyncProvider:
         raise NotImplementedError
 
 
+class _DefaultTimeout(int):
+    """The 120 of the original signature, told apart from an explicit 120 (see create_async)."""
+
+
+DEFAULT_TIMEOUT_ARGUMENT = _DefaultTimeout(120)
+
+
 class Chatgpt4o(AsyncProvider, ProviderModelMixin):
     """The gpt4free ``Chatgpt4o`` provider, with its defects fixed.
 
@@ -90,12 +102,14 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
 
         reply = await Chatgpt4o.create_async("gpt-4o-mini", [{"role": "user", "content": "Hi"}])
 
-    Point ``Chatgpt4o.url`` at another AI Power site to use that one. Tokens are cached per site
-    (not forever: they are refreshed by age and whenever the site rejects the nonce), and
-    concurrent cold calls in one event loop fetch the page once.
+    Point ``Chatgpt4o.url`` at another AI Power site to use that one (or set
+    ``$CHATGPT4O_BASE_URL`` and leave ``url`` as it is). Calls in one event loop share one
+    pooled client per site, proxy and cookies; tokens are cached per site and cookies across
+    loops (refreshed by age and whenever the site rejects the nonce), and concurrent cold calls
+    fetch the page once.
     """
 
-    url: ClassVar[str] = "https://chatgpt4o.one"
+    url: ClassVar[str] = DEFAULT_BASE_URL
     label: ClassVar[Optional[str]] = "ChatGPT4o (AI Power sites)"
     working: ClassVar[bool] = True
     needs_auth: ClassVar[bool] = False
@@ -107,16 +121,13 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
     models: ClassVar[list[str]] = list(MODELS)
     model_aliases: ClassVar[dict[str, str]] = dict(MODEL_ALIASES)
 
-    _stores: ClassVar[dict[tuple[str, frozenset[tuple[str, str]]], TokenStore]] = {}
-    _stores_lock: ClassVar[threading.Lock] = threading.Lock()
-
     @classmethod
     async def create_async(
         cls,
         model: str,
         messages: Messages,
         proxy: Optional[str] = None,
-        timeout: Union[int, float] = 120,
+        timeout: Union[int, float] = DEFAULT_TIMEOUT_ARGUMENT,
         cookies: Optional[Mapping[str, str]] = None,
         **kwargs: Any,
     ) -> str:
@@ -126,16 +137,18 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             model: a model name or alias; ``""`` for the default.
             messages: a list of ``{"role", "content"}`` dicts (flattened with format_prompt).
             proxy: a proxy URL.
-            timeout: seconds to connect and for each read.
+            timeout: seconds to connect and for each read; when not given, 120 unless
+                ``$CHATGPT4O_TIMEOUT`` says otherwise.
             cookies: cookies to send to the site.
             kwargs: accepted for gpt4free compatibility and ignored (logged at debug level).
 
         Raises:
-            Chatgpt4oError: a typed error (see chatgpt4o._exceptions) instead of RuntimeError.
+            APIError: a typed error (see chatgpt4o._exceptions), still a RuntimeError.
         """
         model = cls.get_model(model)
-        async with cls._client("create_async", proxy, timeout, cookies, kwargs) as client:
-            return await client.create(model, messages)
+        _log_ignored(cls.__name__, "create_async", kwargs)
+        client = cls._client(proxy, cookies)
+        return await client.create(model, messages, timeout=_timeout(timeout))
 
     @classmethod
     async def create_async_generator(
@@ -143,7 +156,7 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
         model: str,
         messages: Messages,
         proxy: Optional[str] = None,
-        timeout: Union[int, float] = 120,
+        timeout: Union[int, float] = DEFAULT_TIMEOUT_ARGUMENT,
         cookies: Optional[Mapping[str, str]] = None,
         **kwargs: Any,
     ) -> AsyncGenerator[str, None]:
@@ -158,8 +171,9 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
         whole reply once.
         """
         model = cls.get_model(model)
-        client = cls._client("create_async_generator", proxy, timeout, cookies, kwargs)
-        async with client, client.stream(model, messages) as stream:
+        _log_ignored(cls.__name__, "create_async_generator", kwargs)
+        client = cls._client(proxy, cookies)
+        async with client.stream(model, messages, timeout=_timeout(timeout)) as stream:
             async for piece in stream:
                 yield piece
 
@@ -172,12 +186,12 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
         Raises:
             RuntimeError: called from inside a running event loop; use the async methods.
         """
-        if not stream:
-            yield from super().create_completion(model, messages, stream=False, **kwargs)
-            return
         _refuse_running_loop(cls.__name__)
         loop = asyncio.new_event_loop()
-        pieces = cls.create_async_generator(model, messages, **kwargs)
+        if stream:
+            pieces = cls.create_async_generator(model, messages, **kwargs)
+        else:
+            pieces = _once(cls.create_async(model, messages, **kwargs))
         try:
             while True:
                 try:
@@ -186,34 +200,28 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
                     return
         finally:
             loop.run_until_complete(pieces.aclose())
+            loop.run_until_complete(_POOLS.close_loop(loop))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
     @classmethod
-    def _client(
-        cls,
-        method: str,
-        proxy: Optional[str],
-        timeout: Union[int, float],
-        cookies: Optional[Mapping[str, str]],
-        ignored: Mapping[str, Any],
-    ) -> AsyncClient:
-        """A client for one call to ``cls.url`` that shares the site's cached tokens."""
-        if ignored:
-            log.debug("%s.%s ignores %s", cls.__name__, method, ", ".join(sorted(ignored)))
-        client = AsyncClient(cls.url, timeout=timeout, proxy=proxy, cookies=cookies)
-        client._store = cls._store_for(client.base_url, cookies)
-        return client
+    def _client(cls, proxy: Optional[str], cookies: Optional[Mapping[str, str]]) -> AsyncClient:
+        base_url = None if cls.url == DEFAULT_BASE_URL else cls.url
+        return _POOLS.client(base_url, proxy, cookies)
 
-    @classmethod
-    def _store_for(cls, base_url: str, cookies: Optional[Mapping[str, str]]) -> TokenStore:
-        # A login cookie changes the nonce, so each cookie set gets its own cache.
-        key = (base_url, frozenset((cookies or {}).items()))
-        with cls._stores_lock:
-            store = cls._stores.get(key)
-            if store is None:
-                store = cls._stores[key] = TokenStore()
-        return store
+
+async def _once(reply: Awaitable[str]) -> AsyncGenerator[str, None]:
+    yield await reply
+
+
+def _timeout(value: Union[int, float]) -> Optional[float]:
+    # Not given: the client's own timeout, which honours $CHATGPT4O_TIMEOUT.
+    return None if value is DEFAULT_TIMEOUT_ARGUMENT else value
+
+
+def _log_ignored(name: str, method: str, ignored: Mapping[str, Any]) -> None:
+    if ignored:
+        log.debug("%s.%s ignores %s", name, method, ", ".join(sorted(ignored)))
 
 
 def _refuse_running_loop(name: str) -> None:

@@ -7,7 +7,7 @@ return comes from ``_completions.py``, so they differ only in ``await`` and the 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Optional, Protocol, Union, overload
 
@@ -201,6 +201,9 @@ class Completions:
         model: str,
         messages: MessagesParam,
         stream: Literal[False] = False,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         **params: object,
     ) -> ChatCompletion: ...
 
@@ -211,6 +214,9 @@ class Completions:
         model: str,
         messages: MessagesParam,
         stream: Literal[True],
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         **params: object,
     ) -> ChatCompletionStream: ...
 
@@ -221,6 +227,9 @@ class Completions:
         model: str,
         messages: MessagesParam,
         stream: bool,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         **params: object,
     ) -> Union[ChatCompletion, ChatCompletionStream]: ...
 
@@ -230,6 +239,9 @@ class Completions:
         model: str,
         messages: MessagesParam,
         stream: bool = False,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         **params: object,
     ) -> Union[ChatCompletion, ChatCompletionStream]:
         """Send ``messages`` and return the reply as a ChatCompletion, or a stream of chunks.
@@ -257,17 +269,32 @@ class Completions:
                 assistant); content is a str or a list of ``{"type": "text", "text"}`` parts,
                 which are joined with newlines. Reply messages can be passed back as they are.
             stream: False for a ChatCompletion; True for a ChatCompletionStream of chunks.
-            params: OpenAI parameters; each one the site cannot honour is refused.
+            bot_id: a bot on the site.
+            timeout: seconds for each request of this call, instead of the client's.
+            extra_headers: headers for this call on top of the client's.
+            params: OpenAI parameters; each one the site cannot honour is refused by name.
 
         Raises:
             InvalidRequestError: an unsupported parameter or a bad message, before any request.
-            Chatgpt4oError: its subclasses, after retries, for everything the site did wrong.
+            APIError: its subclasses, after retries, for everything the site did wrong.
         """
         request = prepare_request(model, messages, stream, params)
         if request.stream:
-            pieces = self._client.stream(request.model, request.messages)
+            pieces = self._client.stream(
+                request.model,
+                request.messages,
+                bot_id=bot_id,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
             return ChatCompletionStream(pieces, request.model)
-        text = self._client.create(request.model, request.messages)
+        text = self._client.create(
+            request.model,
+            request.messages,
+            bot_id=bot_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
         return build_completion(text, request.model)
 
 
@@ -292,6 +319,9 @@ class AsyncCompletions:
         model: str,
         messages: MessagesParam,
         stream: Literal[False] = False,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         **params: object,
     ) -> ChatCompletion: ...
 
@@ -302,6 +332,9 @@ class AsyncCompletions:
         model: str,
         messages: MessagesParam,
         stream: Literal[True],
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         **params: object,
     ) -> AsyncChatCompletionStream: ...
 
@@ -312,6 +345,9 @@ class AsyncCompletions:
         model: str,
         messages: MessagesParam,
         stream: bool,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         **params: object,
     ) -> Union[ChatCompletion, AsyncChatCompletionStream]: ...
 
@@ -321,6 +357,9 @@ class AsyncCompletions:
         model: str,
         messages: MessagesParam,
         stream: bool = False,
+        bot_id: Optional[int] = None,
+        timeout: Union[float, int, None] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
         **params: object,
     ) -> Union[ChatCompletion, AsyncChatCompletionStream]:
         """Send ``messages`` and return the reply as a ChatCompletion, or a stream of chunks.
@@ -348,17 +387,32 @@ class AsyncCompletions:
                 assistant); content is a str or a list of ``{"type": "text", "text"}`` parts,
                 which are joined with newlines. Reply messages can be passed back as they are.
             stream: False for a ChatCompletion; True for an AsyncChatCompletionStream of chunks.
-            params: OpenAI parameters; each one the site cannot honour is refused.
+            bot_id: a bot on the site.
+            timeout: seconds for each request of this call, instead of the client's.
+            extra_headers: headers for this call on top of the client's.
+            params: OpenAI parameters; each one the site cannot honour is refused by name.
 
         Raises:
             InvalidRequestError: an unsupported parameter or a bad message, before any request.
-            Chatgpt4oError: its subclasses, after retries, for everything the site did wrong.
+            APIError: its subclasses, after retries, for everything the site did wrong.
         """
         request = prepare_request(model, messages, stream, params)
         if request.stream:
-            pieces = self._client.stream(request.model, request.messages)
+            pieces = self._client.stream(
+                request.model,
+                request.messages,
+                bot_id=bot_id,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
             return AsyncChatCompletionStream(pieces, request.model)
-        text = await self._client.create(request.model, request.messages)
+        text = await self._client.create(
+            request.model,
+            request.messages,
+            bot_id=bot_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
         return build_completion(text, request.model)
 
 

@@ -1,168 +1,196 @@
-"""Retry decisions without I/O: what is retryable, how long to wait, and the per-call budget."""
+"""Retry decisions without I/O, and the tenacity strategies both clients are built from.
+
+The policy says what is retried and how long to wait; tenacity runs every attempt, the first one
+included. Each attempt receives the call's ``CallState`` as its first argument, which is how the
+strategies see what this call has met so far (a rejected nonce is renewed once per call).
+"""
 
 from __future__ import annotations
 
-import email.utils
+import asyncio
 import logging
-import random
-from collections.abc import Awaitable
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ._constants import BACKOFF_INITIAL, BACKOFF_MAX, RETRY_AFTER_CAP
+import tenacity
+
+from ._call import PreparedCall
+from ._constants import BACKOFF_INITIAL, BACKOFF_MAX, RETRY_AFTER_CAP, RETRY_TIME_BUDGET
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
+    BlockedError,
     EndpointGoneError,
     NonceError,
+    PluginError,
+    UpstreamError,
 )
 
-__all__ = ["RETRYABLE_STATUSES", "RetryBudget", "RetryPolicy", "parse_retry_after"]
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "CallState",
+    "RetryPolicy",
+    "async_retrying",
+    "retrying",
+    "set_sleep",
+]
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
+log = logging.getLogger("chatgpt4o")
 
-def parse_retry_after(value: Optional[str], *, now: float) -> Optional[float]:
-    """Return the seconds a ``Retry-After`` header asks for, or None if absent or unreadable.
+_sleep_override: Optional[Callable[[float], None]] = None
 
-    Accepts delta-seconds (``"3"``, ``"1.5"``) and HTTP-dates; a date in the past gives 0.
 
-    Example::
+@dataclass
+class CallState:
+    """What one call has met so far; the attempt updates it, the strategies read it.
 
-        >>> parse_retry_after("3", now=0.0)
-        3.0
+    Attributes:
+        call: the call being sent.
+        nonce_rejections: how many of its attempts the site refused for the nonce.
     """
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None or when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - now
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
+
+    call: PreparedCall
+    nonce_rejections: int = 0
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Which failures are retried, and how long to wait between attempts.
+    """Which failures are retried, how often, and how long to wait between attempts.
 
     Attributes:
-        max_retries: retries after the first attempt for transient failures (a rejected nonce
-            is re-scraped and retried once on top of these).
-        backoff_initial: the first backoff, doubled each retry, in seconds.
+        max_retries: retries after the first attempt for transient failures; a rejected nonce
+            is renewed and retried once on top of these.
+        backoff_initial: the first backoff, doubled each retry (plus up to half as much jitter).
         backoff_max: the longest backoff.
         retry_after_cap: the longest ``Retry-After`` honoured; a longer one is not retried.
+        time_budget: no retry starts this many seconds after the first attempt did.
     """
 
     max_retries: int
     backoff_initial: float = BACKOFF_INITIAL
     backoff_max: float = BACKOFF_MAX
     retry_after_cap: float = RETRY_AFTER_CAP
+    time_budget: float = RETRY_TIME_BUDGET
 
-    def is_transient(self, exc: BaseException) -> bool:
-        """True for failures that a later attempt can cure: network, timeouts, 408/409/429/5xx.
+    def is_retryable(self, exc: BaseException, state: CallState) -> bool:
+        """Whether a later attempt can cure ``exc``.
 
-        A status reply whose ``Retry-After`` asks for more than ``retry_after_cap`` is not.
+        Retried: the network and timeouts (before any reply text arrived), 408/409/429/5xx
+        within ``retry_after_cap``, the first rejected nonce of a call, an expired cache key, and
+        the site's failure to reach its model when the call is stateless (a fresh conversation
+        id per attempt makes the re-send harmless; a conversation the server holds would record
+        the turn twice). Never: block pages, 400 ``0``, the plugin's refusals, bad replies.
         """
-        if isinstance(exc, EndpointGoneError):
+        if isinstance(exc, NonceError):
+            return state.nonce_rejections <= 1
+        if isinstance(exc, (EndpointGoneError, BlockedError)):
             return False
         if isinstance(exc, APIStatusError):
             if exc.retry_after is not None and exc.retry_after > self.retry_after_cap:
                 return False
             return exc.status_code in RETRYABLE_STATUSES
+        if isinstance(exc, UpstreamError):
+            return state.call.native is None
+        if isinstance(exc, PluginError):
+            return exc.code == "cache_miss"
         return isinstance(exc, APIConnectionError)
 
-    def wait_seconds(self, exc: BaseException, retry_number: int, jitter: float) -> float:
-        """Seconds to sleep before retry number ``retry_number`` (1-based).
+    def attempts_allowed(self, state: CallState) -> int:
+        """Attempts this call may make: the budget, plus one for a renewed nonce."""
+        return self.max_retries + 1 + min(state.nonce_rejections, 1)
 
-        ``jitter`` is a number in [0, 1): the backoff is scaled into its upper half so that
-        many clients failing together do not retry together. A ``Retry-After`` is used as is.
-        """
+    def wait_override(self, exc: BaseException) -> Optional[float]:
+        """The wait ``exc`` dictates (a renewed nonce at once, ``Retry-After``), or None."""
         if isinstance(exc, NonceError):
             return 0.0
         if isinstance(exc, APIStatusError) and exc.retry_after is not None:
             return min(exc.retry_after, self.retry_after_cap)
-        backoff = min(self.backoff_max, self.backoff_initial * 2.0 ** (retry_number - 1))
-        return backoff * (0.5 + jitter / 2)
+        return None
 
 
-@dataclass
-class RetryBudget:
-    """One call's retry accounting; pass ``allows`` and ``wait`` to tenacity.
+def _outcome(retry_state: tenacity.RetryCallState) -> tuple[BaseException, CallState]:
+    outcome = retry_state.outcome
+    exc = outcome.exception() if outcome is not None else None
+    state = retry_state.args[0]
+    if exc is None or not isinstance(state, CallState):  # pragma: no cover - tenacity contract
+        raise RuntimeError("a chatgpt4o attempt ended without an exception or call state")
+    return exc, state
 
-    A rejected nonce is retried once (after the caller drops its cached tokens); transient
-    failures are retried up to ``policy.max_retries`` times; anything else is raised at once.
-    """
 
-    policy: RetryPolicy
-    jitter: Callable[[], float] = field(default=random.random)
-    retries: int = 0
-    nonce_refreshes: int = 0
+class _RetryIf(tenacity.retry_base):
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
 
-    def allows(self, exc: BaseException) -> bool:
-        """Whether to try again after ``exc``; counts the retry when it says yes."""
-        if isinstance(exc, NonceError):
-            if self.nonce_refreshes >= 1:
-                return False
-            self.nonce_refreshes += 1
-            return True
-        if self.retries >= self.policy.max_retries or not self.policy.is_transient(exc):
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if retry_state.outcome is None or not retry_state.outcome.failed:
             return False
-        self.retries += 1
-        return True
-
-    def wait(self, exc: BaseException) -> float:
-        """Seconds to sleep before the retry that allows() just granted."""
-        return self.policy.wait_seconds(exc, max(1, self.retries), self.jitter())
+        return self._policy.is_retryable(*_outcome(retry_state))
 
 
-def tenacity_options(
-    budget: RetryBudget,
-    sleep: Callable[[float], Any],
-    logger: logging.Logger,
-) -> dict[str, Any]:
-    """Keyword arguments for ``tenacity.Retrying`` / ``AsyncRetrying`` driven by ``budget``.
+class _StopAfterBudget(tenacity.stop.stop_base):
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
 
-    ``sleep`` is ``time.sleep`` or ``asyncio.sleep`` (or a fake in tests). The budget may
-    already have granted retries: the clients make their first attempt before tenacity.
-    """
-    import tenacity
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        _, state = _outcome(retry_state)
+        return retry_state.attempt_number >= self._policy.attempts_allowed(state)
 
-    def retry(state: tenacity.RetryCallState) -> bool:
-        exc = state.outcome.exception() if state.outcome else None
-        return exc is not None and budget.allows(exc)
 
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        return budget.wait(exc) if exc is not None else 0.0
+class _WaitRetryAfter(tenacity.wait.wait_base):
+    """The wait the error dictates, else exponential backoff with jitter."""
 
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        delay = float(state.next_action.sleep) if state.next_action else 0.0
-        logger.info(
-            "retry %d after %s: %s (sleeping %.2f s)",
-            budget.retries + budget.nonce_refreshes,
-            type(exc).__name__,
-            exc,
-            delay,
-        )
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        half = policy.backoff_initial / 2
+        self._backoff = tenacity.wait_exponential(
+            multiplier=half, max=policy.backoff_max
+        ) + tenacity.wait_random(0, half)
 
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        exc, _ = _outcome(retry_state)
+        override = self._policy.wait_override(exc)
+        return self._backoff(retry_state) if override is None else override
+
+
+def _strategies(policy: RetryPolicy) -> dict[str, Any]:
     return {
-        "retry": retry,
-        "wait": wait,
-        "sleep": sleep,
+        "retry": _RetryIf(policy),
+        "stop": _StopAfterBudget(policy) | tenacity.stop_after_delay(policy.time_budget),
+        "wait": _WaitRetryAfter(policy),
+        "before_sleep": tenacity.before_sleep_log(log, logging.INFO),
         "reraise": True,
-        "before_sleep": before_sleep,
-        "stop": tenacity.stop_never,
     }
 
 
-AsyncSleep = Callable[[float], Awaitable[None]]
+def _sync_sleep(seconds: float) -> None:
+    (_sleep_override or time.sleep)(seconds)
+
+
+async def _async_sleep(seconds: float) -> None:
+    if _sleep_override is not None:
+        _sleep_override(seconds)
+    else:
+        await asyncio.sleep(seconds)
+
+
+def retrying(policy: RetryPolicy) -> tenacity.Retrying:
+    """The tenacity controller a ``Client`` runs every attempt through."""
+    return tenacity.Retrying(sleep=_sync_sleep, **_strategies(policy))
+
+
+def async_retrying(policy: RetryPolicy) -> tenacity.AsyncRetrying:
+    """The tenacity controller an ``AsyncClient`` runs every attempt through."""
+    return tenacity.AsyncRetrying(sleep=_async_sleep, **_strategies(policy))
+
+
+def set_sleep(sleep: Optional[Callable[[float], None]]) -> Optional[Callable[[float], None]]:
+    """Replace the clients' retry sleep (None restores the real one); returns the previous one.
+
+    For tests: ``chatgpt4o.testing.recorded_sleeps()`` uses it to record waits, not sleep them.
+    """
+    global _sleep_override
+    previous, _sleep_override = _sleep_override, sleep
+    return previous

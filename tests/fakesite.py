@@ -22,6 +22,7 @@ import requests
 import responses
 
 import chatgpt4o
+from chatgpt4o.testing import recorded_sleeps
 
 BASE_URL = "http://127.0.0.1:8088"
 AJAX_URL = BASE_URL + "/wp-admin/admin-ajax.php"
@@ -143,23 +144,25 @@ class Runner:
 
     def run(self, call: Callable[[Any], Any]) -> Any:
         """``call(client)`` returns the value (sync) or an awaitable (async)."""
+        with recorded_sleeps() as sleeps:
+            try:
+                return self._run(call)
+            finally:
+                self.sleeps.extend(sleeps)
+
+    def _run(self, call: Callable[[Any], Any]) -> Any:
         if self.kind == "sync":
             with (
                 serve_requests(self.site),
-                chatgpt4o.Client(sleep=self.sleeps.append, **self.client_kwargs) as client,
+                chatgpt4o.Client(**self.client_kwargs) as client,
             ):
                 return call(client)
 
         async def main() -> Any:
-            async def sleep(seconds: float) -> None:
-                self.sleeps.append(seconds)
-
             transport = httpx_transport(self.site)
             async with (
                 httpx.AsyncClient(transport=transport) as http,
-                chatgpt4o.AsyncClient(
-                    http_client=http, sleep=sleep, **self.client_kwargs
-                ) as client,
+                chatgpt4o.AsyncClient(http_client=http, **self.client_kwargs) as client,
             ):
                 return await call(client)
 

@@ -93,7 +93,7 @@ def test_blocked_exit_4(chatgpt4o_site: LocalSite) -> None:
 
 
 def test_site_error_exit_5() -> None:
-    with LocalSite("aipkit") as site:
+    with LocalSite("2.4.71") as site:
         code, _, err = run(["--base-url", site.url, "hi"])
     assert code == EXIT_SITE
     assert "AIPKit" in err

@@ -10,6 +10,7 @@ from typing import Any, Callable
 import pytest
 
 import chatgpt4o
+from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o import Chatgpt4o, InvalidRequestError, InvalidRequestTypeError
 from chatgpt4o._conversation import ConversationState, native_history
 from chatgpt4o.testing import LocalSite
@@ -238,7 +239,7 @@ def test_async_with_options_shares_pool_and_tokens() -> None:
 def provider_site(monkeypatch: pytest.MonkeyPatch) -> Any:
     with LocalSite("1.8.79", stream=True) as site:
         monkeypatch.setattr(Chatgpt4o, "url", site.url)
-        monkeypatch.setattr(Chatgpt4o, "_stores", {})
+        monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
         yield site
 
 

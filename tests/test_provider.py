@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 import chatgpt4o
+from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o import Chatgpt4o, InvalidRequestError, ModelError, NonceError, _async_client
 from tests.fakesite import BASE_URL, FakeSite, Step, httpx_transport, success
 
@@ -26,7 +27,7 @@ def site(monkeypatch: pytest.MonkeyPatch) -> FakeSite:
 
     monkeypatch.setattr(_async_client, "_new_session", new_session)
     monkeypatch.setattr(Chatgpt4o, "url", BASE_URL)
-    monkeypatch.setattr(Chatgpt4o, "_stores", {})
+    monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
     return fake
 
 
@@ -109,7 +110,7 @@ def test_url_can_point_at_another_site(site: FakeSite) -> None:
     # The fixture set Chatgpt4o.url to the fake site; tokens are cached under that URL.
     site.posts = [Step(body=success("from the other site"))]
     assert asyncio.run(Chatgpt4o.create_async("", MESSAGES)) == "from the other site"
-    assert [key[0] for key in Chatgpt4o._stores] == [BASE_URL]
+    assert site.page_fetches == 1
 
 
 def test_the_attributes_gpt4free_clients_read() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 import chatgpt4o
 from chatgpt4o import APIError, BadReplyError, InvalidRequestError, TokenLimitError
-from chatgpt4o.testing import LocalSite
+from chatgpt4o.testing import LocalSite, recorded_sleeps
 from tests.sites import SITE_IDS, SITES
 
 KINDS = ["sync", "async"]
@@ -21,32 +21,37 @@ def collect(kind: str, site: LocalSite, message: str = MESSAGE, **kwargs: Any) -
     """Stream ``message`` on a fresh client; record the pieces, their arrival times, the error."""
     out: dict[str, Any] = {"pieces": [], "times": [], "error": None, "sleeps": []}
     settings = {"max_retries": 2, "timeout": 5, **kwargs}
-    if kind == "sync":
-        with chatgpt4o.Client(site.url, sleep=out["sleeps"].append, **settings) as client:
-            try:
-                with client.stream(None, message) as stream:
-                    for piece in stream:
-                        out["pieces"].append(piece)
-                        out["times"].append(time.monotonic())
-            except chatgpt4o.Chatgpt4oError as exc:
-                out["error"] = exc
-        return out
-
-    async def main() -> None:
-        async def sleep(seconds: float) -> None:
-            out["sleeps"].append(seconds)
-
-        async with chatgpt4o.AsyncClient(site.url, sleep=sleep, **settings) as client:
-            try:
-                async with client.stream(None, message) as stream:
-                    async for piece in stream:
-                        out["pieces"].append(piece)
-                        out["times"].append(time.monotonic())
-            except chatgpt4o.Chatgpt4oError as exc:
-                out["error"] = exc
-
-    asyncio.run(main())
+    with recorded_sleeps() as sleeps:
+        if kind == "sync":
+            _collect_sync(site, message, settings, out)
+        else:
+            asyncio.run(_collect_async(site, message, settings, out))
+    out["sleeps"] = sleeps
     return out
+
+
+def _collect_sync(site: LocalSite, message: str, settings: Any, out: dict[str, Any]) -> None:
+
+    with chatgpt4o.Client(site.url, **settings) as client:
+        try:
+            with client.stream(None, message) as stream:
+                for piece in stream:
+                    out["pieces"].append(piece)
+                    out["times"].append(time.monotonic())
+        except chatgpt4o.Chatgpt4oError as exc:
+            out["error"] = exc
+
+
+async def _collect_async(site: LocalSite, message: str, settings: Any, out: dict[str, Any]) -> None:
+
+    async with chatgpt4o.AsyncClient(site.url, **settings) as client:
+        try:
+            async with client.stream(None, message) as stream:
+                async for piece in stream:
+                    out["pieces"].append(piece)
+                    out["times"].append(time.monotonic())
+        except chatgpt4o.Chatgpt4oError as exc:
+            out["error"] = exc
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -141,6 +141,7 @@ from chatgpt4o.testing._nonce import create_nonce, verify_nonce
 from chatgpt4o.testing._profiles import PROFILES, Profile
 from chatgpt4o.testing._recording import RecordedRequest
 from chatgpt4o.testing._site import LocalSite, echo
+from chatgpt4o.testing._sleeps import recorded_sleeps
 
 __all__ = [
     "FAULTS",
@@ -154,5 +155,6 @@ __all__ = [
     "UpstreamCall",
     "create_nonce",
     "echo",
+    "recorded_sleeps",
     "verify_nonce",
 ]

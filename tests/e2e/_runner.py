@@ -9,13 +9,14 @@ are recorded, never slept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
 import chatgpt4o
-from chatgpt4o.testing import LocalSite, RecordedRequest
+from chatgpt4o.testing import LocalSite, RecordedRequest, recorded_sleeps
 
 KINDS = ("sync", "async")
 
@@ -65,9 +66,10 @@ class Runner:
     def run(self, site: LocalSite, *script: Step, **client_kwargs: Any) -> list[Outcome]:
         """Run ``script`` on one fresh client for ``site``; return each call's outcome."""
         kwargs: dict[str, Any] = {**CLIENT_DEFAULTS, **client_kwargs}
-        if self.kind == "sync":
-            return self._run_sync(site, script, kwargs)
-        return asyncio.run(self._run_async(site, script, kwargs))
+        with self._recording():
+            if self.kind == "sync":
+                return self._run_sync(site, script, kwargs)
+            return asyncio.run(self._run_async(site, script, kwargs))
 
     def one(self, site: LocalSite, call: Call, **client_kwargs: Any) -> Outcome:
         """Send one call on a fresh client; return its outcome."""
@@ -83,15 +85,24 @@ class Runner:
         every concurrent call meets a rejected nonce.
         """
         kwargs: dict[str, Any] = {**CLIENT_DEFAULTS, **client_kwargs}
-        if self.kind == "sync":
-            return self._concurrent_sync(site, calls, warm, kwargs)
-        return asyncio.run(self._concurrent_async(site, calls, warm, kwargs))
+        with self._recording():
+            if self.kind == "sync":
+                return self._concurrent_sync(site, calls, warm, kwargs)
+            return asyncio.run(self._concurrent_async(site, calls, warm, kwargs))
+
+    @contextlib.contextmanager
+    def _recording(self) -> Iterator[None]:
+        with recorded_sleeps() as sleeps:
+            try:
+                yield
+            finally:
+                self.sleeps.extend(sleeps)
 
     def _run_sync(
         self, site: LocalSite, script: Sequence[Step], kwargs: dict[str, Any]
     ) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        with chatgpt4o.Client(site.url, sleep=self.sleeps.append, **kwargs) as client:
+        with chatgpt4o.Client(site.url, **kwargs) as client:
             for step in script:
                 if callable(step):
                     step(site)
@@ -110,14 +121,11 @@ class Runner:
         """One call of the script; subclasses send it another way."""
         return await client.create(None, message)
 
-    async def _sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-
     async def _run_async(
         self, site: LocalSite, script: Sequence[Step], kwargs: dict[str, Any]
     ) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        async with chatgpt4o.AsyncClient(site.url, sleep=self._sleep, **kwargs) as client:
+        async with chatgpt4o.AsyncClient(site.url, **kwargs) as client:
             for step in script:
                 if callable(step):
                     step(site)
@@ -135,7 +143,7 @@ class Runner:
         barrier = threading.Barrier(len(calls))
         errors: list[BaseException] = []
 
-        with chatgpt4o.Client(site.url, sleep=self.sleeps.append, **kwargs) as client:
+        with chatgpt4o.Client(site.url, **kwargs) as client:
             if warm:
                 client.ask("warm-up")
                 site.rotate_nonce()
@@ -160,7 +168,7 @@ class Runner:
     async def _concurrent_async(
         self, site: LocalSite, calls: Sequence[Call], warm: bool, kwargs: dict[str, Any]
     ) -> list[Outcome]:
-        async with chatgpt4o.AsyncClient(site.url, sleep=self._sleep, **kwargs) as client:
+        async with chatgpt4o.AsyncClient(site.url, **kwargs) as client:
             if warm:
                 await client.ask("warm-up")
                 site.rotate_nonce()

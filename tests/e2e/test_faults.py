@@ -20,7 +20,7 @@ from chatgpt4o import (
     ContentFlaggedError,
     NonceError,
     RateLimitError,
-    TokenError,
+    ChatPageError,
     TokenLimitError,
 )
 from chatgpt4o.testing import FAULTS
@@ -153,7 +153,7 @@ EDGE_CASES = [
     # WordPress's critical-error page where JSON (or the chat page) was expected
     Case("html instead of JSON", "html", BadReplyError, 1, 1, []),
     Case("html 500 instead of JSON", "html", ECHO, 1, 2, [BACKOFF_1], params={"status": 500}),
-    Case("html instead of the chat page", "html", TokenError, 1, 0, [], on="page"),
+    Case("html instead of the chat page", "html", ChatPageError, 1, 0, [], on="page"),
 ]
 
 REPLY_CASES = [

@@ -22,7 +22,7 @@ Point = Callable[[LocalSite], None]
 @pytest.fixture
 def point(monkeypatch: pytest.MonkeyPatch) -> Point:
     """``point(site)`` aims Chatgpt4o at ``site``; the provider's token cache starts empty."""
-    monkeypatch.setattr(Chatgpt4o, "_stores", {})
+    monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
 
     def aim(site: LocalSite) -> None:
         monkeypatch.setattr(Chatgpt4o, "url", site.url)
@@ -51,15 +51,15 @@ def test_create_async_and_create_completion(
     assert [p.fields["message"] for p in site.posts] == [MESSAGE, FLAT]
 
 
-def test_aipkit_is_refused_without_posting(make_site: MakeSite, point: Point) -> None:
-    site = make_site("aipkit")
+def test_the_provider_speaks_the_current_plugin(make_site: MakeSite, point: Point) -> None:
+    site = make_site("2.4.71")
     point(site)
 
-    with pytest.raises(UnsupportedPluginError):
-        ask("hello")
-    with pytest.raises(UnsupportedPluginError):
-        list(Chatgpt4o.create_completion(MODEL, "hello", timeout=DEFAULT_TIMEOUT))
-    assert site.posts == []
+    assert ask("hello") == "Echo: hello"
+    assert list(Chatgpt4o.create_completion(MODEL, "again", timeout=DEFAULT_TIMEOUT)) == [
+        "Echo: again"
+    ]
+    assert len(site.stream_requests) == 2
 
 
 def test_concurrent_cold_calls_fetch_the_page_once(make_site: MakeSite, point: Point) -> None:

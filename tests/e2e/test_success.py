@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chatgpt4o import TokenError, UnsupportedPluginError
+from chatgpt4o import ChatPageError, UnsupportedPluginError
 from tests.sites import SITE_IDS, SITES
 
 from ._expect import CONVERSATION, FLAT_SEEN, MESSAGE, SEEN
@@ -84,17 +84,18 @@ def test_each_client_has_its_own_client_id(runner: Runner, make_site: MakeSite) 
     assert ids[0] != ids[1]
 
 
-@pytest.mark.parametrize("stream", [False, True])
-def test_aipkit_is_refused_without_posting(
-    runner: Runner, make_site: MakeSite, stream: bool
+@pytest.mark.parametrize(("profile", "stream"), [("2.4.71", False), ("2.4.0", False), ("2.4.0", True)])
+def test_current_plugin_sites_answer_in_the_way_the_page_says(
+    runner: Runner, make_site: MakeSite, profile: str, stream: bool
 ) -> None:
-    site = make_site("aipkit", stream=stream)
+    site = make_site(profile, stream=stream)
 
     outcome = runner.one(site, "hello")
 
-    assert isinstance(outcome, UnsupportedPluginError)
-    assert isinstance(outcome, TokenError)
-    assert isinstance(outcome, RuntimeError)
+    assert outcome == "Echo: hello"
     assert site.page_fetches == 1
-    assert site.posts == []
+    two_requests = profile == "2.4.71" or stream
+    assert len(site.cache_posts) == (1 if two_requests else 0)
+    assert len(site.stream_requests) == (1 if two_requests else 0)
+    assert len(site.json_posts) == (0 if two_requests else 1)
     assert runner.sleeps == []

@@ -30,7 +30,7 @@ from chatgpt4o import (
     EndpointGoneError,
     NonceError,
     RateLimitError,
-    TokenError,
+    ChatPageError,
     TokenLimitError,
     UnsupportedPluginError,
 )
@@ -92,7 +92,7 @@ class UpgradeToAipkit:
     def __call__(self, site: LocalSite) -> None:
         port = urlsplit(site.url).port
         site.stop()
-        self.sites.append(LocalSite("aipkit", port=port or 0).start())
+        self.sites.append(LocalSite("2.4.71", port=port or 0).start())
 
 
 class Unreachable(LocalSite):
@@ -293,7 +293,7 @@ CASES: tuple[Case, ...] = (
     Case("truncated JSON", BadReplyError, 1, 1, inject=(Inject("truncated_json"),),
          streamed=True),
     Case("HTML where JSON was expected", BadReplyError, 1, 1, inject=(Inject("html"),)),
-    Case("HTML where the chat page was expected", TokenError, 1, 0,
+    Case("HTML where the chat page was expected", ChatPageError, 1, 0,
          inject=(Inject("html", on="page"),)),
     Case("Cloudflare challenge on the page fetch (403)", BlockedError, 1, 0,
          inject=(Inject("cloudflare", on="page"),)),
@@ -303,7 +303,7 @@ CASES: tuple[Case, ...] = (
          inject=(Inject("cloudflare", params={"status": 503}),)),
     Case("400 0: upgraded to AI Power 2.3+ under a cached nonce", EndpointGoneError, 1, 2,
          before=upgrade_script),
-    Case("AI Power 2.3+ page (aipkit)", UnsupportedPluginError, 1, 0, profile="aipkit"),
+    Case("AI Power 2.3+ page (aipkit)", UnsupportedPluginError, 1, 0, profile="2.4.71"),
     Case("empty data", BadReplyError, 1, 1, inject=(Inject("empty_data"),)),
     Case("upstream error (status: error)", APIError, 1, 1, inject=(Inject("upstream_error"),)),
     Case("token limit (JSON)", TokenLimitError, 1, 1, inject=(Inject("token_limit"),)),

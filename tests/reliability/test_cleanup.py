@@ -18,6 +18,7 @@ import pytest
 import requests
 
 import chatgpt4o
+from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o import Chatgpt4o
 from chatgpt4o.testing import LocalSite
 
@@ -94,7 +95,7 @@ def test_the_provider_closes_the_client_it_makes(
     site: LocalSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(Chatgpt4o, "url", site.url)
-    monkeypatch.setattr(Chatgpt4o, "_stores", {})
+    monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
     baseline = threading.active_count()
 
     with warnings.catch_warnings(record=True) as caught:

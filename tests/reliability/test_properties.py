@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from chatgpt4o import Chatgpt4oError
 from chatgpt4o._exceptions import ChatPageError, UnsupportedPluginError
 from chatgpt4o._page import Page, extract_page
-from chatgpt4o._protocol import HttpReply, interpret_reply
-from chatgpt4o._retry import parse_retry_after
+from chatgpt4o._wire import Reply as HttpReply
+from chatgpt4o._wpaicg import interpret_reply
+from chatgpt4o._wire import parse_retry_after
 from chatgpt4o._tokens import read_page
 from chatgpt4o._wire import Reply
 
@@ -517,7 +518,7 @@ statuses = st.one_of(
 def test_interpret_reply_returns_text_or_a_typed_error(
     status: int, headers: dict[str, str], body: bytes, now: float
 ) -> None:
-    reply = HttpReply(status, headers, body, "https://example.org/wp-admin/admin-ajax.php", now)
+    reply = HttpReply(status, headers, body, "https://example.org/wp-admin/admin-ajax.php", now=now)
     try:
         text = interpret_reply(reply)
     except Chatgpt4oError:

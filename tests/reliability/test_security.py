@@ -20,7 +20,7 @@ import pytest
 
 import chatgpt4o
 from chatgpt4o import APIConnectionError, NonceError
-from chatgpt4o._page import extract_tokens
+from chatgpt4o._page import extract_page
 from chatgpt4o.testing import LocalSite
 from tests.reliability._servers import Exchange, TinySite, chat_page, success
 
@@ -220,17 +220,11 @@ def test_an_unreachable_proxy_error_hides_its_password(
         dead = probe.getsockname()[1]  # closed again below: connections are refused
 
     proxy = f"http://user:{PASSWORD}@127.0.0.1:{dead}"
-    sleep = (lambda seconds: None) if kind == "sync" else _no_sleep
-
     with pytest.raises(APIConnectionError) as caught:
-        ask(kind, "http://127.0.0.1:9", proxy=proxy, max_retries=1, timeout=5, sleep=sleep)
+        ask(kind, "http://127.0.0.1:9", proxy=proxy, max_retries=1, timeout=5)
 
     assert secrets_in(chain(caught.value), []) == []
     assert secrets_in(log_text(caplog.records), []) == []
-
-
-async def _no_sleep(seconds: float) -> None:
-    return None
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -277,11 +271,13 @@ def test_reprs_hide_the_proxy_password(kind: str) -> None:
 def test_page_tokens_repr_hides_the_nonce(fresh: LocalSite) -> None:
     with urllib.request.urlopen(fresh.url + "/") as response:
         html = response.read().decode()
-    tokens = extract_tokens(html, fresh.url + "/")
+    page = extract_page(html, fresh.url + "/")
+    tokens = page.chat()
 
     assert tokens.nonce == fresh.nonce
     assert tokens.nonce not in repr(tokens)
     assert tokens.nonce not in str(tokens)
+    assert tokens.nonce not in repr(page)
 
 
 BAD_WITH_SECRETS = [

@@ -1,30 +1,58 @@
-"""Decode the plugin's server-sent-event replies incrementally, without I/O, for both clients."""
+"""The old plugin's chat (AI Power 1.7 → 2.2, ``wpaicg_*``): the form, and every reply shape.
+
+One POST per message; the reply is JSON (every era, PHP warnings before it included) or, with the
+site's stream switch on, server-sent events with the plugin's own endings and error mode. The
+SSE quirks here are the plugin's, so no SSE library handles them (see ``_sse.py``).
+"""
 
 from __future__ import annotations
 
+import html
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Union
+import random
+import string
+from collections.abc import Mapping
+from typing import Optional
 
-from ._constants import MAX_SSE_LINE_BYTES
-from ._exceptions import APIError, BadReplyError, Chatgpt4oError
-from ._protocol import interpret_payload, parse_json_body
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+from ._call import PreparedCall
+from ._constants import MAX_REPLY_BYTES
+from ._exceptions import (
+    BadReplyError,
+    Chatgpt4oError,
+    ContentFlaggedError,
+    NonceError,
+    PluginError,
+    TokenLimitError,
+    UpstreamError,
+)
+from ._page import PageChat, is_cloudflare_page
+from ._sse import SSEDecoder, SSEItem
+from ._status import raise_for_status
+from ._wire import Reply, Request, is_event_stream, parse_json_body
 
 __all__ = [
-    "MAX_LINE_BYTES",
-    "SSEDecoder",
-    "ServerSentEvent",
-    "StreamDecoder",
-    "decode_stream",
-    "is_event_stream",
+    "SHORTCODE_ACTION",
+    "WIDGET_ACTION",
+    "WpaicgReader",
+    "WpaicgStreamDecoder",
+    "build_form",
+    "chat_request",
+    "interpret_payload",
+    "interpret_reply",
+    "new_client_id",
 ]
 
-MAX_LINE_BYTES = MAX_SSE_LINE_BYTES
+SHORTCODE_ACTION = "wpaicg_chat_shortcode_message"
+WIDGET_ACTION = "wpaicg_chatbox_message"
 
-_EVENT_STREAM = "text/event-stream"
+_CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
+_NONCE_MESSAGES = ("nonce verification failed", "invalid nonce")
+_TOKEN_LIMIT_MESSAGES = ("you have reached your token limit",)
+_FLAGGED_MESSAGES = (
+    "you are not allowed to access this feature",
+    "your message contains prohibited words",
+)
+_FLAG_KEYS = ("ipBanned", "messageFlagged", "modflag")
 _DONE = "[DONE]"
 _LIMITED = "[LIMITED]"
 # Keys of the plugin's own JSON objects (replies and flag lines), as opposed to model chunks.
@@ -42,206 +70,195 @@ _WORD_TAIL = '"}}]}'
 _HEAD_BYTES = 2048
 
 
-def is_event_stream(content_type: Optional[str]) -> bool:
-    """Tell whether a Content-Type header announces a server-sent-event stream.
+def new_client_id(rng: Optional[random.Random] = None) -> str:
+    """Return a fresh 10-character ``wpaicg_chat_client_id`` (the site's guest-quota key)."""
+    choice = (rng or random.SystemRandom()).choice
+    return "".join(choice(_CLIENT_ID_ALPHABET) for _ in range(10))
+
+
+def build_form(
+    chat: PageChat,
+    message: str,
+    *,
+    client_id: str,
+    bot_id: Optional[int] = None,
+    history: str = "[]",
+) -> dict[str, str]:
+    """Return the POST fields for one chat message, in the order the site's own JS sends them.
 
     Example::
 
-        is_event_stream("text/event-stream;charset=UTF-8")  # True
-        is_event_stream("application/json; charset=UTF-8")  # False
+        form = build_form(chat, "Hello", client_id="AbCdEf1234")
+        # {"_wpnonce": ..., "post_id": "4", "url": ..., "action": "wpaicg_chat_shortcode_message",
+        #  "message": "Hello", "bot_id": "0", "chatbot_identity": "shortcode", ...}
 
     Args:
-        content_type: the header value, or None when the reply had none.
+        chat: what the page gave.
+        message: the prompt text.
+        client_id: a stable per-client id (see new_client_id()).
+        bot_id: a custom bot defined on the site; None keeps the page's own.
+        history: earlier turns as the JSON the plugin expects (``"[]"`` for none).
     """
-    if not content_type:
-        return False
-    value = content_type.strip().lower()
-    rest = value[len(_EVENT_STREAM) :]
-    return value.startswith(_EVENT_STREAM) and (not rest or rest[0] in "; ,\t")
+    bot = str(bot_id) if bot_id is not None else chat.bot_id
+    identity = f"custom_bot_{bot}" if bot != "0" else chat.chat_type
+    action = WIDGET_ACTION if chat.chat_type == "widget" else SHORTCODE_ACTION
+    return {
+        "_wpnonce": chat.nonce,
+        "post_id": chat.post_id,
+        "url": chat.page_url,
+        "action": action,
+        "message": message,
+        "bot_id": bot,
+        "chatbot_identity": identity,
+        "wpaicg_chat_client_id": client_id,
+        "wpaicg_chat_history": history,
+    }
 
 
-@dataclass(frozen=True)
-class ServerSentEvent:
-    """One server-sent event.
+def chat_request(chat: PageChat, call: PreparedCall, *, client_id: str) -> Request:
+    """The one POST that sends ``call`` to an old-plugin site."""
+    if call.native is not None:
+        message, history = call.native.wpaicg_message, call.native.wpaicg_history
+    else:
+        message, history = call.prompt, "[]"
+    form = build_form(chat, message, client_id=client_id, bot_id=call.bot_id, history=history)
+    return Request(
+        "POST",
+        chat.ajax_url,
+        reader="wpaicg",
+        limit=MAX_REPLY_BYTES,
+        data=form,
+        headers=call.extra_headers,
+        timeout=call.timeout,
+    )
 
-    Example::
 
-        ServerSentEvent(event=None, data='{"choices":[...]}')
+def interpret_reply(reply: Reply) -> str:
+    """Return the model's text from a whole chat reply, or raise the matching typed error.
 
-    Attributes:
-        event: the ``event:`` field, or None when the event had none (the default type).
-        data: the ``data:`` lines joined by ``"\\n"``.
+    Handles JSON replies of every era, PHP warnings before the JSON, and (whole) SSE bodies.
+
+    Raises:
+        NonceError: the nonce was rejected (200 JSON in ≤1.8.90, 403 HTML from 1.8.91).
+        PluginError and subclasses: the plugin refused with a message.
+        BadReplyError: empty ``data``, HTML or truncated JSON, an unfinished stream.
+        APIStatusError and subclasses: by HTTP status.
     """
-
-    event: Optional[str]
-    data: str
-
-
-_Item = Union[ServerSentEvent, str]
-
-
-class SSEDecoder:
-    """Turn bytes split at arbitrary points into server-sent events (the generic line protocol).
-
-    Lines may end in ``\\n``, ``\\r\\n`` or ``\\r``; ``:`` lines are comments; several ``data:``
-    lines make one multi-line event; ``id:``/``retry:`` are ignored. Lines that are not SSE at all
-    (such as the bare JSON object AI Power 1.8.79 writes after ``[DONE]``) are kept in
-    :attr:`trailing`.
-
-    Example::
-
-        decoder = SSEDecoder()
-        decoder.feed(b"data: hel")        # []
-        decoder.feed(b"lo\\n\\n")          # [ServerSentEvent(event=None, data='hello')]
-        decoder.feed(b'{"status":"success"}')
-        decoder.flush()                   # []
-        decoder.trailing                  # '{"status":"success"}'
-
-    Args:
-        url: named in the error raised for an over-long line.
-        max_line_bytes: the longest line, event data, or run of non-SSE text accepted.
-    """
-
-    def __init__(self, *, url: str = "", max_line_bytes: int = MAX_LINE_BYTES) -> None:
-        self._url = url
-        self._max = max_line_bytes
-        self._partial = bytearray()
-        # The previous chunk ended in "\r": a "\n" opening the next one belongs to that line end.
-        self._skip_lf = False
-        self._first_line = True
-        self._event: Optional[str] = None
-        self._data: list[str] = []
-        self._data_size = 0
-        self._trailing: list[str] = []
-        self._trailing_size = 0
-
-    @property
-    def trailing(self) -> str:
-        """The non-SSE lines received since the last event, joined by ``"\\n"`` (``""`` if none)."""
-        return "\n".join(self._trailing)
-
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        """Add bytes; return the events they complete (maybe none).
-
-        Raises:
-            BadReplyError: a line, event or run of non-SSE text is longer than the cap.
-        """
-        return [item for item in self._decode(chunk) if isinstance(item, ServerSentEvent)]
-
-    def flush(self) -> list[ServerSentEvent]:
-        """At EOF: finish the last line and return the final event, even without a blank line.
-
-        Raises:
-            BadReplyError: the last line is longer than the cap.
-        """
-        return [item for item in self._finish() if isinstance(item, ServerSentEvent)]
-
-    def _decode(self, chunk: bytes) -> Iterator[_Item]:
-        """Events and non-SSE lines (as str), in stream order.
-
-        A generator, so that an error in a later line surfaces only after the items before it,
-        whatever the chunking.
-        """
-        if self._skip_lf and chunk:
-            self._skip_lf = False
-            if chunk[:1] == b"\n":
-                chunk = chunk[1:]
-        if not chunk:
-            return
-        if chunk.find(b"\n") < 0 and chunk.find(b"\r") < 0:
-            self._partial += chunk
-            if len(self._partial) > self._max:
-                raise self._too_long("a line")
-            return
-        if self._partial:
-            chunk = bytes(self._partial) + chunk
-            self._partial = bytearray()
-        lines = chunk.splitlines(keepends=True)
-        tail = b""
-        if lines[-1][-1:] == b"\r":
-            self._skip_lf = True
-        elif lines[-1][-1:] != b"\n":
-            tail = lines.pop()
-        for line in lines:
-            item = self._line(line.rstrip(b"\r\n"))
-            if item is not None:
-                yield item
-        if len(tail) > self._max:
-            raise self._too_long("a line")
-        self._partial = bytearray(tail)
-
-    def _finish(self) -> Iterator[_Item]:
-        self._skip_lf = False
-        if self._partial:
-            line = bytes(self._partial)
-            self._partial = bytearray()
-            item = self._line(line)
-            if item is not None:
-                yield item
-        event = self._dispatch()
-        if event is not None:
-            yield event
-
-    def _line(self, line: bytes) -> Optional[_Item]:
-        if len(line) > self._max:
-            raise self._too_long("a line")
-        text = line.decode("utf-8", "replace")
-        if self._first_line:
-            self._first_line = False
-            text = text.removeprefix("\ufeff")
-        if not text:
-            return self._dispatch()
-        if text[0] == ":":
-            return None
-        name, _, value = text.partition(":")
-        if value[:1] == " ":
-            value = value[1:]
-        if name == "data":
-            self._data_size += len(value) + 1
-            if self._data_size > self._max:
-                raise self._too_long("an event")
-            self._data.append(value)
-        elif name == "event":
-            self._event = value or None
-        elif name not in ("id", "retry"):
-            self._trailing_size += len(line) + 1
-            if self._trailing_size > self._max:
-                raise self._too_long("text that is not an event")
-            self._trailing.append(text)
-            return text
-        return None
-
-    def _dispatch(self) -> Optional[ServerSentEvent]:
-        event = ServerSentEvent(self._event, "\n".join(self._data)) if self._data else None
-        if event is not None:
-            self._trailing = []
-            self._trailing_size = 0
-        self._data = []
-        self._data_size = 0
-        self._event = None
-        return event
-
-    def _too_long(self, what: str) -> BadReplyError:
-        return BadReplyError(
-            f"The event stream from {self._url or 'the site'} sent {what} longer than "
-            f"{self._max} bytes without a break; giving up on this reply",
-            url=self._url,
+    if (
+        reply.status_code == 403
+        and not _looks_like_json(reply.text)
+        and not is_cloudflare_page(reply.text, reply.headers)
+    ):
+        raise NonceError(
+            f"HTTP 403 from {reply.url}: the site rejected the nonce "
+            '("The link you followed has expired"); it expired or was rotated',
+            url=reply.url,
+            method=reply.method,
+            status_code=403,
         )
+    raise_for_status(reply, action=SHORTCODE_ACTION)
+    if is_event_stream(reply.content_type):
+        decoder = WpaicgStreamDecoder(reply.url)
+        return "".join([*decoder.feed(reply.body), *decoder.close()])
+    return interpret_payload(parse_json_body(reply.text, reply.url), reply.url)
 
 
-class StreamDecoder:
+class WpaicgReader:
+    """Reads the reply to an old-plugin chat POST: pieces as they arrive, one route for all.
+
+    A 200 event stream is decoded as it arrives; anything else is read whole and interpreted at
+    the end (a non-streaming site gives its reply as one piece).
+
+    Args:
+        head: the reply's status, headers and URL (its body is not used).
+    """
+
+    def __init__(self, head: Reply) -> None:
+        self._head = head
+        self._body = bytearray()
+        streams = head.status_code == 200 and is_event_stream(head.content_type)
+        self._decoder = WpaicgStreamDecoder(head.url) if streams else None
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """Add body bytes; return the reply pieces they complete."""
+        if self._decoder is not None:
+            return self._decoder.feed(chunk)
+        self._body += chunk
+        return []
+
+    def close(self) -> list[str]:
+        """At the end of the body: the last pieces, or the typed error the reply stands for."""
+        if self._decoder is not None:
+            return self._decoder.close()
+        head = self._head
+        reply = Reply(
+            head.status_code, head.headers, bytes(self._body), head.url, head.method, head.now
+        )
+        return [interpret_reply(reply)]
+
+
+def _looks_like_json(text: str) -> bool:
+    return text.lstrip().startswith(("{", "["))
+
+
+def interpret_payload(payload: Mapping[str, object], url: str) -> str:
+    """Return ``data`` from a plugin JSON object, or raise the typed error it stands for.
+
+    Raises:
+        NonceError, APIError, TokenLimitError, ContentFlaggedError, BadReplyError.
+    """
+    msg = payload.get("msg")
+    message = html.unescape(msg) if isinstance(msg, str) else ""
+    if payload.get("tokenLimitReached"):
+        raise TokenLimitError(message or "token limit reached", url=url)
+    if any(payload.get(key) for key in _FLAG_KEYS):
+        raise ContentFlaggedError(message or "the site refused the message", url=url)
+    if payload.get("pineconeError"):
+        raise UpstreamError(message or "the site's embeddings lookup failed", url=url)
+    status = payload.get("status")
+    if status == "error":
+        lowered = message.lower()
+        if lowered.startswith(_NONCE_MESSAGES):
+            raise NonceError(
+                f"The site at {url} rejected the nonce ({message[:60]!r}); "
+                "it expired or was rotated",
+                url=url,
+                method="POST",
+            )
+        if lowered.startswith(_TOKEN_LIMIT_MESSAGES):
+            raise TokenLimitError(message, url=url)
+        if lowered.startswith(_FLAGGED_MESSAGES):
+            raise ContentFlaggedError(message, url=url)
+        raise PluginError(message or "(no message)", url=url)
+    data = payload.get("data")
+    if status != "success" or not isinstance(data, str):
+        raise BadReplyError(
+            f"Unexpected response structure: 'data' field missing in the reply from {url}",
+            url=url,
+            body=json.dumps(payload)[:500],
+        )
+    if not data.strip():
+        raise BadReplyError(
+            f"The site at {url} answered success with an empty reply",
+            url=url,
+            body=json.dumps(payload)[:500],
+        )
+    return data
+
+
+class WpaicgStreamDecoder:
     """Turn an AI Power SSE reply, fed as raw bytes, into reply text pieces or a typed error.
 
     Feed every chunk as it arrives and pass the returned pieces on at once; call :meth:`close`
     at EOF. Handles the 1.9.x ending (``data: [DONE]``), the 1.8.79 one (``[DONE]`` then a bare
     JSON reply), ``finish_reason`` endings, flag lines, and the plugin's error mode (the
-    upstream's error message re-sent one word per event), which becomes an :class:`APIError`.
+    upstream's error message re-sent one word per event), which becomes an :class:`UpstreamError`.
     Comments, keep-alives and events named other than ``message`` are ignored. After an error,
     every further call raises the same error.
 
     Example::
 
-        decoder = StreamDecoder(url)
+        decoder = WpaicgStreamDecoder(url)
         for chunk in response.iter_bytes():
             yield from decoder.feed(chunk)
         yield from decoder.close()
@@ -280,7 +297,7 @@ class StreamDecoder:
         """Add bytes; return the reply pieces they complete (maybe ``[]``).
 
         Raises:
-            APIError, TokenLimitError, ContentFlaggedError, NonceError: the stream said so.
+            PluginError and subclasses, NonceError: the stream said so.
             BadReplyError: a data line that is not JSON, or an over-long line.
         """
         if self._error is not None:
@@ -291,7 +308,7 @@ class StreamDecoder:
             self._head += chunk[: _HEAD_BYTES - len(self._head)]
         pieces: list[str] = []
         try:
-            for item in self._sse._decode(chunk):
+            for item in self._sse.items(chunk):
                 self._handle(item, pieces)
         except Chatgpt4oError as exc:
             self._error = exc
@@ -303,7 +320,7 @@ class StreamDecoder:
 
         Raises:
             BadReplyError: no end marker (a cut stream), or an end marker but no text.
-            APIError and subclasses: error-mode words, a final error object.
+            PluginError and subclasses: error-mode words, a final error object.
         """
         if self._error is not None:
             raise self._error
@@ -312,7 +329,7 @@ class StreamDecoder:
         self._closed = True
         pieces: list[str] = []
         try:
-            for item in self._sse._finish():
+            for item in self._sse.finish_items():
                 self._handle(item, pieces, at_eof=True)
             if self._words:
                 raise self._word_error()
@@ -335,7 +352,7 @@ class StreamDecoder:
             raise
         return pieces
 
-    def _handle(self, item: _Item, pieces: list[str], *, at_eof: bool = False) -> None:
+    def _handle(self, item: SSEItem, pieces: list[str], *, at_eof: bool = False) -> None:
         if isinstance(item, str):
             self._stray_line(item, pieces)
         elif item.event is None or item.event == "message":
@@ -353,7 +370,7 @@ class StreamDecoder:
         if stripped == _LIMITED:
             if self._words:
                 raise self._word_error()
-            raise APIError(
+            raise UpstreamError(
                 "the site's connection to the model failed mid-reply ([LIMITED]); try again",
                 url=self._url,
             )
@@ -417,7 +434,7 @@ class StreamDecoder:
             error = payload.get("error")
             if isinstance(error, dict):
                 message = error.get("message")
-                raise APIError(
+                raise UpstreamError(
                     message if isinstance(message, str) and message else json.dumps(error)[:200],
                     url=self._url,
                 )
@@ -440,9 +457,9 @@ class StreamDecoder:
             return
         self._payload(payload, pieces)
 
-    def _word_error(self) -> APIError:
+    def _word_error(self) -> UpstreamError:
         message = "".join(self._words).strip()
-        return APIError(message or "(the upstream error had no message)", url=self._url)
+        return UpstreamError(message or "(the upstream error had no message)", url=self._url)
 
     def _head_text(self) -> str:
         return self._head.decode("utf-8", "replace")
@@ -467,25 +484,3 @@ def _raw_word(data: str) -> Optional[str]:
     if start < 0 or start + len(_WORD_HEAD) > end:
         return None
     return data[start + len(_WORD_HEAD) : end]
-
-
-def decode_stream(body: bytes, url: str) -> str:
-    """Decode a whole SSE reply body to the reply text, or raise the typed error it carries.
-
-    Example::
-
-        decode_stream(b'data: {"id":"c","object":"chat.completion.chunk","choices":'
-                      b'[{"delta":{"content":"Hi"}}]}\\n\\ndata: [DONE]\\n\\n', url)  # 'Hi'
-
-    Args:
-        body: the complete reply body.
-        url: the URL that answered, named in errors.
-
-    Raises:
-        BadReplyError: empty, cut or malformed stream.
-        APIError and subclasses: the site or the upstream refused.
-    """
-    decoder = StreamDecoder(url)
-    pieces = decoder.feed(body)
-    pieces += decoder.close()
-    return "".join(pieces)

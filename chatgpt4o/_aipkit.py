@@ -1,0 +1,495 @@
+"""The current plugin's chat (AI Puffer 2.3 → 2.4.71, ``aipkit_*``): requests and reply reading.
+
+A message goes out the way the site's own browser sends it: a cache POST that returns a single-use
+key, then an event-stream GET with every field in its query string; on 2.3 → 2.4.0, a bot whose
+stream switch is off uses one JSON POST instead. The nonce can be renewed with a small action of
+its own (2.3.41+). Every refusal the plugin words is turned into a typed error that keeps the
+site's words. The event names and endings are the plugin's, read by hand here.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import string
+import time
+from collections.abc import Mapping
+from typing import Optional
+
+from ._call import PreparedCall
+from ._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES
+from ._exceptions import (
+    AccessDeniedError,
+    APIError,
+    BadReplyError,
+    ContentFlaggedError,
+    NonceError,
+    PluginError,
+    TokenLimitError,
+    UpstreamError,
+)
+from ._page import PageChat
+from ._sse import ServerSentEvent, SSEDecoder
+from ._status import raise_for_status
+from ._wire import Reply, Request, is_event_stream, parse_json_body
+
+__all__ = [
+    "CACHE_ACTION",
+    "JSON_ACTION",
+    "REFRESH_ACTION",
+    "STREAM_ACTION",
+    "AipkitJsonReader",
+    "AipkitStreamReader",
+    "cache_request",
+    "classify_refusal",
+    "json_request",
+    "message_text",
+    "read_cache_key",
+    "read_refreshed_nonce",
+    "refresh_request",
+    "stream_request",
+]
+
+CACHE_ACTION = "aipkit_cache_sse_message"
+STREAM_ACTION = "aipkit_frontend_chat_stream"
+JSON_ACTION = "aipkit_frontend_chat_message"
+REFRESH_ACTION = "aipkit_get_frontend_chat_nonce"
+
+# Events the browser shows nothing for, or only as a status line.
+_QUIET_EVENTS = frozenset(
+    {
+        "message_start",
+        "status",
+        "openai_response_id",
+        "citations",
+        "grounding_metadata",
+        "google_interaction_id",
+        "display_form_event",
+    }
+)
+_STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+_NONCE = re.compile(r"[0-9a-fA-F]{6,32}")
+_CACHE_KEY = re.compile(r"aipkit_sse_[A-Za-z0-9]{8,64}")
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+# The plugin's own words, lower-cased prefixes, and what they mean. Order matters: the first
+# match wins. "(nonce)" and "session has expired" are the 2.3 and cache-POST wordings.
+_NONCE_WORDS = ("security check failed", "your session has expired or the request is invalid")
+_Refusal = tuple[tuple[str, ...], type[PluginError], Optional[str]]
+_REFUSALS: tuple[_Refusal, ...] = (
+    (("access disabled for guests",), AccessDeniedError, "guests_disabled"),
+    (("embed feature is not available",), AccessDeniedError, "embed_not_available"),
+    (("you have reached your quota", "you have reached your token limit"), TokenLimitError, None),
+    (
+        ("sorry, your message could not be sent as it contains prohibited words",),
+        ContentFlaggedError,
+        "banned_word",
+    ),
+    (("access from your ip address has been blocked",), ContentFlaggedError, "banned_ip"),
+    (("your message was flagged by the moderation",), ContentFlaggedError, "moderation"),
+    (
+        (
+            "message cache key is missing",
+            "message not found in cache",
+            "cached message has expired",
+        ),
+        PluginError,
+        "cache_miss",
+    ),
+)
+
+
+def new_client_message_id(bot_id: str, rng: Optional[random.Random] = None) -> str:
+    """A ``user_client_message_id`` as the browser makes them: ``aipkit-client-msg-<bot>-<ms>-<5>``."""
+    choice = (rng or random.SystemRandom()).choice
+    suffix = "".join(choice(_ID_ALPHABET) for _ in range(5))
+    return f"aipkit-client-msg-{bot_id}-{int(time.time() * 1000)}-{suffix}"
+
+
+def message_text(call: PreparedCall) -> str:
+    """The ``message`` field: the new turn of a conversation the server holds, else the prompt."""
+    return call.native.aipkit_message if call.native is not None else call.prompt
+
+
+def _bot(chat: PageChat, call: PreparedCall) -> str:
+    return str(call.bot_id) if call.bot_id is not None else chat.bot_id
+
+
+def cache_request(chat: PageChat, call: PreparedCall) -> Request:
+    """The POST that hands the site the message and gets back a single-use cache key."""
+    bot = _bot(chat, call)
+    return Request(
+        "POST",
+        chat.ajax_url,
+        reader="json",
+        limit=MAX_PAGE_BYTES,
+        data={
+            "action": CACHE_ACTION,
+            "message": message_text(call),
+            "_ajax_nonce": chat.nonce,
+            "bot_id": bot,
+            "user_client_message_id": new_client_message_id(bot),
+        },
+        headers=call.extra_headers,
+        timeout=call.timeout,
+    )
+
+
+def read_cache_key(reply: Reply) -> str:
+    """The cache key from the cache POST's reply, or the typed error it stands for.
+
+    Raises:
+        NonceError: 403 ``nonce_failure_cache_sse``: the nonce expired or was rotated.
+        AccessDeniedError: 403 ``embed_not_available`` (a cross-origin request).
+        PluginError: any other refusal, in the site's words.
+        APIStatusError and subclasses: a status that is not the plugin's.
+        BadReplyError: a 200 without a cache key.
+    """
+    payload = _plugin_json(reply, CACHE_ACTION)
+    data = payload.get("data")
+    key = data.get("cache_key") if isinstance(data, dict) else None
+    if not isinstance(key, str) or not _CACHE_KEY.fullmatch(key):
+        raise BadReplyError(
+            f"Unexpected reply from {reply.url}: the {CACHE_ACTION} answer has no cache key",
+            url=reply.url,
+            method=reply.method,
+            status_code=reply.status_code,
+            body=reply.text[:500],
+        )
+    return key
+
+
+def stream_request(
+    chat: PageChat, call: PreparedCall, *, cache_key: str, session_id: str, conversation_uuid: str
+) -> Request:
+    """The event-stream GET that runs the model on the cached message (fields in the query)."""
+    params = {
+        "action": STREAM_ACTION,
+        "cache_key": cache_key,
+        "bot_id": _bot(chat, call),
+        "session_id": session_id,
+        "conversation_uuid": conversation_uuid,
+    }
+    if chat.post_id not in ("", "0"):
+        params["post_id"] = chat.post_id
+    params["_ts"] = str(int(time.time() * 1000))
+    params["_ajax_nonce"] = chat.nonce
+    return Request(
+        "GET",
+        chat.ajax_url,
+        reader="aipkit-stream",
+        limit=MAX_REPLY_BYTES,
+        params=params,
+        headers={**_STREAM_HEADERS, **call.extra_headers},
+        timeout=call.timeout,
+    )
+
+
+def json_request(
+    chat: PageChat, call: PreparedCall, *, session_id: str, conversation_uuid: str
+) -> Request:
+    """The one JSON POST of 2.3 → 2.4.0 for a bot whose stream switch is off."""
+    return Request(
+        "POST",
+        chat.ajax_url,
+        reader="aipkit-json",
+        limit=MAX_REPLY_BYTES,
+        data={
+            "action": JSON_ACTION,
+            "_ajax_nonce": chat.nonce,
+            "bot_id": _bot(chat, call),
+            "session_id": session_id,
+            "conversation_uuid": conversation_uuid,
+            "post_id": chat.post_id or "0",
+            "message": message_text(call),
+        },
+        headers=call.extra_headers,
+        timeout=call.timeout,
+    )
+
+
+def refresh_request(chat: PageChat) -> Request:
+    """The POST that asks for a fresh nonce (2.3.41+); it needs no nonce itself."""
+    return Request(
+        "POST",
+        chat.ajax_url,
+        reader="json",
+        limit=MAX_PAGE_BYTES,
+        data={"action": REFRESH_ACTION, "bot_id": chat.bot_id},
+    )
+
+
+def read_refreshed_nonce(reply: Reply) -> Optional[str]:
+    """The fresh nonce, or None when the site has no refresh action (2.3 → 2.3.40: 400 ``0``).
+
+    Raises:
+        APIError and subclasses: the site failed otherwise; BadReplyError for a malformed nonce.
+    """
+    if reply.status_code == 400 and reply.text.strip() == "0":
+        return None
+    payload = _plugin_json(reply, REFRESH_ACTION)
+    data = payload.get("data")
+    nonce = data.get("nonce") if isinstance(data, dict) else None
+    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        raise BadReplyError(
+            f"Unexpected reply from {reply.url}: the {REFRESH_ACTION} answer has no usable nonce",
+            url=reply.url,
+            method=reply.method,
+            status_code=reply.status_code,
+        )
+    return nonce
+
+
+def classify_refusal(
+    message: str,
+    *,
+    url: str,
+    method: str,
+    status_code: Optional[int] = None,
+    code: Optional[str] = None,
+    details: Optional[Mapping[str, object]] = None,
+) -> APIError:
+    """The typed error for a refusal the plugin worded (an ``event: error`` or a JSON error).
+
+    Example::
+
+        >>> type(classify_refusal("Access disabled for guests.", url="u", method="GET")).__name__
+        'AccessDeniedError'
+    """
+    lowered = message.strip().lower()
+    if code in ("nonce_failure_cache_sse", "nonce_failure") or lowered.startswith(_NONCE_WORDS):
+        return NonceError(
+            f"The site at {url} rejected the nonce ({message.strip()[:70]!r}); "
+            "it expired or was rotated",
+            url=url,
+            method=method,
+            status_code=status_code,
+        )
+    for prefixes, kind, tag in _REFUSALS:
+        if lowered.startswith(prefixes):
+            return kind(
+                message.strip(),
+                url=url,
+                method=method,
+                status_code=status_code,
+                code=code or tag,
+                details=details,
+            )
+    if _is_upstream(lowered):
+        # The model never answered, so nothing was said that a re-send could repeat.
+        return UpstreamError(
+            message.strip(), url=url, method=method, status_code=status_code, code="upstream"
+        )
+    if code == "cors_denied":
+        return AccessDeniedError(
+            message.strip(), url=url, method=method, status_code=status_code, code=code
+        )
+    return PluginError(
+        message.strip() or "(no message)",
+        url=url,
+        method=method,
+        status_code=status_code,
+        code=code,
+        details=details,
+    )
+
+
+def _is_upstream(lowered: str) -> bool:
+    return "api error" in lowered or lowered.startswith(("connection error", "(error:"))
+
+
+def _plugin_json(reply: Reply, action: str) -> dict[str, object]:
+    """A ``wp_send_json_*`` object ``{"success": …, "data": …}`` with success, else raise."""
+    text = reply.text
+    looks_json = text.lstrip().startswith("{")
+    if not looks_json:
+        raise_for_status(reply, action=action)
+    payload = parse_json_body(text, reply.url, method=reply.method)
+    if payload.get("success") is True and 200 <= reply.status_code < 300:
+        return payload
+    data = payload.get("data")
+    if payload.get("success") is False and isinstance(data, dict):
+        message = data.get("message")
+        code = data.get("code")
+        if isinstance(message, str):
+            raise classify_refusal(
+                message,
+                url=reply.url,
+                method=reply.method,
+                status_code=reply.status_code,
+                code=code if isinstance(code, str) else None,
+            )
+    raise_for_status(reply, action=action)
+    raise BadReplyError(
+        f"Unexpected reply from {reply.url} to {action}: {text.strip()[:80]!r}",
+        url=reply.url,
+        method=reply.method,
+        status_code=reply.status_code,
+        body=text[:500],
+    )
+
+
+class AipkitStreamReader:
+    """Reads the chat stream's events: text pieces as they arrive, a typed error, or the end.
+
+    ``data:`` events without a name carry ``{"delta": …}`` pieces; ``event: warning`` text is
+    appended as the site's page does (``\\n\\n*…*``); ``event: error`` raises at once;
+    ``event: done`` ends the reply. A body that ends with neither is a cut reply. A reply that is
+    not a 200 event stream is read whole and its status explained.
+
+    Args:
+        head: the reply's status, headers and URL (its body is not used).
+    """
+
+    def __init__(self, head: Reply) -> None:
+        self._head = head
+        self._streams = head.status_code == 200 and is_event_stream(head.content_type)
+        self._sse = SSEDecoder(url=head.url)
+        self._body = bytearray()
+        self._received = 0
+        self._done = False
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """Add body bytes; return the reply pieces they complete.
+
+        Raises:
+            NonceError, PluginError and subclasses: an ``event: error``.
+            BadReplyError: an event that is not the plugin's JSON.
+        """
+        if not self._streams:
+            self._body += chunk
+            return []
+        if self._done:
+            return []
+        return self._pieces(self._sse.feed(chunk))
+
+    def close(self) -> list[str]:
+        """At the end of the body: the last pieces, or the error the reply stands for."""
+        if not self._streams:
+            return self._whole()
+        pieces = [] if self._done else self._pieces(self._sse.flush())
+        if not self._done:
+            raise BadReplyError(
+                f"The event stream from {self._head.url} ended before its done event; "
+                f"{self._received} characters received. The connection was cut or the site "
+                "timed out.",
+                url=self._head.url,
+                method=self._head.method,
+                status_code=200,
+            )
+        if not self._received:
+            raise BadReplyError(
+                f"The event stream from {self._head.url} ended without any reply text",
+                url=self._head.url,
+                method=self._head.method,
+                status_code=200,
+            )
+        return pieces
+
+    def _pieces(self, events: list[ServerSentEvent]) -> list[str]:
+        pieces: list[str] = []
+        for event in events:
+            if self._done:
+                break
+            name = event.event or "message"
+            if name in _QUIET_EVENTS:
+                continue
+            if name == "done":
+                self._done = True
+                continue
+            value = self._json(event)
+            if name == "error":
+                raise self._error(value)
+            text = _text(value, "error" if name == "warning" else "delta")
+            if name == "warning" and text:
+                text = f"\n\n*{text}*"
+            if text:
+                self._received += len(text)
+                pieces.append(text)
+        return pieces
+
+    def _json(self, event: ServerSentEvent) -> Mapping[str, object]:
+        try:
+            value = json.loads(event.data)
+        except (ValueError, RecursionError):
+            value = None
+        if not isinstance(value, dict):
+            if event.event == "error":
+                return {"error": event.data}
+            raise BadReplyError(
+                f"Unexpected event in the stream from {self._head.url}: expected the plugin's "
+                f"JSON, got {event.data[:80]!r}",
+                url=self._head.url,
+                method=self._head.method,
+                status_code=200,
+            )
+        return value
+
+    def _error(self, value: Mapping[str, object]) -> APIError:
+        message = _text(value, "error") or "(the site sent an error event without a message)"
+        notice = value.get("quota_notice")
+        return classify_refusal(
+            message,
+            url=self._head.url,
+            method=self._head.method,
+            status_code=200,
+            details={"quota_notice": notice} if isinstance(notice, dict) else None,
+        )
+
+    def _whole(self) -> list[str]:
+        reply = _with_body(self._head, self._body)
+        raise_for_status(reply, action=STREAM_ACTION)
+        raise BadReplyError(
+            f"Unexpected reply from {reply.url}: expected an event stream, got "
+            f"{reply.content_type or 'no content type'}",
+            url=reply.url,
+            method=reply.method,
+            status_code=reply.status_code,
+            body=reply.text[:500],
+        )
+
+
+class AipkitJsonReader:
+    """Reads the 2.3 → 2.4.0 JSON chat reply whole: the reply as one piece, or a typed error.
+
+    Args:
+        head: the reply's status, headers and URL (its body is not used).
+    """
+
+    def __init__(self, head: Reply) -> None:
+        self._head = head
+        self._body = bytearray()
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """Add body bytes (the reply is read whole)."""
+        self._body += chunk
+        return []
+
+    def close(self) -> list[str]:
+        """The reply text, or the typed error the reply stands for."""
+        reply = _with_body(self._head, self._body)
+        if reply.status_code >= 500 and not reply.text.lstrip().startswith("{"):
+            # An unknown bot_id crashes PHP there: WordPress's "critical error" page.
+            raise_for_status(reply, action=JSON_ACTION)
+        payload = _plugin_json(reply, JSON_ACTION)
+        data = payload.get("data")
+        text = data.get("reply") if isinstance(data, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise BadReplyError(
+                f"The site at {reply.url} answered success without reply text",
+                url=reply.url,
+                method=reply.method,
+                status_code=reply.status_code,
+                body=reply.text[:500],
+            )
+        return [text]
+
+
+def _text(value: Mapping[str, object], key: str) -> str:
+    item = value.get(key)
+    return item if isinstance(item, str) else ""
+
+
+def _with_body(head: Reply, body: bytearray) -> Reply:
+    return Reply(head.status_code, head.headers, bytes(body), head.url, head.method, head.now)

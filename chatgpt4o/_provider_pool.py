@@ -1,0 +1,89 @@
+"""The provider's clients: one pooled AsyncClient per event loop and site, tokens per site.
+
+gpt4free calls the provider's class methods, so the provider keeps its clients here: each event
+loop gets its own (an httpx pool belongs to one loop), held weakly by the loop and bounded, and
+all loops share the page tokens of a site, so a fresh loop does not read the page again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Optional
+
+from ._async_client import AsyncClient
+from ._tokens import TokenCache
+
+__all__ = ["ClientPools"]
+
+_PoolKey = tuple[Optional[str], Optional[str], frozenset[tuple[str, str]]]
+_CacheKey = tuple[Optional[str], frozenset[tuple[str, str]]]
+
+MAX_CLIENTS_PER_LOOP = 8
+MAX_TOKEN_CACHES = 64
+
+
+class ClientPools:
+    """Pooled clients per event loop and (site, proxy, cookies); token caches per site and cookies.
+
+    Example::
+
+        pools = ClientPools()
+        client = pools.client(None, None, None)   # in a running loop: the same one each time
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loops: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, OrderedDict[_PoolKey, AsyncClient]
+        ] = weakref.WeakKeyDictionary()
+        self._caches: OrderedDict[_CacheKey, TokenCache] = OrderedDict()
+
+    def client(
+        self,
+        base_url: Optional[str],
+        proxy: Optional[str],
+        cookies: Optional[Mapping[str, str]],
+    ) -> AsyncClient:
+        """The running loop's client for this site, proxy and cookies (made on first use)."""
+        loop = asyncio.get_running_loop()
+        jar = frozenset((cookies or {}).items())
+        key: _PoolKey = (base_url, proxy, jar)
+        with self._lock:
+            clients = self._loops.setdefault(loop, OrderedDict())
+            client = clients.get(key)
+            if client is not None and not client.is_closed:
+                clients.move_to_end(key)
+                return client
+        # Validates the arguments (a bad proxy raises here) before anything is pooled.
+        client = AsyncClient(
+            base_url, proxy=proxy, cookies=cookies, token_cache=self._cache(base_url, jar)
+        )
+        with self._lock:
+            clients[key] = client
+            while len(clients) > MAX_CLIENTS_PER_LOOP:
+                _, evicted = clients.popitem(last=False)
+                loop.create_task(evicted.aclose())
+        return client
+
+    async def close_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close and forget every client of ``loop`` (before the loop itself closes)."""
+        with self._lock:
+            clients = self._loops.pop(loop, OrderedDict())
+        for client in clients.values():
+            await client.aclose()
+
+    def _cache(self, base_url: Optional[str], jar: frozenset[tuple[str, str]]) -> TokenCache:
+        # A login cookie changes the nonce, so each cookie set gets its own tokens.
+        key: _CacheKey = (base_url, jar)
+        with self._lock:
+            cache = self._caches.get(key)
+            if cache is None:
+                cache = self._caches[key] = TokenCache()
+                while len(self._caches) > MAX_TOKEN_CACHES:
+                    self._caches.popitem(last=False)
+            self._caches.move_to_end(key)
+        return cache

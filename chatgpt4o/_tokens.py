@@ -1,0 +1,144 @@
+"""The page tokens a client keeps: an age-limited cache, rejection, and how to renew them.
+
+Renewal is a generator the transports drive (see ``renew_steps``): after the current plugin
+rejects a nonce it asks the site's refresh action for a new one, one small JSON request; where
+the site has no such action, and for the old plugin, it reads the page again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import weakref
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from typing import Callable, Optional
+
+from . import _aipkit
+from ._constants import MAX_PAGE_BYTES, TOKEN_MAX_AGE
+from ._page import Page, extract_page
+from ._status import raise_for_status
+from ._wire import Reply, Request
+
+__all__ = ["RenewSteps", "TokenCache", "page_request", "read_page", "renew_steps"]
+
+RenewSteps = Generator[Request, Reply, Page]
+
+
+@dataclass
+class _Entry:
+    page: Page
+    fetched_at: float
+    rejected: bool = False
+
+
+class TokenCache:
+    """The page tokens (nonce, ids, AJAX URL) of one site, shared by the clients given it.
+
+    Every client makes its own by default. Pass one to several clients of the same site (and
+    the same cookies: a login cookie changes the nonce) so that they read the page once::
+
+        cache = chatgpt4o.TokenCache()
+        sync_client = chatgpt4o.Client(url, token_cache=cache)
+        async_client = chatgpt4o.AsyncClient(url, token_cache=cache)
+
+    Tokens are trusted for ``max_age`` seconds and renewed at once when the site rejects the
+    nonce. Renewals are single-flight: callers take ``thread_lock`` (threads) or
+    ``async_lock()`` (tasks of one event loop), call ``fresh()`` again, and only then renew.
+
+    Args:
+        max_age: seconds a page's tokens are trusted.
+        clock: monotonic seconds (tests pass a fake).
+    """
+
+    def __init__(
+        self, max_age: float = TOKEN_MAX_AGE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._entry: Optional[_Entry] = None
+        # Once a site answered 400 "0" to the refresh action, it only gets page fetches.
+        self.refresh_supported = True
+        self.thread_lock = threading.Lock()
+        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def fresh(self) -> Optional[Page]:
+        """The cached page if it is younger than ``max_age`` and its nonce was not rejected."""
+        entry = self._entry
+        if entry is not None and not entry.rejected and self._age(entry) < self.max_age:
+            return entry.page
+        return None
+
+    def rejected(self) -> Optional[Page]:
+        """The cached page whose nonce the site rejected, while its other tokens are young."""
+        entry = self._entry
+        if entry is not None and entry.rejected and self._age(entry) < self.max_age:
+            return entry.page
+        return None
+
+    def put(self, page: Page) -> None:
+        """Cache freshly read tokens."""
+        self._entry = _Entry(page, self._clock())
+
+    def renewed(self, page: Page) -> None:
+        """Cache ``page`` with a refreshed nonce; the rest of its tokens keep their age."""
+        entry = self._entry
+        self._entry = _Entry(page, entry.fetched_at if entry else self._clock())
+
+    def reject(self, page: Page) -> None:
+        """Mark ``page``'s nonce as rejected by the site, unless a newer page replaced it."""
+        entry = self._entry
+        if entry is not None and entry.page is page:
+            entry.rejected = True
+
+    def async_lock(self) -> asyncio.Lock:
+        """The renewal lock for the running event loop (asyncio locks belong to one loop)."""
+        loop = asyncio.get_running_loop()
+        with self.thread_lock:
+            lock = self._async_locks.get(loop)
+            if lock is None:
+                lock = self._async_locks[loop] = asyncio.Lock()
+        return lock
+
+    def _age(self, entry: _Entry) -> float:
+        return self._clock() - entry.fetched_at
+
+
+def page_request(base_url: str, *, bust_cache: bool) -> Request:
+    """The GET of the chat page (after a rejected nonce, past any page cache)."""
+    params = {"nocache": str(int(time.time()))} if bust_cache else {}
+    return Request(
+        "GET", base_url, reader="page", limit=MAX_PAGE_BYTES, params=params, follow_redirects=True
+    )
+
+
+def read_page(reply: Reply) -> Page:
+    """Check the page GET's reply and return the chats it carries.
+
+    Raises:
+        BlockedError, RateLimitError, APIStatusError: the page did not come back as 200.
+        ChatPageError and subclasses: see ``extract_page``.
+    """
+    raise_for_status(reply, action="page")
+    return extract_page(reply.text, reply.url, link_header=reply.headers.get("link"))
+
+
+def renew_steps(store: TokenCache, base_url: str) -> RenewSteps:
+    """The requests that renew the store's tokens; returns the page to use and caches it.
+
+    Call with the store's lock held, after ``fresh()`` said None.
+    """
+    stale = store.rejected()
+    if stale is not None and stale.generation == "aipkit" and store.refresh_supported:
+        nonce = _aipkit.read_refreshed_nonce((yield _aipkit.refresh_request(stale.chats[0])))
+        if nonce is not None:
+            page = replace(stale, chats=tuple(replace(chat, nonce=nonce) for chat in stale.chats))
+            store.renewed(page)
+            return page
+        store.refresh_supported = False
+    page = read_page((yield page_request(base_url, bust_cache=stale is not None)))
+    store.put(page)
+    return page

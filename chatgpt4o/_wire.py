@@ -1,0 +1,198 @@
+"""The HTTP vocabulary the core and the transports share: requests to make, replies received.
+
+A leaf module: the dialects, the token store and both transports import it; it imports nothing
+of the package but the error tree and the constants.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+from ._exceptions import BadReplyError
+
+__all__ = [
+    "BodyLimit",
+    "Reply",
+    "Request",
+    "is_event_stream",
+    "lower_headers",
+    "parse_json_body",
+    "parse_retry_after",
+]
+
+ReaderKind = Literal["page", "json", "wpaicg", "aipkit-stream", "aipkit-json"]
+
+_EVENT_STREAM = "text/event-stream"
+_JSON = json.JSONDecoder()
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request the core wants made; the transports perform it as given.
+
+    Attributes:
+        method: ``"GET"`` or ``"POST"``.
+        url: the absolute URL, without query.
+        reader: how the reply is read (see ``_exchange.open_reader``).
+        limit: the largest reply body accepted, in bytes.
+        params: query-string fields, in order.
+        data: form fields for a POST body (urlencoded), in order; None for no body.
+        headers: headers for this request on top of the client's own.
+        timeout: seconds for this request, or None for the client's timeout.
+        follow_redirects: the page may redirect; a chat request never carries its nonce elsewhere.
+    """
+
+    method: str
+    url: str
+    reader: ReaderKind
+    limit: int
+    params: Mapping[str, str] = field(default_factory=dict)
+    data: Optional[Mapping[str, str]] = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    timeout: Optional[float] = None
+    follow_redirects: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One HTTP reply as the core sees it, whichever library fetched it.
+
+    Attributes:
+        status_code: the HTTP status.
+        headers: header names in lower case.
+        body: the body bytes (already cut at the size cap by the transport).
+        url: the final URL, after redirects, without its query.
+        method: the request's method.
+        now: when the reply arrived (epoch seconds), for HTTP-date ``Retry-After``.
+    """
+
+    status_code: int
+    headers: Mapping[str, str]
+    body: bytes = field(repr=False)
+    url: str
+    method: str = "GET"
+    now: float = 0.0
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header, lower-cased, or ``""``."""
+        return self.headers.get("content-type", "").lower()
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", "replace")
+
+
+class BodyLimit:
+    """Counts a reply's bytes as they are read and stops the read past ``limit``.
+
+    Checked per chunk, so a huge body is refused before it is held in memory.
+    """
+
+    def __init__(self, limit: int, url: str) -> None:
+        self._limit = limit
+        self._url = url
+        self.size = 0
+
+    def add(self, chunk: bytes) -> bytes:
+        """Count ``chunk`` and return it; raises BadReplyError once past the limit."""
+        self.size += len(chunk)
+        if self.size > self._limit:
+            raise BadReplyError(
+                f"The reply from {self._url} is larger than {self._limit} bytes; stopped reading",
+                url=self._url,
+            )
+        return chunk
+
+
+def lower_headers(items: Mapping[str, str]) -> dict[str, str]:
+    """Header names in lower case (both HTTP libraries' header maps go through this)."""
+    return {name.lower(): value for name, value in items.items()}
+
+
+def is_event_stream(content_type: Optional[str]) -> bool:
+    """Tell whether a Content-Type header announces a server-sent-event stream.
+
+    Example::
+
+        >>> is_event_stream("text/event-stream;charset=UTF-8")
+        True
+        >>> is_event_stream("application/json; charset=UTF-8")
+        False
+    """
+    if not content_type:
+        return False
+    value = content_type.strip().lower()
+    rest = value[len(_EVENT_STREAM) :]
+    return value.startswith(_EVENT_STREAM) and (not rest or rest[0] in "; ,\t")
+
+
+def parse_retry_after(value: Optional[str], *, now: float) -> Optional[float]:
+    """Return the seconds a ``Retry-After`` header asks for, or None if absent or unreadable.
+
+    Accepts delta-seconds (``"3"``, ``"1.5"``) and HTTP-dates; a date in the past gives 0.
+
+    Example::
+
+        >>> parse_retry_after("3", now=0.0)
+        3.0
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - now
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def parse_json_body(text: str, url: str, *, method: str = "POST") -> dict[str, object]:
+    """Parse a JSON object from a reply body, skipping PHP warnings printed before it.
+
+    Example::
+
+        >>> parse_json_body('<b>Warning</b>: x {"status":"success"}', "https://a.example")
+        {'status': 'success'}
+
+    Raises:
+        BadReplyError: no JSON object in the body (HTML page, ``0``, truncated JSON).
+    """
+    start = text.find('{"')
+    if start < 0:
+        start = text.find("{")
+    if start >= 0:
+        try:
+            value, _ = _JSON.raw_decode(text, start)
+        except (json.JSONDecodeError, RecursionError):
+            pass
+        else:
+            if isinstance(value, dict):
+                return value
+    if start >= 0:
+        what = "truncated JSON"
+    elif "<" in text:
+        what = "HTML"
+    elif text.strip():
+        what = repr(text.strip()[:40])
+    else:
+        what = "an empty body"
+    raise BadReplyError(
+        f"Unexpected reply from {url}: expected a JSON object, got {what}",
+        url=url,
+        method=method,
+        body=text,
+    )
