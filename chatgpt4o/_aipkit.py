@@ -72,6 +72,16 @@ _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
 _NONCE = re.compile(r"[0-9a-fA-F]{6,32}")
 _CACHE_KEY = re.compile(r"aipkit_sse_[A-Za-z0-9]{8,64}")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
+# "API Error: … (Code: invalid_api_key)" / "(Code: 500)", and the JSON path's
+# "OpenAI API Error (HTTP 500): …": the model API's own code or status.
+_UPSTREAM_CODE = re.compile(r"\((?:code: |http )([a-z0-9_.-]+)\)?")
+_UPSTREAM_WORDS = (
+    "connection error",
+    "(error:",
+    "http request failed",
+    "unexpected response structure from",
+)
+_REFUSED_CODE_WORDS = ("invalid", "not_found", "unauthorized", "permission", "insufficient")
 
 # The plugin's own words, lower-cased prefixes, and what they mean. Order matters: the first
 # match wins. "(nonce)" and "session has expired" are the 2.3 and cache-POST wordings.
@@ -277,9 +287,12 @@ def classify_refusal(
                 details=details,
             )
     if _is_upstream(lowered):
-        # The model never answered, so nothing was said that a re-send could repeat.
         return UpstreamError(
-            message.strip(), url=url, method=method, status_code=status_code, code="upstream"
+            message.strip(),
+            url=url,
+            method=method,
+            status_code=status_code,
+            code=_upstream_code(lowered),
         )
     if code == "cors_denied":
         return AccessDeniedError(
@@ -295,8 +308,23 @@ def classify_refusal(
     )
 
 
+def _upstream_code(lowered: str) -> str:
+    """``"upstream"`` for a failure a later try may not meet (5xx, 429, network, no data);
+    ``"upstream_refused"`` when the model's API refused for good (a bad key, a bad model)."""
+    found = _UPSTREAM_CODE.search(lowered)
+    if found is None:
+        return "upstream"
+    code = found.group(1)
+    if code.isdigit():
+        status = int(code)
+        refused = 400 <= status < 500 and status not in (408, 409, 429)
+    else:
+        refused = any(word in code for word in _REFUSED_CODE_WORDS)
+    return "upstream_refused" if refused else "upstream"
+
+
 def _is_upstream(lowered: str) -> bool:
-    return "api error" in lowered or lowered.startswith(("connection error", "(error:"))
+    return "api error" in lowered or lowered.startswith(_UPSTREAM_WORDS)
 
 
 def _plugin_json(reply: Reply, action: str) -> dict[str, object]:

@@ -80,9 +80,10 @@ class RetryPolicy:
 
         Retried: the network and timeouts (before any reply text arrived), 408/409/429/5xx
         within ``retry_after_cap``, the first rejected nonce of a call, an expired cache key, and
-        the site's failure to reach its model when the call is stateless (a fresh conversation
-        id per attempt makes the re-send harmless; a conversation the server holds would record
-        the turn twice). Never: block pages, 400 ``0``, the plugin's refusals, bad replies.
+        the current plugin's transient failure to reach its model (5xx, 429, network, no data)
+        when the call is stateless (a fresh conversation id per attempt makes the re-send
+        harmless; a conversation the server holds would record the turn twice). The old
+        plugin's error mode carries no status, so it is not retried. Never: block pages, 400 ``0``, the plugin's refusals, bad replies.
         """
         if isinstance(exc, NonceError):
             return state.nonce_rejections <= 1
@@ -93,7 +94,7 @@ class RetryPolicy:
                 return False
             return exc.status_code in RETRYABLE_STATUSES
         if isinstance(exc, UpstreamError):
-            return state.call.native is None
+            return exc.code == "upstream" and state.call.native is None
         if isinstance(exc, PluginError):
             return exc.code == "cache_miss"
         return isinstance(exc, APIConnectionError)

@@ -11,7 +11,10 @@ import pytest
 
 from chatgpt4o import (
     APIConnectionError,
+    AccessDeniedError,
     APIError,
+    PluginError,
+    UpstreamError,
     APIStatusError,
     APITimeoutError,
     BadReplyError,
@@ -63,6 +66,18 @@ class Case:
     stream: bool = False
     client: dict[str, Any] = field(default_factory=dict)
     check: Optional[Check] = None
+
+
+def code(expected: str) -> Check:
+    def check(exc: Any) -> None:
+        assert exc.code == expected
+
+    return check
+
+
+def quota_notice(exc: Any) -> None:
+    assert exc.msg == "You have reached your quota for this period."
+    assert exc.details["quota_notice"]["type"] == "quota_notice"
 
 
 def status(code: int) -> Check:
@@ -162,11 +177,11 @@ REPLY_CASES = [
     Case("php_warning", "php_warning", ECHO, 1, 1, []),
     Case("php_warning 1.8.79", "php_warning", ECHO, 1, 1, [], profile="1.8.79"),
     Case("php_warning before SSE", "php_warning", ECHO, 1, 1, [], stream=True),
-    Case("upstream_error", "upstream_error", APIError, 1, 1, [],
-         params={"msg": UPSTREAM}, check=msg(UPSTREAM, exact=APIError)),
-    Case("upstream_error with streaming on", "upstream_error", APIError, 1, 1, [],
+    Case("upstream_error", "upstream_error", PluginError, 1, 1, [],
+         params={"msg": UPSTREAM}, check=msg(UPSTREAM, exact=PluginError)),
+    Case("upstream_error with streaming on", "upstream_error", PluginError, 1, 1, [],
          params={"msg": UPSTREAM}, profile="1.8.79", stream=True,
-         check=msg(UPSTREAM, exact=APIError)),
+         check=msg(UPSTREAM, exact=PluginError)),
     *(
         Case(f"token_limit {profile}{' sse' if stream else ''}", "token_limit", TokenLimitError,
              1, 1, [], profile=profile, stream=stream, check=msg(TOKEN_LIMIT))
@@ -181,12 +196,12 @@ REPLY_CASES = [
         for name, text in (("banned_ip", IP_BANNED), ("banned_word", BANNED_WORD))
         for stream in (False, True)
     ),
-    Case("no_api_key 1.7 (before the nonce check)", "no_api_key", APIError, 1, 1, [],
-         profile="1.7", check=msg("Missing API Setting", exact=APIError)),
-    Case("no_api_key 1.8.79", "no_api_key", APIError, 1, 1, [],
-         profile="1.8.79", check=msg(NO_API_KEY, exact=APIError)),
-    Case("no_api_key 1.9.18", "no_api_key", APIError, 1, 1, [],
-         check=msg(NO_API_KEY, exact=APIError)),
+    Case("no_api_key 1.7 (before the nonce check)", "no_api_key", PluginError, 1, 1, [],
+         profile="1.7", check=msg("Missing API Setting", exact=PluginError)),
+    Case("no_api_key 1.8.79", "no_api_key", PluginError, 1, 1, [],
+         profile="1.8.79", check=msg(NO_API_KEY, exact=PluginError)),
+    Case("no_api_key 1.9.18", "no_api_key", PluginError, 1, 1, [],
+         check=msg(NO_API_KEY, exact=PluginError)),
     *(
         Case(f"nonce_expired {profile}", "nonce_expired", ECHO, 2, 2, [], profile=profile)
         for profile in ("1.7", "1.8.79", "1.9.18", "widget")
@@ -204,19 +219,19 @@ STREAM_CASES = [
         for after in (0, 3)
     ),
     *(
-        Case(f"error_mode{' doubled' if doubled else ''} {profile}", "error_mode", APIError,
+        Case(f"error_mode{' doubled' if doubled else ''} {profile}", "error_mode", UpstreamError,
              1, 1, [], params={"doubled": doubled}, profile=profile, stream=True,
-             check=msg(ERROR_MODE, exact=APIError))
+             check=msg(ERROR_MODE, exact=UpstreamError))
         for profile in SSE_SITES
         for doubled in (False, True)
     ),
-    Case("error_mode with a quote in a word (invalid JSON)", "error_mode", APIError, 1, 1, [],
-         params={"msg": QUOTED}, stream=True, check=msg(QUOTED, exact=APIError)),
-    Case("error_mode with the site's streaming off", "error_mode", APIError, 1, 1, [],
-         profile="1.8.79", check=msg(ERROR_MODE, exact=APIError)),
+    Case("error_mode with a quote in a word (invalid JSON)", "error_mode", UpstreamError, 1, 1, [],
+         params={"msg": QUOTED}, stream=True, check=msg(QUOTED, exact=UpstreamError)),
+    Case("error_mode with the site's streaming off", "error_mode", UpstreamError, 1, 1, [],
+         profile="1.8.79", check=msg(ERROR_MODE, exact=UpstreamError)),
     *(
-        Case(f"limited {profile}", "limited", APIError, 1, 1, [], profile=profile, stream=True,
-             check=msg(LIMITED, exact=APIError))
+        Case(f"limited {profile}", "limited", UpstreamError, 1, 1, [], profile=profile, stream=True,
+             check=msg(LIMITED, exact=UpstreamError))
         for profile in SSE_SITES
     ),
     *(
@@ -227,7 +242,7 @@ STREAM_CASES = [
             ("tokenLimitReached", TokenLimitError),
             ("ipBanned", ContentFlaggedError),
             ("messageFlagged", ContentFlaggedError),
-            ("pineconeError", APIError),
+            ("pineconeError", UpstreamError),
         )
         for then in (False, True)
     ),
@@ -240,7 +255,81 @@ STREAM_CASES = [
 ]
 # fmt: on
 
-CASES = EDGE_CASES + REPLY_CASES + STREAM_CASES
+# The current plugin. A call is a cache POST and a stream GET (2 AJAX requests) on 2.4.71,
+# one JSON POST on 2.4.0 with the stream switch off. Refusals keep the site's words.
+NEW = "2.4.71"
+MODERATED = "Your message was flagged by the moderation system and could not be sent."
+JSON_PATH = "2.4.0"
+# fmt: off
+AIPKIT_CASES = [
+    Case("aipkit rate_limit", "rate_limit", ECHO, 1, 3, [1.0], profile=NEW),
+    Case("aipkit rate_limit on the stream", "rate_limit", ECHO, 1, 4, [1.0], on="stream",
+         profile=NEW),
+    Case("aipkit server_error", "server_error", ECHO, 1, 3, [BACKOFF_1], profile=NEW),
+    Case("aipkit server_error on the stream re-caches", "server_error", ECHO, 1, 4, [BACKOFF_1],
+         on="stream", profile=NEW),
+    Case("aipkit drop", "drop", ECHO, 1, 3, [BACKOFF_1], profile=NEW),
+    Case("aipkit drop on the stream re-caches", "drop", ECHO, 1, 4, [BACKOFF_1], on="stream",
+         profile=NEW),
+    Case("aipkit slow", "slow", APITimeoutError, 1, 1, [], params={"delay": 1.0},
+         profile=NEW, client=FAST_TIMEOUT),
+    Case("aipkit cloudflare", "cloudflare", BlockedError, 1, 1, [], profile=NEW,
+         check=status(403)),
+    Case("aipkit html", "html", BadReplyError, 1, 1, [], profile=NEW),
+    Case("aipkit stale_page: refresh action", "stale_page", ECHO, 1, 4, [], profile=NEW),
+    Case("aipkit nonce_expired: refresh action", "nonce_expired", ECHO, 1, 4, [], profile=NEW),
+    Case("aipkit nonce_expired on the stream", "nonce_expired", ECHO, 1, 5, [], on="stream",
+         profile=NEW),
+    Case("aipkit truncated_json", "truncated_json", BadReplyError, 1, 1, [], profile=NEW),
+    Case("aipkit php_warning", "php_warning", ECHO, 1, 2, [], profile=NEW),
+    Case("aipkit no_api_key", "no_api_key", PluginError, 1, 2, [], profile=NEW,
+         check=msg("API key missing for OpenAI.", exact=PluginError)),
+    Case("aipkit banned_ip", "banned_ip", ContentFlaggedError, 1, 2, [], profile=NEW,
+         check=msg("Access from your IP address has been blocked.")),
+    Case("aipkit banned_word", "banned_word", ContentFlaggedError, 1, 2, [], profile=NEW,
+         check=msg("Sorry, your message could not be sent as it contains prohibited words.")),
+    Case("aipkit moderation", "moderation", ContentFlaggedError, 1, 2, [], profile=NEW,
+         check=msg(MODERATED)),
+    Case("aipkit guests_disabled", "guests_disabled", AccessDeniedError, 1, 2, [], profile=NEW,
+         check=msg("Access disabled for guests.")),
+    Case("aipkit cross_origin", "cross_origin", AccessDeniedError, 1, 1, [], profile=NEW,
+         check=msg("Embed feature is not available with your current plan.")),
+    Case("aipkit quota", "quota", TokenLimitError, 1, 2, [], profile=NEW,
+         check=quota_notice),
+    Case("aipkit unknown_bot", "unknown_bot", PluginError, 1, 2, [], profile=NEW,
+         check=msg("Invalid chatbot specified.", exact=PluginError)),
+    Case("aipkit api_error 401 is not retried", "api_error", UpstreamError, 1, 2, [],
+         profile=NEW, check=code("upstream_refused")),
+    Case("aipkit api_error 500 is retried", "api_error", ECHO, 1, 4, [BACKOFF_1],
+         params={"status": 500, "msg": "boom", "code": "500"}, profile=NEW),
+    Case("aipkit response_failed is retried", "response_failed", ECHO, 1, 4, [BACKOFF_1],
+         profile=NEW),
+    Case("aipkit connection_error is retried", "connection_error", ECHO, 1, 4, [BACKOFF_1],
+         profile=NEW),
+    Case("aipkit no_data is retried", "no_data", ECHO, 1, 4, [BACKOFF_1], profile=NEW),
+    Case("aipkit upstream failure every time", "no_data", UpstreamError, 1, 6,
+         [BACKOFF_1, BACKOFF_2], times=3, profile=NEW, check=code("upstream")),
+    Case("aipkit warning is appended as the page shows it", "warning",
+         f"{ECHO}\n\n* (Incomplete: max_output_tokens)*", 1, 2, [], profile=NEW),
+    Case("aipkit stream_cut", "stream_cut", BadReplyError, 1, 2, [], profile=NEW),
+    Case("aipkit slow_stream", "slow_stream", ECHO, 1, 2, [],
+         params={"chunk_delay": 0.02}, profile=NEW),
+    Case("aipkit json path rate_limit", "rate_limit", ECHO, 1, 2, [1.0], profile=JSON_PATH),
+    Case("aipkit json path nonce_expired", "nonce_expired", ECHO, 1, 3, [], profile=JSON_PATH),
+    Case("aipkit json path quota", "quota", TokenLimitError, 1, 1, [], profile=JSON_PATH,
+         check=status(429)),
+    Case("aipkit json path guests_disabled", "guests_disabled", AccessDeniedError, 1, 1, [],
+         profile=JSON_PATH, check=status(429)),
+    Case("aipkit json path api_error 401", "api_error", UpstreamError, 1, 1, [],
+         profile=JSON_PATH, check=code("upstream_refused")),
+    Case("aipkit json path connection_error is retried", "connection_error", ECHO, 1, 2,
+         [BACKOFF_1], profile=JSON_PATH),
+    Case("aipkit json path warning", "warning", f"{ECHO} (Incomplete: max_output_tokens)", 1,
+         1, [], profile=JSON_PATH),
+]
+# fmt: on
+
+CASES = EDGE_CASES + REPLY_CASES + STREAM_CASES + AIPKIT_CASES
 
 
 def test_every_fault_is_covered() -> None:
