@@ -23,7 +23,7 @@ from ._completions import (
     ChunkChoice,
 )
 from ._conversation import AsyncConversation, Conversation
-from ._resources import AsyncChatCompletionStream, ChatCompletionStream
+from ._disk_cache import DiskTokenCache
 from ._exceptions import (
     AccessDeniedError,
     APIConnectionError,
@@ -33,8 +33,8 @@ from ._exceptions import (
     BadReplyError,
     BlockedError,
     BotNotFoundError,
-    ChatPageError,
     Chatgpt4oError,
+    ChatPageError,
     ClientClosedError,
     ContentFlaggedError,
     EndpointGoneError,
@@ -50,6 +50,7 @@ from ._exceptions import (
 )
 from ._messages import format_prompt
 from ._models import DEFAULT_MODEL, MODEL_ALIASES, MODELS
+from ._resources import AsyncChatCompletionStream, ChatCompletionStream
 from ._streams import AsyncStream, Stream
 from ._tokens import TokenCache
 from ._version import __version__
@@ -89,6 +90,7 @@ __all__ = [
     "ClientClosedError",
     "ContentFlaggedError",
     "Conversation",
+    "DiskTokenCache",
     "EndpointGoneError",
     "InvalidRequestError",
     "InvalidRequestTypeError",

@@ -82,17 +82,20 @@ class TokenCache:
     def put(self, page: Page) -> None:
         """Cache freshly read tokens."""
         self._entry = _Entry(page, self._clock())
+        self._save()
 
     def renewed(self, page: Page) -> None:
         """Cache ``page`` with a refreshed nonce; the rest of its tokens keep their age."""
         entry = self._entry
         self._entry = _Entry(page, entry.fetched_at if entry else self._clock())
+        self._save()
 
     def reject(self, page: Page) -> None:
         """Mark ``page``'s nonce as rejected by the site, unless a newer page replaced it."""
         entry = self._entry
         if entry is not None and entry.page is page:
             entry.rejected = True
+            self._save()
 
     def async_lock(self) -> asyncio.Lock:
         """The renewal lock for the running event loop (asyncio locks belong to one loop)."""
@@ -102,6 +105,12 @@ class TokenCache:
             if lock is None:
                 lock = self._async_locks[loop] = asyncio.Lock()
         return lock
+
+    def _save(self) -> None:
+        """Called after every change of the cached tokens; subclasses persist them here.
+
+        ``DiskTokenCache`` writes them to a file. The base class keeps them in memory only.
+        """
 
     def _age(self, entry: _Entry) -> float:
         return self._clock() - entry.fetched_at
@@ -139,6 +148,7 @@ def renew_steps(store: TokenCache, base_url: str) -> RenewSteps:
             store.renewed(page)
             return page
         store.refresh_supported = False
+        store._save()
     page = read_page((yield page_request(base_url, bust_cache=stale is not None)))
     store.put(page)
     return page

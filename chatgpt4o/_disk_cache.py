@@ -1,0 +1,207 @@
+"""DiskTokenCache: a site's page tokens kept in a file of the user's cache directory.
+
+The command line uses it so that a second ``chatgpt4o "…"`` within the tokens' life skips the
+page fetch. Library users opt in::
+
+    cache = chatgpt4o.DiskTokenCache("https://chatgpt4o.one")
+    client = chatgpt4o.Client("https://chatgpt4o.one", token_cache=cache)
+
+The file holds the page's chats (nonce, post and bot ids, AJAX URL) as JSON with the wall-clock
+time they were read, never cookies; it is readable by its owner only (mode 0600). A file that
+is missing, corrupt, unreadable, of another site or too old is ignored (logged at debug level).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+from urllib.parse import urlsplit, urlunsplit
+
+from ._constants import TOKEN_MAX_AGE
+from ._page import Page, PageChat
+from ._tokens import TokenCache, _Entry
+
+__all__ = ["DiskTokenCache", "cache_dir", "site_key"]
+
+log = logging.getLogger("chatgpt4o")
+
+_FORMAT = 1
+_GENERATIONS = ("wpaicg", "aipkit")
+_CHAT_TYPES = ("shortcode", "widget", "aipkit")
+_STR_FIELDS = ("nonce", "post_id", "bot_id", "page_url", "ajax_url")
+
+
+def cache_dir(env: Optional[dict[str, str]] = None, platform: Optional[str] = None) -> Path:
+    """The user's cache directory for chatgpt4o, by the platform's convention.
+
+    ``$XDG_CACHE_HOME/chatgpt4o`` (default ``~/.cache/chatgpt4o``) on Linux and other Unixes,
+    ``~/Library/Caches/chatgpt4o`` on macOS, ``%LOCALAPPDATA%\\chatgpt4o\\Cache`` on Windows.
+
+    Example::
+
+        >>> cache_dir({"XDG_CACHE_HOME": "/tmp/c"}, "linux").as_posix()
+        '/tmp/c/chatgpt4o'
+    """
+    env = dict(os.environ) if env is None else env
+    platform = sys.platform if platform is None else platform
+    if platform == "win32":
+        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "chatgpt4o" / "Cache"
+    if platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "chatgpt4o"
+    xdg = env.get("XDG_CACHE_HOME", "")
+    base_dir = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    return base_dir / "chatgpt4o"
+
+
+def site_key(base_url: str) -> str:
+    """The site's chat page as the cache keys it: scheme and host lower case, no slash at the end.
+
+    Example::
+
+        >>> site_key("HTTPS://ChatGPT4o.one/")
+        'https://chatgpt4o.one'
+    """
+    parts = urlsplit(base_url.strip())
+    netloc = parts.netloc.lower()
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), parts.query, ""))
+
+
+class DiskTokenCache(TokenCache):
+    """A ``TokenCache`` whose tokens also live in a file, so that they outlive the process.
+
+    One file per site (the name is a hash of the site's URL); it holds every chat (bot) the
+    page offers, each with its nonce. Tokens are trusted for ``max_age`` seconds from when the
+    page was read, by the wall clock; a nonce the site rejects is renewed as with any
+    ``TokenCache`` and the file rewritten. Cookies are never written.
+
+    Example::
+
+        url = "https://chatgpt4o.one"
+        with chatgpt4o.Client(url, token_cache=chatgpt4o.DiskTokenCache(url)) as client:
+            client.ask("Hi")  # reads the page only when the file has no young tokens
+
+    Args:
+        base_url: the site's chat page (the client's ``base_url``).
+        path: the file; default ``cache_dir() / "tokens-<hash>.json"``.
+        max_age: seconds a page's tokens are trusted.
+        clock: wall-clock seconds since the epoch (tests pass a fake).
+
+    Attributes:
+        path: the file.
+        site: the site as keyed (``site_key(base_url)``).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        path: Union[str, os.PathLike[str], None] = None,
+        *,
+        max_age: float = TOKEN_MAX_AGE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(max_age, clock)
+        self.site = site_key(base_url)
+        digest = hashlib.sha256(self.site.encode("utf-8")).hexdigest()[:24]
+        self.path = Path(path) if path is not None else cache_dir() / f"tokens-{digest}.json"
+        self._load()
+
+    def clear(self) -> None:
+        """Forget the tokens, in memory and on disk."""
+        self._entry = None
+        self.refresh_supported = True
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+    def _age(self, entry: _Entry) -> float:
+        age = self._clock() - entry.fetched_at
+        # A clock set back (or a file from the future) proves nothing about the tokens' age.
+        return age if age >= 0 else float("inf")
+
+    def _load(self) -> None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeError) as exc:
+            log.debug("token cache %s: unreadable, ignored (%s)", self.path, exc)
+            return
+        try:
+            self._entry, self.refresh_supported = _decode(json.loads(text), self.site)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.debug("token cache %s: not a valid cache file, ignored (%s)", self.path, exc)
+
+    def _save(self) -> None:
+        entry = self._entry
+        if entry is None:
+            return
+        data = {
+            "format": _FORMAT,
+            "site": self.site,
+            "fetched_at": entry.fetched_at,
+            "rejected": entry.rejected,
+            "refresh_supported": self.refresh_supported,
+            "page": {"url": entry.page.url, "chats": [asdict(chat) for chat in entry.page.chats]},
+        }
+        try:
+            _write_private(self.path, json.dumps(data, indent=1) + "\n")
+        except OSError as exc:
+            log.debug("token cache %s: not written (%s)", self.path, exc)
+
+
+def _decode(data: Any, site: str) -> tuple[_Entry, bool]:
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise ValueError("unknown format")
+    if data.get("site") != site:
+        raise ValueError(f"the file is for {data.get('site')!r}, not {site!r}")
+    fetched_at, rejected = data["fetched_at"], data["rejected"]
+    refresh = data["refresh_supported"]
+    if isinstance(fetched_at, bool) or not isinstance(fetched_at, (int, float)):
+        raise ValueError("fetched_at is not a number")
+    if not isinstance(rejected, bool) or not isinstance(refresh, bool):
+        raise ValueError("rejected/refresh_supported are not booleans")
+    page = data["page"]
+    if not isinstance(page, dict) or not isinstance(page["url"], str):
+        raise ValueError("page is not an object with a url")
+    chats = page["chats"]
+    if not isinstance(chats, list):
+        raise ValueError("chats is not a list")
+    return _Entry(Page(page["url"], tuple(_chat(item) for item in chats)), fetched_at, rejected), (
+        refresh
+    )
+
+
+def _chat(item: Any) -> PageChat:
+    if not isinstance(item, dict) or set(item) != {field.name for field in fields(PageChat)}:
+        raise ValueError("a chat has other fields than PageChat")
+    if item["generation"] not in _GENERATIONS or item["chat_type"] not in _CHAT_TYPES:
+        raise ValueError("unknown generation or chat type")
+    if not all(isinstance(item[name], str) for name in _STR_FIELDS):
+        raise ValueError("a token is not a string")
+    if not isinstance(item["streams"], bool):
+        raise ValueError("streams is not a boolean")
+    return PageChat(**item)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, readable and writable by its owner only."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".tokens-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

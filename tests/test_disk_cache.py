@@ -1,0 +1,183 @@
+"""DiskTokenCache: tokens outlive the process, for their age only, and a bad file is ignored."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+import chatgpt4o
+from chatgpt4o import DiskTokenCache
+from chatgpt4o._disk_cache import cache_dir, site_key
+from chatgpt4o.testing import LocalSite
+from chatgpt4o.testing.pytest_plugin import SiteFactory
+
+
+class Clock:
+    """Wall-clock seconds a test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def ask(site: LocalSite, cache: chatgpt4o.TokenCache, text: str = "Hi") -> str:
+    with chatgpt4o.Client(site.url, token_cache=cache) as client:
+        return client.ask(text)
+
+
+@pytest.mark.parametrize("profile", ["1.7", "1.9.18", "2.4.71"])
+def test_a_second_process_skips_the_page_fetch(
+    tmp_path: Path, clock: Clock, chatgpt4o_site_factory: SiteFactory,
+    profile: str,
+) -> None:  # fmt: skip
+    site = chatgpt4o_site_factory(profile)
+    path = tmp_path / "tokens.json"
+    assert ask(site, DiskTokenCache(site.url, path, clock=clock)) == "Echo: Hi"
+    first = len(site.requests)
+    assert ask(site, DiskTokenCache(site.url, path, clock=clock), "Again") == "Echo: Again"
+    assert len(site.requests) - first == first - 1
+    assert site.page_fetches == 1
+
+
+def test_the_file_is_private_json_without_cookies(
+    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
+) -> None:
+    path = tmp_path / "sub" / "tokens.json"
+    cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
+    with chatgpt4o.Client(
+        chatgpt4o_site.url, token_cache=cache, cookies={"wp_login": "secret"}
+    ) as c:
+        c.ask("Hi")
+    if sys.platform != "win32":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert "secret" not in text
+    data = json.loads(text)
+    assert data["site"] == site_key(chatgpt4o_site.url)
+    assert data["page"]["chats"][0]["nonce"] == chatgpt4o_site.nonce
+    assert data["fetched_at"] == clock.now
+
+
+def test_tokens_expire_by_wall_clock(
+    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
+) -> None:
+    path = tmp_path / "tokens.json"
+    ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock, max_age=60))
+    clock.now += 61
+    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock, max_age=60).fresh() is None
+    clock.now -= 3600  # a clock set back proves nothing
+    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock, max_age=60).fresh() is None
+
+
+def test_a_rejected_cached_nonce_is_renewed(
+    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
+) -> None:
+    path = tmp_path / "tokens.json"
+    ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock))
+    chatgpt4o_site.rotate_nonce()
+    assert ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock)) == "Echo: Hi"
+    assert chatgpt4o_site.page_fetches == 2
+    assert json.loads(path.read_text())["page"]["chats"][0]["nonce"] == chatgpt4o_site.nonce
+
+
+def test_aipkit_rejection_uses_the_refresh_action(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "tokens.json"
+    with LocalSite("2.4.71") as site:
+        ask(site, DiskTokenCache(site.url, path, clock=clock))
+        site.rotate_nonce()
+        assert ask(site, DiskTokenCache(site.url, path, clock=clock)) == "Echo: Hi"
+        assert (site.page_fetches, len(site.nonce_refreshes)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"not json",
+        b"\xff\xfe",
+        b'{"format": 1}',
+        b'{"format": 99}',
+        b"[]",
+        json.dumps(
+            {"format": 1, "site": "x", "fetched_at": 0, "rejected": False,
+             "refresh_supported": True, "page": {"url": "x", "chats": []}}
+        ).encode(),
+    ],
+)  # fmt: skip
+def test_a_corrupt_file_is_ignored_with_a_debug_log(
+    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_bytes(content)
+    with caplog.at_level(logging.DEBUG, logger="chatgpt4o"):
+        cache = DiskTokenCache("https://example.com", path)
+    assert cache.fresh() is None
+    assert "ignored" in caplog.text
+
+
+def test_a_file_of_another_site_or_with_bad_chats_is_ignored(
+    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
+) -> None:
+    path = tmp_path / "tokens.json"
+    ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock))
+    assert DiskTokenCache("https://other.example", path, clock=clock).fresh() is None
+    data = json.loads(path.read_text())
+    data["page"]["chats"][0]["streams"] = "yes"
+    path.write_text(json.dumps(data))
+    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).fresh() is None
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads anything")
+def test_an_unreadable_file_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text("{}")
+    path.chmod(0)
+    assert DiskTokenCache("https://example.com", path).fresh() is None
+
+
+def test_an_unwritable_directory_does_not_fail_the_call(
+    tmp_path: Path, chatgpt4o_site: LocalSite
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cache = DiskTokenCache(chatgpt4o_site.url, blocker / "tokens.json")
+    assert ask(chatgpt4o_site, cache) == "Echo: Hi"
+
+
+def test_clear_forgets(tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite) -> None:
+    path = tmp_path / "tokens.json"
+    cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
+    ask(chatgpt4o_site, cache)
+    cache.clear()
+    assert not path.exists()
+    assert cache.fresh() is None
+
+
+def test_default_path_follows_the_platform(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    home = Path.home()
+    assert cache_dir({}, "linux") == home / ".cache" / "chatgpt4o"
+    assert cache_dir({"XDG_CACHE_HOME": "relative"}, "linux") == home / ".cache" / "chatgpt4o"
+    assert cache_dir({}, "darwin") == home / "Library" / "Caches" / "chatgpt4o"
+    assert cache_dir({"LOCALAPPDATA": r"C:\Users\a\AppData\Local"}, "win32").parts[-2:] == (
+        "chatgpt4o",
+        "Cache",
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = DiskTokenCache("https://a.example")
+    assert first.path.parent == (
+        tmp_path / "chatgpt4o" if sys.platform.startswith("linux") else first.path.parent
+    )
+    assert DiskTokenCache("https://A.example/").path == first.path
+    assert DiskTokenCache("https://b.example").path != first.path
