@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:
     from chatgpt4o import AsyncClient
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_USAGE", "INSTALL_HINT", "main"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_USAGE", "INSTALL_HINT", "listen", "main"]
 
 EXIT_USAGE = 2
 EXIT_STARTUP = 1
@@ -116,7 +116,7 @@ def main(
         stderr.write(f"{_PROG}: {exc}\n")
         return EXIT_USAGE
     try:
-        sock = _listen(args.host, args.port)
+        sock = listen(args.host, args.port)
     except OSError as exc:
         stderr.write(f"{_PROG}: cannot listen on {args.host} port {args.port}: {_reason(exc)}\n")
         return EXIT_USAGE
@@ -146,9 +146,23 @@ def _client(args: argparse.Namespace) -> AsyncClient:
     return AsyncClient(args.base_url, timeout=args.timeout, max_retries=args.max_retries)
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0 picks a free port), ready for uvicorn.
+
+    Made with ``IPPROTO_TCP`` spelled out: asyncio sets ``TCP_NODELAY`` on accepted connections
+    only then, and without it a reply's head and body meet Nagle's algorithm and the client's
+    delayed ACK (about 40 ms per reply).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    return socket.create_server((host, port), family=family, backlog=2048)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _reason(exc: OSError) -> str:

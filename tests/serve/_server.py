@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import socket
 import threading
 import time
 from collections.abc import Coroutine
@@ -15,6 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from chatgpt4o.serve import ServerState
+from chatgpt4o.serve._cli import listen
 
 _T = TypeVar("_T")
 _START_WAIT = 30.0  # a guard against a hung start, not a performance limit
@@ -35,7 +35,7 @@ class ServerThread:
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
-        self._sock = socket.create_server(("127.0.0.1", 0), backlog=2048)
+        self._sock = listen("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         config = uvicorn.Config(
             app, log_level="warning", lifespan="on", access_log=False, server_header=False

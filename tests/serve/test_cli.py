@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
@@ -154,3 +155,27 @@ def test_a_real_run_serves_until_ctrl_c_then_exits_130_quietly() -> None:
     assert "Traceback" not in err
     assert key not in banner + err
     assert site.posts[-1].fields["message"] == "hi"
+
+
+def test_the_listening_socket_gives_connections_tcp_nodelay() -> None:
+    # Without IPPROTO_TCP on the listener, asyncio leaves Nagle on and each reply waits ~40 ms.
+    from chatgpt4o.serve._cli import listen
+
+    async def accepted_nodelay() -> int:
+        seen: list[int] = []
+
+        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        with listen("127.0.0.1", 0) as sock:
+            server = await asyncio.start_server(on_connect, sock=sock)
+            async with server:
+                _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+                while not seen:
+                    await asyncio.sleep(0.001)
+                writer.close()
+        return seen[0]
+
+    assert asyncio.run(accepted_nodelay()) != 0
