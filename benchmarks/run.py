@@ -29,7 +29,7 @@ from typing import List
 from _common import Result, render_markdown
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("extract", "overhead", "cold", "throughput", "stream", "import")
+ORDER = ("extract", "overhead", "cold", "throughput", "stream", "import", "serve")
 
 
 def _run_one(name: str) -> Result:
