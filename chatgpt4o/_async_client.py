@@ -62,7 +62,12 @@ class AsyncClient(BaseClient):
             read its page once; by default each client has its own.
         http_client: an ``httpx.AsyncClient`` to use instead of a new one; it keeps its own proxy
             and TLS settings, and is not closed by us.
+
+    Attributes:
+        chat: OpenAI-style chat, ``await client.chat.completions.create(model=..., messages=...)``.
     """
+
+    chat: AsyncChat
 
     def __init__(
         self,
@@ -97,7 +102,7 @@ class AsyncClient(BaseClient):
         self._http = http_client or _new_session(self.settings.verify, self.settings.proxy)
         for name, value in self._cookies.items():
             self._http.cookies.set(name, value, domain=self._host)
-        self._rebuild_retrying()
+        self._bind()
 
     async def create(
         self,
@@ -175,11 +180,6 @@ class AsyncClient(BaseClient):
         )
         return self._stream_call(call)
 
-    @property
-    def chat(self) -> AsyncChat:
-        """OpenAI-style chat: ``await client.chat.completions.create(model=..., messages=...)``."""
-        return AsyncChat(self)
-
     def conversation(
         self,
         model: Optional[str] = None,
@@ -217,8 +217,9 @@ class AsyncClient(BaseClient):
     def _stream_call(self, call: PreparedCall) -> AsyncStream:
         return AsyncStream(self._pieces(call))
 
-    def _rebuild_retrying(self) -> None:
+    def _bind(self) -> None:
         self._open_with_retries = async_retrying(self._policy).wraps(self._open_reply)
+        self.chat = AsyncChat(self)
 
     async def _pieces(self, call: PreparedCall) -> AsyncGenerator[str, None]:
         self._check_open()

@@ -108,15 +108,16 @@ class BaseClient:
         clone.settings = self.settings.with_options(timeout=timeout, max_retries=max_retries)
         clone._policy = RetryPolicy(max_retries=clone.settings.max_retries)
         clone._owns_http = False
-        clone._rebuild_retrying()
+        clone._bind()
         return clone
 
     def __repr__(self) -> str:
         proxy = redact_url(self.settings.proxy) if self.settings.proxy else None
         return f"{type(self).__name__}(base_url={self.base_url!r}, proxy={proxy!r})"
 
-    def _rebuild_retrying(self) -> None:
-        """Build the tenacity controller for ``self._policy`` (each transport its own kind)."""
+    def _bind(self) -> None:
+        """Build what belongs to this instance alone: its tenacity controller (of the
+        transport's kind, for ``self._policy``) and its ``chat`` namespace."""
         raise NotImplementedError
 
     def _prepare(

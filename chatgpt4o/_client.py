@@ -59,7 +59,12 @@ class Client(BaseClient):
             read its page once; by default each client has its own.
         http_client: a ``requests.Session`` to use instead of a new one; it keeps its own proxy
             and TLS settings, and is not closed by us.
+
+    Attributes:
+        chat: OpenAI-style chat, ``client.chat.completions.create(model=..., messages=...)``.
     """
+
+    chat: Chat
 
     def __init__(
         self,
@@ -96,7 +101,7 @@ class Client(BaseClient):
         self._transport_options = {} if http_client else _transport_options(self.settings)
         for name, value in self._cookies.items():
             self._http.cookies.set(name, value, domain=self._host)
-        self._rebuild_retrying()
+        self._bind()
 
     def create(
         self,
@@ -174,11 +179,6 @@ class Client(BaseClient):
         )
         return self._stream_call(call)
 
-    @property
-    def chat(self) -> Chat:
-        """OpenAI-style chat: ``client.chat.completions.create(model=..., messages=...)``."""
-        return Chat(self)
-
     def conversation(
         self,
         model: Optional[str] = None,
@@ -216,8 +216,9 @@ class Client(BaseClient):
     def _stream_call(self, call: PreparedCall) -> Stream:
         return Stream(self._pieces(call))
 
-    def _rebuild_retrying(self) -> None:
+    def _bind(self) -> None:
         self._open_with_retries = retrying(self._policy).wraps(self._open_reply)
+        self.chat = Chat(self)
 
     def _pieces(self, call: PreparedCall) -> Generator[str, None, None]:
         self._check_open()

@@ -3,6 +3,10 @@
 gpt4free calls the provider's class methods, so the provider keeps its clients here: each event
 loop gets its own (an httpx pool belongs to one loop), held weakly by the loop and bounded, and
 all loops share the page tokens of a site, so a fresh loop does not read the page again.
+
+A loop's clients are closed when the loop shuts down: each loop gets a small async generator
+parked at its first ``yield``, which ``loop.shutdown_asyncgens()`` (run by ``asyncio.run``)
+closes, running its ``finally``. asyncio has no other hook at a loop's end.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import asyncio
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Awaitable, Mapping
 from typing import Optional
 
 from ._async_client import AsyncClient
@@ -41,6 +45,10 @@ class ClientPools:
             asyncio.AbstractEventLoop, OrderedDict[_PoolKey, AsyncClient]
         ] = weakref.WeakKeyDictionary()
         self._caches: OrderedDict[_CacheKey, TokenCache] = OrderedDict()
+        self._closers: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, AsyncGenerator[None, None]
+        ] = weakref.WeakKeyDictionary()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def client(
         self,
@@ -53,7 +61,10 @@ class ClientPools:
         jar = frozenset((cookies or {}).items())
         key: _PoolKey = (base_url, proxy, jar)
         with self._lock:
-            clients = self._loops.setdefault(loop, OrderedDict())
+            clients = self._loops.get(loop)
+            if clients is None:
+                clients = self._loops[loop] = OrderedDict()
+                self._watch(loop, clients)
             client = clients.get(key)
             if client is not None and not client.is_closed:
                 clients.move_to_end(key)
@@ -66,13 +77,29 @@ class ClientPools:
             clients[key] = client
             while len(clients) > MAX_CLIENTS_PER_LOOP:
                 _, evicted = clients.popitem(last=False)
-                loop.create_task(evicted.aclose())
+                self._background(loop, evicted.aclose())
         return client
+
+    def _watch(
+        self, loop: asyncio.AbstractEventLoop, clients: OrderedDict[_PoolKey, AsyncClient]
+    ) -> None:
+        closer = _close_at_shutdown(clients)
+        self._closers[loop] = closer
+        self._background(loop, closer.__anext__())
+
+    def _background(self, loop: asyncio.AbstractEventLoop, work: Awaitable[object]) -> None:
+        async def run() -> None:
+            await work
+
+        task = loop.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def close_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close and forget every client of ``loop`` (before the loop itself closes)."""
         with self._lock:
             clients = self._loops.pop(loop, OrderedDict())
+            self._closers.pop(loop, None)
         for client in clients.values():
             await client.aclose()
 
@@ -87,3 +114,13 @@ class ClientPools:
                     self._caches.popitem(last=False)
             self._caches.move_to_end(key)
         return cache
+
+
+async def _close_at_shutdown(
+    clients: OrderedDict[_PoolKey, AsyncClient],
+) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        for client in list(clients.values()):
+            await client.aclose()

@@ -328,8 +328,6 @@ REFUSED = [
     ("metadata", {"k": "v"}, "store completions"),
     ("modalities", ["text", "audio"], "text only"),
     ("reasoning_effort", "low", "reasoning effort"),
-    ("timeout", 5, "set them on the client"),
-    ("extra_headers", {"X-A": "1"}, "set them on the client"),
 ]
 
 

@@ -43,21 +43,26 @@ def test_native_history_survives_the_plugins_backslash_stripping() -> None:
 def test_state_requests_in_both_modes() -> None:
     state = ConversationState.create(None, "Terse.", "prompt", None)
     state.record("Hi", "Hello")
-    messages, history = state.request("Again")
-    assert history == "[]"
-    assert messages == [
-        {"role": "system", "content": "Terse."},
-        {"role": "user", "content": "Hi"},
-        {"role": "assistant", "content": "Hello"},
-        {"role": "user", "content": "Again"},
-    ]
+    call = state.prepare("Again")
+    assert call.native is None
+    assert call.prompt == "System: Terse.\nUser: Hi\nAssistant: Hello\nUser: Again\nAssistant:"
     native = ConversationState.create(None, None, "native", state.turns)
-    messages, history = native.request("Again")
-    assert messages == [{"role": "user", "content": "Again"}]
-    assert php_history(history) == [
+    turn = native.prepare("Again").native
+    assert turn is not None
+    assert turn.wpaicg_message == "Again"
+    assert php_history(turn.wpaicg_history) == [
         {"id": 1, "text": "Human: Hi"},
         {"id": 2, "text": "AI: Hello"},
     ]
+    # Restored turns under a new thread id: the server holds nothing yet, so they go along.
+    assert turn.aipkit_message == "User: Hi\nAssistant: Hello\nUser: Again\nAssistant:"
+    restored = ConversationState.create(
+        None, None, "native", state.turns, conversation_uuid=turn.conversation_uuid
+    )
+    again = restored.prepare("Again").native
+    assert again is not None
+    assert again.aipkit_message == "Again"
+    assert again.conversation_uuid == turn.conversation_uuid
 
 
 @pytest.mark.parametrize(

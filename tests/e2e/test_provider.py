@@ -7,6 +7,7 @@ from typing import Callable, Union
 
 import pytest
 
+from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o import Chatgpt4o, ModelError, UnsupportedPluginError
 from chatgpt4o.testing import LocalSite
 from tests.sites import SITE_IDS, SITES

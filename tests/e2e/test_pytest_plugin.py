@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import chatgpt4o
-from chatgpt4o.testing import LocalSite
+from chatgpt4o.testing import LocalSite, recorded_sleeps
 from chatgpt4o.testing.pytest_plugin import SiteFactory
 
 
@@ -32,9 +32,7 @@ def test_chatgpt4o_site_marker_with_async_client(chatgpt4o_site: LocalSite) -> N
 
 def test_chatgpt4o_site_faults_reach_the_client(chatgpt4o_site: LocalSite) -> None:
     chatgpt4o_site.inject("rate_limit", retry_after="7")
-    waits: list[float] = []
-
-    with chatgpt4o.Client(chatgpt4o_site.url, sleep=waits.append) as client:
+    with recorded_sleeps() as waits, chatgpt4o.Client(chatgpt4o_site.url) as client:
         assert client.ask("again") == "Echo: again"
 
     assert waits == [7.0]

@@ -102,7 +102,6 @@ BAD = [
     # model and options
     V("unknown model", "model", call=create("hi", model="gpt-5-ultra")),
     T("model not a str", "model", call=create("hi", model=4)),
-    T("unknown option", "temperature", call=create("hi", temperature=0.2)),
     V("bot_id negative", "bot_id", call=create("hi", bot_id=-1)),
     V("bot_id a str", "bot_id", call=create("hi", bot_id="7")),
     V("bot_id a bool", "bot_id", call=create("hi", bot_id=True)),
@@ -240,3 +239,25 @@ def test_bad_input_is_refused_before_any_request(
     message = str(caught.value)
     assert any(name in message for name in bad.names), message
     assert site.requests == []
+
+
+def test_an_unknown_keyword_is_a_type_error_that_names_it() -> None:
+    # create() has a typed keyword-only signature, so Python itself refuses the typo, before
+    # any request; chat.completions.create() takes OpenAI's names to refuse each by name.
+    messages = [{"role": "user", "content": "hi"}]
+    with chatgpt4o.Client("http://127.0.0.1:9") as client:
+        with pytest.raises(TypeError, match="temperature"):
+            client.create(None, "hi", temperature=0.2)  # type: ignore[call-arg]
+        with pytest.raises(chatgpt4o.InvalidRequestTypeError, match="temprature"):
+            client.chat.completions.create(model="gpt-4o-mini", messages=messages, temprature=0.2)
+
+    async def main() -> None:
+        async with chatgpt4o.AsyncClient("http://127.0.0.1:9") as client:
+            with pytest.raises(TypeError, match="temperature"):
+                await client.create(None, "hi", temperature=0.2)  # type: ignore[call-arg]
+            with pytest.raises(chatgpt4o.InvalidRequestTypeError, match="temprature"):
+                await client.chat.completions.create(
+                    model="gpt-4o-mini", messages=messages, temprature=0.2
+                )
+
+    asyncio.run(main())

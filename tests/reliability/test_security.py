@@ -204,7 +204,7 @@ def test_a_failing_call_logs_and_raises_no_secret(
 
     nonces = [p.fields["_wpnonce"] for p in fresh.posts]
     assert len(nonces) == 3
-    assert any(r.levelno == logging.INFO and "retry" in r.getMessage() for r in caplog.records)
+    assert any(r.levelno == logging.INFO and "Retrying" in r.getMessage() for r in caplog.records)
     assert secrets_in(log_text(caplog.records), nonces) == []
     assert secrets_in(chain(caught.value), nonces) == []
 
