@@ -14,12 +14,12 @@ from chatgpt4o import (
     APITimeoutError,
     BadReplyError,
     BlockedError,
+    ChatPageError,
     EndpointGoneError,
     InvalidRequestError,
     ModelError,
     NonceError,
     RateLimitError,
-    TokenError,
     TokenLimitError,
 )
 from tests.fakesite import HTML, JSON, PAGE, FakeSite, Runner, Step, success
@@ -137,7 +137,7 @@ CASES = [
     Case(
         "page without tokens",
         [],
-        TokenError,
+        ChatPageError,
         1,
         pages=[Step(200, "<html><body>no chat</body></html>", dict(HTML))],
         sleeps=[],

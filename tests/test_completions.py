@@ -34,7 +34,7 @@ from chatgpt4o._resources import (
     ChatCompletionStream,
 )
 from chatgpt4o.testing import LocalSite
-from tests.sites import SITE_IDS, SITES
+from tests.sites import ALL_IDS, ALL_SITES, chat_sends, sent_messages
 
 KINDS = ["sync", "async"]
 MESSAGE = "name three French cheeses"
@@ -67,7 +67,7 @@ def create(kind: str, site: LocalSite, *, collect: bool = True, **kwargs: Any) -
     return asyncio.run(main())
 
 
-@pytest.fixture(params=SITES, ids=SITE_IDS)
+@pytest.fixture(params=ALL_SITES, ids=ALL_IDS)
 def site(request: pytest.FixtureRequest) -> Iterator[LocalSite]:
     profile, streams = request.param
     with LocalSite(profile, stream=streams) as running:
@@ -113,7 +113,7 @@ def test_create_returns_a_chat_completion(kind: str, site: LocalSite) -> None:
         ],
         "usage": None,
     }
-    assert [post.fields["message"] for post in site.posts] == [MESSAGE]
+    assert sent_messages(site) == [MESSAGE]
 
 
 # -- stream=True -----------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def test_stream_yields_openai_chunks_that_join_to_the_reply(kind: str, site: Loc
     assert joined == whole.choices[0].message.content == f"Echo: {MESSAGE}"
     if site.stream and site.profile.name != "1.7":
         assert len(middle) > 1, "a streaming site gives several pieces"
-    assert len(site.posts) == 2
+    assert len(chat_sends(site)) == 2
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -172,7 +172,7 @@ def test_leaving_the_stream_early_closes_it(kind: str) -> None:
         assert head[0].choices[0].delta.role == "assistant"
         assert head[1].choices[0].delta.content == "Echo:"
         assert rest == []
-        assert len(site.posts) == 1
+        assert len(chat_sends(site)) == 1
 
 
 def stream_into(kind: str, site: LocalSite, sink: list[ChatCompletionChunk]) -> None:
@@ -206,7 +206,7 @@ def test_a_stream_cut_midway_raises_after_the_chunks_before_it(kind: str) -> Non
         site.inject("stream_cut", after=3)
         with pytest.raises(BadReplyError, match="broke while reading"):
             stream_into(kind, site, seen)
-        assert len(site.posts) == 1
+        assert len(chat_sends(site)) == 1
     assert seen[0].choices[0].delta.role == "assistant"
     assert seen[1].choices[0].delta.content == "Echo:"
     assert all(chunk.choices[0].finish_reason is None for chunk in seen), "no stop chunk"
@@ -428,7 +428,7 @@ def test_parameters_that_ask_for_the_default_are_accepted(
     with LocalSite() as site:
         completion = create(kind, site, model="gpt-4o-mini", messages=MESSAGES, **harmless)
         assert completion.choices[0].message.content == f"Echo: {MESSAGE}"
-        assert len(site.posts) == 1
+        assert len(chat_sends(site)) == 1
 
 
 # -- OpenAI-style messages -------------------------------------------------------------------
@@ -477,7 +477,7 @@ CONVERSATIONS = [
 def test_openai_style_messages_are_flattened(kind: str, messages: Any, prompt: str) -> None:
     with LocalSite() as site:
         completion = create(kind, site, model="gpt-4o-mini", messages=messages)
-        assert site.posts[-1].fields["message"] == prompt
+        assert sent_messages(site)[-1] == prompt
         assert completion.choices[0].message.content == f"Echo: {prompt}"
 
 

@@ -11,7 +11,7 @@ import pytest
 import chatgpt4o
 from chatgpt4o import APIError, BadReplyError, InvalidRequestError, TokenLimitError
 from chatgpt4o.testing import LocalSite, recorded_sleeps
-from tests.sites import SITE_IDS, SITES
+from tests.sites import ALL_IDS, ALL_SITES, chat_sends
 
 KINDS = ["sync", "async"]
 MESSAGE = "stream me a few words please"
@@ -55,7 +55,7 @@ async def _collect_async(site: LocalSite, message: str, settings: Any, out: dict
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("profile", "streams"), SITES, ids=SITE_IDS)
+@pytest.mark.parametrize(("profile", "streams"), ALL_SITES, ids=ALL_IDS)
 def test_stream_joins_to_the_reply(kind: str, profile: str, streams: bool) -> None:
     with LocalSite(profile, stream=streams) as site:
         out = collect(kind, site)
@@ -65,11 +65,11 @@ def test_stream_joins_to_the_reply(kind: str, profile: str, streams: bool) -> No
             assert len(out["pieces"]) > 1, "a streaming site gives several pieces"
         else:
             assert out["pieces"] == [f"Echo: {MESSAGE}"], "a JSON site gives one piece"
-        assert len(site.posts) == 1
+        assert len(chat_sends(site)) == 1
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("profile", "streams"), SITES, ids=SITE_IDS)
+@pytest.mark.parametrize(("profile", "streams"), ALL_SITES, ids=ALL_IDS)
 def test_create_on_a_streaming_site_returns_the_joined_text(
     kind: str, profile: str, streams: bool
 ) -> None:
@@ -111,7 +111,7 @@ def test_failures_before_the_first_piece_are_retried(kind: str) -> None:
         assert "".join(out["pieces"]) == f"Echo: {MESSAGE}"
         assert out["sleeps"][0] == 2.0
         assert len(out["sleeps"]) == 2
-        assert len(site.posts) == 3
+        assert len(chat_sends(site)) == 3
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -134,7 +134,7 @@ def test_a_stream_cut_after_the_first_piece_raises_and_is_not_retried(kind: str)
         assert isinstance(out["error"], BadReplyError)
         assert "broke while reading" in str(out["error"])
         assert out["pieces"], "pieces before the cut reached the caller"
-        assert len(site.posts) == 1
+        assert len(chat_sends(site)) == 1
 
 
 @pytest.mark.parametrize("kind", KINDS)

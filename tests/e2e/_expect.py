@@ -7,7 +7,16 @@ MESSAGE = '<b>bold</b> "quoted" it\'s\nnext  line & café 100%'
 # stripped, whitespace runs folded to one space, the backslashes of magic quotes kept
 # (protocol.md §2). From 1.8.96 it is raw.
 SANITIZED = 'bold \\"quoted\\" it\\\'s next line & café 100%'
-SEEN = {"1.7": SANITIZED, "1.8.79": SANITIZED, "1.9.18": MESSAGE, "widget": MESSAGE}
+# The current plugin keeps the message raw (only invalid UTF-8 and NUL are removed).
+SEEN = {
+    "1.7": SANITIZED,
+    "1.8.79": SANITIZED,
+    "1.9.18": MESSAGE,
+    "widget": MESSAGE,
+    "2.3.20": MESSAGE,
+    "2.4.0": MESSAGE,
+    "2.4.71": MESSAGE,
+}
 
 CONVERSATION = [
     {"role": "system", "content": "Be brief"},
@@ -20,4 +29,7 @@ FLAT_SEEN = {
     "1.8.79": "System: Be brief User: Hi Assistant:",
     "1.9.18": FLAT,
     "widget": FLAT,
+    "2.3.20": FLAT,
+    "2.4.0": FLAT,
+    "2.4.71": FLAT,
 }

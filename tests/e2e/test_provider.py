@@ -7,10 +7,10 @@ from typing import Callable, Union
 
 import pytest
 
+from chatgpt4o import Chatgpt4o, ModelError
 from chatgpt4o._provider_pool import ClientPools
-from chatgpt4o import Chatgpt4o, ModelError, UnsupportedPluginError
 from chatgpt4o.testing import LocalSite
-from tests.sites import SITE_IDS, SITES
+from tests.sites import ALL_IDS, ALL_SITES, chat_sends, sent_messages
 
 from ._expect import CONVERSATION, FLAT, FLAT_SEEN, MESSAGE, SEEN
 from ._runner import DEFAULT_TIMEOUT, MakeSite, expire_nonce, page_gets, rotate_nonce
@@ -35,7 +35,7 @@ def ask(messages: Union[str, list[dict[str, str]]], model: str = MODEL) -> str:
     return asyncio.run(Chatgpt4o.create_async(model, messages, timeout=DEFAULT_TIMEOUT))
 
 
-@pytest.mark.parametrize(("profile", "stream"), SITES, ids=SITE_IDS)
+@pytest.mark.parametrize(("profile", "stream"), ALL_SITES, ids=ALL_IDS)
 def test_create_async_and_create_completion(
     make_site: MakeSite, point: Point, profile: str, stream: bool
 ) -> None:
@@ -49,7 +49,7 @@ def test_create_async_and_create_completion(
     assert completion == [f"Echo: {FLAT_SEEN[profile]}"]
     # The tokens are cached per site across calls (and event loops), not fetched per call.
     assert site.page_fetches == 1
-    assert [p.fields["message"] for p in site.posts] == [MESSAGE, FLAT]
+    assert sent_messages(site) == [MESSAGE, FLAT]
 
 
 def test_the_provider_speaks_the_current_plugin(make_site: MakeSite, point: Point) -> None:
@@ -78,7 +78,7 @@ def test_concurrent_cold_calls_fetch_the_page_once(make_site: MakeSite, point: P
 
     assert replies == [f"Echo: {m}" for m in messages]
     assert site.page_fetches == 1
-    assert len(site.posts) == len(messages)
+    assert len(chat_sends(site)) == len(messages)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_cached_nonce_is_refreshed_when_rejected(
     assert ask("three") == "Echo: three"
 
     assert site.page_fetches == 2
-    assert len(site.posts) == 4
+    assert len(chat_sends(site)) == 4
     assert site.posts[-1].fields["_wpnonce"] == site.nonce
 
 
@@ -115,7 +115,7 @@ def test_stale_cached_page_is_fetched_again_past_the_cache(
     first, second = page_gets(site)
     assert "nocache" not in first.query
     assert "nocache" in second.query
-    assert len(site.posts) == 2
+    assert len(chat_sends(site)) == 2
 
 
 def test_unknown_model_fails_before_any_request(make_site: MakeSite, point: Point) -> None:
