@@ -56,18 +56,9 @@ STREAM_ACTION = "aipkit_frontend_chat_stream"
 JSON_ACTION = "aipkit_frontend_chat_message"
 REFRESH_ACTION = "aipkit_get_frontend_chat_nonce"
 
-# Events the browser shows nothing for, or only as a status line.
-_QUIET_EVENTS = frozenset(
-    {
-        "message_start",
-        "status",
-        "openai_response_id",
-        "citations",
-        "grounding_metadata",
-        "google_interaction_id",
-        "display_form_event",
-    }
-)
+# The events whose data the reply is made of; the page shows nothing else as text
+# (message_start, status, openai_response_id, citations, grounding_metadata, ...).
+_READ_EVENTS = frozenset({"message", "warning", "error"})
 _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
 _NONCE = re.compile(r"[0-9a-fA-F]{6,32}")
 _CACHE_KEY = re.compile(r"aipkit_sse_[A-Za-z0-9]{8,64}")
@@ -377,6 +368,8 @@ class AipkitStreamReader:
         self._body = bytearray()
         self._received = 0
         self._done = False
+        # An error met after pieces in the same chunk: those pieces go out first.
+        self._pending: Optional[APIError] = None
 
     def feed(self, chunk: bytes) -> list[str]:
         """Add body bytes; return the reply pieces they complete.
@@ -388,6 +381,7 @@ class AipkitStreamReader:
         if not self._streams:
             self._body += chunk
             return []
+        self._raise_pending()
         if self._done:
             return []
         return self._pieces(self._sse.feed(chunk))
@@ -396,7 +390,14 @@ class AipkitStreamReader:
         """At the end of the body: the last pieces, or the error the reply stands for."""
         if not self._streams:
             return self._whole()
-        pieces = [] if self._done else self._pieces(self._sse.flush())
+        self._raise_pending()
+        pieces: list[str] = []
+        if not self._done:
+            try:
+                pieces = self._pieces(self._sse.flush())
+            except BadReplyError:
+                pass  # an event cut off by the end of the body: reported as the cut below
+            self._raise_pending()
         if not self._done:
             raise BadReplyError(
                 f"The event stream from {self._head.url} ended before its done event; "
@@ -415,20 +416,27 @@ class AipkitStreamReader:
             )
         return pieces
 
+    def _raise_pending(self) -> None:
+        if self._pending is not None:
+            raise self._pending
+
     def _pieces(self, events: list[ServerSentEvent]) -> list[str]:
         pieces: list[str] = []
         for event in events:
             if self._done:
                 break
             name = event.event or "message"
-            if name in _QUIET_EVENTS:
-                continue
             if name == "done":
                 self._done = True
                 continue
+            if name not in _READ_EVENTS:
+                continue  # status, citations, ids, and whatever later releases add
             value = self._json(event)
             if name == "error":
-                raise self._error(value)
+                self._pending = self._error(value)
+                if not pieces:
+                    raise self._pending
+                break
             text = _text(value, "error" if name == "warning" else "delta")
             if name == "warning" and text:
                 text = f"\n\n*{text}*"

@@ -146,8 +146,9 @@ class _WaitRetryAfter(tenacity.wait.wait_base):
     def __init__(self, policy: RetryPolicy) -> None:
         self._policy = policy
         half = policy.backoff_initial / 2
+        # The jitter rides on top, so the exponential part stops short of the cap by as much.
         self._backoff = tenacity.wait_exponential(
-            multiplier=half, max=policy.backoff_max
+            multiplier=half, max=policy.backoff_max - half
         ) + tenacity.wait_random(0, half)
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:

@@ -1,24 +1,28 @@
-"""The chat form and the interpretation of every reply shape in protocol.md §3."""
+"""The old plugin's chat form and the interpretation of every reply shape in protocol.md §3."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
+from typing import Optional
 
 import pytest
 
 from chatgpt4o import (
-    APIError,
     APIStatusError,
     BadReplyError,
     BlockedError,
     ContentFlaggedError,
     EndpointGoneError,
     NonceError,
+    PluginError,
     RateLimitError,
     TokenLimitError,
 )
-from chatgpt4o._page import PageTokens
-from chatgpt4o._protocol import HttpReply, build_form, interpret_reply, new_client_id
+from chatgpt4o._call import NativeTurn, PreparedCall
+from chatgpt4o._page import PageChat
+from chatgpt4o._wire import Reply
+from chatgpt4o._wpaicg import WpaicgReader, build_form, chat_request, interpret_reply, new_client_id
 
 URL = "http://site.test/wp-admin/admin-ajax.php"
 JSON = {"content-type": "application/json; charset=UTF-8"}
@@ -29,23 +33,20 @@ SUCCESS = (
 )
 CHALLENGE = b"<html><head><title>Just a moment...</title></head><body>cf-please-wait</body></html>"
 
-
-def tokens(**overrides: str) -> PageTokens:
-    values = {
-        "nonce": "14004b0807",
-        "post_id": "4",
-        "bot_id": "0",
-        "page_url": "http://site.test",
-        "ajax_url": URL,
-        "chat_type": "shortcode",
-        "streams": False,
-    }
-    values.update(overrides)
-    return PageTokens(**values)  # type: ignore[arg-type]
+CHAT = PageChat(
+    generation="wpaicg",
+    nonce="14004b0807",
+    post_id="4",
+    bot_id="0",
+    page_url="http://site.test",
+    ajax_url=URL,
+    chat_type="shortcode",
+    streams=False,
+)
 
 
 def test_form_has_every_recommended_field_in_the_sites_order() -> None:
-    form = build_form(tokens(), "Hello", client_id="AbCdEf1234")
+    form = build_form(CHAT, "Hello", client_id="AbCdEf1234")
     assert list(form.items()) == [
         ("_wpnonce", "14004b0807"),
         ("post_id", "4"),
@@ -60,10 +61,12 @@ def test_form_has_every_recommended_field_in_the_sites_order() -> None:
 
 
 def test_form_for_widget_and_custom_bot() -> None:
-    widget = build_form(tokens(chat_type="widget"), "x", client_id="c")
+    widget = build_form(replace(CHAT, chat_type="widget"), "x", client_id="c")
     assert (widget["action"], widget["chatbot_identity"]) == ("wpaicg_chatbox_message", "widget")
-    bot = build_form(tokens(), "x", client_id="c", bot_id=17)
+    bot = build_form(CHAT, "x", client_id="c", bot_id=17)
     assert (bot["bot_id"], bot["chatbot_identity"]) == ("17", "custom_bot_17")
+    page_bot = build_form(replace(CHAT, bot_id="9"), "x", client_id="c")
+    assert (page_bot["bot_id"], page_bot["chatbot_identity"]) == ("9", "custom_bot_9")
 
 
 def test_client_id_is_ten_alphanumerics_and_varies() -> None:
@@ -72,8 +75,36 @@ def test_client_id_is_ten_alphanumerics_and_varies() -> None:
     assert all(len(i) == 10 and i.isalnum() and i.isascii() for i in ids)
 
 
-def reply(status: int, body: bytes, headers: dict[str, str] | None = None) -> HttpReply:
-    return HttpReply(status, headers if headers is not None else JSON, body, URL, now=0.0)
+def test_chat_request_posts_the_form_to_the_ajax_url() -> None:
+    call = PreparedCall(
+        model="gpt-4o", prompt="Hi", bot_id=3, timeout=9.0, extra_headers={"X-A": "1"}
+    )
+    request = chat_request(CHAT, call, client_id="AbCdEf1234")
+    assert (request.method, request.url, request.reader) == ("POST", URL, "wpaicg")
+    assert request.data is not None
+    assert (request.data["message"], request.data["bot_id"]) == ("Hi", "3")
+    assert request.data["wpaicg_chat_history"] == "[]"
+    assert (request.timeout, dict(request.headers)) == (9.0, {"X-A": "1"})
+    assert not request.params
+    assert not request.follow_redirects
+
+
+def test_chat_request_of_a_native_conversation_sends_the_turn_and_its_history() -> None:
+    native = NativeTurn(
+        wpaicg_message="And now?",
+        wpaicg_history='[{"text":"Human: Hi"},{"text":"AI: Hello"}]',
+        aipkit_message="unused",
+        conversation_uuid="c0ffee00-0000-4000-8000-000000000000",
+    )
+    call = PreparedCall(model="gpt-4o", prompt="flattened", native=native)
+    request = chat_request(CHAT, call, client_id="c")
+    assert request.data is not None
+    assert request.data["message"] == "And now?"
+    assert request.data["wpaicg_chat_history"] == native.wpaicg_history
+
+
+def reply(status: int, body: bytes, headers: Optional[dict[str, str]] = None) -> Reply:
+    return Reply(status, headers if headers is not None else JSON, body, URL, "POST", now=0.0)
 
 
 def test_success_returns_data_decoded() -> None:
@@ -104,7 +135,7 @@ FAILURES = [
         "rejected the nonce",
     ),
     ("nonce 1.9 403 html", 403, b"The link you followed has expired.", HTML, NonceError, "expired"),
-    ("endpoint gone", 400, b"0", HTML, EndpointGoneError, "no longer handles"),
+    ("endpoint gone", 400, b"0", HTML, EndpointGoneError, "does not handle"),
     (
         "token limit 1.7",
         200,
@@ -143,7 +174,7 @@ FAILURES = [
         b'{"status":"error","msg":"You didn&#039;t provide an API key &amp; more",'
         b'"greeting_message":"g","log":false}',
         JSON,
-        APIError,
+        PluginError,
         "You didn't provide an API key & more",
     ),
     (
@@ -151,7 +182,7 @@ FAILURES = [
         200,
         b'{"status":"error","msg":"It appears that nothing was inputted."}',
         JSON,
-        APIError,
+        PluginError,
         "nothing was inputted",
     ),
     (
@@ -219,6 +250,50 @@ def test_failure_shapes_raise_typed_errors(
     assert text in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "error", "text"),
+    [case[1:] for case in FAILURES],
+    ids=[case[0] for case in FAILURES],
+)
+def test_the_reader_gives_the_same_verdict_fed_in_pieces(
+    status: int, body: bytes, headers: dict[str, str], error: type, text: str
+) -> None:
+    reader = WpaicgReader(reply(status, b"", headers))
+    for i in range(len(body)):
+        assert reader.feed(body[i : i + 1]) == []
+    with pytest.raises(error) as info:
+        reader.close()
+    assert type(info.value) is error
+    assert text in str(info.value)
+
+
+def test_the_reader_gives_a_whole_json_reply_as_one_piece() -> None:
+    reader = WpaicgReader(reply(200, b""))
+    assert reader.feed(SUCCESS[:10]) == []
+    assert reader.feed(SUCCESS[10:]) == []
+    assert reader.close() == ["Bonjour à vous / salut"]
+
+
+def test_the_reader_streams_a_200_event_stream() -> None:
+    stream = {"content-type": "text/event-stream; charset=UTF-8"}
+    reader = WpaicgReader(reply(200, b"", stream))
+    event = (
+        b'data: {"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":"Hi"}}]}'
+    )
+    assert reader.feed(event + b"\n\n") == ["Hi"]
+    assert reader.feed(b"data: [DONE]\n\n") == []
+    assert reader.close() == []
+
+
+def test_a_whole_event_stream_body_is_decoded_too() -> None:
+    stream = {"content-type": "text/event-stream"}
+    body = (
+        b'data: {"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":"Hi"}}]}'
+        b"\n\ndata: [DONE]\n\n"
+    )
+    assert interpret_reply(reply(200, body, stream)) == "Hi"
+
+
 def test_rate_limit_carries_retry_after_and_status_errors_carry_the_body() -> None:
     with pytest.raises(RateLimitError) as limited:
         interpret_reply(reply(429, b"", {"retry-after": "3"}))
@@ -229,8 +304,8 @@ def test_rate_limit_carries_retry_after_and_status_errors_carry_the_body() -> No
     assert (failed.value.status_code, failed.value.body) == (500, "boom")
 
 
-def test_api_error_carries_msg_and_old_errors_stay_runtime_errors() -> None:
-    with pytest.raises(APIError) as info:
+def test_plugin_error_carries_msg_and_old_errors_stay_runtime_errors() -> None:
+    with pytest.raises(PluginError) as info:
         interpret_reply(reply(200, b'{"status":"error","msg":"Missing API Setting"}'))
     assert info.value.msg == "Missing API Setting"
     for body in (b'{"status":"error","msg":"Nonce verification failed"}', b'{"status":"x"}'):

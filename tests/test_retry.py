@@ -1,30 +1,50 @@
-"""Retry decisions: what is retried, how long to wait, the per-call budget."""
+"""Retry decisions: what is retried, how long to wait, the per-call budget (driven by tenacity)."""
 
 from __future__ import annotations
+
+from typing import Optional
 
 import pytest
 
 from chatgpt4o import (
+    AccessDeniedError,
     APIConnectionError,
-    APIError,
     APIStatusError,
     APITimeoutError,
     BadReplyError,
     BlockedError,
+    ChatPageError,
+    ContentFlaggedError,
     EndpointGoneError,
     NonceError,
+    PluginError,
     RateLimitError,
+    TokenLimitError,
+    UpstreamError,
 )
-from chatgpt4o._retry import RetryBudget, RetryPolicy, parse_retry_after
+from chatgpt4o._call import NativeTurn, PreparedCall
+from chatgpt4o._retry import RETRYABLE_STATUSES, CallState, RetryPolicy, retrying
+from chatgpt4o._wire import parse_retry_after
 
 URL = "http://site.test/"
+STATELESS = PreparedCall(model="gpt-4o", prompt="Hi")
+NATIVE = PreparedCall(
+    model="gpt-4o",
+    prompt="Hi",
+    native=NativeTurn(
+        wpaicg_message="Hi",
+        wpaicg_history="[]",
+        aipkit_message="Hi",
+        conversation_uuid="c0ffee00-0000-4000-8000-000000000000",
+    ),
+)
 
 
-def status(code: int) -> APIStatusError:
-    return APIStatusError.from_reply(code, "", URL)
+def status(code: int, retry_after: Optional[float] = None) -> APIStatusError:
+    return APIStatusError(f"HTTP {code}", url=URL, status_code=code, retry_after=retry_after)
 
 
-def rate_limited(after: float | None) -> RateLimitError:
+def rate_limited(after: Optional[float]) -> RateLimitError:
     return RateLimitError("429", status_code=429, body="", url=URL, retry_after=after)
 
 
@@ -34,13 +54,14 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(" 1.5 ", now=0) == 1.5
     assert parse_retry_after("-4", now=0) == 0.0
     assert parse_retry_after("soon", now=0) is None
+    assert parse_retry_after("nan", now=0) is None
     # Wed, 21 Oct 2015 07:28:00 GMT == 1445412480
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470) == 10.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490) == 0.0
 
 
 @pytest.mark.parametrize(
-    ("exc", "transient"),
+    ("exc", "retryable"),
     [
         (APIConnectionError("x", url=URL), True),
         (APITimeoutError("x", url=URL), True),
@@ -56,52 +77,185 @@ def test_parse_retry_after() -> None:
         (status(522), True),
         (status(404), False),
         (status(401), False),
+        (status(403), False),
         (EndpointGoneError("0", status_code=400, body="0", url=URL), False),
-        (BlockedError(status_code=503, url=URL), False),
-        (APIError("quota", url=URL), False),
+        (BlockedError("Cloudflare", status_code=503, url=URL), False),
+        (BlockedError("Cloudflare", status_code=429, url=URL), False),
+        (PluginError("quota", url=URL), False),
+        (TokenLimitError("quota", url=URL), False),
+        (ContentFlaggedError("banned", url=URL), False),
+        (AccessDeniedError("guests", url=URL), False),
+        (PluginError("Message not found in cache.", url=URL, code="cache_miss"), True),
+        (ChatPageError("no nonce", url=URL, missing="nonce"), False),
         (BadReplyError("bad", url=URL), False),
         (ValueError("bad input"), False),
     ],
 )
-def test_what_is_transient(exc: BaseException, transient: bool) -> None:
-    assert RetryPolicy(max_retries=2).is_transient(exc) is transient
+def test_what_is_retryable(exc: BaseException, retryable: bool) -> None:
+    assert RetryPolicy(max_retries=2).is_retryable(exc, CallState(STATELESS)) is retryable
 
 
-def test_budget_counts_transient_retries() -> None:
-    budget = RetryBudget(RetryPolicy(max_retries=2), jitter=lambda: 0.0)
-    assert budget.allows(status(503))
-    assert budget.allows(status(503))
-    assert not budget.allows(status(503))
-    assert budget.retries == 2
+def test_retryable_statuses_are_the_transient_ones() -> None:
+    assert {408, 409, 429, 500, 502, 503, 504} <= RETRYABLE_STATUSES
+    assert not RETRYABLE_STATUSES & {400, 401, 403, 404, 405, 410}
 
 
-def test_nonce_is_retried_once_even_without_retries() -> None:
-    budget = RetryBudget(RetryPolicy(max_retries=0))
+def test_upstream_failure_is_retried_only_for_a_stateless_call() -> None:
+    policy = RetryPolicy(max_retries=2)
+    exc = UpstreamError("API Error: overloaded (Code: 503)", url=URL, code="upstream")
+    assert policy.is_retryable(exc, CallState(STATELESS))
+    # A conversation the server holds would record the turn twice.
+    assert not policy.is_retryable(exc, CallState(NATIVE))
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        # The model's API refused for good (a bad key, a bad model): a re-send meets the same.
+        UpstreamError("API Error: bad key (Code: 401)", url=URL, code="upstream_refused"),
+        # The old plugin's error mode carries no status to tell transient from final.
+        UpstreamError("Incorrect API key provided", url=URL),
+    ],
+)
+def test_upstream_failures_that_a_resend_cannot_cure(exc: UpstreamError) -> None:
+    assert not RetryPolicy(max_retries=2).is_retryable(exc, CallState(STATELESS))
+
+
+def test_the_first_nonce_rejection_of_a_call_is_retried_not_the_second() -> None:
+    policy = RetryPolicy(max_retries=0)
+    state = CallState(STATELESS)
     nonce = NonceError("expired", url=URL)
-    assert budget.allows(nonce)
-    assert not budget.allows(nonce)
-    assert not budget.allows(status(503))
+    state.nonce_rejections = 1
+    assert policy.is_retryable(nonce, state)
+    assert policy.attempts_allowed(state) == 2
+    state.nonce_rejections = 2
+    assert not policy.is_retryable(nonce, state)
+    assert policy.attempts_allowed(state) == 2
 
 
-def test_backoff_doubles_with_jitter_and_is_capped() -> None:
+# --- the tenacity controller, as the clients run it ---------------------------------------------
+
+
+def run(policy: RetryPolicy, failures: list[BaseException], call: PreparedCall = STATELESS) -> int:
+    """Run attempts that raise ``failures`` in turn, then succeed; the attempts made.
+
+    Like the clients, an attempt counts its own nonce rejections in the call state.
+    """
+    attempts = 0
+
+    def attempt(state: CallState) -> str:
+        nonlocal attempts
+        attempts += 1
+        if failures:
+            exc = failures.pop(0)
+            if isinstance(exc, NonceError):
+                state.nonce_rejections += 1
+            raise exc
+        return "ok"
+
+    assert retrying(policy).wraps(attempt)(CallState(call)) == "ok"
+    return attempts
+
+
+def test_budget_counts_transient_retries(retry_sleeps: list[float]) -> None:
+    policy = RetryPolicy(max_retries=2)
+    assert run(policy, [status(503), status(503)]) == 3
+    failures: list[BaseException] = [status(503), status(503), status(503)]
+    with pytest.raises(APIStatusError):
+        run(policy, failures)
+    assert not failures  # three attempts, the third one's error raised as is
+    assert len(retry_sleeps) == 4
+
+
+def test_nonce_is_retried_once_even_without_retries(retry_sleeps: list[float]) -> None:
+    policy = RetryPolicy(max_retries=0)
+    assert run(policy, [NonceError("expired", url=URL)]) == 2
+    assert retry_sleeps == [0.0]
+    failures: list[BaseException] = [NonceError("expired", url=URL)] * 2
+    with pytest.raises(NonceError):
+        run(policy, failures)
+    assert not failures
+    failures = [NonceError("expired", url=URL), status(503)]
+    with pytest.raises(APIStatusError):
+        run(policy, failures)
+    assert not failures
+
+
+def test_a_renewed_nonce_does_not_use_up_the_retry_budget() -> None:
+    policy = RetryPolicy(max_retries=2)
+    assert run(policy, [NonceError("expired", url=URL), status(503), status(503)]) == 4
+
+
+def test_nothing_else_is_retried(retry_sleeps: list[float]) -> None:
+    policy = RetryPolicy(max_retries=5)
+    for exc in (
+        BlockedError("Cloudflare", status_code=403, url=URL),
+        TokenLimitError("quota", url=URL),
+        BadReplyError("bad", url=URL),
+    ):
+        failures: list[BaseException] = [exc]
+        with pytest.raises(type(exc)):
+            run(policy, failures)
+    assert retry_sleeps == []
+
+
+def test_upstream_failure_retried_for_stateless_calls_through_tenacity() -> None:
+    policy = RetryPolicy(max_retries=1)
+    upstream = UpstreamError("Connection Error: timed out", url=URL, code="upstream")
+    assert run(policy, [upstream]) == 2
+    failures: list[BaseException] = [upstream]
+    with pytest.raises(UpstreamError):
+        run(policy, failures, NATIVE)
+
+
+def test_no_retry_starts_after_the_time_budget(retry_sleeps: list[float]) -> None:
+    failures: list[BaseException] = [status(503)]
+    with pytest.raises(APIStatusError):
+        run(RetryPolicy(max_retries=5, time_budget=0.0), failures)
+    assert retry_sleeps == []
+
+
+def test_retry_after_is_honoured_and_capped_and_nonce_waits_nothing(
+    retry_sleeps: list[float],
+) -> None:
+    policy = RetryPolicy(max_retries=3, retry_after_cap=10)
+    assert policy.wait_override(rate_limited(3)) == 3
+    assert policy.wait_override(rate_limited(None)) is None
+    assert policy.wait_override(NonceError("x", url=URL)) == 0.0
+    assert policy.wait_override(rate_limited(25)) == 10
+    assert not policy.is_retryable(rate_limited(25), CallState(STATELESS))
+    assert run(policy, [rate_limited(3), NonceError("x", url=URL), rate_limited(10)]) == 4
+    assert retry_sleeps == [3.0, 0.0, 10.0]
+
+
+def test_retry_after_on_a_server_error_is_honoured_too(retry_sleeps: list[float]) -> None:
+    policy = RetryPolicy(max_retries=2, retry_after_cap=10)
+    busy = status(503, retry_after=2.0)
+    assert policy.is_retryable(busy, CallState(STATELESS))
+    assert run(policy, [busy]) == 2
+    assert retry_sleeps == [2.0]
+    assert not policy.is_retryable(status(503, retry_after=600.0), CallState(STATELESS))
+
+
+def backoffs(policy: RetryPolicy, retries: int, sleeps: list[float]) -> list[float]:
+    sleeps.clear()
+    run(policy, [status(503) for _ in range(retries)])
+    return list(sleeps)
+
+
+def test_backoff_doubles_with_jitter(retry_sleeps: list[float]) -> None:
     policy = RetryPolicy(max_retries=5, backoff_initial=0.5, backoff_max=4.0)
-    exc = status(503)
-    assert policy.wait_seconds(exc, 1, 0.0) == 0.25
-    assert policy.wait_seconds(exc, 1, 0.999) == pytest.approx(0.49975)
-    assert policy.wait_seconds(exc, 3, 1.0) == 2.0
-    assert policy.wait_seconds(exc, 10, 1.0) == 4.0
+    for _ in range(20):
+        waits = backoffs(policy, 5, retry_sleeps)
+        # The exponential part: 0.25, 0.5, 1, 2, then capped at 3.75 so that the jitter
+        # (up to 0.25) never takes a wait past backoff_max.
+        for wait, base in zip(waits, [0.25, 0.5, 1.0, 2.0, 3.75]):
+            assert base <= wait <= base + 0.25
+    first = {backoffs(policy, 1, retry_sleeps)[0] for _ in range(20)}
+    assert len(first) > 1  # jittered, so clients failing together do not retry together
 
 
-def test_retry_after_is_honoured_and_capped_and_nonce_waits_nothing() -> None:
-    policy = RetryPolicy(max_retries=2, retry_after_cap=10)
-    assert policy.wait_seconds(rate_limited(3), 1, 0.5) == 3
-    assert policy.wait_seconds(rate_limited(None), 1, 1.0) == policy.backoff_initial
-    assert policy.wait_seconds(NonceError("x", url=URL), 1, 0.7) == 0.0
-
-
-def test_retry_after_on_a_server_error_is_honoured_too() -> None:
-    policy = RetryPolicy(max_retries=2, retry_after_cap=10)
-    busy = APIStatusError.from_reply(503, "", URL, retry_after=2.0)
-    assert policy.is_transient(busy)
-    assert policy.wait_seconds(busy, 1, 0.9) == 2.0
-    assert not policy.is_transient(APIStatusError.from_reply(503, "", URL, retry_after=600.0))
+def test_backoff_never_exceeds_backoff_max(retry_sleeps: list[float]) -> None:
+    policy = RetryPolicy(max_retries=10, backoff_initial=2.0, backoff_max=4.0)
+    waits = [wait for _ in range(10) for wait in backoffs(policy, 10, retry_sleeps)]
+    assert max(waits) <= policy.backoff_max

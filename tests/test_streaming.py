@@ -1,4 +1,4 @@
-"""Tests for the incremental SSE decoder: real-shaped streams, any chunking, bounded memory."""
+"""The old plugin's stream decoder and the generic SSE layer: real-shaped streams, any chunking."""
 
 from __future__ import annotations
 
@@ -10,21 +10,17 @@ from typing import Optional, Union
 import pytest
 
 from chatgpt4o._exceptions import (
-    APIError,
     BadReplyError,
     Chatgpt4oError,
     ContentFlaggedError,
     NonceError,
+    PluginError,
     TokenLimitError,
+    UpstreamError,
 )
-from chatgpt4o._streaming import (
-    MAX_LINE_BYTES,
-    ServerSentEvent,
-    SSEDecoder,
-    StreamDecoder,
-    decode_stream,
-    is_event_stream,
-)
+from chatgpt4o._sse import MAX_LINE_BYTES, ServerSentEvent, SSEDecoder
+from chatgpt4o._wire import is_event_stream
+from chatgpt4o._wpaicg import WpaicgStreamDecoder
 
 try:
     from hypothesis import given, settings
@@ -35,6 +31,12 @@ else:
     HAVE_HYPOTHESIS = True
 
 URL = "https://example.test/wp-admin/admin-ajax.php"
+
+
+def decode_stream(body: bytes, url: str) -> str:
+    """A whole stream body, decoded in one go: its text, or the error it stands for."""
+    decoder = WpaicgStreamDecoder(url)
+    return "".join([*decoder.feed(body), *decoder.close()])
 
 
 # --- building real-shaped streams ---------------------------------------------------------------
@@ -139,7 +141,7 @@ class Ok:
 class Err:
     type: type[Chatgpt4oError]
     contains: tuple[str, ...] = ()
-    msg: Optional[str] = None  # APIError.msg, exactly
+    msg: Optional[str] = None  # PluginError.msg, exactly
 
 
 Expected = Union[Ok, Err]
@@ -231,11 +233,11 @@ STREAMS: dict[str, tuple[bytes, Expected]] = {
     ),
     "pinecone flag": (
         flag({"msg": "Pinecone query failed", "pineconeError": True}),
-        Err(APIError, ("Pinecone query failed",)),
+        Err(UpstreamError, ("Pinecone query failed",)),
     ),
     "status error line": (
         flag({"status": "error", "msg": "Something &amp; else"}),
-        Err(APIError, (), "Something & else"),
+        Err(PluginError, (), "Something & else"),
     ),
     "nonce failure as a bare JSON body": (
         php_json({"status": "error", "msg": "Nonce verification failed"}),
@@ -243,39 +245,43 @@ STREAMS: dict[str, tuple[bytes, Expected]] = {
     ),
     "OpenAI error object in the stream": (
         HELLO + flag({"error": {"message": "The server had an error", "type": "server_error"}}),
-        Err(APIError, (), "The server had an error"),
+        Err(UpstreamError, (), "The server had an error"),
     ),
     "error mode, valid JSON words": (
         words(RATE_LIMIT) + ERROR_FINISH,
-        Err(APIError, ("Rate limit reached",), RATE_LIMIT),
+        Err(UpstreamError, ("Rate limit reached",), RATE_LIMIT),
     ),
     "error mode, invalid JSON words with quotes and backslashes": (
         words(QUOTED) + ERROR_FINISH,
-        Err(APIError, (), QUOTED),
+        Err(UpstreamError, (), QUOTED),
     ),
     "error mode without event lines": (
         words(RATE_LIMIT, event_line=False) + ERROR_FINISH,
-        Err(APIError, (), RATE_LIMIT),
+        Err(UpstreamError, (), RATE_LIMIT),
     ),
     "error mode, one event": (
         word("Incorrect API key provided: sk-abc. You can find your key elsewhere.") + ERROR_FINISH,
-        Err(APIError, (), "Incorrect API key provided: sk-abc. You can find your key elsewhere."),
+        Err(
+            UpstreamError,
+            (),
+            "Incorrect API key provided: sk-abc. You can find your key elsewhere.",
+        ),
     ),
     "error mode doubled, then empty success": (
         words(QUOTED) + ERROR_FINISH + words(QUOTED) + ERROR_FINISH + bare_success(""),
-        Err(APIError, (), QUOTED),
+        Err(UpstreamError, (), QUOTED),
     ),
     "error mode cut before its finish line": (
         words(RATE_LIMIT),
-        Err(APIError, (), RATE_LIMIT),
+        Err(UpstreamError, (), RATE_LIMIT),
     ),
     "error mode then [LIMITED]": (
         words("The server is overloaded.") + b"event: message\ndata: [LIMITED]\n\n",
-        Err(APIError, (), "The server is overloaded."),
+        Err(UpstreamError, (), "The server is overloaded."),
     ),
     "[LIMITED] alone": (
         b"event: message\ndata: [LIMITED]\n\n",
-        Err(APIError, ("LIMITED", "connection to the model failed")),
+        Err(UpstreamError, ("LIMITED", "connection to the model failed")),
     ),
     "truncated: no end marker": (
         HELLO,
@@ -310,7 +316,7 @@ CASES = sorted(STREAMS)
 
 def outcome(chunks: list[bytes]) -> tuple[object, ...]:
     """Feed the chunks and close; report the text or the error type and message."""
-    decoder = StreamDecoder(URL)
+    decoder = WpaicgStreamDecoder(URL)
     pieces: list[str] = []
     try:
         for part in chunks:
@@ -334,7 +340,7 @@ def test_stream_table(name: str) -> None:
     for part in expected.contains:
         assert part in str(info.value)
     if expected.msg is not None:
-        assert isinstance(info.value, APIError)
+        assert isinstance(info.value, PluginError)
         assert info.value.msg == expected.msg
 
 
@@ -353,7 +359,7 @@ def test_split_invariance(name: str) -> None:
 
 
 def test_pieces_come_out_as_soon_as_their_event_is_complete() -> None:
-    decoder = StreamDecoder(URL)
+    decoder = WpaicgStreamDecoder(URL)
     first, second = chunk("Hello"), chunk(", world")
     assert decoder.feed(first) == ["Hello"]
     assert decoder.feed(second[:20]) == []
@@ -367,7 +373,7 @@ def test_pieces_come_out_as_soon_as_their_event_is_complete() -> None:
 
 
 def test_flag_raises_at_once_without_waiting_for_eof() -> None:
-    decoder = StreamDecoder(URL)
+    decoder = WpaicgStreamDecoder(URL)
     assert decoder.feed(chunk("Hi")) == ["Hi"]
     with pytest.raises(TokenLimitError):
         decoder.feed(flag({"msg": "Quota used up", "tokenLimitReached": True}))
@@ -378,11 +384,11 @@ def test_flag_raises_at_once_without_waiting_for_eof() -> None:
 
 
 def test_error_mode_words_are_never_yielded_and_raise_at_the_finish_line() -> None:
-    decoder = StreamDecoder(URL)
+    decoder = WpaicgStreamDecoder(URL)
     for part in (word("Server"), word(" is"), word(' "busy"')):
         assert decoder.feed(part) == []
     assert decoder.text == ""
-    with pytest.raises(APIError) as info:
+    with pytest.raises(UpstreamError) as info:
         decoder.feed(ERROR_FINISH)
     assert info.value.msg == 'Server is "busy"'
 
@@ -391,7 +397,7 @@ def test_utf8_character_split_across_chunks() -> None:
     body = chunk("é🎉日") + DONE
     encoded = "é🎉日".encode()
     start = body.index(encoded)
-    decoder = StreamDecoder(URL)
+    decoder = WpaicgStreamDecoder(URL)
     pieces: list[str] = []
     # Cut inside each multi-byte character: after 1 byte of é, 2 of 🎉, 1 of 日.
     for a, b in zip([0, start + 1, start + 4, start + 7], [start + 1, start + 4, start + 7, None]):
@@ -401,7 +407,7 @@ def test_utf8_character_split_across_chunks() -> None:
 
 
 def test_feed_after_close_is_a_usage_error() -> None:
-    decoder = StreamDecoder(URL)
+    decoder = WpaicgStreamDecoder(URL)
     decoder.feed(chunk("x") + DONE)
     assert decoder.close() == []
     assert decoder.close() == []
@@ -411,7 +417,7 @@ def test_feed_after_close_is_a_usage_error() -> None:
 
 def test_overlong_line_is_refused_in_one_chunk_or_many() -> None:
     line = b"data: " + b"x" * MAX_LINE_BYTES
-    decoder = StreamDecoder(URL)
+    decoder = WpaicgStreamDecoder(URL)
     for start in range(0, MAX_LINE_BYTES, 65536):  # exactly the cap: still accepted
         assert decoder.feed(line[start : min(start + 65536, MAX_LINE_BYTES)]) == []
     with pytest.raises(BadReplyError, match="longer than"):

@@ -1,0 +1,414 @@
+"""One attempt's requests and a token renewal, driven by hand: no transport, no network.
+
+``send_steps`` and ``renew_steps`` are generators: ``next()`` gives the first request, ``send()``
+hands back its reply, and ``StopIteration.value`` carries the result. These tests play the
+transport with made-up (or recorded) replies.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Generator
+from dataclasses import replace
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import pytest
+
+from chatgpt4o import (
+    AccessDeniedError,
+    BadReplyError,
+    BlockedError,
+    NonceError,
+    RateLimitError,
+)
+from chatgpt4o._aipkit import (
+    CACHE_ACTION,
+    JSON_ACTION,
+    REFRESH_ACTION,
+    STREAM_ACTION,
+    AipkitJsonReader,
+    AipkitStreamReader,
+)
+from chatgpt4o._call import NativeTurn, PreparedCall
+from chatgpt4o._exchange import Identity, open_reader, send_steps
+from chatgpt4o._page import Page, PageChat
+from chatgpt4o._tokens import TokenCache, renew_steps
+from chatgpt4o._wire import Reply, Request
+from chatgpt4o._wpaicg import SHORTCODE_ACTION, WpaicgReader
+
+TESTS = Path(__file__).parent
+AIPKIT_PAGE = (TESTS / "fixtures" / "aipkit" / "2.4.71" / "front-page.html").read_bytes()
+WPAICG_PAGE = (TESTS / "aipower-1.8.79-front-page.html").read_bytes()
+BASE_URL = "http://127.0.0.1:8108/"
+AJAX_URL = "http://127.0.0.1:8108/wp-admin/admin-ajax.php"
+JSON = {"content-type": "application/json; charset=UTF-8"}
+HTML = {"content-type": "text/html; charset=UTF-8"}
+CACHE_KEY = "aipkit_sse_Q2pgtvRM2xNOoRBB5TGiuFd6MVRVkInf"
+CACHE_OK = b'{"success":true,"data":{"cache_key":"' + CACHE_KEY.encode() + b'"}}'
+NONCE_REJECTED = (
+    b'{"success":false,"data":{"message":"Your session has expired or the request is invalid. '
+    b'Please refresh the page and try again.","code":"nonce_failure_cache_sse"}}'
+)
+IDENTITY = Identity(client_id="AbCdEf1234", session_id="0e2b7a24-8842-47e9-a449-f43f267d8079")
+CALL = PreparedCall(model="gpt-4o", prompt="Hello there, bot!")
+NATIVE = NativeTurn(
+    wpaicg_message="And now?",
+    wpaicg_history='[{"text":"Human: Hi"}]',
+    aipkit_message="And a second question?",
+    conversation_uuid="5d1c7a90-3f4e-4b8a-9c1d-2e3f4a5b6c7d",
+)
+NATIVE_CALL = PreparedCall(model="gpt-4o", prompt="flattened", native=NATIVE)
+
+AIPKIT = PageChat(
+    generation="aipkit",
+    nonce="defb835c4d",
+    post_id="6",
+    bot_id="5",
+    page_url="http://127.0.0.1:8108",
+    ajax_url=AJAX_URL,
+    chat_type="aipkit",
+    streams=True,
+)
+AIPKIT_JSON = replace(AIPKIT, streams=False)
+WPAICG = PageChat(
+    generation="wpaicg",
+    nonce="14004b0807",
+    post_id="4",
+    bot_id="0",
+    page_url="http://127.0.0.1:8108",
+    ajax_url=AJAX_URL,
+    chat_type="shortcode",
+    streams=False,
+)
+
+_T = TypeVar("_T")
+
+
+def reply(status: int, body: bytes, headers: dict[str, str], url: str = AJAX_URL) -> Reply:
+    return Reply(status, headers, body, url, "POST")
+
+
+def finish(steps: Generator[Request, Reply, _T], answer: Reply) -> _T:
+    """Send the last reply the steps ask for; their result."""
+    with pytest.raises(StopIteration) as done:
+        steps.send(answer)
+    result: _T = done.value.value
+    return result
+
+
+def first_and_only(steps: Generator[Request, Reply, _T]) -> _T:
+    """The result of steps that make no request before it."""
+    with pytest.raises(StopIteration) as done:
+        next(steps)
+    result: _T = done.value.value
+    return result
+
+
+def is_uuid4(value: str) -> bool:
+    return uuid.UUID(value).version == 4 and value == value.lower() and len(value) == 36
+
+
+# -- send_steps: the old plugin ------------------------------------------------------------------
+
+
+def test_wpaicg_is_one_final_post() -> None:
+    request = first_and_only(send_steps(WPAICG, CALL, IDENTITY))
+    assert (request.method, request.url, request.reader) == ("POST", AJAX_URL, "wpaicg")
+    assert request.data is not None
+    assert request.data["action"] == SHORTCODE_ACTION
+    assert request.data["_wpnonce"] == "14004b0807"
+    assert request.data["message"] == "Hello there, bot!"
+    assert request.data["wpaicg_chat_client_id"] == "AbCdEf1234"
+    assert request.data["wpaicg_chat_history"] == "[]"
+    assert "session_id" not in request.data
+
+
+def test_wpaicg_native_turn_sends_its_history() -> None:
+    request = first_and_only(send_steps(WPAICG, NATIVE_CALL, IDENTITY))
+    assert request.data is not None
+    assert request.data["message"] == "And now?"
+    assert request.data["wpaicg_chat_history"] == '[{"text":"Human: Hi"}]'
+
+
+# -- send_steps: the current plugin, 2.4.1+ (cache POST, then stream GET) -----------------------
+
+
+def test_aipkit_posts_the_message_then_streams_with_the_key() -> None:
+    steps = send_steps(AIPKIT, CALL, IDENTITY)
+    cache = next(steps)
+    assert (cache.method, cache.url, cache.reader) == ("POST", AJAX_URL, "json")
+    assert cache.data is not None
+    assert cache.data["action"] == CACHE_ACTION
+    assert cache.data["message"] == "Hello there, bot!"
+    assert cache.data["_ajax_nonce"] == "defb835c4d"
+    stream = finish(steps, reply(200, CACHE_OK, JSON))
+    assert (stream.method, stream.url, stream.reader) == ("GET", AJAX_URL, "aipkit-stream")
+    assert stream.data is None
+    assert stream.params["action"] == STREAM_ACTION
+    assert stream.params["cache_key"] == CACHE_KEY
+    assert stream.params["session_id"] == IDENTITY.session_id
+    assert stream.params["post_id"] == "6"
+    assert stream.params["bot_id"] == "5"
+    assert stream.params["_ajax_nonce"] == "defb835c4d"
+    assert is_uuid4(stream.params["conversation_uuid"])
+
+
+def stream_of(chat: PageChat, call: PreparedCall) -> Request:
+    steps = send_steps(chat, call, IDENTITY)
+    next(steps)
+    return finish(steps, reply(200, CACHE_OK, JSON))
+
+
+def test_a_stateless_call_gets_a_fresh_conversation_every_time() -> None:
+    ids = {stream_of(AIPKIT, CALL).params["conversation_uuid"] for _ in range(5)}
+    assert len(ids) == 5
+    assert all(is_uuid4(value) for value in ids)
+
+
+def test_a_native_call_keeps_its_conversation_and_sends_the_new_turn() -> None:
+    steps = send_steps(AIPKIT, NATIVE_CALL, IDENTITY)
+    cache = next(steps)
+    assert cache.data is not None
+    assert cache.data["message"] == "And a second question?"
+    stream = finish(steps, reply(200, CACHE_OK, JSON))
+    assert stream.params["conversation_uuid"] == NATIVE.conversation_uuid
+    assert stream_of(AIPKIT, NATIVE_CALL).params["conversation_uuid"] == NATIVE.conversation_uuid
+
+
+@pytest.mark.parametrize("post_id", ["", "0"])
+def test_no_post_id_is_sent_for_a_page_that_is_not_a_post(post_id: str) -> None:
+    stream = stream_of(replace(AIPKIT, post_id=post_id), CALL)
+    assert "post_id" not in stream.params
+
+
+def test_the_calls_bot_overrides_the_pages() -> None:
+    call = replace(CALL, bot_id=11)
+    steps = send_steps(AIPKIT, call, IDENTITY)
+    cache = next(steps)
+    assert cache.data is not None
+    assert cache.data["bot_id"] == "11"
+    assert finish(steps, reply(200, CACHE_OK, JSON)).params["bot_id"] == "11"
+
+
+def test_a_rejected_cache_post_raises_from_the_steps() -> None:
+    steps = send_steps(AIPKIT, CALL, IDENTITY)
+    next(steps)
+    with pytest.raises(NonceError) as info:
+        steps.send(reply(403, NONCE_REJECTED, JSON))
+    assert info.value.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [
+        (reply(429, b"slow down", {**HTML, "retry-after": "4"}), RateLimitError),
+        (reply(200, b'{"success":true,"data":{}}', JSON), BadReplyError),
+        (
+            reply(
+                403,
+                b'{"success":false,"data":{"message":"Embed feature is not available with your '
+                b'current plan.","code":"embed_not_available"}}',
+                JSON,
+            ),
+            AccessDeniedError,
+        ),
+    ],
+)
+def test_other_cache_failures_raise_from_the_steps(answer: Reply, kind: type[Exception]) -> None:
+    steps = send_steps(AIPKIT, CALL, IDENTITY)
+    next(steps)
+    with pytest.raises(kind):
+        steps.send(answer)
+
+
+# -- send_steps: the 2.3 -> 2.4.0 JSON path ------------------------------------------------------
+
+
+def test_aipkit_json_path_is_one_final_post() -> None:
+    request = first_and_only(send_steps(AIPKIT_JSON, CALL, IDENTITY))
+    assert (request.method, request.url, request.reader) == ("POST", AJAX_URL, "aipkit-json")
+    assert request.data is not None
+    assert request.data["action"] == JSON_ACTION
+    assert request.data["session_id"] == IDENTITY.session_id
+    assert request.data["message"] == "Hello there, bot!"
+    assert is_uuid4(request.data["conversation_uuid"])
+    again = first_and_only(send_steps(AIPKIT_JSON, CALL, IDENTITY))
+    assert again.data is not None
+    assert again.data["conversation_uuid"] != request.data["conversation_uuid"]
+
+
+def test_aipkit_json_path_native_turn() -> None:
+    request = first_and_only(send_steps(AIPKIT_JSON, NATIVE_CALL, IDENTITY))
+    assert request.data is not None
+    assert request.data["conversation_uuid"] == NATIVE.conversation_uuid
+    assert request.data["message"] == "And a second question?"
+
+
+# -- open_reader ---------------------------------------------------------------------------------
+
+
+def test_each_final_request_gets_its_reader() -> None:
+    head = Reply(200, {"content-type": "text/event-stream"}, b"", AJAX_URL, "GET")
+    assert isinstance(open_reader(stream_of(AIPKIT, CALL), head), AipkitStreamReader)
+    json_final = first_and_only(send_steps(AIPKIT_JSON, CALL, IDENTITY))
+    assert isinstance(open_reader(json_final, head), AipkitJsonReader)
+    wpaicg_final = first_and_only(send_steps(WPAICG, CALL, IDENTITY))
+    assert isinstance(open_reader(wpaicg_final, head), WpaicgReader)
+
+
+def test_the_stream_reader_reads_what_the_steps_asked_for() -> None:
+    request = stream_of(AIPKIT, CALL)
+    head = Reply(200, {"content-type": "text/event-stream; charset=utf-8"}, b"", AJAX_URL, "GET")
+    reader = open_reader(request, head)
+    data = (TESTS / "fixtures" / "aipkit" / "2.4.71" / "02-message.body").read_bytes()
+    assert "".join(reader.feed(data) + reader.close()) == "ECHO: Hello there, bot!"
+
+
+# -- renew_steps ---------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def page_reply(html: bytes, nonce: str) -> Reply:
+    body = html.replace(b"defb835c4d", nonce.encode()).replace(b"14004b0807", nonce.encode())
+    return Reply(200, HTML, body, BASE_URL, "GET")
+
+
+def refreshed(nonce: str) -> Reply:
+    return reply(200, b'{"success":true,"data":{"nonce":"' + nonce.encode() + b'"}}', JSON)
+
+
+def read_first_page(store: TokenCache, html: bytes = AIPKIT_PAGE) -> Page:
+    steps = renew_steps(store, BASE_URL)
+    request = next(steps)
+    assert (request.method, request.url, request.reader) == ("GET", BASE_URL, "page")
+    assert request.follow_redirects
+    assert not request.params  # nothing was rejected: no need to get past a page cache
+    page = finish(steps, page_reply(html, "defb835c4d" if html is AIPKIT_PAGE else "14004b0807"))
+    assert store.fresh() is page
+    return page
+
+
+def test_the_first_renewal_reads_the_page() -> None:
+    store = TokenCache()
+    page = read_first_page(store)
+    assert page.generation == "aipkit"
+    assert page.chat().nonce == "defb835c4d"
+
+
+def test_a_rejected_aipkit_nonce_is_refreshed_with_one_small_request() -> None:
+    clock = Clock()
+    store = TokenCache(max_age=100.0, clock=clock)
+    page = read_first_page(store)
+    clock.now = 60.0
+    store.reject(page)
+    assert store.fresh() is None
+    steps = renew_steps(store, BASE_URL)
+    request = next(steps)
+    assert (request.method, request.url) == ("POST", AJAX_URL)
+    assert request.data == {"action": REFRESH_ACTION, "bot_id": "5"}
+    renewed = finish(steps, refreshed("6758ffb9c3"))
+    assert renewed.chat().nonce == "6758ffb9c3"
+    assert replace(renewed.chat(), nonce="defb835c4d") == page.chat()
+    assert renewed.url == page.url
+    assert store.fresh() is renewed
+    assert store.refresh_supported
+    # The refreshed nonce does not make the page's other tokens younger.
+    clock.now = 100.0
+    assert store.fresh() is None
+
+
+def test_every_chat_of_the_page_gets_the_refreshed_nonce() -> None:
+    store = TokenCache()
+    page = Page(BASE_URL, (AIPKIT, replace(AIPKIT, bot_id="7")))
+    store.put(page)
+    store.reject(page)
+    steps = renew_steps(store, BASE_URL)
+    assert next(steps).data == {"action": REFRESH_ACTION, "bot_id": "5"}
+    renewed = finish(steps, refreshed("6758ffb9c3"))
+    assert [chat.nonce for chat in renewed.chats] == ["6758ffb9c3", "6758ffb9c3"]
+    assert renewed.bot_ids == ("5", "7")
+
+
+def test_a_site_without_the_refresh_action_is_read_again_and_remembered() -> None:
+    store = TokenCache()
+    page = read_first_page(store)
+    store.reject(page)
+    steps = renew_steps(store, BASE_URL)
+    assert next(steps).data == {"action": REFRESH_ACTION, "bot_id": "5"}
+    request = steps.send(reply(400, b"0", HTML))
+    assert (request.method, request.url, request.reader) == ("GET", BASE_URL, "page")
+    assert re.fullmatch(r"\d+", request.params["nocache"])  # past any page cache
+    assert not store.refresh_supported
+    fresh = finish(steps, page_reply(AIPKIT_PAGE, "a1b2c3d4e5"))
+    assert fresh.chat().nonce == "a1b2c3d4e5"
+    assert store.fresh() is fresh
+    # Next time the page is read at once.
+    store.reject(fresh)
+    steps = renew_steps(store, BASE_URL)
+    request = next(steps)
+    assert (request.method, request.reader) == ("GET", "page")
+    assert "nocache" in request.params
+    assert finish(steps, page_reply(AIPKIT_PAGE, "f6e5d4c3b2")).chat().nonce == "f6e5d4c3b2"
+
+
+def test_a_failed_refresh_raises_and_keeps_the_refresh_action() -> None:
+    store = TokenCache()
+    page = read_first_page(store)
+    store.reject(page)
+    steps = renew_steps(store, BASE_URL)
+    next(steps)
+    with pytest.raises(BlockedError):
+        steps.send(
+            reply(503, b"<title>Just a moment...</title>", {**HTML, "cf-mitigated": "challenge"})
+        )
+    assert store.refresh_supported
+    assert store.fresh() is None
+
+
+def test_a_rejected_wpaicg_nonce_reads_the_page_past_its_cache() -> None:
+    store = TokenCache()
+    page = read_first_page(store, WPAICG_PAGE)
+    assert page.generation == "wpaicg"
+    store.reject(page)
+    steps = renew_steps(store, BASE_URL)
+    request = next(steps)
+    assert (request.method, request.url, request.reader) == ("GET", BASE_URL, "page")
+    assert "nocache" in request.params
+    fresh = finish(steps, page_reply(WPAICG_PAGE, "0a1b2c3d4e"))
+    assert fresh.chat().nonce == "0a1b2c3d4e"
+    assert store.fresh() is fresh
+
+
+def test_old_tokens_are_read_again_whatever_the_generation() -> None:
+    clock = Clock()
+    store = TokenCache(max_age=10.0, clock=clock)
+    read_first_page(store)
+    clock.now = 10.0
+    assert store.fresh() is None
+    steps = renew_steps(store, BASE_URL)
+    request = next(steps)
+    assert (request.method, request.reader) == ("GET", "page")
+    assert not request.params
+
+
+def test_a_rejection_of_an_older_page_does_not_mark_the_new_one() -> None:
+    store = TokenCache()
+    old = read_first_page(store)
+    new = read_first_page(store)
+    store.reject(old)
+    assert store.fresh() is new
+
+
+def test_the_page_url_is_the_base_url() -> None:
+    request = next(renew_steps(TokenCache(), "https://site.test/chat/"))
+    assert urlsplit(request.url).path == "/chat/"
