@@ -54,27 +54,36 @@ Serve = Callable[..., Served]
 """The ``serve`` fixture: ``serve(profile="1.9.18", *, stream=False)``."""
 
 
+Variant = tuple[str, bool]
+"""A stand-in site variant: (profile, the site's streaming switch)."""
+
+
 class Running:
-    """The sites and servers of a session, one of each per profile."""
+    """The sites and servers of a session, one of each per site variant.
+
+    A variant's streaming switch is fixed for the session: the current plugin's page tells
+    the client whether the site streams, and the server's client caches the page.
+    """
 
     def __init__(self) -> None:
-        self.sites: dict[str, LocalSite] = {}
-        self.servers: dict[str, ServerThread] = {}
+        self.sites: dict[Variant, LocalSite] = {}
+        self.servers: dict[Variant, ServerThread] = {}
 
-    def site(self, profile: str) -> LocalSite:
-        site = self.sites.get(profile)
+    def site(self, variant: Variant) -> LocalSite:
+        site = self.sites.get(variant)
         if site is None:
-            site = self.sites[profile] = LocalSite(profile).start()
+            profile, stream = variant
+            site = self.sites[variant] = LocalSite(profile, stream=stream).start()
         return site
 
-    def server(self, profile: str) -> ServerThread:
-        server = self.servers.get(profile)
+    def server(self, variant: Variant) -> ServerThread:
+        server = self.servers.get(variant)
         if server is None:
             client = chatgpt4o.AsyncClient(
-                self.site(profile).url, timeout=CLIENT_TIMEOUT, max_retries=0, verify=False
+                self.site(variant).url, timeout=CLIENT_TIMEOUT, max_retries=0, verify=False
             )
             app = create_app(client=client, api_key=API_KEY)
-            server = self.servers[profile] = ServerThread(app).start()
+            server = self.servers[variant] = ServerThread(app).start()
         return server
 
     def close(self) -> None:

@@ -1,7 +1,7 @@
 """Fixtures for the server's tests: stand-in sites per profile and real uvicorn servers.
 
 A stand-in site per profile and a server in front of it are started once per session and handed
-to each test emptied (no queued faults, no recorded requests, the asked-for streaming switch);
+to each test emptied (no queued faults, no recorded requests), one per streaming switch;
 the server's client never retries, so a fault reaches the test at once. The tests that need the
 ``serve`` extra or the ``openai`` package skip without them; the pure mapping tests do not.
 """
@@ -38,11 +38,10 @@ def serve(_running: Running) -> Iterator[Serve]:
     made: list[Served] = []
 
     def make(profile: str = "1.9.18", *, stream: bool = False) -> Served:
-        site = _running.site(profile)
+        site = _running.site((profile, stream))
         site.clear_faults()
         site.clear_log()
-        site.stream = stream
-        served = Served(_running.server(profile), site)
+        served = Served(_running.server((profile, stream)), site)
         made.append(served)
         return served
 

@@ -107,6 +107,66 @@ def test_openai_lists_and_retrieves_models(serve: Serve, profile: str, stream: b
     assert (model.id, model.object) == ("gpt-4o-mini", "model")
 
 
+# -- every generation's refusals, as the OpenAI error classes --------------------------------
+
+_AIPKIT = ("2.",)  # the current plugin's profiles ("AI Puffer", AIPKit)
+
+
+@pytest.mark.parametrize(("profile", "stream"), SITES)
+@pytest.mark.parametrize(
+    ("fault", "error", "code"),
+    [
+        ("rate_limit", openai.RateLimitError, "rate_limit_exceeded"),
+        ("quota", openai.RateLimitError, "insufficient_quota"),
+        ("banned_word", openai.BadRequestError, "content_policy_violation"),
+        ("server_error", openai.InternalServerError, "site_error"),
+        ("cloudflare", openai.InternalServerError, "site_error"),
+    ],
+)
+def test_each_generation_s_refusals_are_openai_errors(
+    serve: Serve, profile: str, stream: bool, fault: str, error: type[Exception], code: str
+) -> None:
+    served = serve(profile, stream=stream)
+    if fault == "quota" and not profile.startswith(_AIPKIT):
+        fault = "token_limit"  # the older plugin's name for it
+    served.site.inject(fault)
+    client = served.sync_client()
+    with pytest.raises(error) as caught:
+        client.chat.completions.create(model=MODEL, messages=HI, stream=stream)
+    assert isinstance(caught.value, openai.APIStatusError)
+    assert caught.value.code == code
+    if caught.value.status_code == 429:
+        assert "retry-after" in caught.value.response.headers
+
+
+@pytest.mark.parametrize(("profile", "stream"), SITES)
+def test_guests_refused_by_the_current_plugin_are_permission_denied(
+    serve: Serve, profile: str, stream: bool
+) -> None:
+    if not profile.startswith(_AIPKIT):
+        pytest.skip("only the current plugin can refuse guests")
+    served = serve(profile, stream=stream)
+    served.site.inject("guests_disabled")
+    with pytest.raises(openai.PermissionDeniedError) as caught:
+        served.sync_client().chat.completions.create(model=MODEL, messages=HI)
+    assert caught.value.code == "access_denied"
+
+
+@pytest.mark.parametrize(("profile", "stream"), [s for s in SITES if s.values[1]])
+def test_each_generation_s_broken_stream_ends_with_an_error_event(
+    serve: Serve, profile: str, stream: bool
+) -> None:
+    served = serve(profile, stream=stream)
+    served.site.inject("stream_cut", after=2)
+    words: Messages = [{"role": "user", "content": "one two three four five six"}]
+    pieces: list[str] = []
+    stream_ = served.sync_client().chat.completions.create(model=MODEL, messages=words, stream=True)
+    with pytest.raises(openai.APIError):  # noqa: PT012 - raised mid-iteration
+        for chunk in stream_:
+            pieces.append(chunk.choices[0].delta.content or "")
+    assert "".join(pieces).startswith("Echo")
+
+
 # -- errors, as the OpenAI error classes -----------------------------------------------------
 
 
