@@ -9,6 +9,7 @@ site's words. The event names and endings are the plugin's, read by hand here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -102,7 +103,7 @@ _REFUSALS: tuple[_Refusal, ...] = (
 
 
 def new_client_message_id(bot_id: str, rng: Optional[random.Random] = None) -> str:
-    """A ``user_client_message_id`` as the browser makes them: ``aipkit-client-msg-<bot>-<ms>-<5>``."""
+    """A ``user_client_message_id`` like the browser's: ``aipkit-client-msg-<bot>-<ms>-<5>``."""
     choice = (rng or random.SystemRandom()).choice
     suffix = "".join(choice(_ID_ALPHABET) for _ in range(5))
     return f"aipkit-client-msg-{bot_id}-{int(time.time() * 1000)}-{suffix}"
@@ -393,10 +394,9 @@ class AipkitStreamReader:
         self._raise_pending()
         pieces: list[str] = []
         if not self._done:
-            try:
+            # An event cut off by the end of the body is reported as the cut below.
+            with contextlib.suppress(BadReplyError):
                 pieces = self._pieces(self._sse.flush())
-            except BadReplyError:
-                pass  # an event cut off by the end of the body: reported as the cut below
             self._raise_pending()
         if not self._done:
             raise BadReplyError(

@@ -97,8 +97,10 @@ class Client(BaseClient):
             )
         self._owns_http = http_client is None
         self._http = http_client or _new_session(self.settings.verify, self.settings.proxy)
-        # Per request, so that neither $REQUESTS_CA_BUNDLE nor $HTTP_PROXY overrides them.
-        self._transport_options = {} if http_client else _transport_options(self.settings)
+        # Per request, so that neither $REQUESTS_CA_BUNDLE nor $HTTP_PROXY overrides them; a
+        # session passed in keeps its own (None defers to it).
+        self._verify = None if http_client else self.settings.verify
+        self._proxies = None if http_client else _proxies(self.settings)
         for name, value in self._cookies.items():
             self._http.cookies.set(name, value, domain=self._host)
         self._bind()
@@ -225,8 +227,7 @@ class Client(BaseClient):
         first, rest = self._open_with_retries(CallState(call))
         try:
             yield first
-            for piece in rest:
-                yield piece
+            yield from rest
         finally:
             rest.close()
 
@@ -292,7 +293,8 @@ class Client(BaseClient):
                 timeout=self._timeout(request),
                 stream=True,
                 allow_redirects=request.follow_redirects,
-                **self._transport_options,
+                verify=self._verify,
+                proxies=self._proxies,
             )
         with response:
             self._log_reply(request.method, response.url, response.status_code)
@@ -360,9 +362,8 @@ def _new_session(verify: bool, proxy: Optional[str]) -> requests.Session:
     return session
 
 
-def _transport_options(settings: Settings) -> dict[str, object]:
-    proxies = {"http": settings.proxy, "https": settings.proxy} if settings.proxy else {}
-    return {"verify": settings.verify, "proxies": proxies}
+def _proxies(settings: Settings) -> dict[str, str]:
+    return {"http": settings.proxy, "https": settings.proxy} if settings.proxy else {}
 
 
 def _is_read_timeout(exc: requests.RequestException) -> bool:

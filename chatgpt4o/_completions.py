@@ -96,7 +96,8 @@ class _Result:
 
     def to_dict(self) -> dict[str, Any]:
         """This object as plain dicts and lists (the same as ``model_dump()``)."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]  # every subclass is one
+        fields: dict[str, Any] = dataclasses.asdict(self)  # type: ignore[call-overload]
+        return fields
 
     def model_dump(self) -> dict[str, Any]:
         """This object as plain dicts and lists, as openai-python's ``model_dump()`` gives it.

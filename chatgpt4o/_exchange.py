@@ -1,4 +1,4 @@
-"""One chat attempt without I/O: the requests it makes, per plugin generation, and who reads the reply.
+"""One chat attempt without I/O: its requests, per plugin generation, and who reads the reply.
 
 ``send_steps`` is a generator the transports drive: it yields each preparatory request, takes its
 whole reply back, and returns the final request, whose body ``open_reader`` reads as it arrives.

@@ -83,7 +83,8 @@ class RetryPolicy:
         the current plugin's transient failure to reach its model (5xx, 429, network, no data)
         when the call is stateless (a fresh conversation id per attempt makes the re-send
         harmless; a conversation the server holds would record the turn twice). The old
-        plugin's error mode carries no status, so it is not retried. Never: block pages, 400 ``0``, the plugin's refusals, bad replies.
+        plugin's error mode carries no status, so it is not retried. Never: block pages,
+        400 ``0``, the plugin's refusals, bad replies.
         """
         if isinstance(exc, NonceError):
             return state.nonce_rejections <= 1
