@@ -278,7 +278,8 @@ class Client(BaseClient):
 
     def _fetch(self, request: Request) -> Reply:
         with self._open(request) as response:
-            return self._reply(response, request, b"".join(self._chunks(response, request)))
+            body = b"".join(self._chunks(response, request))
+            return self._reply(response, request, body)
 
     @contextlib.contextmanager
     def _open(self, request: Request) -> Iterator[requests.Response]:
