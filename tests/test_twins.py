@@ -94,7 +94,7 @@ class _Normalise(ast.NodeTransformer):
             and isinstance(node.body[0].value.value, ast.Name)
             and node.body[0].value.value.id == node.target.id
         ):
-            return ast.Expr(ast.YieldFrom(self._visit(node.iter)))
+            return ast.Expr(ast.YieldFrom(node.iter))
         return self.generic_visit(node)
 
     def visit_ListComp(self, node: ast.ListComp) -> ast.AST:
