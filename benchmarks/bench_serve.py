@@ -54,6 +54,9 @@ class Served:
             log_level="warning",
             access_log=False,
             lifespan="on",
+            # Idle connections must outlive the other sides' rounds: a keep-alive connection
+            # closed as httpx reuses it would fail the request.
+            timeout_keep_alive=300,
         )
         self.server = uvicorn.Server(config)
         self._task: Optional[asyncio.Task[None]] = None
@@ -103,7 +106,6 @@ class RawLoad:
 
         async def worker() -> None:
             nonlocal remaining
-            # A connection per worker and burst: uvicorn drops keep-alive after 5 idle seconds.
             reader, writer = await asyncio.open_connection(self.host, self.port)
             try:
                 while remaining > 0:
