@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, Optional, TypeVar
 
@@ -343,6 +344,7 @@ def test_a_body_over_the_cap_is_413_whether_or_not_its_length_is_declared(
 )
 def test_a_failure_before_the_first_piece_is_a_real_status(
     fresh_site: LocalSite,
+    caplog: pytest.LogCaptureFixture,
     stream: bool,
     fault: str,
     params: dict[str, Any],
@@ -352,6 +354,7 @@ def test_a_failure_before_the_first_piece_is_a_real_status(
 ) -> None:
     fresh_site.stream = stream
     fresh_site.inject(fault, **params)
+    caplog.set_level(logging.DEBUG)
     response = run(_post(fresh_site, {"messages": HI, "stream": stream}))
     assert response.status_code == status, response.text
     error = _error(response)
@@ -364,6 +367,8 @@ def test_a_failure_before_the_first_piece_is_a_real_status(
     if status == 429:
         assert "retry-after" in response.headers
     assert fresh_site.nonce not in response.text
+    for secret in (fresh_site.nonce, API_KEY):  # nothing logs the nonce or the key
+        assert secret not in caplog.text
 
 
 def test_the_site_unreachable_is_502(fresh_site: LocalSite) -> None:
