@@ -20,20 +20,21 @@ from urllib.parse import urlsplit
 
 import chatgpt4o
 from chatgpt4o import (
+    AccessDeniedError,
     APIConnectionError,
-    APIError,
-    PluginError,
     APIStatusError,
     APITimeoutError,
     BadReplyError,
     BlockedError,
     Chatgpt4oError,
+    ChatPageError,
+    ContentFlaggedError,
     EndpointGoneError,
     NonceError,
+    PluginError,
     RateLimitError,
-    ChatPageError,
     TokenLimitError,
-    UnsupportedPluginError,
+    UpstreamError,
 )
 from chatgpt4o.testing import Fault, LocalSite
 from tests.e2e._runner import (
@@ -61,6 +62,7 @@ __all__ = [
 ]
 
 MESSAGE = "matrix call"
+NEW = "2.4.71"
 ECHO = f"Echo: {MESSAGE}"
 WARM_UP = "warm-up"
 # A row must finish well within this: it guards against hangs, it does not measure speed.
@@ -189,6 +191,7 @@ class Case:
         streamed: also run through ``stream()``.
         pieces: for ``stream()`` rows, the pieces that must arrive before the error.
         unreachable: aim at a socket that never accepts instead of a site.
+        site: extra ``LocalSite`` options (such a site is made for the row, not pooled).
     """
 
     fault: str
@@ -204,6 +207,7 @@ class Case:
     streamed: bool = False
     unreachable: bool = False
     pieces: Optional[int] = None
+    site: dict[str, Any] = field(default_factory=dict)
 
     @property
     def clients(self) -> tuple[str, ...]:
@@ -317,6 +321,63 @@ CASES: tuple[Case, ...] = (
          inject=(Inject("stream_cut", params={"after": 3}),), streamed=True, pieces=2),
     Case("stream cut before any event", BadReplyError, 1, 1, stream=True,
          inject=(Inject("stream_cut", params={"after": 0}),), streamed=True, pieces=0),
+    # The current plugin (2.4.71): a call is a cache POST and a stream GET, so 2 AJAX requests.
+    Case("2.4.71 nonce rotated: one nonce request, no page fetch", ECHO, 1, 6, profile=NEW,
+         before=(WARM_UP, rotate_nonce), streamed=True),
+    Case("2.4.71 nonce rotated, no refresh action: the page again", ECHO, 2, 6,
+         profile=NEW, before=(WARM_UP, rotate_nonce), site={"refresh_action": False}),
+    Case("2.4.71 nonce rejected in the stream", ECHO, 1, 5, profile=NEW,
+         inject=(Inject("nonce_expired", on="stream"),), streamed=True),
+    Case("2.4.71 nonce rejected after a refresh too", NonceError, 1, 3, profile=NEW,
+         inject=(Inject("nonce_expired", times=2, on="cache"),)),
+    Case("2.4.71 429 on the cache POST", ECHO, 1, 3, (1.0,), profile=NEW,
+         inject=(Inject("rate_limit"),), streamed=True),
+    Case("2.4.71 503 x2 on the stream: cached again each time", ECHO, 1, 6,
+         (BACKOFF_1, BACKOFF_2), profile=NEW,
+         inject=(Inject("server_error", times=2, on="stream"),), streamed=True),
+    Case("2.4.71 dropped stream x3", APIConnectionError, 1, 6, (BACKOFF_1, BACKOFF_2),
+         profile=NEW, inject=(Inject("drop", times=3, on="stream"),)),
+    Case("2.4.71 read timeout on the stream", APITimeoutError, 1, 2, profile=NEW,
+         inject=(Inject("slow", on="stream", params={"delay": 1.0}),), client=FAST_FAIL),
+    Case("2.4.71 Cloudflare on the cache POST", BlockedError, 1, 1, profile=NEW,
+         inject=(Inject("cloudflare"),), streamed=True),
+    Case("2.4.71 cross-origin refusal", AccessDeniedError, 1, 1, profile=NEW,
+         inject=(Inject("cross_origin"),)),
+    Case("2.4.71 guests disabled", AccessDeniedError, 1, 2, profile=NEW,
+         inject=(Inject("guests_disabled"),), streamed=True),
+    Case("2.4.71 quota reached", TokenLimitError, 1, 2, profile=NEW,
+         inject=(Inject("quota"),), streamed=True),
+    Case("2.4.71 banned word", ContentFlaggedError, 1, 2, profile=NEW,
+         inject=(Inject("banned_word"),)),
+    Case("2.4.71 banned IP", ContentFlaggedError, 1, 2, profile=NEW,
+         inject=(Inject("banned_ip"),)),
+    Case("2.4.71 moderation", ContentFlaggedError, 1, 2, profile=NEW,
+         inject=(Inject("moderation"),)),
+    Case("2.4.71 unknown bot", PluginError, 1, 2, profile=NEW, inject=(Inject("unknown_bot"),)),
+    Case("2.4.71 no API key on the site", PluginError, 1, 2, profile=NEW,
+         inject=(Inject("no_api_key"),)),
+    Case("2.4.71 upstream 500: re-sent on a fresh thread", ECHO, 1, 4, (BACKOFF_1,),
+         profile=NEW, streamed=True,
+         inject=(Inject("api_error", params={"status": 500, "msg": "boom", "code": "500"}),)),
+    Case("2.4.71 upstream 401 (bad key)", UpstreamError, 1, 2, profile=NEW,
+         inject=(Inject("api_error"),), streamed=True),
+    Case("2.4.71 upstream connection error x3", UpstreamError, 1, 6, (BACKOFF_1, BACKOFF_2),
+         profile=NEW, inject=(Inject("connection_error", times=3),)),
+    Case("2.4.71 no data from the model", ECHO, 1, 4, (BACKOFF_1,), profile=NEW,
+         inject=(Inject("no_data"),)),
+    Case("2.4.71 stream cut after 3 pieces", BadReplyError, 1, 2, profile=NEW,
+         inject=(Inject("stream_cut", params={"after": 3}),), streamed=True, pieces=3),
+    Case("2.4.71 truncated cache JSON", BadReplyError, 1, 1, profile=NEW,
+         inject=(Inject("truncated_json"),)),
+    Case("2.4.71 PHP warning before the cache JSON", ECHO, 1, 2, profile=NEW,
+         inject=(Inject("php_warning"),)),
+    # 2.4.0 with its bot's stream switch off: one JSON POST
+    Case("2.4.0 JSON path nonce rotated", ECHO, 1, 4, profile="2.4.0",
+         before=(WARM_UP, rotate_nonce), streamed=True),
+    Case("2.4.0 JSON path quota (429)", TokenLimitError, 1, 1, profile="2.4.0",
+         inject=(Inject("quota"),)),
+    Case("2.4.0 JSON path upstream 500", ECHO, 1, 2, (BACKOFF_1,), profile="2.4.0",
+         inject=(Inject("connection_error"),), streamed=True),
 )
 # fmt: on
 
@@ -348,8 +409,8 @@ class SitePool:
         site.stream = stream
         return site
 
-    def fresh(self, profile: str, *, stream: bool) -> LocalSite:
-        site = LocalSite(profile, stream=stream).start()
+    def fresh(self, profile: str, *, stream: bool, **options: Any) -> LocalSite:
+        site = LocalSite(profile, stream=stream, **options).start()
         self._others.append(site)
         return site
 
@@ -400,8 +461,8 @@ class Result:
 def _site_for(case: Case, pool: SitePool) -> LocalSite:
     if case.unreachable:
         return Unreachable()
-    if callable(case.before):  # the script changes the site itself: never share it
-        return pool.fresh(case.profile, stream=case.stream)
+    if callable(case.before) or case.site:  # a site of its own: never share it
+        return pool.fresh(case.profile, stream=case.stream, **case.site)
     return pool.get(case.profile, stream=case.stream)
 
 
