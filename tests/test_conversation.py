@@ -10,9 +10,9 @@ from typing import Any, Callable
 import pytest
 
 import chatgpt4o
-from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o import Chatgpt4o, InvalidRequestError, InvalidRequestTypeError
 from chatgpt4o._conversation import ConversationState, native_history
+from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o.testing import LocalSite
 
 KINDS = ["sync", "async"]

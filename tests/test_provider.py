@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 import chatgpt4o
-from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o import Chatgpt4o, InvalidRequestError, ModelError, NonceError, _async_client
+from chatgpt4o._provider_pool import ClientPools
 from tests.fakesite import BASE_URL, FakeSite, Step, httpx_transport, success
 
 NONCE_18 = Step(200, b'{"status":"error","msg":"Nonce verification failed"}')

@@ -10,21 +10,20 @@ from typing import Any, Callable, Optional, Union
 import pytest
 
 from chatgpt4o import (
-    APIConnectionError,
     AccessDeniedError,
-    APIError,
-    PluginError,
-    UpstreamError,
+    APIConnectionError,
     APIStatusError,
     APITimeoutError,
     BadReplyError,
     BlockedError,
     Chatgpt4oError,
+    ChatPageError,
     ContentFlaggedError,
     NonceError,
+    PluginError,
     RateLimitError,
-    ChatPageError,
     TokenLimitError,
+    UpstreamError,
 )
 from chatgpt4o.testing import FAULTS
 

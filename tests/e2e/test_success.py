@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from chatgpt4o import ChatPageError, UnsupportedPluginError
 from tests.sites import SITE_IDS, SITES
 
 from ._expect import CONVERSATION, FLAT_SEEN, MESSAGE, SEEN
@@ -84,7 +83,9 @@ def test_each_client_has_its_own_client_id(runner: Runner, make_site: MakeSite) 
     assert ids[0] != ids[1]
 
 
-@pytest.mark.parametrize(("profile", "stream"), [("2.4.71", False), ("2.4.0", False), ("2.4.0", True)])
+@pytest.mark.parametrize(
+    ("profile", "stream"), [("2.4.71", False), ("2.4.0", False), ("2.4.0", True)]
+)
 def test_current_plugin_sites_answer_in_the_way_the_page_says(
     runner: Runner, make_site: MakeSite, profile: str, stream: bool
 ) -> None:

@@ -18,8 +18,8 @@ import pytest
 import requests
 
 import chatgpt4o
-from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o import Chatgpt4o
+from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o.testing import LocalSite
 
 SETTLE = 3.0  # seconds the server may take to notice a closed connection

@@ -20,11 +20,10 @@ from hypothesis import strategies as st
 from chatgpt4o import Chatgpt4oError
 from chatgpt4o._exceptions import ChatPageError, UnsupportedPluginError
 from chatgpt4o._page import Page, extract_page
+from chatgpt4o._tokens import read_page
+from chatgpt4o._wire import Reply, parse_retry_after
 from chatgpt4o._wire import Reply as HttpReply
 from chatgpt4o._wpaicg import interpret_reply
-from chatgpt4o._wire import parse_retry_after
-from chatgpt4o._tokens import read_page
-from chatgpt4o._wire import Reply
 
 # Derandomized: the same examples every run, so a failure reproduces and a pass stays a pass.
 EXAMPLES = settings(max_examples=200, deadline=None, derandomize=True, database=None)
