@@ -21,7 +21,7 @@ with chatgpt4o.Client(base_url) as client:
         sys.exit(f"Rate limited; retry after {exc.retry_after} s.")
     except chatgpt4o.APIConnectionError as exc:
         sys.exit(f"Network problem: {exc}")
-    except chatgpt4o.APIError as exc:
+    except chatgpt4o.PluginError as exc:
         sys.exit(f"The site refused: {exc.msg}")
-    except chatgpt4o.Chatgpt4oError as exc:
+    except chatgpt4o.APIError as exc:  # every other failure of the site or the network
         sys.exit(f"Chat failed: {exc}")

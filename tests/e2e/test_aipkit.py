@@ -20,6 +20,7 @@ from ._runner import CLIENT_DEFAULTS, MakeSite, Runner, rotate_nonce
 
 CACHE = "aipkit_cache_sse_message"
 STREAM = "aipkit_frontend_chat_stream"
+SETTINGS: dict[str, Any] = dict(CLIENT_DEFAULTS)
 
 
 @pytest.fixture
@@ -186,11 +187,11 @@ def test_concurrent_calls_after_a_rotation_refresh_once(
 def ask(kind: str, site: LocalSite, text: str, **options: Any) -> str:
     """One ``ask`` on a fresh client of ``kind``."""
     if kind == "sync":
-        with chatgpt4o.Client(site.url, **CLIENT_DEFAULTS) as client:
+        with chatgpt4o.Client(site.url, **SETTINGS) as client:
             return client.ask(text, **options)
 
     async def main() -> str:
-        async with chatgpt4o.AsyncClient(site.url, **CLIENT_DEFAULTS) as client:
+        async with chatgpt4o.AsyncClient(site.url, **SETTINGS) as client:
             return await client.ask(text, **options)
 
     return asyncio.run(main())
