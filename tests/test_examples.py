@@ -19,9 +19,13 @@ def test_there_are_examples() -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[path.name for path in EXAMPLES])
-@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
-def test_example_runs(path: Path, stream: bool) -> None:
-    with LocalSite("1.9.18", stream=stream) as site:
+@pytest.mark.parametrize(
+    ("profile", "stream"),
+    [("1.9.18", False), ("1.9.18", True), ("2.4.71", True)],
+    ids=["wpaicg-json", "wpaicg-sse", "aipkit-2.4.71"],
+)
+def test_example_runs(path: Path, profile: str, stream: bool) -> None:
+    with LocalSite(profile, stream=stream) as site:
         env = {**os.environ, "CHATGPT4O_BASE_URL": site.url}
         env.pop("CHATGPT4O_PROXY", None)
         result = subprocess.run(
