@@ -1,0 +1,151 @@
+"""Call shapes: typed per-call options, closed clients, result dumps, provider settings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+
+import chatgpt4o
+from chatgpt4o import Chatgpt4o
+from chatgpt4o._provider_pool import ClientPools
+from chatgpt4o.testing import LocalSite
+from tests.sites import chat_sends
+
+SETTINGS: dict[str, Any] = {"timeout": 5, "verify": False}
+
+
+@pytest.fixture(params=["1.9.18", "2.4.71"])
+def site(request: pytest.FixtureRequest) -> Iterator[LocalSite]:
+    with LocalSite(request.param) as running:
+        yield running
+
+
+def run(kind: str, site: LocalSite, call: Any, **settings: Any) -> Any:
+    """``call(client)`` on a fresh client of ``kind``; awaited for the async client."""
+    if kind == "sync":
+        with chatgpt4o.Client(site.url, **{**SETTINGS, **settings}) as client:
+            return call(client)
+
+    async def main() -> Any:
+        async with chatgpt4o.AsyncClient(site.url, **{**SETTINGS, **settings}) as client:
+            return await call(client)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_extra_headers_reach_the_site_on_every_request_of_the_call(
+    kind: str, site: LocalSite
+) -> None:
+    reply = run(kind, site, lambda c: c.ask("hi", extra_headers={"X-Trace": "abc"}))
+
+    assert reply == "Echo: hi"
+    ajax = site.posts
+    assert ajax
+    assert all(r.headers.get("x-trace") == "abc" for r in ajax)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_per_call_timeout_overrides_the_clients(kind: str, site: LocalSite) -> None:
+    site.inject("slow", delay=1.0)
+    with pytest.raises(chatgpt4o.APITimeoutError) as caught:
+        run(kind, site, lambda c: c.ask("hi", timeout=0.2), max_retries=0)
+    assert "0.2 s" in str(caught.value)
+    assert caught.value.method == "POST"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_closed_client_says_so(kind: str, site: LocalSite) -> None:
+    if kind == "sync":
+        client = chatgpt4o.Client(site.url, **SETTINGS)
+        client.close()
+        with pytest.raises(chatgpt4o.ClientClosedError, match="closed"):
+            client.ask("hi")
+        with pytest.raises(chatgpt4o.ClientClosedError):
+            client.stream(None, "hi")
+    else:
+
+        async def main() -> None:
+            client = chatgpt4o.AsyncClient(site.url, **SETTINGS)
+            await client.aclose()
+            with pytest.raises(chatgpt4o.ClientClosedError, match="closed"):
+                await client.ask("hi")
+
+        asyncio.run(main())
+    assert site.requests == []
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_lone_surrogate_is_bad_input_before_any_request(kind: str, site: LocalSite) -> None:
+    with pytest.raises(chatgpt4o.InvalidRequestError, match="messages"):
+        run(kind, site, lambda c: c.ask("bad \ud800 text"))
+    assert site.requests == []
+
+
+@pytest.mark.parametrize("value", ["Not-A-Key!", "x" * 65, ""])
+def test_a_bad_session_id_names_the_field(value: str) -> None:
+    with pytest.raises(chatgpt4o.InvalidRequestError, match="session_id"):
+        chatgpt4o.Client("http://127.0.0.1:9", session_id=value)
+
+
+def test_completions_dump_as_openai_python_does(site: LocalSite) -> None:
+    messages = [{"role": "user", "content": "hi"}]
+    with chatgpt4o.Client(site.url, **SETTINGS) as client:
+        completion = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        chunks = list(
+            client.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True)
+        )
+
+    assert completion.model_dump() == completion.to_dict()
+    assert json.loads(completion.to_json())["choices"][0]["message"]["content"] == "Echo: hi"
+    assert all(json.loads(chunk.to_json(indent=None))["id"] == chunks[0].id for chunk in chunks)
+
+
+def test_with_options_shares_the_pool_and_tokens_but_has_its_own_chat(site: LocalSite) -> None:
+    with chatgpt4o.Client(site.url, **SETTINGS) as client:
+        patient = client.with_options(timeout=30, max_retries=5)
+        assert client.ask("one") == "Echo: one"
+        assert patient.ask("two") == "Echo: two"
+        assert patient.chat is not client.chat
+        assert patient.chat is patient.chat
+        patient.close()  # the copy does not close the shared pool
+        assert client.ask("three") == "Echo: three"
+    assert site.page_fetches == 1
+
+
+class _Provider(Chatgpt4o):
+    default_model: ClassVar[str] = "house-model"
+    models: ClassVar[list[str]] = ["house-model"]
+    model_aliases: ClassVar[dict[str, str]] = {"house": "house-model"}
+
+
+def test_get_model_honours_a_subclass() -> None:
+    assert _Provider.get_model("") == "house-model"
+    assert _Provider.get_model("house") == "house-model"
+    with pytest.raises(chatgpt4o.ModelError):
+        _Provider.get_model("gpt-4o-mini")
+
+
+def test_the_provider_reads_the_environment_and_pools_one_client_per_loop(
+    site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
+    monkeypatch.setenv("CHATGPT4O_BASE_URL", site.url)
+    monkeypatch.setenv("CHATGPT4O_TIMEOUT", "7")
+    messages = [{"role": "user", "content": "hi"}]
+
+    async def main() -> list[Any]:
+        replies = [await Chatgpt4o.create_async("", messages) for _ in range(3)]
+        pooled = chatgpt4o._provider._POOLS.client(None, None, None)
+        return [replies, pooled.settings.timeout, pooled.base_url]
+
+    replies, timeout, base_url = asyncio.run(main())
+
+    assert replies == ["Echo: hi"] * 3
+    assert (timeout, base_url) == (7.0, site.url)
+    assert site.page_fetches == 1
+    assert len(chat_sends(site)) == 3
