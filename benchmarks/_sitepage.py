@@ -9,7 +9,7 @@ seed, so every run parses the same bytes. The chat element ends up a little befo
 of the page, after the whole <head> and the page's introduction, as on a real site.
 
 ``realistic_page(generation="aipkit")`` is the same page with the chat of the recorded AI Puffer
-2.4.71 page (tests/fixtures/pages/aipkit-2.4.71-front-page.html: an inline bot whose 7 KB
+2.4.71 page (tests/fixtures/aipkit/2.4.71/front-page.html: an inline bot whose 7 KB
 data-config carries the tokens) in place of the 1.8.79 page's content.
 """
 
@@ -25,7 +25,7 @@ __all__ = ["AIPKIT_FIXTURE", "AIPKIT_NONCE", "FIXTURE", "NONCE", "TARGET_SIZE", 
 _TESTS = Path(__file__).resolve().parent.parent / "tests"
 FIXTURE = _TESTS / "aipower-1.8.79-front-page.html"
 NONCE = "14004b0807"  # the chat element's data-nonce in the recorded page
-AIPKIT_FIXTURE = _TESTS / "fixtures" / "pages" / "aipkit-2.4.71-front-page.html"
+AIPKIT_FIXTURE = _TESTS / "fixtures" / "aipkit" / "2.4.71" / "front-page.html"
 AIPKIT_NONCE = "defb835c4d"  # the nonce in the recorded 2.4.71 page's data-config
 TARGET_SIZE = 300_000
 

@@ -737,8 +737,8 @@ def test_importing_the_module_does_not_import_bs4() -> None:
 
 # --- AIPKit (AI Power / AI Puffer 2.3 and later) ---------------------------------------------
 
-PAGES = Path(__file__).with_name("fixtures") / "pages"
-AIPKIT_FIXTURE = PAGES / "aipkit-2.4.71-front-page.html"
+RECORDINGS = Path(__file__).with_name("fixtures") / "aipkit"
+AIPKIT_FIXTURE = RECORDINGS / "2.4.71" / "front-page.html"
 AIPKIT_FIXTURE_URL = "http://127.0.0.1:8108/"
 AIPKIT_NONCE = "abcdef1234"
 OTHER_NONCE = "9876543210"
@@ -833,7 +833,7 @@ def test_real_aipkit_page_is_not_a_cloudflare_page() -> None:
 
 def aipkit_240_config() -> Dict[str, Any]:
     """The chat keys of data-config recorded on a 2.4.0 site whose bot has streaming off."""
-    text = (PAGES / "aipkit-2.4.0-page-config.txt").read_text(encoding="utf-8")
+    text = (RECORDINGS / "2.4.0-json" / "40-json-page-config.txt").read_text(encoding="utf-8")
     start = text.index("{", text.index("data-config of GET /"))
     config: Dict[str, Any] = json.JSONDecoder().raw_decode(text, start)[0]
     return config
