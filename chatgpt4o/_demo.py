@@ -2,67 +2,69 @@
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    import argparse
+
+    from ._cli import Output
 
 __all__ = ["run_demo"]
 
 
-def run_demo(argv: Sequence[str], *, stdout: TextIO, stderr: TextIO) -> int:
+def run_demo(args: argparse.Namespace, out: Output, err: TextIO) -> int:
     """Start a stand-in site in this process, chat with it through ``Client``, narrate, exit 0.
 
-    Example::
+    The stand-in listens on 127.0.0.1 and the client reaches it without the environment's
+    proxies (``$HTTP_PROXY``, ``$HTTPS_PROXY``), so the demo works behind a corporate proxy.
 
-        chatgpt4o demo --profile 1.8.79
+    Args:
+        args: the parsed options of ``chatgpt4o demo`` (``profile``, ``site_stream``, and the
+            global ``model``, ``timeout``, ``max_retries``, ``bot_id``, ``stream``).
+        out: where the narration and the replies go.
+        err: where warnings go.
     """
-    from ._client import Client
+    from ._cli import local_session, open_client, print_reply
     from .testing import PROFILES, LocalSite
 
-    parser = argparse.ArgumentParser(prog="chatgpt4o demo", description=run_demo.__doc__)
-    parser.add_argument(
-        "--profile",
-        default="1.9.18",
-        choices=[name for name in PROFILES if name != "aipkit"],
-        help="which plugin era the stand-in plays (default: 1.9.18)",
-    )
-    parser.add_argument("--stream", action="store_true", help="the site streams its replies")
-    try:
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            args = parser.parse_args(list(argv))
-    except SystemExit as exit_:
-        return int(str(exit_.code or 0))
+    profile = PROFILES[args.profile]
+    aipkit = profile.era == "aipkit"
+    if args.site_stream and not profile.can_stream:
+        err.write(f"chatgpt4o demo: profile {profile.name} cannot stream; its replies are JSON\n")
+    if args.site_stream and aipkit and not profile.json_action:
+        err.write(f"chatgpt4o demo: profile {profile.name} always streams; --stream is implied\n")
 
     def say(line: str) -> None:
-        stdout.write(line + "\n")
-        stdout.flush()
+        out.write(line + "\n")
 
-    with LocalSite(args.profile, stream=args.stream) as site:
+    plugin = "AI Puffer" if aipkit else "AI Power"
+    session = local_session()
+    with LocalSite(args.profile, stream=args.site_stream) as site, session:
         mode = "streaming" if site.streams else "JSON"
-        say(f"Started a local AI Power {args.profile} site at {site.url} ({mode} replies).")
-        with Client(site.url, timeout=10) as client:
+        say(f"Started a local {plugin} {profile.version} site at {site.url} ({mode} replies).")
+        with open_client(args, base_url=site.url, http_client=session) as client:
             for question in ("Hello! Who are you?", "What is 6 x 7?"):
                 say(f"\nyou> {question}")
-                reply = client.ask(question)
-                say(f"ai>  {reply}")
-            page = site.requests[0]
-            post = site.posts[-1]
+                print_reply(client, args, question, out, prefix="ai>  ")
+            chats = ", ".join(f"bot {bot}" for bot in site.bots) if aipkit else "one chat"
             say(
-                f"\nThe client fetched the chat page once ({page.method} {page.path}), found "
-                f"post id {post.fields.get('post_id')!r} and a 10-character nonce, "
-                f"and posted {len(site.posts)} messages to {site.ajax_url}."
+                f"\nThe client fetched the chat page once ({site.page_fetches} page fetch), "
+                f"found {chats} (post id {site.post_id}) and a 10-character nonce, and sent "
+                f"{len(site.posts)} requests to {site.ajax_url}."
             )
             say("\nNow the site rotates its nonce, as WordPress does every 12-24 hours.")
             site.rotate_nonce()
-            say("you> Are you still there?")
-            say(f"ai>  {client.ask('Are you still there?')}")
-            say(
-                f"The site rejected the old nonce; the client fetched the page again "
-                f"(page fetches: {site.page_fetches}) and retried on its own."
-            )
+            question = "Are you still there?"
+            say(f"you> {question}")
+            print_reply(client, args, question, out, prefix="ai>  ")
+            if aipkit and site.refresh_action:
+                how = (
+                    f"asked the plugin's refresh action for a new one "
+                    f"(nonce refreshes: {len(site.nonce_refreshes)}, "
+                    f"page fetches: {site.page_fetches})"
+                )
+            else:
+                how = f"fetched the page again (page fetches: {site.page_fetches})"
+            say(f"The site rejected the old nonce; the client {how} and retried on its own.")
     say("\nDone. Point the client at a real site with Client('https://chatgpt4o.one').")
-    stderr.flush()
     return 0

@@ -1,17 +1,40 @@
-"""The command line against the local stand-in: one-shot, stdin, interactive, demo, errors."""
+"""The command line against the local stand-in: asking, streaming, the REPL, errors, the cache."""
 
 from __future__ import annotations
 
 import io
+import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from chatgpt4o import __version__
-from chatgpt4o._cli import EXIT_BLOCKED, EXIT_NETWORK, EXIT_SITE, EXIT_USAGE, main
-from chatgpt4o.testing import LocalSite
+from chatgpt4o._cli import (
+    EXIT_BLOCKED,
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_NO_CHAT,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    main,
+)
+from chatgpt4o.testing import PROFILES, LocalSite
+from chatgpt4o.testing.pytest_plugin import SiteFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The CLI's token cache lives in the test's directory, never in the user's."""
+    monkeypatch.setattr("chatgpt4o._disk_cache.cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    return tmp_path / "cache"
 
 
 class Terminal(io.StringIO):
@@ -21,11 +44,34 @@ class Terminal(io.StringIO):
         return True
 
 
-def run(args: list[str], stdin: str = "", tty: bool = False) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
+class Recorder(io.StringIO):
+    """A stdout that keeps each write apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def run(
+    args: list[str], stdin: str = "", tty: bool = False, stdout: io.StringIO | None = None
+) -> tuple[int, str, str]:
+    out, err = stdout or io.StringIO(), io.StringIO()
     source = Terminal(stdin) if tty else io.StringIO(stdin)
     code = main(args, stdin=source, stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def assert_one_line(err: str) -> None:
+    assert err.startswith("chatgpt4o: ")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert "<" not in err
+    for doubled in (".;", ";;", "..;", ":;", ". ;"):
+        assert doubled not in err
 
 
 def test_one_shot_prompt(chatgpt4o_site: LocalSite) -> None:
@@ -33,10 +79,42 @@ def test_one_shot_prompt(chatgpt4o_site: LocalSite) -> None:
     assert (code, out, err) == (0, "Echo: What is 2+2?\n", "")
 
 
+def test_options_anywhere_among_the_words(chatgpt4o_site: LocalSite) -> None:
+    code, out, _ = run(["hello", "--base-url", chatgpt4o_site.url, "--timeout", "5", "world"])
+    assert (code, out) == (0, "Echo: hello world\n")
+
+
 def test_prompt_from_stdin(chatgpt4o_site: LocalSite) -> None:
     code, out, _ = run(["--base-url", chatgpt4o_site.url], stdin="piped question\n")
     assert code == 0
     assert out == "Echo: piped question\n"
+
+
+def test_non_utf8_stdin_is_a_usage_error(chatgpt4o_site: LocalSite) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b"caf\xe9\n"), encoding="utf-8")
+    err = io.StringIO()
+    code = main(["--base-url", chatgpt4o_site.url], stdin=stdin, stdout=io.StringIO(), stderr=err)
+    assert code == EXIT_USAGE
+    assert "stdin is not UTF-8" in err.getvalue()
+    assert_one_line(err.getvalue())
+    assert chatgpt4o_site.posts == []
+
+
+def test_a_prompt_with_lone_surrogates_is_a_usage_error(chatgpt4o_site: LocalSite) -> None:
+    code, _, err = run(["--base-url", chatgpt4o_site.url, "caf\udce9"])
+    assert code == EXIT_USAGE
+    assert "not valid UTF-8" in err
+
+
+@pytest.mark.chatgpt4o_site(profile="1.8.79", stream=True)
+def test_the_reply_streams_piece_by_piece(chatgpt4o_site: LocalSite) -> None:
+    out = Recorder()
+    code, text, _ = run(["--base-url", chatgpt4o_site.url, "one two three four"], stdout=out)
+    assert (code, text) == (0, "Echo: one two three four\n")
+    assert len([piece for piece in out.writes if piece.strip()]) > 1
+    waited = Recorder()
+    run(["--no-stream", "--base-url", chatgpt4o_site.url, "one two three four"], stdout=waited)
+    assert waited.writes == ["Echo: one two three four\n"]
 
 
 def test_interactive_chat_keeps_the_conversation(chatgpt4o_site: LocalSite) -> None:
@@ -48,66 +126,243 @@ def test_interactive_chat_keeps_the_conversation(chatgpt4o_site: LocalSite) -> N
     )
 
 
-def test_demo_runs_offline_and_recovers_from_rotation() -> None:
-    code, out, _ = run(["demo"])
+def test_interactive_chat_survives_an_error_and_keeps_the_turn(chatgpt4o_site: LocalSite) -> None:
+    chatgpt4o_site.inject("server_error", on="post")
+    stdin = "first\n\nsecond\n\n"  # first fails; Enter sends it again
+    code, out, err = run(
+        ["--base-url", chatgpt4o_site.url, "--max-retries", "0"], stdin=stdin, tty=True
+    )
     assert code == 0
-    assert "ai>  Echo: What is 6 x 7?" in out
-    assert "page fetches: 2" in out
+    assert_one_line(err)
+    assert "HTTP 503" in err
+    assert "ai> Echo: first" in out
+    assert "ai> Echo: User: first" in out
+    messages = [post.fields["message"] for post in chatgpt4o_site.posts]
+    assert messages == [
+        "first",
+        "first",
+        "User: first\nAssistant: Echo: first\nUser: second\nAssistant:",
+    ]
 
 
-@pytest.mark.parametrize("profile", ["1.7", "1.8.79", "widget"])
-def test_demo_profiles(profile: str) -> None:
+def test_interactive_ctrl_c_exits_130_quietly(chatgpt4o_site: LocalSite) -> None:
+    class Interrupting(Terminal):
+        def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+            raise KeyboardInterrupt
+
+    err = io.StringIO()
+    code = main(
+        ["--base-url", chatgpt4o_site.url], stdin=Interrupting(), stdout=io.StringIO(), stderr=err
+    )
+    assert code == EXIT_INTERRUPTED
+    assert err.getvalue() == ""
+
+
+def test_a_closed_pipe_exits_quietly(chatgpt4o_site: LocalSite) -> None:
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    code = main(["--base-url", chatgpt4o_site.url, "hi"], stdout=Closed(), stderr=err)
+    assert code == EXIT_BROKEN_PIPE
+    assert err.getvalue() == ""
+
+
+def test_a_closed_pipe_in_a_real_process(chatgpt4o_site: LocalSite) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(ROOT / ".no-such")}
+    command = [sys.executable, "-m", "chatgpt4o", "--no-cache", "--base-url", chatgpt4o_site.url]
+    with subprocess.Popen(
+        [*command, "hi " * 2000], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=30)
+    assert err == b""
+    assert proc.returncode in (0, EXIT_BROKEN_PIPE)
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_demo_runs_every_profile(profile: str) -> None:
     code, out, _ = run(["demo", "--profile", profile])
     assert code == 0
-    assert f"AI Power {profile} site" in out
+    assert f"{PROFILES[profile].version} site" in out
+    assert "ai>  Echo: What is 6 x 7?" in out
+    assert "retried on its own" in out
 
 
-def closed_port_url() -> str:
+def test_demo_defaults_to_the_current_plugin() -> None:
+    code, out, _ = run(["demo"])
+    assert code == 0
+    assert "AI Puffer 2.4.71" in out
+    assert "nonce refreshes: 1, page fetches: 1" in out
+
+
+def test_demo_ignores_environment_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, dead)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    code, _, err = run(["demo", "--profile", "1.9.18"])
+    assert (code, err) == (0, "")
+    code, _, err = run(["demo"])
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("args", [["--verbose", "demo"], ["demo", "--verbose"], ["demo", "-v"]])
+def test_demo_takes_global_options_before_or_after(args: list[str]) -> None:
+    code, out, _ = run([*args, "--profile", "1.7", "--no-stream"])
+    assert code == 0
+    assert "AI Power 1.7.14 site" in out
+
+
+def test_demo_warns_when_the_profile_cannot_stream() -> None:
+    code, _, err = run(["demo", "--profile", "1.7", "--stream"])
+    assert code == 0
+    assert "profile 1.7 cannot stream" in err
+
+
+def test_double_dash_sends_the_word_demo(chatgpt4o_site: LocalSite) -> None:
+    code, out, _ = run(["--base-url", chatgpt4o_site.url, "--", "demo"])
+    assert (code, out) == (0, "Echo: demo\n")
+
+
+def test_help_has_defaults_exit_codes_and_no_markup() -> None:
+    for args in (["--help"], ["demo", "--help"], ["doctor", "--help"]):
+        code, out, _ = run(args)
+        assert code == 0
+        assert "exit codes:" in out
+        assert "::" not in out
+        assert "``" not in out
+    assert "(default: gpt-4o-mini)" in " ".join(run(["--help"])[1].split())
+    assert "(default: 2.4.71" in " ".join(run(["demo", "--help"])[1].split())
+
+
+def test_serve_is_a_subcommand() -> None:
+    code, out, _ = run(["serve", "--help"])
+    assert code == 0
+    assert "serve" in out
+
+
+def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        port: int = sock.getsockname()[1]
+    return port
 
 
-def test_network_error_is_one_line_and_exit_3() -> None:
-    code, out, err = run(["--base-url", closed_port_url(), "--max-retries", "0", "hi"])
+def test_network_error_names_the_cause() -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    code, out, err = run(["--base-url", url, "--max-retries", "0", "hi"])
     assert code == EXIT_NETWORK
     assert out == ""
-    assert err.startswith("chatgpt4o: network error: Could not reach")
-    assert err.count("\n") == 1
+    assert "connection refused" in err
+    assert_one_line(err)
+
+
+def test_verbose_shows_the_causes_not_a_traceback() -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    code, _, err = run(["--base-url", url, "--max-retries", "0", "-v", "hi"])
+    assert code == EXIT_NETWORK
+    assert "caused by" in err
     assert "Traceback" not in err
 
 
-def test_verbose_shows_the_traceback() -> None:
-    code, _, err = run(["--base-url", closed_port_url(), "--max-retries", "0", "-v", "hi"])
-    assert code == EXIT_NETWORK
-    assert "Traceback" in err
-
-
-def test_blocked_exit_4(chatgpt4o_site: LocalSite) -> None:
+def test_blocked(chatgpt4o_site: LocalSite) -> None:
     chatgpt4o_site.inject("cloudflare", on="page")
     code, _, err = run(["--base-url", chatgpt4o_site.url, "hi"])
     assert code == EXIT_BLOCKED
-    assert "blocked" in err
     assert "Cloudflare" in err
+    assert_one_line(err)
 
 
-def test_site_error_exit_5() -> None:
-    with LocalSite("2.4.71") as site:
-        code, _, err = run(["--base-url", site.url, "hi"])
-    assert code == EXIT_SITE
-    assert "AIPKit" in err
+def test_a_404_says_there_is_no_such_page(chatgpt4o_site: LocalSite) -> None:
+    code, _, err = run(["--base-url", chatgpt4o_site.url + "/no-such-page", "hi"])
+    assert code == EXIT_NO_CHAT
+    assert "no such page" in err
+    assert "HTTP 404" in err
+    assert "try again later" not in err
+    assert_one_line(err)
+
+
+def test_a_page_without_a_chat_says_so(chatgpt4o_site: LocalSite) -> None:
+    chatgpt4o_site.inject("html", on="page")
+    code, _, err = run(["--base-url", chatgpt4o_site.url, "--max-retries", "0", "hi"])
+    assert code == EXIT_NO_CHAT
+    assert "no chat there" in err
+    assert_one_line(err)
+
+
+@pytest.mark.parametrize("profile", ["1.9.18", "2.4.71"])
+def test_a_refusal_quotes_the_site(chatgpt4o_site_factory: SiteFactory, profile: str) -> None:
+    site = chatgpt4o_site_factory(profile)
+    site.inject("banned_word")
+    code, _, err = run(["--base-url", site.url, "hi"])
+    assert code == EXIT_REFUSED
+    assert 'the site refused: "' in err
+    assert_one_line(err)
+
+
+def test_an_unexpected_error_is_one_line(
+    chatgpt4o_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("chatgpt4o._client.Client.create", broken)
+    code, _, err = run(["--no-stream", "--base-url", chatgpt4o_site.url, "hi"])
+    assert code == EXIT_INTERNAL
+    assert "internal error: RuntimeError: boom" in err
+    assert_one_line(err)
 
 
 @pytest.mark.parametrize(
     "args",
-    [["--timeout", "-1", "hi"], ["--model", "gpt-9", "hi"], ["--max-retries", "many"], []],
+    [
+        ["--timeout", "-1", "hi"],
+        ["--model", "gpt-9", "hi"],
+        ["--max-retries", "many"],
+        ["--no-such-option"],
+        [],
+    ],
 )
 def test_usage_errors_exit_2(args: list[str]) -> None:
     code, out, err = run(args)
     assert code == EXIT_USAGE
     assert out == ""
-    assert err
+    assert_one_line(err)
+
+
+@pytest.mark.parametrize(("profile", "requests"), [("1.9.18", 2), ("1.7", 2), ("2.4.71", 3)])
+def test_a_second_call_reuses_the_cached_tokens(
+    chatgpt4o_site_factory: SiteFactory, profile: str, requests: int, cache_in_tmp: Path
+) -> None:
+    site = chatgpt4o_site_factory(profile)
+    assert run(["--base-url", site.url, "one"])[0] == 0
+    assert len(site.requests) == requests
+    assert run(["--base-url", site.url, "two"])[:2] == (0, "Echo: two\n")
+    assert len(site.requests) == 2 * requests - 1
+    assert site.page_fetches == 1
+    assert list(cache_in_tmp.glob("tokens-*.json"))
+
+
+def test_no_cache_fetches_the_page_every_time(
+    chatgpt4o_site: LocalSite, cache_in_tmp: Path
+) -> None:
+    for word in ("one", "two"):
+        assert run(["--no-cache", "--base-url", chatgpt4o_site.url, word])[0] == 0
+    assert chatgpt4o_site.page_fetches == 2
+    assert not cache_in_tmp.exists()
+
+
+def test_a_rotated_nonce_in_the_cache_is_renewed(chatgpt4o_site: LocalSite) -> None:
+    run(["--base-url", chatgpt4o_site.url, "one"])
+    chatgpt4o_site.rotate_nonce()
+    assert run(["--base-url", chatgpt4o_site.url, "two"])[:2] == (0, "Echo: two\n")
+    assert chatgpt4o_site.page_fetches == 2
 
 
 def test_version() -> None:
