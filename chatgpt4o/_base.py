@@ -56,7 +56,6 @@ class BaseClient:
         self._cookies = check_headers(cookies, "cookies")
         self._headers = {
             **DEFAULT_HEADERS,
-            "Origin": _origin(self.settings.base_url),
             "Referer": self.settings.base_url + "/",
             **check_headers(headers, "headers"),
         }
@@ -142,7 +141,11 @@ class BaseClient:
             )
 
     def _request_headers(self, request: Request) -> dict[str, str]:
-        return {**self._headers, **request.headers} if request.headers else self._headers
+        # A POST carries the Origin a browser would send: the page's own, the one the AJAX URL
+        # is pinned to (the current plugin refuses a foreign host or scheme with a 403).
+        if request.method == "GET":
+            return {**self._headers, **request.headers} if request.headers else self._headers
+        return {"Origin": _origin(request.url), **self._headers, **request.headers}
 
     def _timeout(self, request: Request) -> float:
         return self.settings.timeout if request.timeout is None else request.timeout
