@@ -1,0 +1,279 @@
+"""``chatgpt4o doctor URL``: diagnose a site step by step, for a user whose calls fail.
+
+Each step (reach the page, look for a block page, read the plugin's version hints, find the
+chats and their nonce, check the nonce refresh action, optionally send one message) is timed
+and reported as plain text, or as JSON with ``--json``. The exit code is 0 only when a message
+can be sent: with ``--send``, when the test message got its reply; without, when the page
+carries everything a message needs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Optional, TextIO
+
+from ._exceptions import APIError, ChatPageError
+from ._network import describe_network_error
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ._cli import Output
+    from ._client import Client
+    from ._page import Page
+    from ._wire import Reply
+
+__all__ = ["Report", "Step", "diagnose", "run_doctor", "version_hints"]
+
+TEST_MESSAGE = "Hello from chatgpt4o doctor: please answer with one word."
+
+# /wp-content/plugins/<slug>/...?ver=<version> in the page's script and style URLs.
+_PLUGIN_ASSET = re.compile(
+    r"""/wp-content/plugins/([A-Za-z0-9_.-]+)/[^"'\s?<>]*\?(?:[^"'\s<>]*&(?:amp;)?)?ver=([\w.-]+)"""
+)
+_GENERATOR = re.compile(r"""<meta\s+name=["']generator["']\s+content=["']([^"']+)["']""", re.I)
+_CHAT_PLUGINS = ("gpt3-ai-content-generator", "ai-power", "aipkit", "ai-puffer", "wpaicg")
+
+
+@dataclass
+class Step:
+    """One step of the diagnosis.
+
+    Attributes:
+        name: a short tag (``"reach"``, ``"block"``, ``"plugin"``, ``"chats"``, ``"refresh"``,
+            ``"send"``).
+        ok: True passed, False failed, None only informative (or not applicable).
+        detail: one line for a person.
+        seconds: how long the step took.
+        data: facts for ``--json`` (never the nonce).
+    """
+
+    name: str
+    ok: Optional[bool]
+    detail: str
+    seconds: float = 0.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    """What the doctor found.
+
+    Attributes:
+        url: the site's chat page.
+        steps: the steps, in order.
+        can_send: whether a message can be sent (or, with ``--send``, was).
+        exit_code: the command's exit code.
+    """
+
+    url: str
+    steps: list[Step] = field(default_factory=list)
+    can_send: bool = False
+    exit_code: int = 0
+
+
+def version_hints(html: str) -> dict[str, list[str]]:
+    """The ``ver=`` of each chat plugin's script and style URLs, and WordPress's generator.
+
+    Example::
+
+        >>> version_hints("<script src='/wp-content/plugins/aipkit/main.js?ver=2.4.71'>")
+        {'aipkit': ['2.4.71']}
+    """
+    hints: dict[str, list[str]] = {}
+    for slug, version in _PLUGIN_ASSET.findall(html):
+        if any(name in slug.lower() for name in _CHAT_PLUGINS):
+            versions = hints.setdefault(slug, [])
+            if version not in versions:
+                versions.append(version)
+    generator = _GENERATOR.search(html)
+    if generator:
+        hints["generator"] = [generator.group(1)]
+    return hints
+
+
+def _timed(report: Report, name: str, started: float) -> Step:
+    step = Step(name, None, "", seconds=time.perf_counter() - started)
+    report.steps.append(step)
+    return step
+
+
+def diagnose(client: Client, *, send: bool = False) -> Report:
+    """Diagnose the site of ``client`` (its settings, proxy and timeout apply).
+
+    Args:
+        client: a client of the site (its token cache is left alone).
+        send: also send one test message.
+    """
+    from ._cli import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_SITE, describe_failure
+    from ._page import extract_page, is_cloudflare_page
+    from ._tokens import page_request
+
+    report = Report(client.base_url)
+    started = time.perf_counter()
+    try:
+        reply = client._fetch(page_request(client.base_url, bust_cache=False))
+    except APIError as exc:
+        step = _timed(report, "reach", started)
+        step.ok = False
+        cause = describe_network_error(exc)
+        step.detail = f"cannot reach {client.base_url}: {cause}"
+        step.data = {"cause": cause}
+        report.exit_code = describe_failure(exc)[0] or EXIT_NETWORK
+        return report
+    step = _timed(report, "reach", started)
+    step.ok = reply.status_code < 400
+    step.detail = f"HTTP {reply.status_code} from {reply.url} ({len(reply.body)} bytes)"
+    step.data = {"status": reply.status_code, "final_url": reply.url, "bytes": len(reply.body)}
+
+    started = time.perf_counter()
+    blocked = is_cloudflare_page(reply.text, reply.headers)
+    step = _timed(report, "block", started)
+    if blocked or reply.status_code == 429:
+        step.ok = False
+        step.detail = (
+            "a Cloudflare challenge or block page: the site blocks automated clients"
+            if blocked
+            else "HTTP 429: the site rate-limits this client"
+        )
+        report.exit_code = EXIT_BLOCKED
+        return report
+    step.ok = True
+    step.detail = "no Cloudflare challenge or block page"
+    if reply.status_code >= 400:
+        report.steps[0].detail += (
+            ": no such page, check the URL" if reply.status_code in (404, 410) else ""
+        )
+        report.exit_code = EXIT_NO_CHAT if reply.status_code in (404, 410) else EXIT_SITE
+        return report
+
+    started = time.perf_counter()
+    hints = version_hints(reply.text)
+    step = _timed(report, "plugin", started)
+    step.data = {"versions": hints}
+    plugin_hints = {slug: vers for slug, vers in hints.items() if slug != "generator"}
+    step.detail = (
+        "version hints: "
+        + "; ".join(f"{slug} ver={', '.join(vers)}" for slug, vers in plugin_hints.items())
+        if plugin_hints
+        else "no version hints from the chat plugin's scripts or styles"
+    ) + (f"; {hints['generator'][0]}" if "generator" in hints else "")
+
+    started = time.perf_counter()
+    try:
+        page = extract_page(reply.text, reply.url, link_header=reply.headers.get("link"))
+    except ChatPageError as exc:
+        step = _timed(report, "chats", started)
+        step.ok = False
+        step.detail = f"no usable chat: {exc.message}"
+        step.data = {"missing": exc.missing}
+        report.exit_code = EXIT_NO_CHAT
+        return report
+    step = _timed(report, "chats", started)
+    _describe_chats(step, page)
+    report.can_send = True
+
+    started = time.perf_counter()
+    _refresh(client, page, report, started)
+
+    if send:
+        started = time.perf_counter()
+        try:
+            answer = client.ask(TEST_MESSAGE)
+        except APIError as exc:
+            step = _timed(report, "send", started)
+            code, line = describe_failure(exc)
+            step.ok, step.detail, step.data = False, line, {"error": type(exc).__name__}
+            report.can_send = False
+            report.exit_code = code
+            return report
+        step = _timed(report, "send", started)
+        shown = " ".join(answer.split())
+        step.ok = True
+        step.detail = f"the test message got a reply: {shown[:80]!r}" + (
+            "…" if len(shown) > 80 else ""
+        )
+        step.data = {"reply_chars": len(answer)}
+    return report
+
+
+def _describe_chats(step: Step, page: Page) -> None:
+    generation = "AIPKit (AI Puffer 2.3+)" if page.generation == "aipkit" else "wpaicg (1.7-2.2)"
+    chats = [
+        {
+            "bot_id": chat.bot_id,
+            "post_id": chat.post_id,
+            "chat_type": chat.chat_type,
+            "streams": chat.streams,
+            "nonce_found": bool(chat.nonce),
+            "ajax_url": chat.ajax_url,
+        }
+        for chat in page.chats
+    ]
+    first = page.chats[0]
+    step.ok = True
+    step.detail = (
+        f"{generation}: {len(chats)} chat(s), bot ids {', '.join(page.bot_ids)}, "
+        f"{first.chat_type}, post id {first.post_id or 'none'}, nonce found "
+        f"({len(first.nonce)} characters), {'streams' if first.streams else 'JSON replies'}, "
+        f"AJAX {first.ajax_url}"
+    )
+    step.data = {"generation": page.generation, "chats": chats, "streams": first.streams}
+
+
+def _refresh(client: Client, page: Page, report: Report, started: float) -> None:
+    from . import _aipkit
+
+    if page.generation != "aipkit":
+        step = _timed(report, "refresh", started)
+        step.detail = "no nonce refresh action on this plugin generation: a page fetch renews it"
+        step.data = {"exists": None}
+        return
+    try:
+        nonce: Optional[str] = _aipkit.read_refreshed_nonce(
+            _fetch(client, _aipkit.refresh_request(page.chats[0]))
+        )
+    except APIError as exc:
+        step = _timed(report, "refresh", started)
+        step.detail = f"the nonce refresh action failed: {' '.join(exc.message.split())}"
+        step.data = {"exists": None, "error": type(exc).__name__}
+        return
+    step = _timed(report, "refresh", started)
+    if nonce is None:
+        step.detail = "no nonce refresh action (400 0): an expired nonce costs a page fetch"
+        step.data = {"exists": False}
+    else:
+        step.ok = True
+        step.detail = "the nonce refresh action answers with a fresh nonce"
+        step.data = {"exists": True}
+
+
+def _fetch(client: Client, request: Any) -> Reply:
+    return client._fetch(request)
+
+
+def run_doctor(args: argparse.Namespace, out: Output, err: TextIO) -> int:
+    """Run ``chatgpt4o doctor`` with its parsed options; print the report; its exit code."""
+    from ._cli import open_client
+
+    base_url = args.url if args.url is not None else args.base_url
+    with open_client(args, base_url=base_url) as client:
+        report = diagnose(client, send=args.send)
+    if args.json:
+        data = asdict(report)
+        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return report.exit_code
+    out.write(f"chatgpt4o doctor {report.url}\n")
+    marks = {True: "ok  ", False: "FAIL", None: "info"}
+    for step in report.steps:
+        out.write(f"  {marks[step.ok]} {step.name:<8} {step.detail} ({step.seconds:.2f} s)\n")
+    verdict = (
+        "a message can be sent"
+        if report.can_send and report.exit_code == 0
+        else "no message can be sent"
+    )
+    out.write(f"Verdict: {verdict}.\n")
+    return report.exit_code

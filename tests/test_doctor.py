@@ -1,0 +1,127 @@
+"""``chatgpt4o doctor``: every stand-in profile, and the failures it must name."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+
+import pytest
+
+from chatgpt4o._cli import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_REFUSED, main
+from chatgpt4o._doctor import version_hints
+from chatgpt4o.testing import PROFILES, LocalSite
+from chatgpt4o.testing.pytest_plugin import SiteFactory
+
+
+def doctor(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["doctor", *args], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def report(*args: str) -> tuple[int, dict[str, object]]:
+    code, out, _ = doctor(*args, "--json")
+    data = json.loads(out)
+    return code, data
+
+
+def steps(data: dict[str, object]) -> dict[str, dict[str, object]]:
+    items = data["steps"]
+    assert isinstance(items, list)
+    return {step["name"]: step for step in items}
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_every_profile_can_send(chatgpt4o_site_factory: SiteFactory, profile: str) -> None:
+    site = chatgpt4o_site_factory(profile)
+    code, data = report(site.url, "--send")
+    assert code == 0
+    assert data["can_send"] is True
+    found = steps(data)
+    assert list(found) == ["reach", "block", "plugin", "chats", "refresh", "send"]
+    chats = found["chats"]["data"]
+    assert isinstance(chats, dict)
+    aipkit = PROFILES[profile].era == "aipkit"
+    assert chats["generation"] == ("aipkit" if aipkit else "wpaicg")
+    assert chats["chats"][0]["nonce_found"] is True
+    assert chats["chats"][0]["bot_id"] == (str(site.bot_id) if aipkit else "0")
+    assert chats["streams"] is site.streams
+    versions = found["plugin"]["data"]
+    assert isinstance(versions, dict)
+    assert PROFILES[profile].version in str(versions["versions"])
+    refresh = found["refresh"]["data"]
+    assert isinstance(refresh, dict)
+    assert refresh["exists"] == (PROFILES[profile].refresh_action if aipkit else None)
+    assert site.nonce not in json.dumps(data)
+    assert all(isinstance(step["seconds"], float) for step in found.values())
+
+
+def test_plain_text_report(chatgpt4o_site: LocalSite) -> None:
+    code, out, err = doctor(chatgpt4o_site.url)
+    assert (code, err) == (0, "")
+    assert "ok   chats" in out
+    assert "Verdict: a message can be sent." in out
+    assert chatgpt4o_site.posts == []  # no message without --send
+
+
+def test_the_refresh_action_missing(chatgpt4o_site_factory: SiteFactory) -> None:
+    site = chatgpt4o_site_factory("2.4.71", refresh_action=False)
+    code, data = report(site.url)
+    assert code == 0
+    assert steps(data)["refresh"]["data"] == {"exists": False}
+
+
+def test_unreachable_names_the_cause() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, out, _ = doctor(f"http://127.0.0.1:{port}")
+    assert code == EXIT_NETWORK
+    assert "connection refused" in out
+    assert "Verdict: no message can be sent." in out
+
+
+def test_cloudflare(chatgpt4o_site: LocalSite) -> None:
+    chatgpt4o_site.inject("cloudflare", on="page")
+    code, data = report(chatgpt4o_site.url)
+    assert code == EXIT_BLOCKED
+    assert steps(data)["block"]["ok"] is False
+
+
+def test_no_such_page(chatgpt4o_site: LocalSite) -> None:
+    code, out, _ = doctor(chatgpt4o_site.url + "/missing")
+    assert code == EXIT_NO_CHAT
+    assert "HTTP 404" in out
+    assert "no such page" in out
+
+
+def test_no_chat_element(chatgpt4o_site: LocalSite) -> None:
+    chatgpt4o_site.inject("html", on="page")
+    code, data = report(chatgpt4o_site.url)
+    assert code == EXIT_NO_CHAT
+    assert steps(data)["chats"]["ok"] is False
+
+
+def test_send_fails_when_the_site_refuses(chatgpt4o_site: LocalSite) -> None:
+    chatgpt4o_site.inject("banned_word")
+    code, data = report(chatgpt4o_site.url, "--send")
+    assert code == EXIT_REFUSED
+    assert data["can_send"] is False
+    assert "the site refused" in str(steps(data)["send"]["detail"])
+
+
+def test_the_url_may_come_from_base_url(chatgpt4o_site: LocalSite) -> None:
+    assert doctor("--base-url", chatgpt4o_site.url)[0] == 0
+
+
+def test_version_hints() -> None:
+    html = (
+        "<meta name='generator' content='WordPress 6.5' />"
+        "<link href='/wp-content/plugins/gpt3-ai-content-generator/x.css?ver=1.9.18'>"
+        "<script src='/wp-content/plugins/other/y.js?ver=3'></script>"
+    )
+    assert version_hints(html) == {
+        "gpt3-ai-content-generator": ["1.9.18"],
+        "generator": ["WordPress 6.5"],
+    }
