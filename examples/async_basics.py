@@ -1,15 +1,15 @@
 """Ask a question from asyncio code with AsyncClient."""
 
 import asyncio
-import os
 
 import chatgpt4o
 
-base_url = os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one")
+# Client() reads $CHATGPT4O_BASE_URL (default: https://chatgpt4o.one) and the other
+# CHATGPT4O_* variables itself.
 
 
 async def main() -> None:
-    async with chatgpt4o.AsyncClient(base_url) as client:
+    async with chatgpt4o.AsyncClient() as client:
         print(await client.ask("Name three Italian cheeses."))
 
 

@@ -1,18 +1,18 @@
 """Many questions at once on one AsyncClient: one connection pool, one page fetch."""
 
 import asyncio
-import os
 
 import chatgpt4o
 
-base_url = os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one")
+# Client() reads $CHATGPT4O_BASE_URL (default: https://chatgpt4o.one) and the other
+# CHATGPT4O_* variables itself.
 QUESTIONS = [f"What is {n} squared?" for n in range(1, 11)]
 
 
 async def main() -> None:
     limit = asyncio.Semaphore(5)  # be polite: at most 5 requests in flight
 
-    async with chatgpt4o.AsyncClient(base_url) as client:
+    async with chatgpt4o.AsyncClient() as client:
 
         async def ask(question: str) -> str:
             async with limit:

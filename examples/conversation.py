@@ -1,13 +1,13 @@
 """A multi-turn conversation that keeps its turns, and can be saved and restored as JSON."""
 
 import json
-import os
 
 import chatgpt4o
 
-base_url = os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one")
+# Client() reads $CHATGPT4O_BASE_URL (default: https://chatgpt4o.one) and the other
+# CHATGPT4O_* variables itself.
 
-with chatgpt4o.Client(base_url) as client:
+with chatgpt4o.Client() as client:
     chat = client.conversation(system="You are a concise travel guide.")
     for question in ["Suggest a city in Portugal.", "What should I eat there?"]:
         print(f"you> {question}\nai>  {chat.send(question)}\n")

@@ -1,13 +1,13 @@
 """Catch what can go wrong, from the most specific error to the base class."""
 
-import os
 import sys
 
 import chatgpt4o
 
-base_url = os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one")
+# Client() reads $CHATGPT4O_BASE_URL (default: https://chatgpt4o.one) and the other
+# CHATGPT4O_* variables itself.
 
-with chatgpt4o.Client(base_url) as client:
+with chatgpt4o.Client() as client:
     try:
         client.create("gpt-5", "Hi")
     except chatgpt4o.ModelError as exc:

@@ -1,11 +1,9 @@
 """Code written for the OpenAI SDK: change the client line, keep the rest."""
 
-import os
-
 import chatgpt4o
 
 # client = openai.OpenAI()
-client = chatgpt4o.Client(os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one"))
+client = chatgpt4o.Client()  # reads $CHATGPT4O_BASE_URL, like openai.OpenAI() reads its env
 
 completion = client.chat.completions.create(
     model="gpt-4o-mini",

@@ -1,12 +1,11 @@
 """Ask a question from a plain script with the synchronous Client."""
 
-import os
-
 import chatgpt4o
 
-base_url = os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one")
+# Client() reads $CHATGPT4O_BASE_URL (default: https://chatgpt4o.one) and the other
+# CHATGPT4O_* variables itself.
 
-with chatgpt4o.Client(base_url) as client:
+with chatgpt4o.Client() as client:
     print(client.ask("Name three French cheeses."))
 
     reply = client.create(
