@@ -21,7 +21,7 @@ def describe_network_error(exc: BaseException) -> str:
     Example::
 
         >>> describe_network_error(ConnectionRefusedError(111, "Connection refused"))
-        'connection refused'
+        'connection refused (nothing listens at that address and port)'
     """
     chain = list(_chain(exc))
     proxy = any("proxy" in type(item).__name__.lower() for item in chain)
