@@ -271,12 +271,17 @@ class AsyncClient(BaseClient):
         try:
             request = next(steps)
             while True:
-                request = steps.send(await self._fetch(request))
+                request = steps.send(await self.perform(request))
         except StopIteration as done:
             result: _T = done.value
             return result
 
-    async def _fetch(self, request: Request) -> Reply:
+    async def perform(self, request: Request) -> Reply:
+        """Make one of the core's requests and return its whole reply, with no retry.
+
+        The low-level step every call is built from; diagnostics (``chatgpt4o doctor``) use it
+        to look at a site's replies one by one.
+        """
         async with self._open(request) as response:
             body = b"".join([chunk async for chunk in self._chunks(response, request)])
             return self._reply(response, request, body)

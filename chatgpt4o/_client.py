@@ -271,12 +271,17 @@ class Client(BaseClient):
         try:
             request = next(steps)
             while True:
-                request = steps.send(self._fetch(request))
+                request = steps.send(self.perform(request))
         except StopIteration as done:
             result: _T = done.value
             return result
 
-    def _fetch(self, request: Request) -> Reply:
+    def perform(self, request: Request) -> Reply:
+        """Make one of the core's requests and return its whole reply, with no retry.
+
+        The low-level step every call is built from; diagnostics (``chatgpt4o doctor``) use it
+        to look at a site's replies one by one.
+        """
         with self._open(request) as response:
             body = b"".join(self._chunks(response, request))
             return self._reply(response, request, body)

@@ -115,7 +115,7 @@ def diagnose(client: Client, *, send: bool = False) -> Report:
     report = Report(client.base_url)
     started = time.perf_counter()
     try:
-        reply = client._fetch(page_request(client.base_url, bust_cache=False))
+        reply = client.perform(page_request(client.base_url, bust_cache=False))
     except APIError as exc:
         step = _timed(report, "reach", started)
         step.ok = False
@@ -252,7 +252,7 @@ def _refresh(client: Client, page: Page, report: Report, started: float) -> None
 
 
 def _fetch(client: Client, request: Any) -> Reply:
-    return client._fetch(request)
+    return client.perform(request)
 
 
 def run_doctor(args: argparse.Namespace, out: Output, err: TextIO) -> int:

@@ -20,4 +20,4 @@ with chatgpt4o.Client(session_id=session_id) as client:  # the site: $CHATGPT4O_
 with chatgpt4o.Client(session_id=session_id) as client:
     later = client.conversation(**json.loads(saved))
     print(f"ai>  {later.send('Is 91 one?')}")
-    print(f"(thread {later.conversation_uuid[:8]}…, {len(later.turns)} turns)")
+    print(f"({len(later.turns)} turns in thread {later.conversation_uuid})")
