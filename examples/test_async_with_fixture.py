@@ -44,6 +44,8 @@ def test_shout_on_the_current_plugin(chatgpt4o_site: LocalSite) -> None:
 if __name__ == "__main__":
     report = io.StringIO()
     with contextlib.redirect_stdout(report):
-        code = pytest.main([__file__, "-q", "-p", "no:cacheprovider"])
+        # Run as a script, this file imported chatgpt4o before pytest could rewrite its plugin.
+        quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        code = pytest.main([__file__, "-q", "-p", "no:cacheprovider", *quiet])
     print("ok: the async tests passed" if code == 0 else report.getvalue())
     sys.exit(int(code))
