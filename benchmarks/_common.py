@@ -9,10 +9,12 @@ import logging
 import statistics
 import sys
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 __all__ = [
+    "RawEvents",
     "Result",
     "Row",
     "ainterleave",
@@ -24,6 +26,9 @@ __all__ = [
     "median",
     "paired_ratio",
     "quiet_http_logs",
+    "raw_aipkit_cache_form",
+    "raw_aipkit_stream_params",
+    "raw_chat_form",
     "render_markdown",
     "render_text",
     "spread",
@@ -89,6 +94,60 @@ def raw_chat_form(nonce: str, post_id: str, message: str) -> Dict[str, str]:
         "wpaicg_chat_client_id": "AbCdEf1234",
         "wpaicg_chat_history": "[]",
     }
+
+
+def raw_aipkit_cache_form(nonce: str, bot_id: str, message: str) -> Dict[str, str]:
+    """The current plugin's cache POST, by hand: what the site's own chat script sends."""
+    return {
+        "action": "aipkit_cache_sse_message",
+        "message": message,
+        "_ajax_nonce": nonce,
+        "bot_id": bot_id,
+        "user_client_message_id": f"aipkit-client-msg-{bot_id}-{int(time.time() * 1000)}-abcde",
+    }
+
+
+def raw_aipkit_stream_params(
+    nonce: str, bot_id: str, post_id: str, cache_key: str, session_id: str
+) -> Dict[str, str]:
+    """The current plugin's stream GET query, by hand (a new conversation per call)."""
+    return {
+        "action": "aipkit_frontend_chat_stream",
+        "cache_key": cache_key,
+        "bot_id": bot_id,
+        "session_id": session_id,
+        "conversation_uuid": str(uuid.uuid4()),
+        "post_id": post_id,
+        "_ts": str(int(time.time() * 1000)),
+        "_ajax_nonce": nonce,
+    }
+
+
+class RawEvents:
+    """The least a hand-written reader of the current plugin's event stream does.
+
+    Splits the body into events at blank lines, keeps the ``delta`` of unnamed ``data:`` events
+    (JSON-decoded) and stops at ``event: done``; everything else (the preamble comment,
+    ``message_start``, ``status``, ids) is skipped.
+    """
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.done = False
+
+    def feed(self, chunk: bytes) -> List[str]:
+        self.buffer += chunk
+        pieces: List[str] = []
+        while not self.done:
+            end = self.buffer.find(b"\n\n")
+            if end < 0:
+                break
+            block, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+            if block.startswith(b"event: done"):
+                self.done = True
+            elif block.startswith(b"data: "):
+                pieces.append(json.loads(block[6:])["delta"])
+        return pieces
 
 
 def median(values: Sequence[float]) -> float:

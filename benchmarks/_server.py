@@ -5,11 +5,21 @@ but it is a threading ``http.server``: a few hundred microseconds of server work
 added equally to both sides of a comparison, shrink every ratio towards 1. This server does
 almost nothing per request, so a ratio shows the clients:
 
-- ``GET /`` (any path but the AJAX one): the realistic ~300 KB page (see _sitepage.py).
-- ``POST /wp-admin/admin-ajax.php``: the plugin's success JSON, or with ``sse=True`` an SSE reply
-  whose first content chunk is timed (``first_sent``) and whose rest follows ``rest_delay``
-  later.
-- ``GET /_bench/stats`` (``?reset=1`` to zero them): ``{"page_fetches": n, "posts": n}``.
+- ``GET /`` (any path but the AJAX one): the realistic ~300 KB page with the old plugin's chat
+  (see _sitepage.py); ``GET /aipkit`` (and below it): the same page with the current plugin's
+  bot (AI Puffer 2.4.71, ``div.aipkit_chat_container[data-config]``).
+- ``POST /wp-admin/admin-ajax.php``, old protocol (``action=wpaicg_chat_shortcode_message``):
+  the plugin's success JSON, or with ``sse=True`` an SSE reply whose first content chunk is timed
+  (``first_sent``) and whose rest follows ``rest_delay`` later.
+- ``POST /wp-admin/admin-ajax.php`` with ``action=aipkit_cache_sse_message``: the cache JSON,
+  ``{"success":true,"data":{"cache_key":"aipkit_sse_…"}}``.
+- ``GET /wp-admin/admin-ajax.php?action=aipkit_frontend_chat_stream&…``: the 2.4.71 event stream
+  as recorded (tests/fixtures/aipkit/2.4.71/02-message.body): the 4096-space preamble comment,
+  ``message_start``, two ``status`` events, ``data: {"delta":…}`` pieces, ``openai_response_id``,
+  ``event: done``. With ``sse=True`` the preamble and the leading events go at once, the first
+  delta after ``first_delay`` (timed in ``first_sent``) and the rest ``rest_delay`` later.
+- ``GET /_bench/stats`` (``?reset=1`` to zero them):
+  ``{"page_fetches": n, "posts": n, "streams": n}``.
 
 Keep-alive always, TCP_NODELAY, replies pre-encoded. It runs on an asyncio loop in a thread of
 the benchmark's process (``ServerThread``, when the server's clock must be the caller's) or in
@@ -35,10 +45,38 @@ from typing import List, Optional
 
 from _sitepage import realistic_page
 
-__all__ = ["AJAX_PATH", "REPLY_TEXT", "ServerThread", "Spawned", "spawn", "stats"]
+__all__ = [
+    "AIPKIT_CACHE_KEY",
+    "AIPKIT_DELTAS",
+    "AIPKIT_PATH",
+    "AJAX_PATH",
+    "REPLY_TEXT",
+    "ServerThread",
+    "Spawned",
+    "spawn",
+    "stats",
+]
 
 AJAX_PATH = "/wp-admin/admin-ajax.php"
+AIPKIT_PATH = "/aipkit"  # the page with the current plugin's bot
 REPLY_TEXT = "Echo: hi"
+AIPKIT_CACHE_KEY = "aipkit_sse_Q2pgtvRM2xNOoRBB5TGiuFd6MVRVkInf"
+AIPKIT_DELTAS = ("Echo", ":", " hi")  # joined: REPLY_TEXT
+_CACHE_JSON = json.dumps(
+    {"success": True, "data": {"cache_key": AIPKIT_CACHE_KEY}}, separators=(",", ":")
+).encode()
+_AIPKIT_HEAD_EVENTS = (
+    b":" + b" " * 4096 + b"\n\n"
+    b'event: message_start\ndata: {"message_id":"aipkit-msg-6b0f961a7c8900.66954138"}\n\n'
+    b'event: status\ndata: {"type":"response.created","status":"in_progress",'
+    b'"response_id":"resp_fake00000000000000000000000000000000"}\n\n'
+    b'event: status\ndata: {"type":"response.in_progress","status":"in_progress",'
+    b'"response_id":"resp_fake00000000000000000000000000000000"}\n\n'
+)
+_AIPKIT_TAIL_EVENTS = (
+    b'event: openai_response_id\ndata: {"id":"resp_fake00000000000000000000000000000000"}\n\n'
+    b'event: done\ndata: {"finished":true}\n\n'
+)
 _SUCCESS = json.dumps(
     {
         "status": "success",
@@ -67,6 +105,10 @@ def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
+def _delta_event(text: str) -> bytes:
+    return b"data: " + json.dumps({"delta": text}, separators=(",", ":")).encode() + b"\n\n"
+
+
 def _sse_event(content: Optional[str], finish: Optional[str] = None) -> bytes:
     delta = {} if content is None else {"content": content}
     obj = {
@@ -83,9 +125,28 @@ class _App:
     def __init__(self, *, sse: bool, first_delay: float, rest_delay: float) -> None:
         page = realistic_page().encode()
         self.page = _response("200 OK", "text/html; charset=UTF-8", page)
+        aipkit_page = realistic_page(generation="aipkit").encode()
+        self.aipkit_page = _response("200 OK", "text/html; charset=UTF-8", aipkit_page)
         self.success = _response(
             "200 OK", "application/json; charset=UTF-8", _SUCCESS, _AJAX_HEADERS
         )
+        self.cache_reply = _response(
+            "200 OK", "application/json; charset=UTF-8", _CACHE_JSON, _AJAX_HEADERS
+        )
+        self.aipkit_head = (
+            b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n"
+            b"Content-Type: text/event-stream; charset=utf-8\r\nTransfer-Encoding: chunked\r\n"
+            b"X-Robots-Tag: noindex\r\nX-Content-Type-Options: nosniff\r\n"
+            b"Cache-Control: no-cache, no-store, must-revalidate, max-age=0, no-transform\r\n"
+            b"Pragma: no-cache\r\n\r\n"
+        ) + _chunk(_AIPKIT_HEAD_EVENTS)
+        self.aipkit_first = _chunk(_delta_event(AIPKIT_DELTAS[0]))
+        self.aipkit_rest = (
+            b"".join(_chunk(_delta_event(text)) for text in AIPKIT_DELTAS[1:])
+            + _chunk(_AIPKIT_TAIL_EVENTS)
+            + b"0\r\n\r\n"
+        )
+        self.aipkit_whole = self.aipkit_head + self.aipkit_first + self.aipkit_rest
         self.sse = sse
         self.first_delay = first_delay
         self.rest_delay = rest_delay
@@ -103,40 +164,61 @@ class _App:
         )
         self.page_fetches = 0
         self.posts = 0
+        self.streams = 0
         self.first_sent: List[float] = []
 
-    def handle(self, transport: asyncio.Transport, method: bytes, target: bytes) -> None:
+    def handle(
+        self, transport: asyncio.Transport, method: bytes, target: bytes, body: bytes
+    ) -> None:
         path, _, query = target.partition(b"?")
-        if method == b"POST" and path == AJAX_PATH.encode():
-            self.posts += 1
-            if self.sse:
-                self._stream(transport)
+        if path == AJAX_PATH.encode():
+            if method == b"POST" and b"aipkit_cache_sse_message" in body:
+                self.posts += 1
+                transport.write(self.cache_reply)
+            elif method == b"POST":
+                self.posts += 1
+                if self.sse:
+                    self._stream(transport, self.sse_head, self.sse_first, self.sse_rest)
+                else:
+                    transport.write(self.success)
+            elif b"action=aipkit_frontend_chat_stream" in query:
+                self.streams += 1
+                if self.sse:
+                    self._stream(transport, self.aipkit_head, self.aipkit_first, self.aipkit_rest)
+                else:
+                    transport.write(self.aipkit_whole)
             else:
-                transport.write(self.success)
+                transport.write(_response("400 Bad Request", "text/html; charset=UTF-8", b"0"))
         elif path == b"/_bench/stats":
-            body = json.dumps({"page_fetches": self.page_fetches, "posts": self.posts}).encode()
+            counts = {"page_fetches": self.page_fetches, "posts": self.posts}
+            counts["streams"] = self.streams
             if b"reset=1" in query:
-                self.page_fetches = self.posts = 0
-            transport.write(_response("200 OK", "application/json", body))
+                self.page_fetches = self.posts = self.streams = 0
+            transport.write(_response("200 OK", "application/json", json.dumps(counts).encode()))
+        elif path.startswith(AIPKIT_PATH.encode()):
+            self.page_fetches += 1
+            transport.write(self.aipkit_page)
         else:
             self.page_fetches += 1
             transport.write(self.page)
 
-    def _stream(self, transport: asyncio.Transport) -> None:
+    def _stream(
+        self, transport: asyncio.Transport, head: bytes, first_chunk: bytes, rest_chunks: bytes
+    ) -> None:
         loop = asyncio.get_running_loop()
-        transport.write(self.sse_head)
+        transport.write(head)
 
         def first() -> None:
             if transport.is_closing():
                 return
-            transport.write(self.sse_first)
+            transport.write(first_chunk)
             # write() hands the bytes to the kernel at once when nothing is queued before them.
             self.first_sent.append(time.perf_counter())
             loop.call_later(self.rest_delay, rest)
 
         def rest() -> None:
             if not transport.is_closing():
-                transport.write(self.sse_rest)
+                transport.write(rest_chunks)
 
         loop.call_later(self.first_delay, first)
 
@@ -168,10 +250,11 @@ class _Http(asyncio.Protocol):
                     length = int(value)
             if len(self.buffer) < end + 4 + length:
                 return
+            body = bytes(self.buffer[end + 4 : end + 4 + length])
             del self.buffer[: end + 4 + length]
             method, target, _ = head.split(b"\r\n", 1)[0].split(b" ", 2)
             assert self.transport is not None
-            self.app.handle(self.transport, method, target)
+            self.app.handle(self.transport, method, target, body)
 
 
 async def _serve(app: _App, port: int = 0) -> asyncio.Server:

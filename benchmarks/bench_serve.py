@@ -36,7 +36,7 @@ from chatgpt4o.serve._cli import listen
 
 CALLS = 1000
 CONCURRENCY = 50
-ROUNDS = 6
+ROUNDS = 4
 WARMUP_CALLS = 200
 STREAM_ROUNDS = 40
 MESSAGE = "hi"

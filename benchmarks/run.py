@@ -29,7 +29,16 @@ from typing import List
 from _common import Result, render_markdown
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("extract", "overhead", "cold", "throughput", "stream", "import", "serve")
+ORDER = (
+    "extract",
+    "overhead",
+    "cold",
+    "throughput",
+    "stream",
+    "import",
+    "serve",
+    "provider",
+)
 
 
 def _run_one(name: str) -> Result:
