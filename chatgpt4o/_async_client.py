@@ -27,7 +27,7 @@ from ._messages import Messages
 from ._network import describe_network_error
 from ._page import Page
 from ._resources import AsyncChat
-from ._retry import CallState, async_retrying
+from ._retry import CallState, ControllerPool, async_retrying
 from ._streams import AsyncStream
 from ._tokens import TokenCache, renew_steps
 from ._wire import BodyLimit, Reply, Request, lower_headers
@@ -218,12 +218,16 @@ class AsyncClient(BaseClient):
         return AsyncStream(self._pieces(call))
 
     def _bind(self) -> None:
-        self._open_with_retries = async_retrying(self._policy).wraps(self._open_reply)
+        self._controllers = ControllerPool(async_retrying(self._policy))
         self.chat = AsyncChat(self)
 
     async def _pieces(self, call: PreparedCall) -> AsyncGenerator[str, None]:
         self._check_open()
-        first, rest = await self._open_with_retries(CallState(call))
+        with self._controllers.lend() as controller:
+            opened: tuple[str, AsyncGenerator[str, None]] = await controller(
+                self._open_reply, CallState(call)
+            )
+        first, rest = opened
         try:
             yield first
             async for piece in rest:
@@ -317,7 +321,7 @@ class AsyncClient(BaseClient):
 
     def _reply(self, response: httpx.Response, request: Request, body: bytes) -> Reply:
         headers = lower_headers(response.headers)
-        url = str(response.url.copy_with(query=None))
+        url = str(response.url).partition("?")[0]
         return Reply(response.status_code, headers, body, url, request.method, time.time())
 
     @contextlib.contextmanager

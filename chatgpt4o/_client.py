@@ -27,7 +27,7 @@ from ._messages import Messages
 from ._network import describe_network_error
 from ._page import Page
 from ._resources import Chat
-from ._retry import CallState, retrying
+from ._retry import CallState, ControllerPool, retrying
 from ._streams import Stream
 from ._tokens import TokenCache, renew_steps
 from ._wire import BodyLimit, Reply, Request, lower_headers
@@ -219,12 +219,16 @@ class Client(BaseClient):
         return Stream(self._pieces(call))
 
     def _bind(self) -> None:
-        self._open_with_retries = retrying(self._policy).wraps(self._open_reply)
+        self._controllers = ControllerPool(retrying(self._policy))
         self.chat = Chat(self)
 
     def _pieces(self, call: PreparedCall) -> Generator[str, None, None]:
         self._check_open()
-        first, rest = self._open_with_retries(CallState(call))
+        with self._controllers.lend() as controller:
+            opened: tuple[str, Generator[str, None, None]] = controller(
+                self._open_reply, CallState(call)
+            )
+        first, rest = opened
         try:
             yield first
             yield from rest
@@ -314,7 +318,7 @@ class Client(BaseClient):
 
     def _reply(self, response: requests.Response, request: Request, body: bytes) -> Reply:
         headers = lower_headers(response.headers)
-        url = response.url.split("?", 1)[0]
+        url = response.url.partition("?")[0]
         return Reply(response.status_code, headers, body, url, request.method, time.time())
 
     @contextlib.contextmanager

@@ -8,10 +8,12 @@ strategies see what this call has met so far (a rejected nonce is renewed once p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 import tenacity
 
@@ -30,6 +32,7 @@ from ._exceptions import (
 __all__ = [
     "RETRYABLE_STATUSES",
     "CallState",
+    "ControllerPool",
     "RetryPolicy",
     "async_retrying",
     "retrying",
@@ -187,6 +190,43 @@ def retrying(policy: RetryPolicy) -> tenacity.Retrying:
 def async_retrying(policy: RetryPolicy) -> tenacity.AsyncRetrying:
     """The tenacity controller an ``AsyncClient`` runs every attempt through."""
     return tenacity.AsyncRetrying(sleep=_async_sleep, **_strategies(policy))
+
+
+_Controller = TypeVar("_Controller", tenacity.Retrying, tenacity.AsyncRetrying)
+
+
+class ControllerPool(Generic[_Controller]):
+    """Copies of one client's tenacity controller, each lent to one call at a time.
+
+    A tenacity controller keeps the state of the call it runs (its iteration state is
+    thread-local, which tasks of one event loop share), so concurrent calls each need their
+    own. ``wraps()`` copies the controller on every call; reusing the copies keeps the one
+    controller the client built and saves that copy (about half of tenacity's cost per call).
+
+    Example::
+
+        pool = ControllerPool(retrying(policy))
+        with pool.lend() as controller:
+            controller(attempt, CallState(call))
+    """
+
+    def __init__(self, controller: _Controller, *, keep: int = 64) -> None:
+        self._controller: _Controller = controller
+        self._free: list[_Controller] = []
+        self._keep = keep
+
+    @contextlib.contextmanager
+    def lend(self) -> Iterator[_Controller]:
+        """A copy for one call, returned to the pool afterwards (list ops are atomic)."""
+        try:
+            controller = self._free.pop()
+        except IndexError:
+            controller = self._controller.copy()
+        try:
+            yield controller
+        finally:
+            if len(self._free) < self._keep:
+                self._free.append(controller)
 
 
 def set_sleep(sleep: Optional[Callable[[float], None]]) -> Optional[Callable[[float], None]]:
