@@ -151,7 +151,8 @@ class BaseClient:
         return self.settings.timeout if request.timeout is None else request.timeout
 
     def _log_reply(self, method: str, url: str, status: int) -> None:
-        log.debug("%s %s -> HTTP %d", method, redact_url(url), status)
+        # Without the query: the current plugin's stream GET carries the nonce there.
+        log.debug("%s %s -> HTTP %d", method, redact_url(url.partition("?")[0]), status)
 
 
 def _origin(url: str) -> str:

@@ -21,13 +21,19 @@ import pytest
 import chatgpt4o
 from chatgpt4o import APIConnectionError, NonceError
 from chatgpt4o._page import extract_page
-from chatgpt4o.testing import LocalSite
+from chatgpt4o.testing import LocalSite, RecordedRequest
 from tests.reliability._servers import Exchange, TinySite, chat_page, success
 
 KINDS = ["sync", "async"]
 PASSWORD = "pr0xy-s3cret"
 COOKIE = "c00kie-s3cret"
 AJAX = "/wp-admin/admin-ajax.php"
+
+
+def nonce_of(request: RecordedRequest) -> str:
+    """The nonce a request carried, on either protocol ("" for one that carries none)."""
+    fields = {**request.query, **request.fields}
+    return fields.get("_wpnonce") or fields.get("_ajax_nonce") or ""
 
 
 def ask(kind: str, url: str, message: str = "hello", **kwargs: Any) -> str:
@@ -61,9 +67,9 @@ def no_env_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name.upper(), raising=False)
 
 
-@pytest.fixture(scope="module")
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as running:
+@pytest.fixture(scope="module", params=["1.9.18", "2.4.71"])
+def site(request: pytest.FixtureRequest) -> Iterator[LocalSite]:
+    with LocalSite(request.param) as running:
         yield running
 
 
@@ -186,7 +192,7 @@ def test_a_successful_call_logs_no_secret(
     assert all("proxy-authorization" in r.headers for r in fresh.requests)
     assert all(r.cookies.get("session") == COOKIE for r in fresh.requests)
     assert len(caplog.records) >= 4  # requests and statuses at DEBUG
-    assert secrets_in(log_text(caplog.records), [p.fields["_wpnonce"] for p in posts]) == []
+    assert secrets_in(log_text(caplog.records), [nonce_of(p) for p in posts]) == []
 
 
 @pytest.mark.usefixtures("no_env_proxies")
@@ -196,13 +202,16 @@ def test_a_failing_call_logs_and_raises_no_secret(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="chatgpt4o")
     fresh.inject("rate_limit", retry_after="0")  # a retry, logged with its error
-    fresh.inject("stale_page", times=2)  # then nonces rejected twice
+    if fresh.profile.era == "aipkit":  # then nonces rejected twice: renewed by the refresh action
+        fresh.inject("nonce_expired", times=2, on="cache")
+    else:  # ... or by reading the page again
+        fresh.inject("stale_page", times=2)
 
     with pytest.raises(NonceError) as caught:
         ask(kind, fresh.url, proxy=proxy_through(fresh), cookies={"session": COOKIE},
             verify=False, timeout=5)  # fmt: skip
 
-    nonces = [p.fields["_wpnonce"] for p in fresh.posts]
+    nonces = [nonce_of(p) for p in fresh.posts if nonce_of(p)]
     assert len(nonces) == 3
     assert any(r.levelno == logging.INFO and "Retrying" in r.getMessage() for r in caplog.records)
     assert secrets_in(log_text(caplog.records), nonces) == []
@@ -244,7 +253,8 @@ def test_an_explicit_proxy_beats_the_proxy_variables(
                 timeout=5)  # fmt: skip
 
     assert reply == "Echo: hello"
-    assert [("proxy-authorization" in r.headers) for r in fresh.requests] == [True, True]
+    assert len(fresh.requests) >= 2  # the page, then the chat request(s)
+    assert all("proxy-authorization" in r.headers for r in fresh.requests)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -329,6 +339,11 @@ def redirect_to(url: str, status: int = 302) -> Any:
 @pytest.mark.parametrize("kind", KINDS)
 def test_cookies_do_not_follow_a_page_redirect_to_another_host(fresh: LocalSite, kind: str) -> None:
     # Cookies are scoped by host name: 127.0.0.1 and localhost are two hosts.
+    if fresh.profile.era == "aipkit":
+        pytest.skip(
+            "the current plugin refuses a POST from another origin, and to the stand-in a page "
+            "read through localhost is one (its site URL is 127.0.0.1): a faithful 403"
+        )
     elsewhere = fresh.url.replace("127.0.0.1", "localhost")
     with TinySite({"/": redirect_to(elsewhere + "/")}) as first:
         reply = ask(kind, first.url, cookies={"session": COOKIE}, verify=False, timeout=5)
