@@ -6,6 +6,7 @@ the standard library's exception types, so it needs neither library.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 __all__ = ["describe_network_error"]
 
 _MAX_DEPTH = 12
+_QUERY = re.compile(r"\?[^\s'\"()]*")
 
 
 def describe_network_error(exc: BaseException) -> str:
@@ -67,5 +69,6 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _last_words(chain: list[BaseException]) -> str:
     deepest = chain[-1]
-    words = str(deepest).strip() or type(deepest).__name__
+    # Library messages quote the URL, whose query can hold the nonce (the AIPKit stream GET).
+    words = _QUERY.sub("?…", str(deepest).strip()) or type(deepest).__name__
     return words if len(words) <= 160 else words[:160] + "…"
