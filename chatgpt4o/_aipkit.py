@@ -33,7 +33,7 @@ from ._exceptions import (
 from ._page import PageChat
 from ._sse import ServerSentEvent, SSEDecoder
 from ._status import raise_for_status
-from ._wire import Reply, Request, is_event_stream, parse_json_body
+from ._wire import NONCE_SHAPE, Reply, Request, is_event_stream, parse_json_body
 
 __all__ = [
     "CACHE_ACTION",
@@ -61,7 +61,6 @@ REFRESH_ACTION = "aipkit_get_frontend_chat_nonce"
 # (message_start, status, openai_response_id, citations, grounding_metadata, ...).
 _READ_EVENTS = frozenset({"message", "warning", "error"})
 _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
-_NONCE = re.compile(r"[0-9a-fA-F]{6,32}")
 _CACHE_KEY = re.compile(r"aipkit_sse_[A-Za-z0-9]{8,64}")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 # "API Error: … (Code: invalid_api_key)" / "(Code: 500)", and the JSON path's
@@ -233,7 +232,7 @@ def read_refreshed_nonce(reply: Reply) -> Optional[str]:
     payload = _plugin_json(reply, REFRESH_ACTION)
     data = payload.get("data")
     nonce = data.get("nonce") if isinstance(data, dict) else None
-    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+    if not isinstance(nonce, str) or not NONCE_SHAPE.fullmatch(nonce):
         raise BadReplyError(
             f"Unexpected reply from {reply.url}: the {REFRESH_ACTION} answer has no usable nonce",
             url=reply.url,
@@ -474,7 +473,7 @@ class AipkitStreamReader:
         )
 
     def _whole(self) -> list[str]:
-        reply = _with_body(self._head, self._body)
+        reply = self._head.with_body(self._body)
         raise_for_status(reply, action=STREAM_ACTION)
         raise BadReplyError(
             f"Unexpected reply from {reply.url}: expected an event stream, got "
@@ -504,7 +503,7 @@ class AipkitJsonReader:
 
     def close(self) -> list[str]:
         """The reply text, or the typed error the reply stands for."""
-        reply = _with_body(self._head, self._body)
+        reply = self._head.with_body(self._body)
         if reply.status_code >= 500 and not reply.text.lstrip().startswith("{"):
             # An unknown bot_id crashes PHP there: WordPress's "critical error" page.
             raise_for_status(reply, action=JSON_ACTION)
@@ -525,7 +524,3 @@ class AipkitJsonReader:
 def _text(value: Mapping[str, object], key: str) -> str:
     item = value.get(key)
     return item if isinstance(item, str) else ""
-
-
-def _with_body(head: Reply, body: bytearray) -> Reply:
-    return Reply(head.status_code, head.headers, bytes(body), head.url, head.method, head.now)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import re
 from collections.abc import Mapping
 from typing import Optional, TypeVar, Union
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from ._exceptions import ClientClosedError, InvalidRequestError, InvalidRequestT
 from ._exchange import Identity
 from ._retry import RetryPolicy
 from ._tokens import TokenCache
-from ._wire import Request
+from ._wire import KEY_SHAPE, Request
 from ._wpaicg import new_client_id
 
 __all__ = ["BaseClient", "log"]
@@ -25,8 +24,6 @@ __all__ = ["BaseClient", "log"]
 log = logging.getLogger("chatgpt4o")
 
 _Client = TypeVar("_Client", bound="BaseClient")
-# The plugin passes session_id through sanitize_key(): lower-case letters, digits, "_" and "-".
-_SESSION_ID = re.compile(r"[a-z0-9_-]{1,64}")
 
 
 class BaseClient:
@@ -165,7 +162,7 @@ def _session_id(value: object) -> str:
         return new_uuid()
     if not isinstance(value, str):
         raise InvalidRequestTypeError(f"session_id: expected a str, got {type(value).__name__}")
-    if not _SESSION_ID.fullmatch(value):
+    if not KEY_SHAPE.fullmatch(value):
         raise InvalidRequestError(
             "session_id: expected 1 to 64 lower-case letters, digits, '-' or '_' (a UUID v4 "
             f"such as {new_uuid()!r}), got {value!r}"

@@ -13,14 +13,13 @@ from ._exceptions import InvalidRequestError, InvalidRequestTypeError
 from ._messages import format_prompt, validate_messages
 from ._models import resolve_model
 from ._streams import AsyncStream, Stream
+from ._wire import KEY_SHAPE
 
 __all__ = ["AsyncConversation", "Conversation", "ConversationState", "native_history"]
 
 HistoryMode = Literal["prompt", "native"]
 HISTORY_MODES = ("prompt", "native")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-# The plugin passes conversation_uuid through sanitize_key(): lower case, digits, "_" and "-".
-_CONVERSATION_UUID = re.compile(r"[a-z0-9_-]{1,64}")
 
 
 def native_history(turns: list[dict[str, str]]) -> str:
@@ -162,7 +161,7 @@ def _conversation_uuid(value: object, mode: HistoryMode) -> Optional[str]:
         raise InvalidRequestError(
             "conversation_uuid: only a conversation with history='native' has a thread id"
         )
-    if not _CONVERSATION_UUID.fullmatch(value):
+    if not KEY_SHAPE.fullmatch(value):
         raise InvalidRequestError(
             "conversation_uuid: expected 1 to 64 lower-case letters, digits, '-' or '_', "
             f"got {value!r}"

@@ -54,10 +54,12 @@ def send_steps(chat: PageChat, call: PreparedCall, identity: Identity) -> SendSt
     Example::
 
         steps = send_steps(chat, call, identity)
-        request = next(steps)
-        while request.reader == "json":           # a preparatory request
-            request = steps.send(perform(request))
-        # ... or: final = request once StopIteration carries it
+        try:
+            request = next(steps)
+            while True:  # a preparatory request: hand its whole reply back
+                request = steps.send(perform(request))
+        except StopIteration as done:
+            final = done.value  # the request whose body open_reader() reads as it arrives
     """
     if chat.generation == "wpaicg":
         return _wpaicg.chat_request(chat, call, client_id=identity.client_id)

@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ._constants import AJAX_PATH
 from ._exceptions import BlockedError, BotNotFoundError, ChatPageError, UnsupportedPluginError
+from ._wire import NONCE_SHAPE
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -38,9 +39,6 @@ _LINK_HEADER_ITEM = re.compile(r"<([^>]*)>([^<]*)")
 _LINK_REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]*))""", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")
 
-# WordPress nonces are 10 lowercase hex digits (part of an MD5). wp_create_nonce() is pluggable,
-# so other hex lengths and upper case pass; placeholders, markup and garbage do not.
-_NONCE = re.compile(r"[0-9a-fA-F]{6,32}")
 
 _CLOUDFLARE_MARKERS = re.compile(
     r"<title>\s*Just a moment\.\.\.\s*</title>"
@@ -466,7 +464,7 @@ def _check_nonce(nonce: str, url: str, source: str) -> None:
             url=url,
             missing="nonce",
         )
-    if _NONCE.fullmatch(nonce) is None:
+    if NONCE_SHAPE.fullmatch(nonce) is None:
         raise ChatPageError(
             f"No nonce found at {url}: {source} is not a WordPress nonce (expected 10 hex "
             f"digits, got {len(nonce)} characters); {_PAGE_HINT}.",

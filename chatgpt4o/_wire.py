@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal, Optional
+from dataclasses import dataclass, field, replace
+from typing import Literal, Optional, Union
 
 from ._exceptions import BadReplyError
 
 __all__ = [
+    "KEY_SHAPE",
+    "NONCE_SHAPE",
     "BodyLimit",
     "Reply",
     "Request",
@@ -27,6 +30,11 @@ __all__ = [
 ReaderKind = Literal["page", "json", "wpaicg", "aipkit-stream", "aipkit-json"]
 
 _EVENT_STREAM = "text/event-stream"
+# WordPress nonces are 10 lowercase hex digits (part of an MD5). wp_create_nonce() is pluggable,
+# so other hex lengths and upper case pass; placeholders, markup and garbage do not.
+NONCE_SHAPE = re.compile(r"[0-9a-fA-F]{6,32}")
+# What the plugin's sanitize_key() keeps: the form of session_id and conversation_uuid.
+KEY_SHAPE = re.compile(r"[a-z0-9_-]{1,64}")
 _JSON = json.JSONDecoder()
 
 
@@ -86,6 +94,10 @@ class Reply:
     def text(self) -> str:
         """The body decoded as UTF-8 (undecodable bytes replaced)."""
         return self.body.decode("utf-8", "replace")
+
+    def with_body(self, body: Union[bytes, bytearray]) -> Reply:
+        """This reply's status, headers and URL with ``body`` (readers get the head first)."""
+        return replace(self, body=bytes(body))
 
 
 class BodyLimit:

@@ -190,11 +190,7 @@ class WpaicgReader:
         """At the end of the body: the last pieces, or the typed error the reply stands for."""
         if self._decoder is not None:
             return self._decoder.close()
-        head = self._head
-        reply = Reply(
-            head.status_code, head.headers, bytes(self._body), head.url, head.method, head.now
-        )
-        return [interpret_reply(reply)]
+        return [interpret_reply(self._head.with_body(self._body))]
 
 
 def _looks_like_json(text: str) -> bool:
