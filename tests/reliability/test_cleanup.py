@@ -31,12 +31,25 @@ def site() -> Iterator[LocalSite]:
         yield running
 
 
-def settle(baseline: int) -> int:
-    """Wait (briefly) for the site's connection threads to end; return the thread count."""
+def live_threads() -> frozenset[threading.Thread]:
+    return frozenset(threading.enumerate())
+
+
+def settle(baseline: frozenset[threading.Thread]) -> int:
+    """Wait (briefly) for the threads started since ``baseline`` to end; return how many are
+    still alive.
+
+    Threads are compared by identity, not counted: a thread of an earlier test that happens to
+    end meanwhile must neither hide a leak nor fail the check.
+    """
     deadline = time.monotonic() + SETTLE
-    while threading.active_count() > baseline and time.monotonic() < deadline:
+    while started_since(baseline) and time.monotonic() < deadline:
         time.sleep(0.01)
-    return threading.active_count()
+    return started_since(baseline)
+
+
+def started_since(baseline: frozenset[threading.Thread]) -> int:
+    return len(live_threads() - baseline)
 
 
 def resource_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -44,7 +57,7 @@ def resource_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
 
 
 def test_client_close_leaves_nothing_open(site: LocalSite) -> None:
-    baseline = threading.active_count()
+    baseline = live_threads()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         client = chatgpt4o.Client(site.url, timeout=5, verify=False)
@@ -54,19 +67,19 @@ def test_client_close_leaves_nothing_open(site: LocalSite) -> None:
         with client.stream(None, "abandoned halfway") as stream:
             next(stream)  # then leave: the connection must be released
         assert client.with_options(timeout=3).ask("three") == "Echo: three"
-        open_before = threading.active_count()
+        open_before = started_since(baseline)
         client.close()
         del client, stream
         gc.collect()
         remaining = settle(baseline)
 
-    assert open_before > baseline  # the check can see open connections
-    assert remaining == baseline
+    assert open_before > 0  # the check can see open connections
+    assert remaining == 0
     assert resource_warnings(caught) == []
 
 
 def test_async_client_aclose_leaves_nothing_open(site: LocalSite) -> None:
-    baseline = threading.active_count()
+    baseline = live_threads()
 
     async def main() -> int:
         client = chatgpt4o.AsyncClient(site.url, timeout=5, verify=False)
@@ -76,7 +89,7 @@ def test_async_client_aclose_leaves_nothing_open(site: LocalSite) -> None:
         async with client.stream(None, "abandoned halfway") as stream:
             await stream.__anext__()
         assert await client.with_options(timeout=3).ask("three") == "Echo: three"
-        open_before = threading.active_count()
+        open_before = started_since(baseline)
         await client.aclose()
         return open_before
 
@@ -86,8 +99,8 @@ def test_async_client_aclose_leaves_nothing_open(site: LocalSite) -> None:
         gc.collect()
         remaining = settle(baseline)
 
-    assert open_before > baseline
-    assert remaining == baseline
+    assert open_before > 0
+    assert remaining == 0
     assert resource_warnings(caught) == []
 
 
@@ -96,7 +109,7 @@ def test_the_provider_closes_the_client_it_makes(
 ) -> None:
     monkeypatch.setattr(Chatgpt4o, "url", site.url)
     monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
-    baseline = threading.active_count()
+    baseline = live_threads()
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
@@ -106,12 +119,12 @@ def test_the_provider_closes_the_client_it_makes(
         remaining = settle(baseline)
 
     assert (reply, completion) == ("Echo: hi", ["Echo: ho"])
-    assert remaining == baseline
+    assert remaining == 0
     assert resource_warnings(caught) == []
 
 
 def test_a_session_passed_in_is_left_open_for_its_owner(site: LocalSite) -> None:
-    baseline = threading.active_count()
+    baseline = live_threads()
     session = requests.Session()
 
     with chatgpt4o.Client(site.url, timeout=5, http_client=session) as client:
@@ -120,5 +133,5 @@ def test_a_session_passed_in_is_left_open_for_its_owner(site: LocalSite) -> None
     assert session.get(site.url + "/", timeout=5).status_code == 200  # still usable
     session.close()
 
-    assert still_open > baseline  # closing the client did not close the caller's session
-    assert settle(baseline) == baseline
+    assert still_open > 0  # closing the client did not close the caller's session
+    assert settle(baseline) == 0
