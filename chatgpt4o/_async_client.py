@@ -27,7 +27,7 @@ from ._messages import Messages
 from ._network import describe_network_error
 from ._page import Page
 from ._resources import AsyncChat
-from ._retry import CallState, ControllerPool, async_retrying
+from ._retry import CallState, Retrier, retrying
 from ._streams import AsyncStream
 from ._tokens import TokenCache, renew_steps
 from ._wire import BodyLimit, Reply, Request, lower_headers
@@ -218,15 +218,12 @@ class AsyncClient(BaseClient):
         return AsyncStream(self._pieces(call))
 
     def _bind(self) -> None:
-        self._controllers = ControllerPool(async_retrying(self._policy))
+        self._retrier = Retrier(retrying(self._policy))
         self.chat = AsyncChat(self)
 
     async def _pieces(self, call: PreparedCall) -> AsyncGenerator[str, None]:
         self._check_open()
-        with self._controllers.lend() as controller:
-            opened: tuple[str, AsyncGenerator[str, None]] = await controller(
-                self._open_reply, CallState(call)
-            )
+        opened = await self._retrier.acall(self._open_reply, CallState(call))
         first, rest = opened
         try:
             yield first

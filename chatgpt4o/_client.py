@@ -27,7 +27,7 @@ from ._messages import Messages
 from ._network import describe_network_error
 from ._page import Page
 from ._resources import Chat
-from ._retry import CallState, ControllerPool, retrying
+from ._retry import CallState, Retrier, retrying
 from ._streams import Stream
 from ._tokens import TokenCache, renew_steps
 from ._wire import BodyLimit, Reply, Request, lower_headers
@@ -219,15 +219,12 @@ class Client(BaseClient):
         return Stream(self._pieces(call))
 
     def _bind(self) -> None:
-        self._controllers = ControllerPool(retrying(self._policy))
+        self._retrier = Retrier(retrying(self._policy))
         self.chat = Chat(self)
 
     def _pieces(self, call: PreparedCall) -> Generator[str, None, None]:
         self._check_open()
-        with self._controllers.lend() as controller:
-            opened: tuple[str, Generator[str, None, None]] = controller(
-                self._open_reply, CallState(call)
-            )
+        opened = self._retrier.call(self._open_reply, CallState(call))
         first, rest = opened
         try:
             yield first

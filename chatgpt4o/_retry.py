@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 import tenacity
 
@@ -32,9 +32,8 @@ from ._exceptions import (
 __all__ = [
     "RETRYABLE_STATUSES",
     "CallState",
-    "ControllerPool",
+    "Retrier",
     "RetryPolicy",
-    "async_retrying",
     "retrying",
     "set_sleep",
 ]
@@ -42,6 +41,8 @@ __all__ = [
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 log = logging.getLogger("chatgpt4o")
+
+_T = TypeVar("_T")
 
 _sleep_override: Optional[Callable[[float], None]] = None
 
@@ -171,7 +172,7 @@ def _strategies(policy: RetryPolicy) -> dict[str, Any]:
     }
 
 
-def _sync_sleep(seconds: float) -> None:
+def _sleep(seconds: float) -> None:
     (_sleep_override or time.sleep)(seconds)
 
 
@@ -183,43 +184,65 @@ async def _async_sleep(seconds: float) -> None:
 
 
 def retrying(policy: RetryPolicy) -> tenacity.Retrying:
-    """The tenacity controller a ``Client`` runs every attempt through."""
-    return tenacity.Retrying(sleep=_sync_sleep, **_strategies(policy))
+    """The tenacity controller every attempt of a client's calls runs through."""
+    return tenacity.Retrying(sleep=_sleep, **_strategies(policy))
 
 
-def async_retrying(policy: RetryPolicy) -> tenacity.AsyncRetrying:
-    """The tenacity controller an ``AsyncClient`` runs every attempt through."""
-    return tenacity.AsyncRetrying(sleep=_async_sleep, **_strategies(policy))
-
-
-_Controller = TypeVar("_Controller", tenacity.Retrying, tenacity.AsyncRetrying)
-
-
-class ControllerPool(Generic[_Controller]):
-    """Copies of one client's tenacity controller, each lent to one call at a time.
+class Retrier:
+    """Runs a call's attempts through copies of one client's tenacity controller.
 
     A tenacity controller keeps the state of the call it runs (its iteration state is
     thread-local, which tasks of one event loop share), so concurrent calls each need their
-    own. ``wraps()`` copies the controller on every call; reusing the copies keeps the one
-    controller the client built and saves that copy (about half of tenacity's cost per call).
+    own. ``wraps()`` copies the controller on every call; lending out reused copies keeps the
+    one controller the client built and saves that copy (about half of tenacity's cost per
+    call).
 
     Example::
 
-        pool = ControllerPool(retrying(policy))
-        with pool.lend() as controller:
-            controller(attempt, CallState(call))
+        retrier = Retrier(retrying(policy))
+        reply = retrier.call(attempt, CallState(call))
     """
 
-    def __init__(self, controller: _Controller, *, keep: int = 64) -> None:
-        self._controller: _Controller = controller
-        self._free: list[_Controller] = []
+    def __init__(self, controller: tenacity.Retrying, *, keep: int = 64) -> None:
+        self._controller = controller
+        self._free: list[tenacity.Retrying] = []
         self._keep = keep
 
+    def call(self, attempt: Callable[[CallState], _T], state: CallState) -> _T:
+        """``attempt(state)``, retried as the controller decides."""
+        with self._lend() as controller:
+            return controller(attempt, state)
+
+    async def acall(self, attempt: Callable[[CallState], Awaitable[_T]], state: CallState) -> _T:
+        """``await attempt(state)``, retried as the controller decides.
+
+        The loop tenacity's ``Retrying.__call__`` runs, awaiting the attempt and the sleeps.
+        ``AsyncRetrying`` makes the same decisions but checks every strategy for a coroutine on
+        every attempt, about half its cost per call; ours are plain functions.
+        """
+        with self._lend() as controller:
+            controller.begin()
+            retry_state = tenacity.RetryCallState(controller, attempt, (state,), {})
+            while True:
+                do = controller.iter(retry_state)
+                if isinstance(do, tenacity.DoAttempt):
+                    try:
+                        result = await attempt(state)
+                    except BaseException as exc:  # tenacity's own loop catches the same
+                        retry_state.set_exception((type(exc), exc, exc.__traceback__))
+                    else:
+                        retry_state.set_result(result)
+                elif isinstance(do, tenacity.DoSleep):
+                    retry_state.prepare_for_next_attempt()
+                    await _async_sleep(do)
+                else:
+                    done: _T = do
+                    return done
+
     @contextlib.contextmanager
-    def lend(self) -> Iterator[_Controller]:
-        """A copy for one call, returned to the pool afterwards (list ops are atomic)."""
+    def _lend(self) -> Iterator[tenacity.Retrying]:
         try:
-            controller = self._free.pop()
+            controller = self._free.pop()  # list ops are atomic: threads may share the pool
         except IndexError:
             controller = self._controller.copy()
         try:

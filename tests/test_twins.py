@@ -31,7 +31,7 @@ NAMES = {
     "AsyncPieceStream": "PieceStream",
     "AsyncIterator": "Iterator",
     "AsyncGenerator": "Generator",
-    "async_retrying": "retrying",
+    "acall": "call",
     "aclose": "close",
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",
