@@ -149,7 +149,8 @@ class BaseClient:
 
     def _log_reply(self, method: str, url: str, status: int) -> None:
         # Without the query: the current plugin's stream GET carries the nonce there.
-        log.debug("%s %s -> HTTP %d", method, redact_url(url.partition("?")[0]), status)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s -> HTTP %d", method, redact_url(url.partition("?")[0]), status)
 
 
 def _origin(url: str) -> str:

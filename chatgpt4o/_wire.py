@@ -10,7 +10,7 @@ import email.utils
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
 from ._exceptions import BadReplyError
@@ -97,7 +97,7 @@ class Reply:
 
     def with_body(self, body: Union[bytes, bytearray]) -> Reply:
         """This reply's status, headers and URL with ``body`` (readers get the head first)."""
-        return replace(self, body=bytes(body))
+        return Reply(self.status_code, self.headers, bytes(body), self.url, self.method, self.now)
 
 
 class BodyLimit:
