@@ -29,6 +29,11 @@ SESSION_EXPIRED = (
 SECURITY = "Security check failed. Please refresh the page and try again."
 
 
+def frozen_clock() -> float:
+    """A site clock that stands still: tests comparing timestamps never cross a second."""
+    return 1_785_000_000.25
+
+
 def refusal(events: list[Event]) -> list[tuple[str | None, Any]]:
     return [(e.name, e.data) for e in events]
 
@@ -165,7 +170,7 @@ def test_cache_origin_check(origin: str | None, status: int) -> None:
 
 
 def test_stream_success_headers_preamble_and_event_order() -> None:
-    with LocalSite("2.4.71") as site:
+    with LocalSite("2.4.71", clock=frozen_clock) as site:
         guest = Guest(site)
         reply = guest.stream(guest.key("Hello there, bot!"))
         assert reply.status == 200
@@ -214,7 +219,7 @@ def test_stream_json_keeps_unicode_and_escapes_slashes() -> None:
 
 @pytest.mark.parametrize("nonce", [None, "0123456789"])
 def test_stream_nonce_failure_is_an_sse_error_and_keeps_the_key(nonce: str | None) -> None:
-    with LocalSite("2.4.71") as site:
+    with LocalSite("2.4.71", clock=frozen_clock) as site:
         guest = Guest(site)
         key = guest.key("kept")
         reply = guest.stream(key, _ajax_nonce=nonce)
@@ -344,7 +349,7 @@ def test_without_the_refresh_action_it_is_400_zero(profile: str, options: dict[s
 
 
 def test_the_server_keeps_the_thread_and_the_client_sends_only_the_new_turn() -> None:
-    with LocalSite("2.4.71") as site:
+    with LocalSite("2.4.71", clock=frozen_clock) as site:
         guest = Guest(site)
         assert text_of(guest.send("Hello there, bot!")) == "Echo: Hello there, bot!"
         assert text_of(guest.send("And a second question?")) == "Echo: And a second question?"
@@ -425,7 +430,7 @@ def test_stored_text_is_kses_normalised_and_replayed_that_way() -> None:
 
 
 def test_history_action_returns_the_stored_objects() -> None:
-    with LocalSite("2.4.71") as site:
+    with LocalSite("2.4.71", clock=frozen_clock) as site:
         guest = Guest(site)
         guest.cache("first")  # cached but never streamed: not in the thread
         key = guest.cache("Hello", user_client_message_id="aipkit-client-msg-5-1-ABCDE")
