@@ -1,20 +1,29 @@
 """Properties: whatever a site sends, page extraction and reply interpretation either succeed
 with a usable result or raise a ``Chatgpt4oError``, never anything else.
 
+Each strategy mixes input built from valid pieces (the plugin eras' markup, the old plugin's
+replies) with mangled and arbitrary input, so that both branches of each property are tested;
+``keeps_both_branches`` fails a property whose examples stop reaching one of them. Run with
+``--hypothesis-show-statistics`` to see each property's shares.
+
 (The SSE decoder's split invariance is covered in tests/test_streaming.py.)
 """
 
 from __future__ import annotations
 
+import email.utils
+import functools
 import html
 import json
 import math
 import re
-from typing import Optional
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from chatgpt4o import Chatgpt4oError
@@ -34,6 +43,52 @@ PAGE_URLS = (
     "https://example.org/blog/chat/",
     "http://localhost/?p=4",
 )
+TESTS = Path(__file__).resolve().parent.parent
+
+# -- both branches -----------------------------------------------------------------------------
+
+# A property whose examples nearly all take one branch tests only that one. Both branches must
+# keep at least this share of a property's examples (today each has a third or more).
+MIN_SHARE = 0.15
+_branches: Counter[str] = Counter()
+
+
+def took(branch: str) -> None:
+    """Note the branch an example took (``"success"`` or ``"error: <type>"``): shown by
+    ``--hypothesis-show-statistics`` and counted for ``keeps_both_branches``."""
+    event(branch)
+    _branches[branch] += 1
+
+
+def keeps_both_branches(test: Callable[..., None]) -> Callable[..., None]:
+    """Run the property, then fail if its success or its other branches got under MIN_SHARE.
+
+    The examples are derandomized, so the counts are the same on every run.
+    """
+
+    @functools.wraps(test)
+    def run(*args: object, **kwargs: object) -> None:
+        _branches.clear()
+        test(*args, **kwargs)
+        total = sum(_branches.values())
+        success = _branches["success"]
+        seen = ", ".join(f"{branch}: {count}" for branch, count in _branches.most_common())
+        assert success >= MIN_SHARE * total, (
+            f"only {success} of {total} examples reach the success branch ({seen}); "
+            "bias the strategies toward valid input"
+        )
+        assert total - success >= MIN_SHARE * total, (
+            f"only {total - success} of {total} examples reach an error branch ({seen}); "
+            "mix invalid input back into the strategies"
+        )
+
+    return run
+
+
+def _php_json(value: object) -> str:
+    """JSON as PHP's json_encode() prints it: compact, with ``/`` and non-ASCII escaped."""
+    return json.dumps(value, separators=(",", ":")).replace("/", "\\/")
+
 
 # -- pages -------------------------------------------------------------------------------------
 
@@ -175,11 +230,105 @@ _GOOD_CHATS = [
 _pages_with_a_chat = st.tuples(
     st.lists(_fragments, max_size=4), st.sampled_from(_GOOD_CHATS), st.lists(_fragments, max_size=6)
 ).map(lambda parts: "".join(parts[0]) + parts[1] + "".join(parts[2]))
+
+_GOOD_NONCES = ("3f9c2a7b1e", "14004b0807", "ABCDEF012345")
+_SHORTCODE_CLASS = "wpaicg-chat-shortcode"
+_SITES = ("https://example.org", "http://127.0.0.1:8080", "https://example.org/blog")
+_CHAT_BODY = (
+    '<div class="wpaicg-chat-shortcode-content"><ul class="wpaicg-chat-shortcode-messages">'
+    '<li class="wpaicg-ai-message"><strong>AI:</strong> Hello, how can I help you today?</li>'
+    '</ul></div><textarea class="wpaicg-chat-shortcode-typing" placeholder="Type a message">'
+    "</textarea>"
+)
+_IMG_DECOY = '<input type="hidden" id="wpaicg-img-nonce" value="aaaaaaaaaa" />'
+_COMMENT_DECOY = '<!-- <div class="wpaicg-chat-shortcode" data-nonce="bbbbbbbbbb"></div> -->'
+
+
+def _html_attr(name: str, value: str, *, minified: bool, spaced: bool) -> str:
+    if minified and value and not any(char in value for char in " \t\n\"'=<>`"):
+        text = value
+    else:
+        text = '"' + value.replace("&", "&amp;").replace('"', "&quot;") + '"'
+    return f"{name} = {text}" if spaced else f"{name}={text}"
+
+
+@st.composite
+def _wpaicg_pages(draw: st.DrawFn) -> str:
+    """A page of an old-plugin era as the plugin prints it (chatgpt4o/testing/_pages.py models
+    the real ones): 1.7's ``wpaicg_ajax_url`` script, 1.8's ``wpaicgParams``, 1.9's spaced
+    attributes, the widget's ``data-post-id="<123"``; minified or not; decoy nonces; then up to
+    three fragments inserted between its parts, which may hide or break the chat."""
+    era = draw(st.sampled_from(["1.7", "1.8", "1.9", "widget"]))
+    site, nonce = draw(st.sampled_from(_SITES)), draw(st.sampled_from(_GOOD_NONCES))
+    post_id, minified = draw(st.integers(1, 10**5)), draw(st.booleans())
+    ajax_url = f"{site}/wp-admin/admin-ajax.php"
+    attrs = [
+        ("data-ai-name", "AI"),
+        ("data-nonce", nonce),
+        ("data-post-id", f"<{post_id}" if era == "widget" else str(post_id)),
+        ("data-url", site),
+        ("data-bot-id", "0"),
+        ("data-width", "100%"),
+        ("data-typewriter-effect", ""),
+        ("data-openai_stream_nav", draw(st.sampled_from(["0", "1"]))),
+        ("data-type", "widget" if era == "widget" else "shortcode"),
+    ]
+    spaced = ("data-typewriter-effect", "data-width") if era == "1.9" else ()
+    css = "wpaicg-chatbox wpaicg-chat-widget-no-footer" if era == "widget" else _SHORTCODE_CLASS
+    opening = ("" if minified else "\n     ").join(
+        [
+            "<div " + _html_attr("class", css, minified=minified, spaced=False),
+            *(
+                (" " if minified else "")
+                + _html_attr(name, value, minified=minified, spaced=name in spaced)
+                for name, value in attrs
+            ),
+        ]
+    )
+    chat = opening + ">" + _CHAT_BODY + ("" if era == "1.7" else _IMG_DECOY) + "</div>"
+    if era == "widget":
+        chat = (
+            '<div class="wpaicg_chat_widget wpaicg_widget_right">'
+            f'<div class="wpaicg_chat_widget_content">{chat}</div></div>'
+        )
+    head = "<!doctype html><html lang='en-US'><head><title>Chat</title>"
+    if era == "1.7":
+        head += f"<script>\n    var wpaicg_ajax_url = '{ajax_url}';\n</script>\n"
+    head += f'<link rel="https://api.w.org/" href="{site}/wp-json/" /></head><body>'
+    tail = "</body></html>"
+    if era != "1.7":
+        params = _php_json({"ajax_url": ajax_url, "search_nonce": nonce, "logged_in": "0"})
+        tail = f"<script id='wpaicg-init-js-extra'>\nvar wpaicgParams = {params};\n</script>" + tail
+    parts = [head, _COMMENT_DECOY, chat, tail]
+    for _ in range(draw(st.integers(0, 3))):
+        parts.insert(draw(st.integers(0, len(parts))), draw(_fragments))
+    return "".join(parts)
+
+
+# Pages recorded from real sites: AI Power 1.8.79's front page, AI Puffer 2.4.71's.
+_RECORDED_PAGES = (
+    (TESTS / "aipower-1.8.79-front-page.html").read_text("utf-8"),
+    (TESTS / "fixtures" / "aipkit" / "2.4.71" / "front-page.html").read_text("utf-8"),
+)
+
+
+@st.composite
+def _recorded_pages(draw: st.DrawFn) -> str:
+    """A recorded page with up to two fragments inserted anywhere (in a tag, a script...)."""
+    page = draw(st.sampled_from(_RECORDED_PAGES))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(page)))
+        page = page[:at] + draw(_fragments) + page[at:]
+    return page
+
+
+# Pages that carry a chat, built from valid pieces (and maybe spoilt by the fragments added).
+chat_pages = st.one_of(_pages_with_a_chat, _wpaicg_pages(), _recorded_pages())
 pages = st.one_of(
     st.text(max_size=300),
     st.lists(_fragments, max_size=12).map("".join),
-    _pages_with_a_chat,
-    _pages_with_a_chat,
+    chat_pages,
+    chat_pages,
 )
 link_headers = st.one_of(
     st.none(),
@@ -227,6 +376,7 @@ AIPKIT_BAD_AJAX_URL = (
 )
 
 
+@keeps_both_branches
 @EXAMPLES
 @example(html=LEGACY_BAD_AJAX_URL, url=PAGE_URLS[0], link=None)
 @example(html=AIPKIT_BAD_AJAX_URL, url=PAGE_URLS[1], link=None)
@@ -236,20 +386,41 @@ def test_extract_page_returns_usable_chats_or_a_typed_error(
 ) -> None:
     try:
         page = extract_page(html, url, link_header=link)
-    except Chatgpt4oError:
+    except Chatgpt4oError as exc:
+        took(f"error: {type(exc).__name__}")
         return
+    took("success")
     assert_usable(page, url)
 
 
 BAD_REST_LINK = '<http://[x/wp-json/>; rel="https://api.w.org/"'
 
 
+@keeps_both_branches
 @EXAMPLES
 @example(prefix="", nonce="3f9c2a7b1e", ajax="http://[oops/", link=None)
 @example(prefix="", nonce="3f9c2a7b1e", ajax="", link=BAD_REST_LINK)
 @given(
-    prefix=st.text(max_size=40),
-    nonce=st.sampled_from(["3f9c2a7b1e", "14004b0807", "ABCDEF012345"]),
+    prefix=st.one_of(
+        st.text(max_size=40),
+        # Markup that hides what follows (inert content, an open comment), or an AIPKit element
+        # that makes the page an AIPKit page.
+        st.sampled_from(
+            [
+                "<!--",
+                "<textarea>",
+                "<template>",
+                "<noscript>",
+                "<title>",
+                "<p>Chat with us:</p>",
+                "<!-- <div class='wpaicg-chat-shortcode' data-nonce='bbbbbbbbbb'> -->",
+                '<div class="aipkit_chat_container" data-config="[]"></div>',
+            ]
+        ),
+    ),
+    nonce=st.sampled_from(
+        [*_GOOD_NONCES * 2, " 3f9c2a7b1e ", "", "{{nonce}}", "3f9c", "zzzzzzzzzz"]
+    ),
     ajax=_js_values,
     link=link_headers,
 )
@@ -263,13 +434,14 @@ def test_a_page_with_a_chat_element_gives_its_nonce_or_a_typed_error(
     url = "https://example.org/chat/"
     try:
         page = extract_page(html, url, link_header=link)
-    except Chatgpt4oError:
+    except Chatgpt4oError as exc:
+        took(f"error: {type(exc).__name__}")
         return
+    took("success")
     assert_usable(page, url)
-    assert page.chat().nonce == nonce
+    assert page.chat().nonce == nonce.strip()
 
 
-_GOOD_NONCES = ("3f9c2a7b1e", "14004b0807", "ABCDEF012345")
 _ids = st.one_of(st.integers(-2, 10**6), st.integers(0, 99).map(str), st.none(), st.booleans())
 _aipkit_configs = st.fixed_dictionaries(
     {
@@ -342,8 +514,16 @@ def _usable_nonce(config: dict[str, object]) -> bool:
 _aipkit_bots = st.lists(
     st.tuples(_aipkit_configs, _spellings, st.booleans()), min_size=1, max_size=3
 )
+# Bots as the plugin prints them with a usable nonce: whether the page is usable is then up to
+# what comes before them.
+_usable_aipkit_bots = st.lists(
+    st.tuples(_aipkit_configs.filter(_usable_nonce), st.just("plugin"), st.booleans()),
+    min_size=1,
+    max_size=3,
+)
 
 
+@keeps_both_branches
 @EXAMPLES
 @given(configs=_aipkit_bots, url=st.sampled_from(PAGE_URLS))
 def test_an_aipkit_page_gives_every_bot_or_the_first_bots_error(
@@ -355,12 +535,15 @@ def test_an_aipkit_page_gives_every_bot_or_the_first_bots_error(
         if spelling in _MANGLED:
             with pytest.raises(UnsupportedPluginError):
                 extract_page(html, url)
+            took("error: UnsupportedPluginError")
             return
         if not _usable_nonce(config):
             with pytest.raises(ChatPageError, match="nonce of AIPKit bot"):
                 extract_page(html, url)
+            took("error: ChatPageError")
             return
     page = extract_page(html, url)
+    took("success")
     assert_usable(page, url)
     assert page.generation == "aipkit"
     assert len(page.chats) == len(configs)
@@ -370,9 +553,10 @@ def test_an_aipkit_page_gives_every_bot_or_the_first_bots_error(
         assert page.chat(int(chat.bot_id)).bot_id == chat.bot_id
 
 
+@keeps_both_branches
 @EXAMPLES
 @given(
-    configs=_aipkit_bots,
+    configs=st.one_of(_aipkit_bots, _usable_aipkit_bots),
     prefix=st.one_of(
         st.sampled_from(["", "<p>Hi</p>", "<!-- note -->", "<!--", "<template>", "<textarea>"]),
         st.text(max_size=20),
@@ -385,8 +569,10 @@ def test_an_aipkit_page_after_anything_gives_usable_bots_or_a_typed_error(
     html = f"<html><body>{prefix}{_aipkit_elements(configs)}</body></html>"
     try:
         page = extract_page(html, url)
-    except Chatgpt4oError:
+    except Chatgpt4oError as exc:
+        took(f"error: {type(exc).__name__}")
         return
+    took("success")
     assert_usable(page, url)
 
 
@@ -512,35 +698,193 @@ statuses = st.one_of(
 )
 
 
+# Valid replies of the old plugin: the JSON success object (PHP warnings before it, in some
+# setups) and the SSE streams of each era, as chatgpt4o/testing/_replies.py has them.
+PHP_WARNING = "<br />\n<b>Warning</b>: Undefined array key in /var/www/x.php on line 1<br />\n"
+_reply_texts = st.one_of(
+    st.sampled_from(
+        [
+            "Echo: Hello",
+            "Hello! How can I help you today?",
+            'A <b>bold</b> & "quoted" reply: a/b\\c',
+            "Ünïcödé ✓ 😀",
+            "line one\nline two",
+        ]
+    ),
+    st.text(max_size=20).map(lambda text: "Echo: " + text),
+)
+_BLANK_TEXTS = ("", " ", "\n", "\t \u2003")
+_REFUSALS = (
+    {"status": "error", "msg": "Nonce verification failed"},
+    {"msg": "You have reached your token limit.", "tokenLimitReached": True},
+    {"msg": "Your message contains prohibited words.", "messageFlagged": True},
+    {"msg": "You are not allowed to access this feature.", "ipBanned": True},
+    {"msg": "Pinecone: index not found", "pineconeError": True},
+    {"status": "error", "msg": "Incorrect API key provided: sk-abc.", "log": False},
+)
+
+
+def _success_payload(text: str) -> dict[str, object]:
+    # The observed key order: status, msg (a leftover default), greeting_message, data, log.
+    return {
+        "status": "success",
+        "msg": "Something went wrong",
+        "greeting_message": "You are a helpful AI Assistant.",
+        "data": text,
+        "log": False,
+    }
+
+
+def _chunk_event(delta: dict[str, str], finish: Optional[str]) -> str:
+    chunk = {
+        "id": "chatcmpl-9Xk2",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+    }
+    # Relayed from the upstream as it sent it: compact JSON, non-ASCII as is.
+    return "data: " + json.dumps(chunk, ensure_ascii=False, separators=(",", ":")) + "\n\n"
+
+
+Exchange = tuple[int, dict[str, str], bytes]
+# And the text the reply must give, for a valid one.
+ChatExchange = tuple[int, dict[str, str], bytes, Optional[str]]
+
+
+@st.composite
+def _replies(draw: st.DrawFn, *, spoil: bool) -> ChatExchange:
+    """An old-plugin reply carrying a text: JSON, or a stream ending the 1.9 way (``[DONE]``),
+    the 1.8.79 way (``[DONE]`` then the JSON reply) or with ``finish_reason`` only. With
+    ``spoil``, one thing is changed that may make it a refusal or a broken reply (and no text is
+    expected of it)."""
+    spoilt = draw(
+        st.sampled_from(
+            ["cut", "status", "content type", "blank", "refusal", "challenge", "prefix"]
+        )
+        if spoil
+        else st.none()
+    )
+    text = draw(st.sampled_from(_BLANK_TEXTS) if spoilt == "blank" else _reply_texts)
+    kind = draw(st.sampled_from(["json", "json", "[DONE]", "1.8.79", "finish_reason"]))
+    refusal = draw(st.sampled_from(_REFUSALS)) if spoilt == "refusal" else None
+    if kind == "json":
+        body = draw(st.sampled_from(["", "", PHP_WARNING])) + _php_json(
+            refusal or _success_payload(text)
+        )
+        content_type = draw(
+            st.sampled_from(["application/json; charset=UTF-8", "text/html; charset=UTF-8"])
+        )
+    else:
+        pieces = re.findall(r"\s*\S+|\s+$", text)
+        events = [_chunk_event({"role": "assistant", "content": ""}, None)]
+        events += [_chunk_event({"content": piece}, None) for piece in pieces]
+        if refusal is not None:
+            events.insert(draw(st.integers(0, len(events))), f"data: {_php_json(refusal)}\n\n")
+        events.append(_chunk_event({}, "stop"))
+        if kind != "finish_reason":
+            events.append("data: [DONE]\n\n")
+        if kind == "1.8.79":
+            events.append(_php_json(_success_payload(text)))
+        for _ in range(draw(st.integers(0, 2))):
+            events.insert(draw(st.integers(0, len(events))), ": keep-alive\n\n")
+        body = "".join(events)
+        if draw(st.booleans()):
+            body = body.replace("data: ", "event: message\ndata: ")
+        if draw(st.booleans()):  # raw newlines only end lines: JSON escapes those inside
+            body = body.replace("\n", "\r\n")
+        content_type = draw(
+            st.sampled_from(
+                ["text/event-stream", "text/event-stream; charset=UTF-8", "text/event-stream;"]
+            )
+        )
+    status, headers = 200, {"content-type": content_type, "server": "nginx"}
+    if spoilt == "cut":
+        body = body[: draw(st.integers(0, len(body) - 1))]
+    elif spoilt == "status":
+        status = draw(st.sampled_from([400, 403, 404, 429, 500, 502, 503, 504, 520]))
+        headers["retry-after"] = draw(_header_values)
+    elif spoilt == "content type":
+        headers["content-type"] = draw(_header_values)
+    elif spoilt == "challenge":
+        headers["cf-mitigated"] = "challenge"
+        status = draw(st.sampled_from([200, 403, 503]))
+    elif spoilt == "prefix":
+        body = draw(st.sampled_from(["0", "<html>", "{", "data: x\n\n", "\ufeff"])) + body
+    return status, headers, body.encode(), None if spoil else text
+
+
+replies = st.one_of(
+    _replies(spoil=False),
+    _replies(spoil=False),
+    _replies(spoil=True),
+    st.tuples(statuses, headers, bodies, st.none()),
+)
+
+
+@keeps_both_branches
 @EXAMPLES
-@given(status=statuses, headers=headers, body=bodies, now=st.floats(0, 4e9))
-def test_interpret_reply_returns_text_or_a_typed_error(
-    status: int, headers: dict[str, str], body: bytes, now: float
-) -> None:
+@given(exchange=replies, now=st.floats(0, 4e9))
+def test_interpret_reply_returns_text_or_a_typed_error(exchange: ChatExchange, now: float) -> None:
+    status, headers, body, expected = exchange
     reply = HttpReply(status, headers, body, "https://example.org/wp-admin/admin-ajax.php", now=now)
     try:
         text = interpret_reply(reply)
-    except Chatgpt4oError:
+    except Chatgpt4oError as exc:
+        took(f"error: {type(exc).__name__}")
+        assert expected is None, "a valid reply was refused (the error is above)"
         return
+    took("success")
     assert isinstance(text, str)
     assert text != ""  # a call never returns an empty string as success
+    assert expected is None or text == expected
 
 
+_page_headers = st.fixed_dictionaries(
+    {"content-type": st.sampled_from(["text/html; charset=UTF-8", "text/html"])},
+    optional={
+        "link": st.sampled_from(
+            [
+                '<https://example.org/chat/wp-json/>; rel="https://api.w.org/"',
+                '<https://example.org/wp-json/wp/v2/pages/4>; rel="alternate"',
+            ]
+        ),
+        "server": st.sampled_from(["nginx", "cloudflare", "Apache"]),
+        "cache-control": st.just("max-age=0, no-store"),
+    },
+)
+page_replies = st.one_of(
+    st.tuples(statuses, headers, st.one_of(bodies, pages.map(str.encode))),
+    st.tuples(st.sampled_from([200, 200, 203]), _page_headers, chat_pages.map(str.encode)),
+    st.tuples(st.sampled_from([200, 200, 203]), _page_headers, chat_pages.map(str.encode)),
+)
+
+
+@keeps_both_branches
 @EXAMPLES
-@given(status=statuses, headers=headers, body=st.one_of(bodies, pages.map(str.encode)))
-def test_read_page_returns_usable_chats_or_a_typed_error(
-    status: int, headers: dict[str, str], body: bytes
-) -> None:
+@given(exchange=page_replies)
+def test_read_page_returns_usable_chats_or_a_typed_error(exchange: Exchange) -> None:
+    status, headers, body = exchange
     url = "https://example.org/chat"
     try:
         page = read_page(Reply(status, headers, body, url))
-    except Chatgpt4oError:
+    except Chatgpt4oError as exc:
+        took(f"error: {type(exc).__name__}")
         return
+    took("success")
     assert_usable(page, url)
 
 
+_pieces = st.lists(st.text(max_size=12), max_size=8)
+
+
+@keeps_both_branches
 @EXAMPLES
-@given(pieces=st.lists(st.text(max_size=12), max_size=8), end=st.sampled_from(["[DONE]", "stop"]))
+@given(
+    # Blank pieces now and then: an all-blank reply is the one a stream may be refused for.
+    pieces=st.one_of(_pieces, _pieces, st.lists(st.sampled_from(_BLANK_TEXTS), max_size=4)),
+    end=st.sampled_from(["[DONE]", "stop"]),
+)
 def test_a_well_formed_stream_interprets_to_its_pieces_joined(pieces: list[str], end: str) -> None:
     events = [
         {
@@ -564,13 +908,29 @@ def test_a_well_formed_stream_interprets_to_its_pieces_joined(pieces: list[str],
     text = "".join(pieces)
     try:
         assert interpret_reply(reply) == text
-    except Chatgpt4oError:
+    except Chatgpt4oError as exc:
+        took(f"error: {type(exc).__name__}")
         assert not text.strip()  # only an empty reply is refused
+    else:
+        took("success")
 
 
+_retry_after_values = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    _header_values,
+    # What servers send: delta-seconds, and HTTP-dates (before or after `now`).
+    st.integers(0, 10**6).map(str),
+    st.floats(0, 1e6).map(lambda seconds: f" {seconds} "),
+    st.floats(0, 4e9).map(lambda when: email.utils.formatdate(when, usegmt=True)),
+)
+
+
+@keeps_both_branches
 @EXAMPLES
-@given(value=st.one_of(st.none(), st.text(max_size=40), _header_values), now=st.floats(0, 4e9))
+@given(value=_retry_after_values, now=st.floats(0, 4e9))
 def test_retry_after_is_none_or_a_non_negative_number(value: Optional[str], now: float) -> None:
     seconds = parse_retry_after(value, now=now)
+    took("success" if seconds is not None else "none: absent or unreadable")
     assert seconds is None or (isinstance(seconds, float) and seconds >= 0)
     assert seconds is None or not math.isnan(seconds)
