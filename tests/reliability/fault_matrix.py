@@ -1,4 +1,12 @@
-"""The fault matrix: each failure a site can serve, met by both clients and their streams.
+"""The fault table: every failure the stand-in site can serve, met by both clients and streams.
+
+This is the one place the suite asserts fault scenarios end to end (the unit tier in
+``tests/test_clients.py`` keeps only what mocked transports alone can show). Each case is a row:
+a fault (or a warm-up script: rotated nonces, a plugin upgrade, an unreachable socket), the
+outcome both ``Client`` and ``AsyncClient`` must reach (and their ``stream()`` for
+``streamed`` rows), the page fetches and AJAX requests the site must record, the retry waits
+asked for, and optionally a ``check`` on the error's fields. ``CASES`` covers every name in
+``chatgpt4o.testing.FAULTS``.
 
 Every row runs one script (optional warm-up steps, then one call) on a fresh client against the
 stand-in site, through the end-to-end tests' ``Runner``. Retry sleeps are recorded, never slept,
@@ -47,6 +55,7 @@ from tests.e2e._runner import (
     expire_nonce,
     rotate_nonce,
 )
+from tests.sites import chat_sends
 
 __all__ = [
     "BOUND",
@@ -55,6 +64,8 @@ __all__ = [
     "ROWS",
     "WARM_UP",
     "Case",
+    "Check",
+    "Inject",
     "Result",
     "SitePool",
     "main",
@@ -163,6 +174,9 @@ class StreamRunner(Runner):
 
 # -- the cases -------------------------------------------------------------------------------
 
+Check = Callable[[Any], None]
+"""Looks further at a row's outcome (the error raised): its ``msg``, ``status_code``..."""
+
 
 @dataclass(frozen=True)
 class Inject:
@@ -180,8 +194,8 @@ class Case:
 
     Attributes:
         fault: the row's label.
-        expect: the reply text (recovered), or the error type raised.
-        pages, posts: page fetches and posts the site records, warm-up calls included.
+        expect: the reply text (recovered), or the exact type of the error raised.
+        pages, posts: page fetches and AJAX requests the site records, warm-up calls included.
         waits: the retry waits asked for, in order (a nonce refresh's zero wait left out).
         profile, stream: the plugin era and the site's streaming switch.
         inject: faults queued before the script runs.
@@ -192,6 +206,7 @@ class Case:
         pieces: for ``stream()`` rows, the pieces that must arrive before the error.
         unreachable: aim at a socket that never accepts instead of a site.
         site: extra ``LocalSite`` options (such a site is made for the row, not pooled).
+        check: looks further at the outcome (the error's message, status, code, details).
     """
 
     fault: str
@@ -208,6 +223,7 @@ class Case:
     unreachable: bool = False
     pieces: Optional[int] = None
     site: dict[str, Any] = field(default_factory=dict)
+    check: Optional[Check] = None
 
     @property
     def clients(self) -> tuple[str, ...]:
@@ -225,6 +241,59 @@ def upgrade_script() -> tuple[Step, ...]:
     return (WARM_UP, UpgradeToAipkit())
 
 
+# -- checks on the error raised --------------------------------------------------------------
+
+
+def msg(text: str) -> Check:
+    """The error carries the site's message, decoded, and shows it."""
+
+    def check(exc: Any) -> None:
+        assert exc.msg == text
+        assert text in str(exc)
+
+    return check
+
+
+def status(code: int) -> Check:
+    def check(exc: Any) -> None:
+        assert exc.status_code == code
+
+    return check
+
+
+def retry_after(seconds: float) -> Check:
+    def check(exc: Any) -> None:
+        assert exc.status_code == 429
+        assert exc.retry_after == seconds
+
+    return check
+
+
+def code(expected: str) -> Check:
+    def check(exc: Any) -> None:
+        assert exc.code == expected
+
+    return check
+
+
+def quota_notice(exc: Any) -> None:
+    assert exc.msg == "You have reached your quota for this period."
+    assert exc.details["quota_notice"]["type"] == "quota_notice"
+
+
+# -- the site's words ------------------------------------------------------------------------
+
+UPSTREAM = "Incorrect API key provided: 'sk-****AbCd' & \"org\" <none>. See the docs."
+QUOTED = 'Invalid value for "model": gpt-x\\y'
+ERROR_MODE = "The server had an error while processing your request. Sorry about that!"
+LIMITED = "cURL error 28: Operation timed out after 120001 milliseconds"
+TOKEN_LIMIT = "You have reached your token limit."
+IP_BANNED = "You are not allowed to access this feature."
+BANNED_WORD = "Your message contains prohibited words. Please modify your message and try again."
+NO_API_KEY = "Unable to initialize the AI instance. Please make sure the API key is valid."
+MODERATED = "Your message was flagged by the moderation system and could not be sent."
+INCOMPLETE = " (Incomplete: max_output_tokens)"
+
 ERAS = (
     ("1.7", False, "1.7, 200 JSON"),
     ("1.8.79", False, "1.8.79, 200 JSON"),
@@ -233,7 +302,9 @@ ERAS = (
     ("1.9.18", True, "1.9.18 SSE, 403 HTML"),
     ("widget", False, "widget, 403 HTML"),
 )
+SSE_SITES = ("1.8.79", "1.9.18")
 FAST_FAIL = {"timeout": SHORT_TIMEOUT, "max_retries": 0}
+JSON_PATH = "2.4.0"
 
 # fmt: off
 CASES: tuple[Case, ...] = (
@@ -249,22 +320,36 @@ CASES: tuple[Case, ...] = (
         for profile in ("1.7", "1.8.79", "1.9.18")
     ),
     Case("nonce 12 h old (previous tick, still valid)", ECHO, 1, 2, before=(WARM_UP, age_nonce)),
+    *(
+        Case(f"nonce rejected once ({profile})", ECHO, 2, 2, profile=profile,
+             inject=(Inject("nonce_expired"),))
+        for profile in ("1.7", "1.8.79", "1.9.18", "widget")
+    ),
+    Case("nonce rejected twice (the renewed one too)", NonceError, 2, 2,
+         inject=(Inject("nonce_expired", times=2),)),
+    Case("stale cached page: fetched again past the cache", ECHO, 2, 2,
+         inject=(Inject("stale_page"),)),
     Case("nonce rejected after a fresh scrape", NonceError, 2, 2,
          inject=(Inject("stale_page", times=2),)),
     # 429 from the host or a CDN
     Case("429, Retry-After: 2 (seconds)", ECHO, 1, 2, (2.0,),
          inject=(Inject("rate_limit", params={"retry_after": "2"}),), streamed=True),
-    Case("429, Retry-After: HTTP-date (+5 s)", ECHO, 1, 2, (Between(3.0, 5.0),),
+    Case("429, Retry-After: HTTP-date (+5 s)", ECHO, 1, 2, (Between(3.5, 5.0),),
          inject=(Inject("rate_limit", params={"retry_after": http_date(5)}),)),
+    Case("429 without Retry-After: the backoff", ECHO, 1, 2, (BACKOFF_1,),
+         inject=(Inject("rate_limit", params={"retry_after": None}),)),
     Case("429, Retry-After: 3600 (over the 60 s cap)", RateLimitError, 1, 1,
-         inject=(Inject("rate_limit", params={"retry_after": "3600"}),)),
+         inject=(Inject("rate_limit", params={"retry_after": "3600"}),),
+         check=retry_after(3600.0)),
     Case("429 x3, longer than the retry budget", RateLimitError, 1, 3, (1.0, 1.0),
-         inject=(Inject("rate_limit", times=3),)),
-    Case("429 on the page fetch", ECHO, 2, 1, (1.0,), inject=(Inject("rate_limit", on="page"),)),
+         inject=(Inject("rate_limit", times=3, params={"retry_after": "1"}),),
+         check=retry_after(1.0)),
+    Case("429 on the page fetch", ECHO, 2, 1, (2.0,),
+         inject=(Inject("rate_limit", on="page", params={"retry_after": "2"}),)),
     # 5xx bursts against the default budget of 2 retries
     *(
         case
-        for code in (502, 503, 504)
+        for code in (500, 502, 503, 504)
         for case in (
             Case(f"{code} x2, within the retry budget", ECHO, 1, 3, (BACKOFF_1, BACKOFF_2),
                  inject=(Inject("server_error", times=2, params={"status": code}),),
@@ -272,11 +357,22 @@ CASES: tuple[Case, ...] = (
             Case(f"{code} x3, longer than the retry budget", APIStatusError, 1, 3,
                  (BACKOFF_1, BACKOFF_2),
                  inject=(Inject("server_error", times=3, params={"status": code}),),
-                 streamed=code == 503),
+                 streamed=code == 503, check=status(code)),
         )
     ),
+    Case("503 with Retry-After: 2", ECHO, 1, 2, (2.0,),
+         inject=(Inject("server_error", params={"status": 503, "retry_after": "2"}),)),
+    Case("504 with no retries (max_retries=0)", APIStatusError, 1, 1,
+         inject=(Inject("server_error", params={"status": 504}),), client={"max_retries": 0},
+         check=status(504)),
+    Case("503 x3 within 3 retries: the backoff doubles", ECHO, 1, 4,
+         (BACKOFF_1, BACKOFF_2, Between(1.0, 2.0)), inject=(Inject("server_error", times=3),),
+         client={"max_retries": 3}),
     Case("503 x2 on the page fetch", ECHO, 3, 1, (BACKOFF_1, BACKOFF_2),
          inject=(Inject("server_error", times=2, on="page"),)),
+    Case("503 x3 on the page fetch, longer than the retry budget", APIStatusError, 3, 0,
+         (BACKOFF_1, BACKOFF_2), inject=(Inject("server_error", times=3, on="page"),),
+         check=status(503)),
     # the connection closes with no reply
     Case("dropped connection", ECHO, 1, 2, (BACKOFF_1,), inject=(Inject("drop"),),
          streamed=True),
@@ -294,90 +390,218 @@ CASES: tuple[Case, ...] = (
          client={"timeout": SHORT_TIMEOUT, "max_retries": 1}),
     Case("read timeout on the page fetch", APITimeoutError, 1, 0,
          inject=(Inject("slow", on="page", params={"delay": 1.0}),), client=FAST_FAIL),
+    Case("slow POST within the timeout", ECHO, 1, 1,
+         inject=(Inject("slow", params={"delay": 0.1}),), client={"timeout": 2.0}),
     # bodies that are not a chat reply
     Case("truncated JSON", BadReplyError, 1, 1, inject=(Inject("truncated_json"),),
          streamed=True),
     Case("HTML where JSON was expected", BadReplyError, 1, 1, inject=(Inject("html"),)),
+    Case("HTML 500 where JSON was expected: retried", ECHO, 1, 2, (BACKOFF_1,),
+         inject=(Inject("html", params={"status": 500}),)),
     Case("HTML where the chat page was expected", ChatPageError, 1, 0,
          inject=(Inject("html", on="page"),)),
-    Case("Cloudflare challenge on the page fetch (403)", BlockedError, 1, 0,
-         inject=(Inject("cloudflare", on="page"),)),
-    Case("Cloudflare challenge on the POST (403)", BlockedError, 1, 1,
-         inject=(Inject("cloudflare"),), streamed=True),
-    Case("Cloudflare challenge on the POST (503)", BlockedError, 1, 1,
-         inject=(Inject("cloudflare", params={"status": 503}),)),
+    # Cloudflare: blocked, at once, never retried
+    *(
+        Case(f"Cloudflare challenge on the {where} ({code})", BlockedError, 1,
+             0 if on == "page" else 1,
+             inject=(Inject("cloudflare", on=on, params={"status": code}),),
+             streamed=on == "post" and code == 403, check=status(code))
+        for on, where in (("page", "page fetch"), ("post", "POST"))
+        for code in (403, 503, 429)
+    ),
     Case("400 0: upgraded to AI Power 2.3+ under a cached nonce", EndpointGoneError, 1, 2,
          before=upgrade_script),
     Case("AI Puffer 2.4.71 page: the stream pair", ECHO, 1, 2, profile="2.4.71"),
+    # the plugin's own answers (old plugin)
     Case("empty data", BadReplyError, 1, 1, inject=(Inject("empty_data"),)),
-    Case("upstream error (status: error)", PluginError, 1, 1, inject=(Inject("upstream_error"),)),
-    Case("token limit (JSON)", TokenLimitError, 1, 1, inject=(Inject("token_limit"),)),
-    Case("token limit (SSE flag line)", TokenLimitError, 1, 1, profile="1.8.79", stream=True,
-         inject=(Inject("token_limit"),), streamed=True),
+    Case("upstream error (status: error)", PluginError, 1, 1,
+         inject=(Inject("upstream_error", params={"msg": UPSTREAM}),), check=msg(UPSTREAM)),
+    Case("upstream error with streaming on (1.8.79)", PluginError, 1, 1, profile="1.8.79",
+         stream=True, inject=(Inject("upstream_error", params={"msg": UPSTREAM}),),
+         streamed=True, pieces=0, check=msg(UPSTREAM)),
+    *(
+        Case(f"token limit ({label})", TokenLimitError, 1, 1, profile=profile, stream=stream,
+             inject=(Inject("token_limit"),), streamed=stream, pieces=0, check=msg(TOKEN_LIMIT))
+        for profile, stream, label in (
+            ("1.7", False, "1.7, JSON"),
+            ("1.8.79", False, "1.8.79, JSON"),
+            ("1.8.79", True, "1.8.79, SSE flag line"),
+            ("1.9.18", False, "1.9.18, JSON"),
+            ("1.9.18", True, "1.9.18, SSE flag line"),
+            ("widget", False, "widget, JSON"),
+        )
+    ),
+    *(
+        Case(f"{label} ({'SSE' if stream else 'JSON'})", ContentFlaggedError, 1, 1,
+             stream=stream, inject=(Inject(name),), streamed=stream, pieces=0, check=msg(text))
+        for name, label, text in (
+            ("banned_ip", "banned IP", IP_BANNED),
+            ("banned_word", "banned word", BANNED_WORD),
+        )
+        for stream in (False, True)
+    ),
+    Case("no API key on the site (1.7, before the nonce check)", PluginError, 1, 1,
+         profile="1.7", inject=(Inject("no_api_key"),), check=msg("Missing API Setting")),
+    *(
+        Case(f"no API key on the site ({profile})", PluginError, 1, 1, profile=profile,
+             inject=(Inject("no_api_key"),), check=msg(NO_API_KEY))
+        for profile in ("1.8.79", "1.9.18")
+    ),
     Case("PHP warning before the JSON", ECHO, 1, 1, inject=(Inject("php_warning"),)),
+    Case("PHP warning before the JSON (1.8.79)", ECHO, 1, 1, profile="1.8.79",
+         inject=(Inject("php_warning"),)),
     Case("PHP warning before the SSE", ECHO, 1, 1, stream=True,
          inject=(Inject("php_warning"),), streamed=True),
-    Case("stream cut after 3 events", BadReplyError, 1, 1, stream=True,
-         inject=(Inject("stream_cut", params={"after": 3}),), streamed=True, pieces=2),
-    Case("stream cut before any event", BadReplyError, 1, 1, stream=True,
-         inject=(Inject("stream_cut", params={"after": 0}),), streamed=True, pieces=0),
+    # the old plugin's event stream
+    *(
+        case
+        for profile in SSE_SITES
+        for case in (
+            Case(f"stream cut after 3 events ({profile})", BadReplyError, 1, 1, profile=profile,
+                 stream=True, inject=(Inject("stream_cut", params={"after": 3}),),
+                 streamed=True, pieces=2),
+            Case(f"stream cut before any event ({profile})", BadReplyError, 1, 1,
+                 profile=profile, stream=True,
+                 inject=(Inject("stream_cut", params={"after": 0}),), streamed=True, pieces=0),
+        )
+    ),
+    *(
+        Case(f"error mode{' doubled' if doubled else ''} ({profile})", UpstreamError, 1, 1,
+             profile=profile, stream=True,
+             inject=(Inject("error_mode", params={"doubled": doubled}),), streamed=True,
+             pieces=0, check=msg(ERROR_MODE))
+        for profile in SSE_SITES
+        for doubled in (False, True)
+    ),
+    Case("error mode with a quote in a word (invalid JSON)", UpstreamError, 1, 1, stream=True,
+         inject=(Inject("error_mode", params={"msg": QUOTED}),), streamed=True, pieces=0,
+         check=msg(QUOTED)),
+    Case("error mode with the site's streaming off (1.8.79)", UpstreamError, 1, 1,
+         profile="1.8.79", inject=(Inject("error_mode"),), check=msg(ERROR_MODE)),
+    *(
+        Case(f"[LIMITED] ({profile})", UpstreamError, 1, 1, profile=profile, stream=True,
+             inject=(Inject("limited"),), streamed=True, pieces=0, check=msg(LIMITED))
+        for profile in SSE_SITES
+    ),
+    *(
+        Case(f"flag {kind}{' then the stream' if then else ''}", error, 1, 1, stream=True,
+             inject=(Inject("flag", params={"kind": kind, "msg": f"refused: {kind}",
+                                            "continue_stream": then}),),
+             streamed=True, pieces=0, check=msg(f"refused: {kind}"))
+        for kind, error in (
+            ("tokenLimitReached", TokenLimitError),
+            ("ipBanned", ContentFlaggedError),
+            ("messageFlagged", ContentFlaggedError),
+            ("pineconeError", UpstreamError),
+        )
+        for then in (False, True)
+    ),
+    Case("slow stream", ECHO, 1, 1, stream=True,
+         inject=(Inject("slow_stream", params={"chunk_delay": 0.02}),), streamed=True),
+    Case("slow stream with the site's streaming off (1.8.79)", ECHO, 1, 1, profile="1.8.79",
+         inject=(Inject("slow_stream", params={"chunk_delay": 0.02}),)),
+    Case("slow stream stalls past the read timeout", APITimeoutError, 1, 1, stream=True,
+         inject=(Inject("slow_stream", params={"chunk_delay": 1.0}),), client=FAST_FAIL,
+         streamed=True, pieces=0),
     # The current plugin (2.4.71): a call is a cache POST and a stream GET, so 2 AJAX requests.
     Case("2.4.71 nonce rotated: one nonce request, no page fetch", ECHO, 1, 6, profile=NEW,
          before=(WARM_UP, rotate_nonce), streamed=True),
     Case("2.4.71 nonce rotated, no refresh action: the page again", ECHO, 2, 6,
          profile=NEW, before=(WARM_UP, rotate_nonce), site={"refresh_action": False}),
+    Case("2.4.71 nonce rejected on the cache POST: refresh action", ECHO, 1, 4, profile=NEW,
+         inject=(Inject("nonce_expired"),)),
+    Case("2.4.71 stale cached page: refresh action", ECHO, 1, 4, profile=NEW,
+         inject=(Inject("stale_page"),)),
     Case("2.4.71 nonce rejected in the stream", ECHO, 1, 5, profile=NEW,
          inject=(Inject("nonce_expired", on="stream"),), streamed=True),
     Case("2.4.71 nonce rejected after a refresh too", NonceError, 1, 3, profile=NEW,
          inject=(Inject("nonce_expired", times=2, on="cache"),)),
     Case("2.4.71 429 on the cache POST", ECHO, 1, 3, (1.0,), profile=NEW,
          inject=(Inject("rate_limit"),), streamed=True),
+    Case("2.4.71 429 on the stream: cached again", ECHO, 1, 4, (1.0,), profile=NEW,
+         inject=(Inject("rate_limit", on="stream"),)),
+    Case("2.4.71 503 on the cache POST", ECHO, 1, 3, (BACKOFF_1,), profile=NEW,
+         inject=(Inject("server_error"),)),
     Case("2.4.71 503 x2 on the stream: cached again each time", ECHO, 1, 6,
          (BACKOFF_1, BACKOFF_2), profile=NEW,
          inject=(Inject("server_error", times=2, on="stream"),), streamed=True),
+    Case("2.4.71 dropped cache POST", ECHO, 1, 3, (BACKOFF_1,), profile=NEW,
+         inject=(Inject("drop"),)),
+    Case("2.4.71 dropped stream: cached again", ECHO, 1, 4, (BACKOFF_1,), profile=NEW,
+         inject=(Inject("drop", on="stream"),)),
     Case("2.4.71 dropped stream x3", APIConnectionError, 1, 6, (BACKOFF_1, BACKOFF_2),
          profile=NEW, inject=(Inject("drop", times=3, on="stream"),)),
+    Case("2.4.71 read timeout on the cache POST", APITimeoutError, 1, 1, profile=NEW,
+         inject=(Inject("slow", params={"delay": 1.0}),), client=FAST_FAIL),
     Case("2.4.71 read timeout on the stream", APITimeoutError, 1, 2, profile=NEW,
          inject=(Inject("slow", on="stream", params={"delay": 1.0}),), client=FAST_FAIL),
     Case("2.4.71 Cloudflare on the cache POST", BlockedError, 1, 1, profile=NEW,
-         inject=(Inject("cloudflare"),), streamed=True),
+         inject=(Inject("cloudflare"),), streamed=True, check=status(403)),
+    Case("2.4.71 HTML where the cache JSON was expected", BadReplyError, 1, 1, profile=NEW,
+         inject=(Inject("html"),)),
     Case("2.4.71 cross-origin refusal", AccessDeniedError, 1, 1, profile=NEW,
-         inject=(Inject("cross_origin"),)),
+         inject=(Inject("cross_origin"),),
+         check=msg("Embed feature is not available with your current plan.")),
     Case("2.4.71 guests disabled", AccessDeniedError, 1, 2, profile=NEW,
-         inject=(Inject("guests_disabled"),), streamed=True),
+         inject=(Inject("guests_disabled"),), streamed=True,
+         check=msg("Access disabled for guests.")),
     Case("2.4.71 quota reached", TokenLimitError, 1, 2, profile=NEW,
-         inject=(Inject("quota"),), streamed=True),
+         inject=(Inject("quota"),), streamed=True, check=quota_notice),
     Case("2.4.71 banned word", ContentFlaggedError, 1, 2, profile=NEW,
-         inject=(Inject("banned_word"),)),
+         inject=(Inject("banned_word"),),
+         check=msg("Sorry, your message could not be sent as it contains prohibited words.")),
     Case("2.4.71 banned IP", ContentFlaggedError, 1, 2, profile=NEW,
-         inject=(Inject("banned_ip"),)),
+         inject=(Inject("banned_ip"),),
+         check=msg("Access from your IP address has been blocked.")),
     Case("2.4.71 moderation", ContentFlaggedError, 1, 2, profile=NEW,
-         inject=(Inject("moderation"),)),
-    Case("2.4.71 unknown bot", PluginError, 1, 2, profile=NEW, inject=(Inject("unknown_bot"),)),
+         inject=(Inject("moderation"),), check=msg(MODERATED)),
+    Case("2.4.71 unknown bot", PluginError, 1, 2, profile=NEW, inject=(Inject("unknown_bot"),),
+         check=msg("Invalid chatbot specified.")),
     Case("2.4.71 no API key on the site", PluginError, 1, 2, profile=NEW,
-         inject=(Inject("no_api_key"),)),
+         inject=(Inject("no_api_key"),), check=msg("API key missing for OpenAI.")),
     Case("2.4.71 upstream 500: re-sent on a fresh thread", ECHO, 1, 4, (BACKOFF_1,),
          profile=NEW, streamed=True,
          inject=(Inject("api_error", params={"status": 500, "msg": "boom", "code": "500"}),)),
     Case("2.4.71 upstream 401 (bad key)", UpstreamError, 1, 2, profile=NEW,
-         inject=(Inject("api_error"),), streamed=True),
+         inject=(Inject("api_error"),), streamed=True, check=code("upstream_refused")),
+    Case("2.4.71 upstream response failed: re-sent", ECHO, 1, 4, (BACKOFF_1,), profile=NEW,
+         inject=(Inject("response_failed"),)),
+    Case("2.4.71 upstream connection error: re-sent", ECHO, 1, 4, (BACKOFF_1,), profile=NEW,
+         inject=(Inject("connection_error"),)),
     Case("2.4.71 upstream connection error x3", UpstreamError, 1, 6, (BACKOFF_1, BACKOFF_2),
          profile=NEW, inject=(Inject("connection_error", times=3),)),
     Case("2.4.71 no data from the model", ECHO, 1, 4, (BACKOFF_1,), profile=NEW,
          inject=(Inject("no_data"),)),
+    Case("2.4.71 no data from the model x3", UpstreamError, 1, 6, (BACKOFF_1, BACKOFF_2),
+         profile=NEW, inject=(Inject("no_data", times=3),), check=code("upstream")),
+    Case("2.4.71 incomplete reply: the warning appended as the page shows it",
+         f"{ECHO}\n\n*{INCOMPLETE}*", 1, 2, profile=NEW, inject=(Inject("warning"),)),
     Case("2.4.71 stream cut after 3 pieces", BadReplyError, 1, 2, profile=NEW,
          inject=(Inject("stream_cut", params={"after": 3}),), streamed=True, pieces=3),
+    Case("2.4.71 slow stream", ECHO, 1, 2, profile=NEW,
+         inject=(Inject("slow_stream", params={"chunk_delay": 0.02}),)),
     Case("2.4.71 truncated cache JSON", BadReplyError, 1, 1, profile=NEW,
          inject=(Inject("truncated_json"),)),
     Case("2.4.71 PHP warning before the cache JSON", ECHO, 1, 2, profile=NEW,
          inject=(Inject("php_warning"),)),
     # 2.4.0 with its bot's stream switch off: one JSON POST
-    Case("2.4.0 JSON path nonce rotated", ECHO, 1, 4, profile="2.4.0",
+    Case("2.4.0 JSON path nonce rotated", ECHO, 1, 4, profile=JSON_PATH,
          before=(WARM_UP, rotate_nonce), streamed=True),
-    Case("2.4.0 JSON path quota (429)", TokenLimitError, 1, 1, profile="2.4.0",
-         inject=(Inject("quota"),)),
-    Case("2.4.0 JSON path upstream 500", ECHO, 1, 2, (BACKOFF_1,), profile="2.4.0",
+    Case("2.4.0 JSON path nonce rejected: refresh action", ECHO, 1, 3, profile=JSON_PATH,
+         inject=(Inject("nonce_expired"),)),
+    Case("2.4.0 JSON path 429", ECHO, 1, 2, (1.0,), profile=JSON_PATH,
+         inject=(Inject("rate_limit"),)),
+    Case("2.4.0 JSON path quota (429)", TokenLimitError, 1, 1, profile=JSON_PATH,
+         inject=(Inject("quota"),), check=status(429)),
+    Case("2.4.0 JSON path guests disabled (429)", AccessDeniedError, 1, 1, profile=JSON_PATH,
+         inject=(Inject("guests_disabled"),), check=status(429)),
+    Case("2.4.0 JSON path upstream 401 (bad key)", UpstreamError, 1, 1, profile=JSON_PATH,
+         inject=(Inject("api_error"),), check=code("upstream_refused")),
+    Case("2.4.0 JSON path upstream connection error: re-sent", ECHO, 1, 2, (BACKOFF_1,),
+         profile=JSON_PATH,
          inject=(Inject("connection_error"),), streamed=True),
+    Case("2.4.0 JSON path incomplete reply: the warning appended", f"{ECHO}{INCOMPLETE}", 1, 1,
+         profile=JSON_PATH, inject=(Inject("warning"),)),
 )
 # fmt: on
 
@@ -438,6 +662,7 @@ class Result:
         outcome: the measured call's reply text or error.
         earlier: the outcomes of the warm-up calls.
         pages, posts: what the site (or sites) recorded.
+        sends: the requests among ``posts`` that handed the site a message.
         waits: the retry waits the client asked for, zero waits left out.
         seconds: the wall time of the whole script, client set-up included.
         pieces: for a stream, the pieces that arrived before the call ended.
@@ -451,6 +676,7 @@ class Result:
     earlier: list[Outcome]
     pages: int
     posts: int
+    sends: int
     waits: list[float]
     seconds: float
     pieces: Optional[int]
@@ -491,6 +717,7 @@ def run_row(case: Case, client: str, pool: SitePool) -> Result:
         earlier=outcomes[:-1],
         pages=sum(s.page_fetches for s in sites),
         posts=sum(len(s.posts) for s in sites),
+        sends=sum(len(chat_sends(s)) for s in sites),
         waits=[s for s in runner.sleeps if s > 0],
         seconds=seconds,
         pieces=runner.pieces[-1] if isinstance(runner, StreamRunner) else None,
@@ -514,7 +741,7 @@ def describe(result: Result) -> str:
     outcome = result.outcome
     if isinstance(outcome, str):
         calls = len(result.earlier) + 1
-        retried = result.posts > calls or result.pages > 1
+        retried = result.sends > calls or result.pages > 1
         text = "recovered" if retried else "reply"
         return text if outcome == ECHO else f"wrong reply {outcome!r}"
     text = type(outcome).__name__

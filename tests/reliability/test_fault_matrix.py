@@ -1,4 +1,8 @@
-"""Each row of the fault matrix: the outcome, the traffic the site saw, and a bound on time."""
+"""Each row of the fault table: the outcome, the traffic the site saw, and a bound on time.
+
+The table (``fault_matrix.CASES``) is the suite's one set of end-to-end fault scenarios: every
+fault the stand-in can play, on both clients, and through ``stream()`` where a row says so.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from chatgpt4o.testing import FAULTS
 from tests.reliability.fault_matrix import (
     BOUND,
     CASES,
@@ -24,7 +29,8 @@ def pool() -> Iterator[SitePool]:
         yield sites
 
 
-def test_the_matrix_covers_both_clients_and_their_streams() -> None:
+def test_the_table_covers_every_fault_on_both_clients_and_their_streams() -> None:
+    assert {fault.name for case in CASES for fault in case.inject} == set(FAULTS)
     assert {client for _, client in ROWS} == set(CLIENTS)
     assert len({case.fault for case in CASES}) == len(CASES)
     for case in CASES:
@@ -41,6 +47,8 @@ def test_row(pool: SitePool, case: Case, client: str) -> None:
         assert result.outcome == case.expect
     else:
         assert type(result.outcome) is case.expect, repr(result.outcome)
+    if case.check is not None:
+        case.check(result.outcome)
     assert result.earlier == [f"Echo: {WARM_UP}"] * len(result.earlier)
     assert (result.pages, result.posts) == (case.pages, case.posts)
     assert result.waits == list(case.waits)
