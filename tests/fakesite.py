@@ -1,16 +1,20 @@
 """A scripted fake AI Power site behind `responses` (requests) and `httpx.MockTransport`.
 
-Both clients run the same table of cases through it: each case scripts the page replies and
-the POST replies in order, and the fake records what the client sent.
+The unit tier (``tests/test_clients.py``, ``tests/test_provider.py``) drives the clients
+through it: each test scripts the page replies and the POST replies in order, the fake records
+what the client sent, and a step can fail the way each HTTP library fails (a refused
+connection, a timeout, a connection that breaks while the body is read) — what a real socket
+to the stand-in cannot stage on demand. Fault scenarios on real sockets live in the fault table
+(``tests/reliability/fault_matrix.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +33,9 @@ AJAX_URL = BASE_URL + "/wp-admin/admin-ajax.php"
 FIXTURE = (Path(__file__).parent / "aipower-1.8.79-front-page.html").read_text("utf-8")
 JSON = {"Content-Type": "application/json; charset=UTF-8"}
 HTML = {"Content-Type": "text/html; charset=UTF-8"}
+ERRORS = ("connect", "timeout", "broken")
+"""What a step's ``error`` may be: the connection refused, a read timeout, or the connection
+broken after the status line and the first bytes of ``body``."""
 
 
 def success(text: str) -> bytes:
@@ -45,7 +52,7 @@ def page_with_nonce(nonce: str) -> str:
 
 @dataclass(frozen=True)
 class Step:
-    """One scripted reply; ``error`` is "connect" or "timeout" to fail at the network level."""
+    """One scripted reply; ``error`` (one of ``ERRORS``) fails it at the network level."""
 
     status: int = 200
     body: Union[bytes, str] = b""
@@ -65,7 +72,7 @@ class FakeSite:
     page_fetches: int = 0
     forms: list[dict[str, str]] = field(default_factory=list)
     nonces_served: list[str] = field(default_factory=list)
-    page_delay: float = 0.0  # simulated page latency, so concurrent callers overlap
+    page_delay: float = 0.0  # simulated page latency (httpx), so concurrent callers overlap
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def page(self) -> Step:
@@ -89,22 +96,45 @@ class FakeSite:
             return self.posts.pop(0)
 
 
+def _body(step: Step) -> bytes:
+    return step.body.encode() if isinstance(step.body, str) else step.body
+
+
+class _BreaksAfter(io.RawIOBase):
+    """A socket's read side that gives ``head`` and then finds the connection reset."""
+
+    def __init__(self, head: bytes) -> None:
+        self._head = head
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._head:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        size = min(len(buffer), len(self._head))
+        buffer[:size] = self._head[:size]
+        self._head = self._head[size:]
+        return size
+
+
 @contextmanager
 def serve_requests(site: FakeSite) -> Iterator[None]:
     """Route requests' traffic for BASE_URL to ``site`` through `responses`."""
 
-    def reply(step: Step) -> tuple[int, dict[str, str], Union[bytes, str]]:
+    def reply(step: Step) -> tuple[int, dict[str, str], Union[bytes, io.BufferedReader]]:
         if step.error == "connect":
             raise requests.ConnectionError("connection refused")
         if step.error == "timeout":
             raise requests.ReadTimeout("read timed out")
-        return step.status, step.headers, step.body
+        if step.error == "broken":  # urllib3 raises ProtocolError, requests ChunkedEncodingError
+            return step.status, step.headers, io.BufferedReader(_BreaksAfter(_body(step)))
+        return step.status, step.headers, _body(step)
 
-    def on_page(request: Any) -> tuple[int, dict[str, str], Union[bytes, str]]:
-        time.sleep(site.page_delay)
+    def on_page(request: Any) -> tuple[int, dict[str, str], Union[bytes, io.BufferedReader]]:
         return reply(site.page())
 
-    def on_post(request: Any) -> tuple[int, dict[str, str], Union[bytes, str]]:
+    def on_post(request: Any) -> tuple[int, dict[str, str], Union[bytes, io.BufferedReader]]:
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
         return reply(site.post(dict(parse_qsl(body or ""))))
 
@@ -112,6 +142,17 @@ def serve_requests(site: FakeSite) -> Iterator[None]:
         mock.add_callback(responses.GET, re.compile(re.escape(BASE_URL) + r"/?(\?.*)?$"), on_page)
         mock.add_callback(responses.POST, AJAX_URL, on_post)
         yield
+
+
+class _BrokenStream(httpx.AsyncByteStream):
+    """A body that gives ``head`` and then the peer closes without the rest."""
+
+    def __init__(self, head: bytes) -> None:
+        self._head = head
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._head
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
 
 
 def httpx_transport(site: FakeSite) -> httpx.MockTransport:
@@ -127,8 +168,10 @@ def httpx_transport(site: FakeSite) -> httpx.MockTransport:
             raise httpx.ConnectError("connection refused", request=request)
         if step.error == "timeout":
             raise httpx.ReadTimeout("read timed out", request=request)
-        body = step.body.encode() if isinstance(step.body, str) else step.body
-        return httpx.Response(step.status, headers=step.headers, content=body)
+        if step.error == "broken":
+            stream = _BrokenStream(_body(step))
+            return httpx.Response(step.status, headers=step.headers, stream=stream)
+        return httpx.Response(step.status, headers=step.headers, content=_body(step))
 
     return httpx.MockTransport(handler)
 

@@ -1,11 +1,23 @@
-"""Client and AsyncClient through mocked transports, from one table of cases."""
+"""The unit tier: both clients through mocked transports, for what only a mock shows cheaply.
+
+`responses` (requests) and `httpx.MockTransport` (httpx) make each HTTP library fail the way it
+does on a real network — a refused connection, a read timeout, a connection broken while the
+body is read — so these tests pin how each transport maps its library's errors to the SDK's,
+and which of them are retried. One reply, one status error and one nonce re-scrape show the
+plumbing of the retry path around them.
+
+Every fault a site can serve (statuses, bodies, nonces, streams, both plugin generations) is a
+row of the fault table instead, run over real sockets against the stand-in on both clients:
+``tests/reliability/fault_matrix.py``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from dataclasses import dataclass
 
+import httpx
 import pytest
+import requests
 
 from chatgpt4o import (
     APIConnectionError,
@@ -13,286 +25,141 @@ from chatgpt4o import (
     APIStatusError,
     APITimeoutError,
     BadReplyError,
-    BlockedError,
-    ChatPageError,
-    EndpointGoneError,
-    InvalidRequestError,
-    ModelError,
-    NonceError,
-    RateLimitError,
-    TokenLimitError,
 )
-from tests.fakesite import HTML, JSON, PAGE, FakeSite, Runner, Step, success
+from tests.fakesite import HTML, FakeSite, Runner, Step, success
 
 KINDS = ["sync", "async"]
 NONCE_18 = Step(200, b'{"status":"error","msg":"Nonce verification failed"}')
-NONCE_19 = Step(403, b"The link you followed has expired.", dict(HTML))
 UNAVAILABLE = Step(503, b"<h1>Service Unavailable</h1>", dict(HTML))
-CHALLENGE = Step(
-    403,
-    b"<html><title>Just a moment...</title><div id='cf-please-wait'></div></html>",
-    {**HTML, "cf-mitigated": "challenge", "Server": "cloudflare"},
-)
+
+
+def ask(client: object) -> object:
+    return client.ask("Hi")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_reply(kind: str) -> None:
+    site = FakeSite(posts=[Step(body=success("Hello there"))])
+    runner = Runner(kind, site)
+
+    assert runner.run(ask) == "Hello there"
+    assert site.page_fetches == 1
+    assert [form["_wpnonce"] for form in site.forms] == site.nonces_served
+    assert runner.sleeps == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_status_error_is_raised_with_its_status(kind: str) -> None:
+    site = FakeSite(posts=[UNAVAILABLE])
+    runner = Runner(kind, site, max_retries=0)
+
+    with pytest.raises(APIStatusError) as caught:
+        runner.run(ask)
+
+    assert type(caught.value) is APIStatusError
+    assert caught.value.status_code == 503
+    assert len(site.forms) == 1
+    assert runner.sleeps == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_rejected_nonce_drops_the_cached_tokens_and_is_re_scraped(kind: str) -> None:
+    # Two calls one after another; the second's nonce is rejected, which drops the cached
+    # tokens: the page is fetched again and the call re-sent at once with the new nonce.
+    site = FakeSite(posts=[Step(body=success("a")), NONCE_18, Step(body=success("b"))])
+
+    def ask_twice(client: object) -> object:
+        if kind == "sync":
+            return [ask(client), ask(client)]
+
+        async def both() -> list[object]:
+            return [await ask(client), await ask(client)]  # type: ignore[misc]
+
+        return both()
+
+    runner = Runner(kind, site)
+    assert runner.run(ask_twice) == ["a", "b"]
+    assert site.page_fetches == 2
+    first, second = site.nonces_served
+    assert [form["_wpnonce"] for form in site.forms] == [first, first, second]
+    assert runner.sleeps == [0.0]  # a renewal does not back off
+
+
+# -- each transport's mapping of its library's network errors ------------------------------
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    posts: list[Step]
-    expect: Union[str, type[Exception]]
-    page_fetches: int
-    pages: list[Optional[Step]] = field(default_factory=list)
-    sleeps: Optional[list[float]] = None
-    max_retries: int = 2
+class Network:
+    """A network failure: the SDK error it becomes, its words, the library's cause, retried?"""
+
+    error: str
+    expect: type[APIError]
+    says: str
+    causes: dict[str, type[BaseException]]
+    retried: bool
 
 
-CASES = [
-    Case("success", [Step(body=success("Hello there"))], "Hello there", 1, sleeps=[]),
-    Case(
-        "nonce rejected (1.8 JSON) then re-scraped",
-        [NONCE_18, Step(body=success("ok"))],
-        "ok",
-        2,
-        sleeps=[0.0],
-    ),
-    Case(
-        "nonce rejected (1.9 403 HTML) then re-scraped",
-        [NONCE_19, Step(body=success("ok"))],
-        "ok",
-        2,
-        sleeps=[0.0],
-    ),
-    Case(
-        "nonce re-scraped even with no retries",
-        [NONCE_18, Step(body=success("ok"))],
-        "ok",
-        2,
-        max_retries=0,
-    ),
-    Case("fresh nonce rejected too", [NONCE_18, NONCE_19], NonceError, 2),
-    Case(
-        "429 with Retry-After then success",
-        [Step(429, b"slow down", {**HTML, "Retry-After": "3"}), Step(body=success("ok"))],
-        "ok",
-        1,
-        sleeps=[3.0],
-    ),
-    Case(
-        "429 asking for an hour is not waited for",
-        [Step(429, b"", {**HTML, "Retry-After": "3600"})],
-        RateLimitError,
-        1,
-        sleeps=[],
-    ),
-    Case("503 then success", [UNAVAILABLE, Step(body=success("ok"))], "ok", 1),
-    Case(
-        "connection error then success", [Step(error="connect"), Step(body=success("ok"))], "ok", 1
-    ),
-    Case("timeout then success", [Step(error="timeout"), Step(body=success("ok"))], "ok", 1),
-    Case("503 until retries are exhausted", [UNAVAILABLE] * 3, APIStatusError, 1),
-    Case(
-        "connection errors until retries are exhausted",
-        [Step(error="connect")] * 3,
+NETWORK = [
+    Network(
+        "connect",
         APIConnectionError,
-        1,
+        "Could not reach",
+        {"sync": requests.ConnectionError, "async": httpx.ConnectError},
+        retried=True,
     ),
-    Case(
-        "timeouts until retries are exhausted",
-        [Step(error="timeout")] * 2,
+    Network(
+        "timeout",
         APITimeoutError,
-        1,
-        max_retries=1,
+        "Timed out after",
+        {"sync": requests.ReadTimeout, "async": httpx.ReadTimeout},
+        retried=True,
     ),
-    Case("no retries at all", [UNAVAILABLE], APIStatusError, 1, max_retries=0, sleeps=[]),
-    Case(
-        "API error is not retried",
-        [Step(body=b'{"status":"error","msg":"Missing API Setting"}')],
-        APIError,
-        1,
-        sleeps=[],
-    ),
-    Case(
-        "token limit",
-        [Step(body=b'{"msg":"limit","tokenLimitReached":true}')],
-        TokenLimitError,
-        1,
-        sleeps=[],
-    ),
-    Case("endpoint gone", [Step(400, b"0", dict(HTML))], EndpointGoneError, 1, sleeps=[]),
-    Case("cloudflare on the POST", [CHALLENGE], BlockedError, 1, sleeps=[]),
-    Case(
-        "empty data",
-        [Step(body=b'{"status":"success","msg":"m","data":"","log":false}')],
+    # The site already took the message: asking again would run the model twice.
+    Network(
+        "broken",
         BadReplyError,
-        1,
-        sleeps=[],
-    ),
-    Case(
-        "PHP warning before the JSON",
-        [Step(body=b"<br />\n<b>Warning</b>: x<br />\n" + success("fine"), headers=dict(HTML))],
-        "fine",
-        1,
-    ),
-    Case("cloudflare on the page", [], BlockedError, 1, pages=[CHALLENGE], sleeps=[]),
-    Case(
-        "page without tokens",
-        [],
-        ChatPageError,
-        1,
-        pages=[Step(200, "<html><body>no chat</body></html>", dict(HTML))],
-        sleeps=[],
-    ),
-    Case("page 503 then page ok", [Step(body=success("ok"))], "ok", 2, pages=[UNAVAILABLE, PAGE]),
-    Case(
-        "page connection error then ok",
-        [Step(body=success("ok"))],
-        "ok",
-        2,
-        pages=[Step(error="connect"), PAGE],
+        "broke while reading",
+        {"sync": requests.exceptions.ChunkedEncodingError, "async": httpx.RemoteProtocolError},
+        retried=False,
     ),
 ]
 
 
+def failing(case: Network) -> Step:
+    # A broken connection gives the status line and part of the body first.
+    return Step(body=success("cut short")[:24], error=case.error)
+
+
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_case_table(kind: str, case: Case) -> None:
-    site = FakeSite(pages=list(case.pages), posts=list(case.posts))
-    runner = Runner(kind, site, max_retries=case.max_retries)
-    if isinstance(case.expect, str):
-        assert runner.run(lambda client: client.ask("Hi")) == case.expect
+@pytest.mark.parametrize("case", NETWORK, ids=[case.error for case in NETWORK])
+def test_network_errors_map_to_the_sdk_errors(kind: str, case: Network) -> None:
+    site = FakeSite(posts=[failing(case)])
+    runner = Runner(kind, site, max_retries=0)
+
+    with pytest.raises(APIError) as caught:
+        runner.run(ask)
+
+    assert type(caught.value) is case.expect
+    assert case.says in str(caught.value)
+    assert isinstance(caught.value.__cause__, case.causes[kind])
+    assert caught.value.url == "http://127.0.0.1:8088/wp-admin/admin-ajax.php"
+    assert caught.value.method == "POST"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", NETWORK, ids=[case.error for case in NETWORK])
+def test_network_errors_retried_or_not(kind: str, case: Network) -> None:
+    site = FakeSite(posts=[failing(case), Step(body=success("ok"))])
+    runner = Runner(kind, site, max_retries=1)
+
+    if case.retried:
+        assert runner.run(ask) == "ok"
+        assert len(site.forms) == 2
+        (wait,) = runner.sleeps
+        assert 0.25 <= wait <= 0.5
     else:
         with pytest.raises(case.expect):
-            runner.run(lambda client: client.ask("Hi"))
-    assert site.posts == [], "every scripted POST reply was used"
-    assert site.page_fetches == case.page_fetches
-    if case.sleeps is not None:
-        assert runner.sleeps == case.sleeps
-    # Every POST carried the nonce of the page fetched last before it.
-    for form in site.forms:
-        assert form["_wpnonce"] in site.nonces_served
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_backoff_sleeps_grow_and_stay_in_jitter_bounds(kind: str) -> None:
-    site = FakeSite(posts=[UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, Step(body=success("ok"))])
-    runner = Runner(kind, site, max_retries=3)
-    assert runner.run(lambda client: client.ask("Hi")) == "ok"
-    first, second, third = runner.sleeps
-    assert 0.25 <= first <= 0.5
-    assert 0.5 <= second <= 1.0
-    assert 1.0 <= third <= 2.0
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_the_form_sent(kind: str) -> None:
-    site = FakeSite(posts=[Step(body=success("ok"))])
-    messages = [{"role": "system", "content": "Be brief"}, {"role": "user", "content": "Hi"}]
-    Runner(kind, site).run(lambda client: client.create("gpt-4o-mini", messages))
-    (form,) = site.forms
-    assert form["_wpnonce"] == site.nonces_served[0]
-    assert form["post_id"] == "4"
-    assert form["bot_id"] == "0"
-    assert form["url"] == "http://127.0.0.1:8088"
-    assert form["action"] == "wpaicg_chat_shortcode_message"
-    assert form["message"] == "System: Be brief\nUser: Hi\nAssistant:"
-    assert form["chatbot_identity"] == "shortcode"
-    assert len(form["wpaicg_chat_client_id"]) == 10
-    assert form["wpaicg_chat_history"] == "[]"
-
-
-def ask_twice(kind: str) -> Callable[[Any], Any]:
-    """A call that asks "1" then "2" on either kind of client."""
-
-    def sync(client: Any) -> list[str]:
-        return [client.ask("1"), client.ask("2")]
-
-    async def both(client: Any) -> list[str]:
-        return [await client.ask("1"), await client.ask("2")]
-
-    return sync if kind == "sync" else both
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_tokens_are_cached_and_the_client_id_is_stable(kind: str) -> None:
-    site = FakeSite(posts=[Step(body=success("a")), Step(body=success("b"))])
-
-    assert Runner(kind, site).run(ask_twice(kind)) == ["a", "b"]
+            runner.run(ask)
+        assert len(site.forms) == 1
+        assert runner.sleeps == []
     assert site.page_fetches == 1
-    assert site.forms[0]["wpaicg_chat_client_id"] == site.forms[1]["wpaicg_chat_client_id"]
-
-
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(
-    ("model", "messages", "options", "error"),
-    [
-        ("gpt-5", "Hi", {}, ModelError),
-        (None, [], {}, InvalidRequestError),
-        (None, [{"role": "robot", "content": "x"}], {}, InvalidRequestError),
-        (None, "Hi", {"temperature": 0.2}, TypeError),
-        (None, "Hi", {"bot_id": -1}, InvalidRequestError),
-    ],
-)
-def test_bad_input_fails_before_any_request(
-    kind: str, model: Optional[str], messages: object, options: dict[str, object], error: type
-) -> None:
-    site = FakeSite()
-    with pytest.raises(error):
-        Runner(kind, site).run(lambda client: client.create(model, messages, **options))
-    assert site.page_fetches == 0
-    assert site.forms == []
-
-
-def test_json_content_type_constant_is_what_the_plugin_sends() -> None:
-    assert JSON["Content-Type"] == "application/json; charset=UTF-8"
-
-
-def test_threads_sharing_a_client_fetch_the_page_once() -> None:
-    import threading
-
-    count = 16
-    site = FakeSite(posts=[Step(body=success("ok"))] * count, page_delay=0.05)
-    barrier = threading.Barrier(count)
-    results: list[str] = []
-
-    def call(client: object) -> list[str]:
-        def worker() -> None:
-            barrier.wait()
-            results.append(client.ask("Hi"))  # type: ignore[attr-defined]
-
-        threads = [threading.Thread(target=worker) for _ in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results
-
-    assert Runner("sync", site).run(call) == ["ok"] * count
-    assert site.page_fetches == 1
-
-
-def test_concurrent_async_cold_calls_fetch_the_page_once() -> None:
-    import asyncio
-
-    count = 50
-    site = FakeSite(posts=[Step(body=success("ok"))] * count, page_delay=0.02)
-
-    async def call(client: object) -> list[str]:
-        return list(await asyncio.gather(*(client.ask("Hi") for _ in range(count))))  # type: ignore[attr-defined]
-
-    assert Runner("async", site).run(call) == ["ok"] * count
-    assert site.page_fetches == 1
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_rejected_nonce_drops_the_cached_tokens(kind: str) -> None:
-    # Two calls are made one after another; the second's nonce failure drops the cached tokens,
-    # and the next page fetch asks past page caches.
-    site = FakeSite(posts=[Step(body=success("a")), NONCE_18, Step(body=success("b"))])
-
-    assert Runner(kind, site).run(ask_twice(kind)) == ["a", "b"]
-    assert site.page_fetches == 2
-    assert [form["_wpnonce"] for form in site.forms] == [
-        site.nonces_served[0],
-        site.nonces_served[0],
-        site.nonces_served[1],
-    ]
