@@ -1,7 +1,9 @@
 """The fault table: every failure the stand-in site can serve, met by both clients and streams.
 
-This is the one place the suite asserts fault scenarios end to end (the unit tier in
-``tests/test_clients.py`` keeps only what mocked transports alone can show). Each case is a row:
+This is the suite's one table of fault scenarios: what a client makes of each failure is
+asserted here, once per scenario (other tests inject faults only to reach what they look at, and
+the unit tier in ``tests/test_clients.py`` keeps what mocked transports alone can show, each
+HTTP library's network errors). Each case is a row:
 a fault (or a warm-up script: rotated nonces, a plugin upgrade, an unreachable socket), the
 outcome both ``Client`` and ``AsyncClient`` must reach (and their ``stream()`` for
 ``streamed`` rows), the page fetches and AJAX requests the site must record, the retry waits
@@ -773,9 +775,11 @@ def main() -> None:
     results = list(run_all())
     print(table(results))
     slowest = max(results, key=lambda r: r.seconds)
+    faults = {fault.name for case in CASES for fault in case.inject}
     print(
-        f"\n{len(results)} rows, {len(CASES)} faults; slowest {slowest.seconds * 1000:.0f} ms "
-        f"({slowest.case.fault}, {slowest.client}); bound {BOUND:g} s per row."
+        f"\n{len(results)} rows, {len(CASES)} cases over {len(faults)} faults; slowest "
+        f"{slowest.seconds * 1000:.0f} ms ({slowest.case.fault}, {slowest.client}); "
+        f"bound {BOUND:g} s per row."
     )
 
 
