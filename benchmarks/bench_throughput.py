@@ -4,7 +4,7 @@ Fifty worker tasks share the 1,000 calls; the raw side does the same requests wi
 headers from one httpx.AsyncClient with httpx's default pool, as the SDK's own: for the old
 plugin one POST, its ``data`` read from the JSON; for the current one (AI Puffer 2.4.71) the
 cache POST and the event-stream GET, read to ``event: done``. Both are warmed (tokens cached,
-connections open) before the timed rounds, which alternate SDK, raw, SDK, raw, ...
+connections open) before the timed rounds, which alternate SDK, raw, raw, SDK, ...
 
 Rows: against the stand-in site (``python -m chatgpt4o.testing --profile 1.9.18``, in a child
 process; it checks every nonce as WordPress does), and against the fast server of _server.py
@@ -114,8 +114,11 @@ async def measure(page_url: str, rounds: int) -> Dict[str, Any]:
         for call in sides.values():  # warm-up: tokens, connections
             await _burst(call, WARMUP_CALLS)
         rates: Dict[str, List[float]] = {name: [] for name in sides}
-        for _ in range(rounds):
-            for name, call in sides.items():
+        for turn in range(rounds):
+            # SDK first in one round, raw first in the next: a burst runs a little slower
+            # or faster for coming second (the server's and the pool's state), whichever side.
+            order = list(sides.items())
+            for name, call in order if turn % 2 == 0 else reversed(order):
                 rates[name].append(await _burst(call))
     return {
         "sdk": median(rates["sdk"]),
@@ -129,9 +132,9 @@ async def measure(page_url: str, rounds: int) -> Dict[str, Any]:
 def run() -> Result:
     measured = []
     with spawn_stand_in("1.9.18") as site:
-        measured.append(("stand-in 1.9.18, old protocol", asyncio.run(measure(site.url, 5))))
+        measured.append(("stand-in 1.9.18, old protocol", asyncio.run(measure(site.url, 6))))
     with spawn() as server:
-        for path, label, rounds in (("", "old protocol", 4), (AIPKIT_PATH, "AIPKit 2.4.71", 3)):
+        for path, label, rounds in (("", "old protocol", 8), (AIPKIT_PATH, "AIPKit 2.4.71", 6)):
             rates = asyncio.run(measure(server.url + path, rounds))
             measured.append((f"fast server, {label}", rates))
     rows = [
