@@ -79,6 +79,18 @@ class TokenCache:
             return entry.page
         return None
 
+    @property
+    def nonce_rejected(self) -> bool:
+        """Whether the site rejected the cached page's nonce, however old the page is (the next
+        page fetch must get past any page cache, or it may serve the same nonce again)."""
+        entry = self._entry
+        return entry is not None and entry.rejected
+
+    def refresh_unsupported(self) -> None:
+        """Remember that the site answered the nonce refresh action with 400 ``0``."""
+        self.refresh_supported = False
+        self._save()
+
     def put(self, page: Page) -> None:
         """Cache freshly read tokens."""
         self._entry = _Entry(page, self._clock())
@@ -147,8 +159,7 @@ def renew_steps(store: TokenCache, base_url: str) -> RenewSteps:
             page = replace(stale, chats=tuple(replace(chat, nonce=nonce) for chat in stale.chats))
             store.renewed(page)
             return page
-        store.refresh_supported = False
-        store._save()
-    page = read_page((yield page_request(base_url, bust_cache=stale is not None)))
+        store.refresh_unsupported()
+    page = read_page((yield page_request(base_url, bust_cache=store.nonce_rejected)))
     store.put(page)
     return page

@@ -361,6 +361,26 @@ def test_a_site_without_the_refresh_action_is_read_again_and_remembered() -> Non
     assert finish(steps, page_reply(AIPKIT_PAGE, "f6e5d4c3b2")).chat().nonce == "f6e5d4c3b2"
 
 
+def test_a_rejected_page_past_its_age_is_still_read_past_the_page_cache() -> None:
+    clock = Clock()
+    store = TokenCache(max_age=100.0, clock=clock)
+    page = read_first_page(store, WPAICG_PAGE)
+    store.reject(page)
+    clock.now = 150.0  # too old to keep its other tokens, and its nonce was refused
+    assert store.rejected() is None
+    request = next(renew_steps(store, BASE_URL))
+    assert (request.method, request.reader) == ("GET", "page")
+    assert re.fullmatch(r"\d+", request.params["nocache"])
+
+
+def test_a_page_past_its_age_but_never_rejected_is_read_plainly() -> None:
+    clock = Clock()
+    store = TokenCache(max_age=100.0, clock=clock)
+    read_first_page(store, WPAICG_PAGE)
+    clock.now = 150.0
+    assert not next(renew_steps(store, BASE_URL)).params
+
+
 def test_a_failed_refresh_raises_and_keeps_the_refresh_action() -> None:
     store = TokenCache()
     page = read_first_page(store)
