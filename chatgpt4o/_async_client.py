@@ -223,8 +223,7 @@ class AsyncClient(BaseClient):
 
     async def _pieces(self, call: PreparedCall) -> AsyncGenerator[str, None]:
         self._check_open()
-        opened = await self._retrier.acall(self._open_reply, CallState(call))
-        first, rest = opened
+        first, rest = await self._retrier.acall(self._open_reply, CallState(call))
         try:
             yield first
             async for piece in rest:

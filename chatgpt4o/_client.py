@@ -224,8 +224,7 @@ class Client(BaseClient):
 
     def _pieces(self, call: PreparedCall) -> Generator[str, None, None]:
         self._check_open()
-        opened = self._retrier.call(self._open_reply, CallState(call))
-        first, rest = opened
+        first, rest = self._retrier.call(self._open_reply, CallState(call))
         try:
             yield first
             yield from rest
