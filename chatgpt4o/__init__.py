@@ -52,7 +52,7 @@ from ._messages import format_prompt
 from ._models import DEFAULT_MODEL, MODEL_ALIASES, MODELS
 from ._resources import AsyncChatCompletionStream, ChatCompletionStream
 from ._streams import AsyncStream, Stream
-from ._tokens import TokenCache
+from ._tokens import TokenCache, TokenState
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ __all__ = [
     "Stream",
     "TokenCache",
     "TokenLimitError",
+    "TokenState",
     "UnsupportedPluginError",
     "UpstreamError",
     "__version__",

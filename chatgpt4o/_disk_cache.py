@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ._constants import TOKEN_MAX_AGE
 from ._page import Page, PageChat
-from ._tokens import TokenCache, _Entry
+from ._tokens import TokenCache, TokenState
 
 __all__ = ["DiskTokenCache", "cache_dir", "site_key"]
 
@@ -117,15 +117,9 @@ class DiskTokenCache(TokenCache):
 
     def clear(self) -> None:
         """Forget the tokens, in memory and on disk."""
-        self._entry = None
-        self.refresh_supported = True
+        super().clear()
         with contextlib.suppress(OSError):
             self.path.unlink()
-
-    def _age(self, entry: _Entry) -> float:
-        age = self._clock() - entry.fetched_at
-        # A clock set back (or a file from the future) proves nothing about the tokens' age.
-        return age if age >= 0 else float("inf")
 
     def _load(self) -> None:
         try:
@@ -136,21 +130,21 @@ class DiskTokenCache(TokenCache):
             log.debug("token cache %s: unreadable, ignored (%s)", self.path, exc)
             return
         try:
-            self._entry, self.refresh_supported = _decode(json.loads(text), self.site)
+            self.restore(_decode(json.loads(text), self.site))
         except (ValueError, TypeError, KeyError) as exc:
             log.debug("token cache %s: not a valid cache file, ignored (%s)", self.path, exc)
 
-    def _save(self) -> None:
-        entry = self._entry
-        if entry is None:
+    def persist(self, state: Optional[TokenState]) -> None:
+        """Write the tokens to the file (nothing to write when none are cached)."""
+        if state is None:
             return
         data = {
             "format": _FORMAT,
             "site": self.site,
-            "fetched_at": entry.fetched_at,
-            "rejected": entry.rejected,
-            "refresh_supported": self.refresh_supported,
-            "page": {"url": entry.page.url, "chats": [asdict(chat) for chat in entry.page.chats]},
+            "fetched_at": state.fetched_at,
+            "rejected": state.rejected,
+            "refresh_supported": state.refresh_supported,
+            "page": {"url": state.page.url, "chats": [asdict(chat) for chat in state.page.chats]},
         }
         try:
             _write_private(self.path, json.dumps(data, indent=1) + "\n")
@@ -158,7 +152,7 @@ class DiskTokenCache(TokenCache):
             log.debug("token cache %s: not written (%s)", self.path, exc)
 
 
-def _decode(data: Any, site: str) -> tuple[_Entry, bool]:
+def _decode(data: Any, site: str) -> TokenState:
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise ValueError("unknown format")
     if data.get("site") != site:
@@ -175,8 +169,8 @@ def _decode(data: Any, site: str) -> tuple[_Entry, bool]:
     chats = page["chats"]
     if not isinstance(chats, list):
         raise ValueError("chats is not a list")
-    return _Entry(Page(page["url"], tuple(_chat(item) for item in chats)), fetched_at, rejected), (
-        refresh
+    return TokenState(
+        Page(page["url"], tuple(_chat(item) for item in chats)), fetched_at, rejected, refresh
     )
 
 

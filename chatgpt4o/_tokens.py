@@ -21,9 +21,27 @@ from ._page import Page, extract_page
 from ._status import raise_for_status
 from ._wire import Reply, Request
 
-__all__ = ["RenewSteps", "TokenCache", "page_request", "read_page", "renew_steps"]
+__all__ = ["RenewSteps", "TokenCache", "TokenState", "page_request", "read_page", "renew_steps"]
 
 RenewSteps = Generator[Request, Reply, Page]
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What a ``TokenCache`` holds, as ``TokenCache.state()`` gives and ``restore()`` takes it.
+
+    Attributes:
+        page: the page's tokens (nonce, ids, AJAX URL of each chat).
+        fetched_at: when the page was read, in seconds of the cache's clock.
+        rejected: whether the site rejected the page's nonce.
+        refresh_supported: False once the site answered the nonce refresh action with 400
+            ``0`` (it then only gets page fetches).
+    """
+
+    page: Page
+    fetched_at: float
+    rejected: bool = False
+    refresh_supported: bool = True
 
 
 @dataclass
@@ -47,9 +65,20 @@ class TokenCache:
     nonce. Renewals are single-flight: callers take ``thread_lock`` (threads) or
     ``async_lock()`` (tasks of one event loop), call ``fresh()`` again, and only then renew.
 
+    To keep the tokens elsewhere too (``DiskTokenCache`` keeps them in a file), subclass and
+    override ``persist()``, which is called after every change; load kept tokens with
+    ``restore()``, take a snapshot with ``state()``, forget them with ``clear()``.
+
     Args:
         max_age: seconds a page's tokens are trusted.
-        clock: monotonic seconds (tests pass a fake).
+        clock: monotonic seconds (tests pass a fake). A page whose ``fetched_at`` is later
+            than the clock's time is treated as too old.
+
+    Attributes:
+        max_age: seconds a page's tokens are trusted.
+        refresh_supported: False once the site answered the nonce refresh action with 400
+            ``0``; it then only gets page fetches.
+        thread_lock: the renewal lock of threads.
     """
 
     def __init__(
@@ -89,25 +118,55 @@ class TokenCache:
     def refresh_unsupported(self) -> None:
         """Remember that the site answered the nonce refresh action with 400 ``0``."""
         self.refresh_supported = False
-        self._save()
+        self.persist(self.state())
 
     def put(self, page: Page) -> None:
         """Cache freshly read tokens."""
         self._entry = _Entry(page, self._clock())
-        self._save()
+        self.persist(self.state())
 
     def renewed(self, page: Page) -> None:
         """Cache ``page`` with a refreshed nonce; the rest of its tokens keep their age."""
         entry = self._entry
         self._entry = _Entry(page, entry.fetched_at if entry else self._clock())
-        self._save()
+        self.persist(self.state())
 
     def reject(self, page: Page) -> None:
         """Mark ``page``'s nonce as rejected by the site, unless a newer page replaced it."""
         entry = self._entry
         if entry is not None and entry.page is page:
             entry.rejected = True
-            self._save()
+            self.persist(self.state())
+
+    def state(self) -> Optional[TokenState]:
+        """A snapshot of the cached tokens, however old; None when no page is cached."""
+        entry = self._entry
+        if entry is None:
+            return None
+        return TokenState(entry.page, entry.fetched_at, entry.rejected, self.refresh_supported)
+
+    def restore(self, state: TokenState) -> None:
+        """Load tokens kept elsewhere (a file, say), replacing the cached ones.
+
+        ``state.fetched_at`` counts in the cache's clock. ``persist()`` is not called: the
+        tokens come from where they are kept.
+        """
+        self._entry = _Entry(state.page, state.fetched_at, state.rejected)
+        self.refresh_supported = state.refresh_supported
+
+    def clear(self) -> None:
+        """Forget the cached tokens, and that the site lacks the nonce refresh action."""
+        self._entry = None
+        self.refresh_supported = True
+        self.persist(None)
+
+    def persist(self, state: Optional[TokenState]) -> None:
+        """Called after every change of the cached tokens, with ``state()``; subclasses keep
+        them here (None: no page is cached, after ``clear()``).
+
+        The base class keeps the tokens in memory only and does nothing. ``DiskTokenCache``
+        writes them to a file.
+        """
 
     def async_lock(self) -> asyncio.Lock:
         """The renewal lock for the running event loop (asyncio locks belong to one loop)."""
@@ -118,14 +177,10 @@ class TokenCache:
                 lock = self._async_locks[loop] = asyncio.Lock()
         return lock
 
-    def _save(self) -> None:
-        """Called after every change of the cached tokens; subclasses persist them here.
-
-        ``DiskTokenCache`` writes them to a file. The base class keeps them in memory only.
-        """
-
     def _age(self, entry: _Entry) -> float:
-        return self._clock() - entry.fetched_at
+        age = self._clock() - entry.fetched_at
+        # A clock set back (or a file from the future) proves nothing about the tokens' age.
+        return age if age >= 0 else float("inf")
 
 
 def page_request(base_url: str, *, bust_cache: bool) -> Request:

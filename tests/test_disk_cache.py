@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import chatgpt4o
-from chatgpt4o import DiskTokenCache
+from chatgpt4o import DiskTokenCache, TokenState
 from chatgpt4o._disk_cache import cache_dir, site_key
 from chatgpt4o.testing import LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory
@@ -160,9 +160,56 @@ def test_clear_forgets(tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite) 
     path = tmp_path / "tokens.json"
     cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
     ask(chatgpt4o_site, cache)
+    cache.refresh_unsupported()
     cache.clear()
     assert not path.exists()
     assert cache.fresh() is None
+    assert cache.state() is None
+    assert cache.refresh_supported
+    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).state() is None
+    cache.clear()  # no file: nothing to unlink
+    assert not path.exists()
+
+
+def test_the_file_holds_the_state_a_new_cache_restores(
+    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
+) -> None:
+    path = tmp_path / "tokens.json"
+    cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
+    ask(chatgpt4o_site, cache)
+    page = cache.fresh()
+    assert page is not None
+    cache.reject(page)
+    cache.refresh_unsupported()
+    state = cache.state()
+    assert state == TokenState(page, clock.now, rejected=True, refresh_supported=False)
+    data = json.loads(path.read_text())
+    assert (data["fetched_at"], data["rejected"], data["refresh_supported"]) == (
+        clock.now,
+        True,
+        False,
+    )
+    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).state() == state
+
+
+def test_restore_does_not_write_the_file_and_persist_does(
+    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
+) -> None:
+    source = DiskTokenCache(chatgpt4o_site.url, tmp_path / "a.json", clock=clock)
+    ask(chatgpt4o_site, source)
+    state = source.state()
+    assert state is not None
+    path = tmp_path / "b.json"
+    cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
+    cache.restore(state)
+    assert not path.exists()
+    assert cache.fresh() == state.page
+    cache.persist(None)  # no tokens: nothing to write
+    assert not path.exists()
+    cache.persist(cache.state())
+    if sys.platform != "win32":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).state() == state
 
 
 def test_default_path_follows_the_platform(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Optional, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +23,7 @@ from chatgpt4o import (
     BlockedError,
     NonceError,
     RateLimitError,
+    TokenState,
 )
 from chatgpt4o._aipkit import (
     CACHE_ACTION,
@@ -427,6 +428,119 @@ def test_a_rejection_of_an_older_page_does_not_mark_the_new_one() -> None:
     new = read_first_page(store)
     store.reject(old)
     assert store.fresh() is new
+
+
+class RecordingCache(TokenCache):
+    """A TokenCache that keeps every state ``persist`` is given."""
+
+    def __init__(self, max_age: float = 100.0, clock: Optional[Clock] = None) -> None:
+        super().__init__(max_age, clock if clock is not None else Clock())
+        self.persisted: list[Optional[TokenState]] = []
+
+    def persist(self, state: Optional[TokenState]) -> None:
+        self.persisted.append(state)
+
+
+def test_state_is_a_snapshot_of_the_cached_tokens() -> None:
+    clock = Clock()
+    store = TokenCache(max_age=100.0, clock=clock)
+    assert store.state() is None
+    page = Page(BASE_URL, (AIPKIT,))
+    clock.now = 5.0
+    store.put(page)
+    before = store.state()
+    assert before == TokenState(page, 5.0, rejected=False, refresh_supported=True)
+    store.reject(page)
+    store.refresh_unsupported()
+    assert before == TokenState(page, 5.0)  # a snapshot: later changes do not reach it
+    assert store.state() == TokenState(page, 5.0, rejected=True, refresh_supported=False)
+    clock.now = 500.0  # however old
+    assert store.state() == TokenState(page, 5.0, rejected=True, refresh_supported=False)
+    with pytest.raises(AttributeError):
+        before.rejected = True  # type: ignore[misc]
+
+
+def test_persist_is_given_the_state_after_every_change() -> None:
+    store = RecordingCache()
+    page = Page(BASE_URL, (AIPKIT,))
+    store.put(page)
+    store.reject(Page(BASE_URL, (WPAICG,)))  # not the cached page: no change
+    store.reject(page)
+    store.refresh_unsupported()
+    renewed = Page(BASE_URL, (replace(AIPKIT, nonce="6758ffb9c3"),))
+    store.renewed(renewed)
+    store.clear()
+    assert store.persisted == [
+        TokenState(page, 0.0),
+        TokenState(page, 0.0, rejected=True),
+        TokenState(page, 0.0, rejected=True, refresh_supported=False),
+        TokenState(renewed, 0.0, refresh_supported=False),
+        None,
+    ]
+
+
+def test_renew_steps_persist_the_page_they_read() -> None:
+    store = RecordingCache()
+    page = read_first_page(store)
+    assert store.persisted == [TokenState(page, 0.0)]
+
+
+def test_restore_loads_a_state_and_does_not_persist_it() -> None:
+    clock = Clock()
+    store = RecordingCache(max_age=100.0, clock=clock)
+    page = Page(BASE_URL, (AIPKIT,))
+    state = TokenState(page, 10.0, rejected=True, refresh_supported=False)
+    clock.now = 50.0
+    store.restore(state)
+    assert store.persisted == []
+    assert store.state() == state
+    assert (store.fresh(), store.rejected(), store.nonce_rejected) == (None, page, True)
+    assert not store.refresh_supported
+    # A restored page ages from its fetched_at, not from when it was restored.
+    clock.now = 110.0
+    assert (store.rejected(), store.nonce_rejected) == (None, True)
+    store.restore(TokenState(page, 100.0))
+    assert store.fresh() is page
+    assert store.refresh_supported
+
+
+def test_a_restored_rejected_page_is_renewed_with_the_refresh_action() -> None:
+    store = TokenCache(max_age=100.0, clock=Clock())
+    store.restore(TokenState(Page(BASE_URL, (AIPKIT,)), 0.0, rejected=True))
+    steps = renew_steps(store, BASE_URL)
+    assert next(steps).data == {"action": REFRESH_ACTION, "bot_id": "5"}
+    assert finish(steps, refreshed("6758ffb9c3")).chat().nonce == "6758ffb9c3"
+    assert store.state() == TokenState(Page(BASE_URL, (replace(AIPKIT, nonce="6758ffb9c3"),)), 0.0)
+    # Restored as lacking the refresh action: the page is read again at once.
+    store.restore(TokenState(Page(BASE_URL, (AIPKIT,)), 0.0, True, refresh_supported=False))
+    assert next(renew_steps(store, BASE_URL)).reader == "page"
+
+
+def test_a_page_from_the_clocks_future_is_too_old() -> None:
+    clock = Clock()
+    store = TokenCache(max_age=100.0, clock=clock)
+    page = Page(BASE_URL, (AIPKIT,))
+    clock.now = 50.0
+    store.restore(TokenState(page, 60.0))  # read "later" than now: its age proves nothing
+    assert store.fresh() is None
+    store.restore(TokenState(page, 60.0, rejected=True))
+    assert store.rejected() is None
+    clock.now = 60.0
+    assert store.rejected() is page
+
+
+def test_clear_forgets_the_tokens_and_the_missing_refresh_action() -> None:
+    store = RecordingCache()
+    page = read_first_page(store)
+    store.reject(page)
+    store.refresh_unsupported()
+    store.clear()
+    assert store.state() is None
+    assert (store.fresh(), store.rejected(), store.nonce_rejected) == (None, None, False)
+    assert store.refresh_supported
+    assert store.persisted[-1] is None
+    request = next(renew_steps(store, BASE_URL))  # a plain page read, as at first
+    assert (request.method, request.reader, request.params) == ("GET", "page", {})
 
 
 def test_the_page_url_is_the_base_url() -> None:
