@@ -300,7 +300,23 @@ DECOYS = {
     "old-style commented script before the element": page(
         '<script type="text/javascript"><!--\nvar a = 1;\n//--></script>' + REAL
     ),
+    # Only the inert element itself is kept while the rest of the tree is skipped: copies
+    # nested deep inside one must still be seen as inside it.
+    "chat element deep inside a template": page(
+        f'<template><section><div><div class="wpaicg-chat-shortcode" data-nonce="{DECOY}">'
+        "</div></div></section></template>" + REAL
+    ),
+    "widget deep inside a noscript": page(
+        f'<noscript><ul><li><span class="wpaicg-chatbox" data-nonce="{DECOY}"></span></li></ul>'
+        "</noscript>" + REAL
+    ),
 }
+
+
+def test_a_chat_element_deep_inside_ordinary_markup_is_found() -> None:
+    html = page(f"<main><article><section><div>{REAL}</div></section></article></main>")
+
+    assert tokens(html).nonce == NONCE
 
 
 @pytest.mark.parametrize("html", DECOYS.values(), ids=DECOYS.keys())
@@ -1021,6 +1037,8 @@ AIPKIT_DECOYS = {
     "broken config in a template": (
         '<template><div class="aipkit_popup_wrapper" data-config="{{config}}"></div></template>'
     ),
+    "deep inside a template": f"<template><section><div>{DECOY_BOT}</div></section></template>",
+    "deep inside an iframe fallback": f"<iframe><p><span>{DECOY_BOT}</span></p></iframe>",
 }
 
 
