@@ -80,8 +80,9 @@ def run() -> Result:
             f"pages: {sizes} (the recorded 1.8.79 page, or the same with the recorded 2.4.71 "
             "bot in its content, grown with head CSS/JS, nav, intro, comments, related posts "
             "and footer scripts); the fetch serves the wpaicg one, the two differ by under 1%",
-            "extract_page parses the whole page with BeautifulSoup's html.parser builder, "
-            "then searches the tree; the last row is the floor any html.parser-based reading "
+            "extract_page has BeautifulSoup's html.parser builder read the whole page but "
+            "build only chat elements, scripts, links and inert elements (a SoupStrainer), "
+            "then searches that tree; the last row is the floor any html.parser-based reading "
             "of the whole page starts from",
             f"{ROUNDS} interleaved rounds (fetch x20, each extraction x1 per round): times are "
             "medians, ratios the median of the per-round ratios",
