@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ._config import check_seconds
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
 from ._messages import build_prompt
 from ._models import resolve_model
@@ -86,7 +86,7 @@ def prepare_call(
         prompt=build_prompt(messages),
         bot_id=check_bot_id(bot_id),
         native=native,
-        timeout=check_timeout(timeout),
+        timeout=None if timeout is None else check_seconds(timeout, "timeout"),
         extra_headers=check_headers(extra_headers, "extra_headers"),
     )
 
@@ -100,21 +100,6 @@ def check_bot_id(value: object) -> Optional[int]:
     if value < 0:
         raise InvalidRequestError(f"bot_id: expected a whole number >= 0, got {value!r}")
     return value
-
-
-def check_timeout(value: object, name: str = "timeout") -> Optional[float]:
-    """A per-call timeout: None or a positive, finite number of seconds."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidRequestTypeError(
-            f"{name}: expected a number of seconds, got {type(value).__name__}"
-        )
-    if not math.isfinite(value) or value <= 0:
-        raise InvalidRequestError(
-            f"{name}: expected a positive, finite number of seconds, got {value!r}"
-        )
-    return float(value)
 
 
 def check_headers(value: object, name: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from ._constants import (
 )
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
 
-__all__ = ["Settings", "redact_url", "resolve_settings"]
+__all__ = ["Settings", "check_seconds", "redact_url", "resolve_settings"]
 
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
@@ -116,13 +116,18 @@ def _timeout(value: object, source: str) -> float:
             raise InvalidRequestError(
                 f"timeout{source}: expected a number of seconds, got {value!r}"
             ) from None
+    return check_seconds(value, f"timeout{source}")
+
+
+def check_seconds(value: object, name: str) -> float:
+    """A timeout in seconds: a positive, finite number (``name`` is the field, for errors)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidRequestTypeError(
-            f"timeout: expected a number of seconds, got {type(value).__name__}"
+            f"{name}: expected a number of seconds, got {type(value).__name__}"
         )
     if not math.isfinite(value) or value <= 0:
         raise InvalidRequestError(
-            f"timeout{source}: expected a positive, finite number of seconds, got {value!r}"
+            f"{name}: expected a positive, finite number of seconds, got {value!r}"
         )
     return float(value)
 
