@@ -109,7 +109,8 @@ def diagnose(client: Client, *, send: bool = False) -> Report:
         send: also send one test message.
     """
     from ._cli import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_SITE, describe_failure
-    from ._page import extract_page, is_cloudflare_page
+    from ._cloudflare import is_cloudflare_page
+    from ._page import extract_page
     from ._tokens import page_request
 
     report = Report(client.base_url)

@@ -1,4 +1,4 @@
-"""Read the chats a page offers (either plugin generation) with BeautifulSoup; spot Cloudflare."""
+"""Read the chats a page offers (either plugin generation), with BeautifulSoup."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Literal, Mapping, Optional, Tuple
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Dict, Literal, Mapping, Optional
+from urllib.parse import urlsplit, urlunsplit
 
-from ._constants import AJAX_PATH
+from ._ajax_url import REST_API_REL, ajax_url, rest_url_from_link_header
+from ._cloudflare import is_cloudflare_page
 from ._exceptions import BlockedError, BotNotFoundError, ChatPageError, UnsupportedPluginError
 from ._wire import NONCE_SHAPE
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
     from bs4.filter import SoupStrainer
 
-__all__ = ["ChatType", "Generation", "Page", "PageChat", "extract_page", "is_cloudflare_page"]
+__all__ = ["ChatType", "Generation", "Page", "PageChat", "extract_page"]
 
 Generation = Literal["wpaicg", "aipkit"]
 ChatType = Literal["shortcode", "widget", "aipkit"]
@@ -29,7 +30,6 @@ _POPUP = "aipkit_popup_wrapper"
 # Elements whose content a browser never turns into live markup. html.parser keeps script and
 # style content as text; older versions of it parse the content of these as elements.
 _INERT = ["template", "textarea", "title", "noscript", "xmp", "iframe", "noembed", "noframes"]
-_REST_API_REL = "https://api.w.org/"
 
 # BeautifulSoup parses HTML, not the JavaScript inside scripts: these read the plugin's settings.
 _PARAMS = re.compile(r"(?<![\w$])wpaicgParams\s*=\s*(?=\{)")
@@ -37,21 +37,8 @@ _LEGACY_AJAX_URL = re.compile(
     r"""(?<![\w$])wpaicg_ajax_url\s*=\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"""
 )
 _JS_ESCAPE = re.compile(r"\\(.)")
-_LINK_HEADER_ITEM = re.compile(r"<([^>]*)>([^<]*)")
-_LINK_REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]*))""", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")
 
-
-_CLOUDFLARE_MARKERS = re.compile(
-    r"<title>\s*Just a moment\.\.\.\s*</title>"
-    r"|<title>\s*Attention Required! \| Cloudflare\s*</title>"
-    r"""|\bid\s*=\s*["']?(?:cf-please-wait|cf-cloudflare-status)\b"""
-    r"|cf-spinner-please-wait"
-    r"|window\._cf_chl_opt\b"
-    # Bot Management injects .../challenge-platform/scripts/jsd/... into ordinary pages too.
-    r"|/cdn-cgi/challenge-platform/(?!(?:h/\w+/)?scripts/jsd/)",
-    re.IGNORECASE,
-)
 
 _PAGE_HINT = (
     "check that the URL points at a page that shows the AI Power chat (a shortcode, widget or "
@@ -230,28 +217,6 @@ def extract_page(html: str, url: str, *, link_header: Optional[str] = None) -> P
     )
 
 
-def is_cloudflare_page(html: str, headers: Optional[Mapping[str, str]] = None) -> bool:
-    """Tell whether a reply is a Cloudflare challenge or block page.
-
-    A ``cf-mitigated: challenge`` header or a challenge/block page marker in the body counts;
-    the scripts Cloudflare adds to ordinary pages (email protection, bot detection) do not.
-
-    Example::
-
-        if is_cloudflare_page(response.text, response.headers):
-            ...  # a BlockedError: retrying at once will not help
-
-    Args:
-        html: the reply body.
-        headers: the reply headers, any mapping; names match case-insensitively.
-    """
-    if headers:
-        for name, value in headers.items():
-            if name.lower() == "cf-mitigated" and value.strip().lower() == "challenge":
-                return True
-    return _CLOUDFLARE_MARKERS.search(html) is not None
-
-
 def _parse(html: str, url: str) -> BeautifulSoup:
     # Imported here so that importing chatgpt4o does not import bs4.
     from bs4 import BeautifulSoup
@@ -425,64 +390,20 @@ def _plugin_settings(soup: BeautifulSoup) -> Dict[str, str]:
     return {}
 
 
-def _rest_url(soup: BeautifulSoup, link_header: Optional[str]) -> Optional[str]:
-    """The REST API root URL: the ``Link`` header's, else the page's ``<link>`` tag's."""
-    for item in _LINK_HEADER_ITEM.finditer(link_header or ""):
-        for rel in _LINK_REL.finditer(item.group(2)):
-            if _REST_API_REL in (rel.group(1) or rel.group(2) or "").split():
-                return item.group(1).strip()
-    for link in soup.find_all("link", rel=_REST_API_REL):
+def _ajax_url(named: str, soup: BeautifulSoup, url: str, link_header: Optional[str]) -> str:
+    """The ajax URL the page names, else the one its REST API link implies, on its origin."""
+    named = named.strip()
+    rest_url = None if named else rest_url_from_link_header(link_header) or _rest_link(soup)
+    return ajax_url(url, named=named, rest_url=rest_url)
+
+
+def _rest_link(soup: BeautifulSoup) -> Optional[str]:
+    """The REST API root of the page's ``<link rel="https://api.w.org/">``, if live."""
+    for link in soup.find_all("link", rel=REST_API_REL):
         href = _attr(link, "href").strip()
         if href and _live(link):
             return href
     return None
-
-
-def _site_root(rest_url: str) -> str:
-    """The WordPress root of a REST API URL: ``https://x/blog/wp-json/`` -> ``https://x/blog``."""
-    parts = urlsplit(rest_url)
-    path = parts.path
-    for suffix in ("/wp-json/", "/wp-json", "/index.php"):
-        if path.endswith(suffix):
-            path = path[: -len(suffix)]
-            break
-    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
-
-
-def _origin(url: str) -> Tuple[str, str, Optional[int]]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
-
-
-def _on_page_origin(candidate: str, page_url: str) -> str:
-    """``candidate`` resolved against the page URL and kept on the page's origin."""
-    absolute = (
-        candidate if candidate.startswith(("http://", "https://")) else urljoin(page_url, candidate)
-    )
-    if _origin(absolute) == _origin(page_url):
-        return absolute
-    # The nonce and the prompt go only to the host the user configured: keep just the path.
-    target, page = urlsplit(absolute), urlsplit(page_url)
-    return urlunsplit((page.scheme, page.netloc, target.path or AJAX_PATH, target.query, ""))
-
-
-def _ajax_url(named: str, soup: BeautifulSoup, url: str, link_header: Optional[str]) -> str:
-    """The ajax URL the page names, else the one its REST API link implies, on its origin."""
-    named = named.strip()
-    try:
-        if named:
-            return _on_page_origin(named, url)
-        rest_url = _rest_url(soup, link_header)
-        root = _site_root(urljoin(url, rest_url)) if rest_url else ""
-        return _on_page_origin(root + AJAX_PATH, url)
-    except ValueError:
-        # A malformed URL on the page (e.g. "http://[oops/"): use WordPress's default path.
-        return _on_page_origin(AJAX_PATH, url)
 
 
 def _page_url(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._cloudflare import is_cloudflare_page
 from ._exceptions import (
     APIStatusError,
     BlockedError,
@@ -9,7 +10,6 @@ from ._exceptions import (
     RateLimitError,
     body_preview,
 )
-from ._page import is_cloudflare_page
 from ._wire import Reply, parse_retry_after
 
 __all__ = ["BLOCK_HINT", "raise_for_status"]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Optional
 
 from ._call import PreparedCall
+from ._cloudflare import is_cloudflare_page
 from ._constants import MAX_REPLY_BYTES
 from ._exceptions import (
     BadReplyError,
@@ -25,7 +26,7 @@ from ._exceptions import (
     TokenLimitError,
     UpstreamError,
 )
-from ._page import PageChat, is_cloudflare_page
+from ._page import PageChat
 from ._sse import SSEDecoder, SSEItem
 from ._status import raise_for_status
 from ._wire import Reply, Request, is_event_stream, parse_json_body

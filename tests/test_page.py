@@ -16,13 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chatgpt4o._cloudflare import is_cloudflare_page
 from chatgpt4o._exceptions import (
     BlockedError,
     BotNotFoundError,
     ChatPageError,
     UnsupportedPluginError,
 )
-from chatgpt4o._page import Page, PageChat, extract_page, is_cloudflare_page
+from chatgpt4o._page import Page, PageChat, extract_page
 
 FIXTURE = Path(__file__).with_name("aipower-1.8.79-front-page.html")
 FIXTURE_URL = "http://127.0.0.1:8088/"
