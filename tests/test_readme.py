@@ -64,3 +64,25 @@ def test_block_runs(line: int, code: str, why: str, profile: str, tmp_path: Path
         )
     assert result.returncode == 0, f"README.md line {line}:\n{result.stderr}"
     assert "Traceback" not in result.stderr
+
+
+def _stand_in_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Testing your code with `chatgpt4o.testing`")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_the_readme_lists_every_stand_in_profile_and_no_other() -> None:
+    from chatgpt4o.testing import PROFILES
+
+    rows = re.findall(r"^\| `([^`]+)`", _stand_in_section(), re.M)
+
+    assert rows == list(PROFILES)
+
+
+def test_the_readme_names_every_fault_the_stand_in_plays() -> None:
+    from chatgpt4o.testing import FAULTS
+
+    section = _stand_in_section()
+
+    assert [name for name in FAULTS if f"`{name}`" not in section] == []
