@@ -739,13 +739,16 @@ def run_all(rows: Sequence[tuple[Case, str]] = ROWS) -> Iterator[Result]:
 
 
 def describe(result: Result) -> str:
-    """The outcome column: "reply" or "recovered" (after a retry or re-scrape), or the error."""
+    """The outcome column: "reply" or "recovered" (after a retry or re-scrape), or the error;
+    a reply other than the echo the row expects is quoted."""
     outcome = result.outcome
     if isinstance(outcome, str):
         calls = len(result.earlier) + 1
         retried = result.sends > calls or result.pages > 1
         text = "recovered" if retried else "reply"
-        return text if outcome == ECHO else f"wrong reply {outcome!r}"
+        if outcome == result.case.expect:
+            return text if outcome == ECHO else f"{text} {outcome!r}"
+        return f"wrong reply {outcome!r}"
     text = type(outcome).__name__
     if result.pieces:
         text += f" after {result.pieces} pieces"

@@ -15,10 +15,13 @@ from tests.reliability.fault_matrix import (
     BOUND,
     CASES,
     CLIENTS,
+    ECHO,
     ROWS,
     WARM_UP,
     Case,
+    Result,
     SitePool,
+    describe,
     run_row,
 )
 
@@ -35,6 +38,21 @@ def test_the_table_covers_every_fault_on_both_clients_and_their_streams() -> Non
     assert len({case.fault for case in CASES}) == len(CASES)
     for case in CASES:
         assert {"Client.create", "AsyncClient.create"} <= set(case.clients)
+
+
+def _result(case: Case, outcome: str) -> Result:
+    return Result(case, "Client.create", outcome, [], 1, case.posts, 1, [],
+                  0.1, None, [], [])  # fmt: skip
+
+
+def test_the_printed_outcome_quotes_an_expected_reply_and_flags_a_wrong_one() -> None:
+    warned = next(case for case in CASES if isinstance(case.expect, str) and case.expect != ECHO)
+    plain = next(case for case in CASES if case.expect == ECHO and case.pages == case.posts == 1)
+    expected = str(warned.expect)
+
+    assert describe(_result(warned, expected)) == f"reply {expected!r}"
+    assert describe(_result(warned, ECHO)) == f"wrong reply {ECHO!r}"
+    assert describe(_result(plain, ECHO)) == "reply"
 
 
 @pytest.mark.parametrize(
