@@ -212,7 +212,8 @@ class AsyncClient(BaseClient):
         return AsyncConversation(state, send=self._send_call, stream=self._stream_call)
 
     async def _send_call(self, call: PreparedCall) -> str:
-        return "".join([piece async for piece in self._pieces(call)])
+        self._check_open()
+        return await self._retrier.acall(self._reply_text, CallState(call))
 
     def _stream_call(self, call: PreparedCall) -> AsyncStream:
         return AsyncStream(self._pieces(call))
@@ -231,6 +232,13 @@ class AsyncClient(BaseClient):
         finally:
             await rest.aclose()
 
+    async def _reply_text(self, state: CallState) -> str:
+        # One attempt, the whole reply (the stream path, without stopping at the first piece).
+        pieces = [piece async for piece in self._read_reply(state)]
+        if not pieces:
+            raise BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
+        return "".join(pieces)
+
     async def _open_reply(self, state: CallState) -> tuple[str, AsyncGenerator[str, None]]:
         # One attempt, up to the reply's first piece: what comes after it is never retried.
         pieces = self._read_reply(state)
@@ -248,8 +256,10 @@ class AsyncClient(BaseClient):
                 reader = open_reader(request, self._reply(response, request, b""))
                 async for chunk in self._chunks(response, request):
                     for piece in reader.feed(chunk):
+                        state.replied = True
                         yield piece
                 for piece in reader.close():
+                    state.replied = True
                     yield piece
         except NonceError:
             state.nonce_rejections += 1

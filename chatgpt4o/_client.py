@@ -213,7 +213,8 @@ class Client(BaseClient):
         return Conversation(state, send=self._send_call, stream=self._stream_call)
 
     def _send_call(self, call: PreparedCall) -> str:
-        return "".join(self._pieces(call))
+        self._check_open()
+        return self._retrier.call(self._reply_text, CallState(call))
 
     def _stream_call(self, call: PreparedCall) -> Stream:
         return Stream(self._pieces(call))
@@ -230,6 +231,13 @@ class Client(BaseClient):
             yield from rest
         finally:
             rest.close()
+
+    def _reply_text(self, state: CallState) -> str:
+        # One attempt, the whole reply (the stream path, without stopping at the first piece).
+        pieces = list(self._read_reply(state))
+        if not pieces:
+            raise BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
+        return "".join(pieces)
 
     def _open_reply(self, state: CallState) -> tuple[str, Generator[str, None, None]]:
         # One attempt, up to the reply's first piece: what comes after it is never retried.
@@ -248,8 +256,10 @@ class Client(BaseClient):
                 reader = open_reader(request, self._reply(response, request, b""))
                 for chunk in self._chunks(response, request):
                     for piece in reader.feed(chunk):
+                        state.replied = True
                         yield piece
                 for piece in reader.close():
+                    state.replied = True
                     yield piece
         except NonceError:
             state.nonce_rejections += 1

@@ -54,10 +54,12 @@ class CallState:
     Attributes:
         call: the call being sent.
         nonce_rejections: how many of its attempts the site refused for the nonce.
+        replied: whether a piece of the reply has arrived (then nothing is retried).
     """
 
     call: PreparedCall
     nonce_rejections: int = 0
+    replied: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,11 @@ class RetryPolicy:
         when the call is stateless (a fresh conversation id per attempt makes the re-send
         harmless; a conversation the server holds would record the turn twice). The old
         plugin's error mode carries no status, so it is not retried. Never: block pages,
-        400 ``0``, the plugin's refusals, bad replies.
+        400 ``0``, the plugin's refusals, bad replies, and anything once a piece of the reply
+        has arrived (the site has run the model; a stream has shown the piece).
         """
+        if state.replied:
+            return False
         if isinstance(exc, NonceError):
             return state.nonce_rejections <= 1
         if isinstance(exc, (EndpointGoneError, BlockedError)):

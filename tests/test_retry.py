@@ -121,6 +121,16 @@ def test_upstream_failures_that_a_resend_cannot_cure(exc: UpstreamError) -> None
     assert not RetryPolicy(max_retries=2).is_retryable(exc, CallState(STATELESS))
 
 
+def test_nothing_is_retried_once_a_piece_of_the_reply_arrived() -> None:
+    policy = RetryPolicy(max_retries=2)
+    state = CallState(STATELESS)
+    failure = APIConnectionError("reset", url=URL)
+    assert policy.is_retryable(failure, state)
+    state.replied = True
+    assert not policy.is_retryable(failure, state)
+    assert not policy.is_retryable(NonceError("expired", url=URL), state)
+
+
 def test_the_first_nonce_rejection_of_a_call_is_retried_not_the_second() -> None:
     policy = RetryPolicy(max_retries=0)
     state = CallState(STATELESS)

@@ -108,6 +108,9 @@ class _Normalise(ast.NodeTransformer):
         # "lock()" for asyncio and "lock" for threads.
         if isinstance(node.func, ast.Attribute) and node.func.attr == "async_lock":
             return self._visit(node.func)
+        # "list(x)" collects an iterator, as "[x async for x in y]" does an async one.
+        if isinstance(node.func, ast.Name) and node.func.id == "list" and len(node.args) == 1:
+            return self._visit(node.args[0])
         # "next(x)" is "x.__anext__()" in the async twin.
         if isinstance(node.func, ast.Name) and node.func.id == "next" and len(node.args) == 1:
             method = ast.Attribute(self.visit(node.args[0]), "__next__", ast.Load())

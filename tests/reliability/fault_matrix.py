@@ -570,6 +570,10 @@ CASES: tuple[Case, ...] = (
          inject=(Inject("response_failed"),)),
     Case("2.4.71 upstream connection error: re-sent", ECHO, 1, 4, (BACKOFF_1,), profile=NEW,
          inject=(Inject("connection_error"),)),
+    # Transient before any piece, so re-sent above; after pieces, the model has run: raised.
+    Case("2.4.71 upstream connection error after 2 pieces: not re-sent", UpstreamError, 1, 2,
+         profile=NEW, inject=(Inject("connection_error", params={"after": 2}),), streamed=True,
+         pieces=2, check=code("upstream")),
     Case("2.4.71 upstream connection error x3", UpstreamError, 1, 6, (BACKOFF_1, BACKOFF_2),
          profile=NEW, inject=(Inject("connection_error", times=3),)),
     Case("2.4.71 no data from the model", ECHO, 1, 4, (BACKOFF_1,), profile=NEW,
