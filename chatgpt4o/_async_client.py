@@ -236,7 +236,7 @@ class AsyncClient(BaseClient):
         # One attempt, the whole reply (the stream path, without stopping at the first piece).
         pieces = [piece async for piece in self._read_reply(state)]
         if not pieces:
-            raise BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
+            raise self._no_reply()
         return "".join(pieces)
 
     async def _open_reply(self, state: CallState) -> tuple[str, AsyncGenerator[str, None]]:
@@ -244,7 +244,7 @@ class AsyncClient(BaseClient):
         pieces = self._read_reply(state)
         async for first in pieces:
             return first, pieces
-        raise BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
+        raise self._no_reply()
 
     async def _read_reply(self, state: CallState) -> AsyncGenerator[str, None]:
         page = await self._page()

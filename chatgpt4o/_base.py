@@ -12,7 +12,12 @@ from urllib.parse import urlsplit
 from ._call import PreparedCall, check_headers, new_uuid, prepare_call
 from ._config import Settings, redact_url, resolve_settings
 from ._constants import DEFAULT_HEADERS
-from ._exceptions import ClientClosedError, InvalidRequestError, InvalidRequestTypeError
+from ._exceptions import (
+    BadReplyError,
+    ClientClosedError,
+    InvalidRequestError,
+    InvalidRequestTypeError,
+)
 from ._exchange import Identity
 from ._retry import RetryPolicy
 from ._tokens import TokenCache
@@ -136,6 +141,10 @@ class BaseClient:
                 f"{type(self).__name__} for {self.base_url} is closed; make a new one "
                 "(or keep calls inside its 'with' block)"
             )
+
+    def _no_reply(self) -> BadReplyError:
+        """The error for a reply that ended without a single piece of text."""
+        return BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
 
     def _request_headers(self, request: Request) -> dict[str, str]:
         # A POST carries the Origin a browser would send: the page's own, the one the AJAX URL

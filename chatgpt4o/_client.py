@@ -236,7 +236,7 @@ class Client(BaseClient):
         # One attempt, the whole reply (the stream path, without stopping at the first piece).
         pieces = list(self._read_reply(state))
         if not pieces:
-            raise BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
+            raise self._no_reply()
         return "".join(pieces)
 
     def _open_reply(self, state: CallState) -> tuple[str, Generator[str, None, None]]:
@@ -244,7 +244,7 @@ class Client(BaseClient):
         pieces = self._read_reply(state)
         for first in pieces:
             return first, pieces
-        raise BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
+        raise self._no_reply()
 
     def _read_reply(self, state: CallState) -> Generator[str, None, None]:
         page = self._page()

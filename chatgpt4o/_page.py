@@ -229,9 +229,8 @@ def _parse(html: str, url: str) -> BeautifulSoup:
         return BeautifulSoup(
             markup, "html.parser", parse_only=_chat_markup(), on_duplicate_attribute="ignore"
         )
-    except (ParserRejectedMarkup, AssertionError) as exc:
-        # Older html.parser versions reject some malformed declarations (`<![foo`) with an
-        # AssertionError, which bs4 < 4.13 does not wrap.
+    except ParserRejectedMarkup as exc:
+        # Some html.parser versions reject malformed declarations (`<![foo`) outright.
         raise ChatPageError(
             f"No nonce found at {url}: html.parser cannot read the page's markup; {_PAGE_HINT}.",
             url=url,
