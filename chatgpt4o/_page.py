@@ -252,10 +252,6 @@ def _chat_markup() -> SoupStrainer:
     chat_classes = frozenset([_SHORTCODE, _WIDGET, _INLINE, _POPUP])
 
     class ChatMarkup(SoupStrainer):
-        @property
-        def includes_everything(self) -> bool:
-            return False
-
         def allow_tag_creation(
             self, nsprefix: Optional[str], name: str, attrs: Optional[Mapping[str, object]]
         ) -> bool:
