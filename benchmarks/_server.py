@@ -19,7 +19,7 @@ almost nothing per request, so a ratio shows the clients:
   ``event: done``. With ``sse=True`` the preamble and the leading events go at once, the first
   delta after ``first_delay`` (timed in ``first_sent``) and the rest ``rest_delay`` later.
 - ``GET /_bench/stats`` (``?reset=1`` to zero them):
-  ``{"page_fetches": n, "posts": n, "streams": n}``.
+  ``{"page_fetches": n, "posts": n, "streams": n, "connections": n}`` (connections accepted).
 
 Keep-alive always, TCP_NODELAY, replies pre-encoded. It runs on an asyncio loop in a thread of
 the benchmark's process (``ServerThread``, when the server's clock must be the caller's) or in
@@ -165,6 +165,7 @@ class _App:
         self.page_fetches = 0
         self.posts = 0
         self.streams = 0
+        self.connections = 0
         self.first_sent: List[float] = []
 
     def handle(
@@ -192,8 +193,9 @@ class _App:
         elif path == b"/_bench/stats":
             counts = {"page_fetches": self.page_fetches, "posts": self.posts}
             counts["streams"] = self.streams
+            counts["connections"] = self.connections
             if b"reset=1" in query:
-                self.page_fetches = self.posts = self.streams = 0
+                self.page_fetches = self.posts = self.streams = self.connections = 0
             transport.write(_response("200 OK", "application/json", json.dumps(counts).encode()))
         elif path.startswith(AIPKIT_PATH.encode()):
             self.page_fetches += 1
@@ -232,6 +234,7 @@ class _Http(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.app.connections += 1
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
