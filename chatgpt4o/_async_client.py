@@ -99,7 +99,10 @@ class AsyncClient(BaseClient):
                 f"http_client: expected an httpx.AsyncClient, got {type(http_client).__name__}"
             )
         self._owns_http = http_client is None
-        self._http = http_client or _new_session(self.settings.verify, self.settings.proxy)
+        if http_client is None:
+            http_client = _new_session(self.settings.verify, self.settings.proxy, self._headers)
+            self._unsent_headers = {}
+        self._http = http_client
         for name, value in self._cookies.items():
             self._http.cookies.set(name, value, domain=self._host)
         self._bind()
@@ -373,9 +376,11 @@ class AsyncClient(BaseClient):
         await self.aclose()
 
 
-def _new_session(verify: bool, proxy: Optional[str]) -> httpx.AsyncClient:
+def _new_session(
+    verify: bool, proxy: Optional[str], headers: Mapping[str, str]
+) -> httpx.AsyncClient:
     tls: Union[ssl.SSLContext, bool] = _verified_tls() if verify else False
-    return httpx.AsyncClient(verify=tls, proxy=proxy, follow_redirects=True)
+    return httpx.AsyncClient(verify=tls, proxy=proxy, headers=headers, follow_redirects=True)
 
 
 @functools.lru_cache(maxsize=1)

@@ -61,6 +61,10 @@ class BaseClient:
             "Referer": self.settings.base_url + "/",
             **check_headers(headers, "headers"),
         }
+        # Those of the client's headers that its HTTP session does not send by itself: the
+        # transports give a session they make all of them, one passed in keeps its own.
+        self._unsent_headers: Mapping[str, str] = self._headers
+        self._sets_origin = not any(name.lower() == "origin" for name in self._headers)
         self._host = urlsplit(self.settings.base_url).hostname or ""
         self._identity = Identity(client_id=new_client_id(), session_id=_session_id(session_id))
         if token_cache is not None and not isinstance(token_cache, TokenCache):
@@ -146,12 +150,13 @@ class BaseClient:
         """The error for a reply that ended without a single piece of text."""
         return BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
 
-    def _request_headers(self, request: Request) -> dict[str, str]:
-        # A POST carries the Origin a browser would send: the page's own, the one the AJAX URL
-        # is pinned to (the current plugin refuses a foreign host or scheme with a 403).
-        if request.method == "GET":
-            return {**self._headers, **request.headers} if request.headers else self._headers
-        return {"Origin": _origin(request.url), **self._headers, **request.headers}
+    def _request_headers(self, request: Request) -> Mapping[str, str]:
+        headers = self._unsent_headers
+        if request.method == "POST" and self._sets_origin:
+            # A POST carries the Origin a browser would send: the page's own, the one the AJAX
+            # URL is pinned to (the current plugin refuses a foreign host or scheme with a 403).
+            headers = {"Origin": _origin(request.url), **headers}
+        return {**headers, **request.headers} if request.headers else headers
 
     def _timeout(self, request: Request) -> float:
         return self.settings.timeout if request.timeout is None else request.timeout

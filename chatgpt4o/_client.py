@@ -96,11 +96,14 @@ class Client(BaseClient):
                 f"http_client: expected a requests.Session, got {type(http_client).__name__}"
             )
         self._owns_http = http_client is None
-        self._http = http_client or _new_session(self.settings.verify, self.settings.proxy)
+        if http_client is None:
+            http_client = _new_session(self.settings.verify, self.settings.proxy, self._headers)
+            self._unsent_headers = {}
+        self._http = http_client
         # Per request, so that neither $REQUESTS_CA_BUNDLE nor $HTTP_PROXY overrides them; a
         # session passed in keeps its own (None defers to it).
-        self._verify = None if http_client else self.settings.verify
-        self._proxies = None if http_client else _proxies(self.settings)
+        self._verify = self.settings.verify if self._owns_http else None
+        self._proxies = _proxies(self.settings) if self._owns_http else None
         for name, value in self._cookies.items():
             self._http.cookies.set(name, value, domain=self._host)
         self._bind()
@@ -370,8 +373,11 @@ class Client(BaseClient):
         self.close()
 
 
-def _new_session(verify: bool, proxy: Optional[str]) -> requests.Session:
+def _new_session(
+    verify: bool, proxy: Optional[str], headers: Mapping[str, str]
+) -> requests.Session:
     session = requests.Session()
+    session.headers.update(headers)
     session.verify = verify
     if proxy:
         session.proxies.update({"http": proxy, "https": proxy})

@@ -49,6 +49,69 @@ def test_extra_headers_reach_the_site_on_every_request_of_the_call(
     assert all(r.headers.get("x-trace") == "abc" for r in ajax)
 
 
+THEIR_HEADERS = {"User-Agent": "their-agent/1.0", "X-Theirs": "kept"}
+
+
+def ask_through_their_session(kind: str, site: LocalSite, **settings: Any) -> str:
+    """``ask("hi")`` on a client given a session of the user's own, with headers of its own."""
+    if kind == "sync":
+        import requests
+
+        with requests.Session() as session:
+            session.headers.update(THEIR_HEADERS)
+            return run(kind, site, lambda c: c.ask("hi"), http_client=session, **settings)  # type: ignore[no-any-return]
+    import httpx
+
+    async def main() -> str:
+        async with (
+            httpx.AsyncClient(headers=THEIR_HEADERS) as http,
+            chatgpt4o.AsyncClient(site.url, http_client=http, **SETTINGS, **settings) as client,
+        ):
+            return await client.ask("hi")
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("passed_in", [False, True], ids=["own session", "session passed in"])
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_clients_headers_reach_the_site_on_every_request(
+    kind: str, site: LocalSite, passed_in: bool
+) -> None:
+    settings: dict[str, Any] = {"headers": {"Accept-Language": "fr-FR"}}
+    if passed_in:
+        reply = ask_through_their_session(kind, site, **settings)
+    else:
+        reply = run(kind, site, lambda c: c.ask("hi"), **settings)
+
+    assert reply == "Echo: hi"
+    requests = site.requests
+    assert {r.method for r in requests} >= {"GET", "POST"}
+    for request in requests:
+        assert request.headers.get("user-agent", "").startswith("Mozilla/5.0"), request
+        assert request.headers.get("referer") == site.url + "/"
+        assert request.headers.get("accept-language") == "fr-FR"
+        assert request.headers.get("x-theirs") == ("kept" if passed_in else None)
+        # A browser sends Origin with a POST, not with a same-origin GET.
+        expected_origin = site.url if request.method == "POST" else None
+        assert request.headers.get("origin") == expected_origin, request
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_origin_in_the_clients_headers_replaces_the_pages(kind: str, site: LocalSite) -> None:
+    origin = site.url.replace("127.0.0.1", "localhost")
+    ask = lambda c: c.ask("hi")  # noqa: E731
+    if site.profile.origin_gate:
+        # The current plugin refuses a foreign Origin, and the client says so.
+        with pytest.raises(chatgpt4o.AccessDeniedError):
+            run(kind, site, ask, headers={"origin": origin})
+    else:
+        assert run(kind, site, ask, headers={"origin": origin}) == "Echo: hi"
+
+    posts = [r for r in site.requests if r.method == "POST"]
+    assert posts
+    assert all(r.headers.get("origin") == origin for r in posts)
+
+
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_a_per_call_timeout_overrides_the_clients(kind: str, site: LocalSite) -> None:
     site.inject("slow", delay=1.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Mapping
 from typing import Optional
 
 import httpx
@@ -22,8 +23,10 @@ def site(monkeypatch: pytest.MonkeyPatch) -> FakeSite:
     """Point the provider at a FakeSite and give each test an empty token cache."""
     fake = FakeSite()
 
-    def new_session(verify: bool, proxy: Optional[str]) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx_transport(fake))
+    def new_session(
+        verify: bool, proxy: Optional[str], headers: Mapping[str, str]
+    ) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx_transport(fake), headers=headers)
 
     monkeypatch.setattr(_async_client, "_new_session", new_session)
     monkeypatch.setattr(Chatgpt4o, "url", BASE_URL)
