@@ -6,7 +6,7 @@ import contextlib
 import functools
 import ssl
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Mapping
 from types import TracebackType
 from typing import Optional, TypeVar, Union
 
@@ -17,6 +17,7 @@ from ._call import PreparedCall
 from ._conversation import AsyncConversation, ConversationState
 from ._exceptions import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
     BadReplyError,
     InvalidRequestTypeError,
@@ -302,7 +303,7 @@ class AsyncClient(BaseClient):
     @contextlib.asynccontextmanager
     async def _open(self, request: Request) -> AsyncIterator[httpx.Response]:
         log.debug("%s %s", request.method, request.url)
-        with self._network_errors(request):
+        try:
             built = self._http.build_request(
                 request.method,
                 request.url,
@@ -314,6 +315,8 @@ class AsyncClient(BaseClient):
             response = await self._http.send(
                 built, stream=True, follow_redirects=request.follow_redirects
             )
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc, request) from exc
         try:
             self._log_reply(request.method, str(response.url), response.status_code)
             yield response
@@ -324,38 +327,38 @@ class AsyncClient(BaseClient):
         self, response: httpx.Response, request: Request
     ) -> AsyncGenerator[bytes, None]:
         limit = BodyLimit(request.limit, request.url)
-        with self._network_errors(request, reading=True):
+        try:
             async for chunk in response.aiter_bytes():
                 yield limit.add(chunk)
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc, request, reading=True) from exc
 
     def _reply(self, response: httpx.Response, request: Request, body: bytes) -> Reply:
         headers = lower_headers(response.headers)
         url = str(response.url).partition("?")[0]
         return Reply(response.status_code, headers, body, url, request.method, time.time())
 
-    @contextlib.contextmanager
-    def _network_errors(self, request: Request, *, reading: bool = False) -> Iterator[None]:
-        try:
-            yield
-        except httpx.HTTPError as exc:
-            url, method = request.url, request.method
-            if isinstance(exc, httpx.TimeoutException):
-                raise APITimeoutError(
-                    f"Timed out after {self._timeout(request):g} s waiting for {url}",
-                    url=url,
-                    method=method,
-                ) from exc
-            if reading:
-                # The site already took the message: asking again would run the model twice.
-                raise BadReplyError(
-                    f"The connection broke while reading the reply from {url} "
-                    f"({describe_network_error(exc)}); the reply is incomplete",
-                    url=url,
-                    method=method,
-                ) from exc
-            raise APIConnectionError(
-                f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
-            ) from exc
+    def _network_error(
+        self, exc: httpx.HTTPError, request: Request, *, reading: bool = False
+    ) -> APIError:
+        url, method = request.url, request.method
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(
+                f"Timed out after {self._timeout(request):g} s waiting for {url}",
+                url=url,
+                method=method,
+            )
+        if reading:
+            # The site already took the message: asking again would run the model twice.
+            return BadReplyError(
+                f"The connection broke while reading the reply from {url} "
+                f"({describe_network_error(exc)}); the reply is incomplete",
+                url=url,
+                method=method,
+            )
+        return APIConnectionError(
+            f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

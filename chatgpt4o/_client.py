@@ -17,6 +17,7 @@ from ._config import Settings
 from ._conversation import Conversation, ConversationState
 from ._exceptions import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
     BadReplyError,
     InvalidRequestTypeError,
@@ -302,7 +303,7 @@ class Client(BaseClient):
     @contextlib.contextmanager
     def _open(self, request: Request) -> Iterator[requests.Response]:
         log.debug("%s %s", request.method, request.url)
-        with self._network_errors(request):
+        try:
             response = self._http.request(
                 request.method,
                 request.url,
@@ -315,44 +316,46 @@ class Client(BaseClient):
                 verify=self._verify,
                 proxies=self._proxies,
             )
+        except requests.RequestException as exc:
+            raise self._network_error(exc, request) from exc
         with response:
             self._log_reply(request.method, response.url, response.status_code)
             yield response
 
     def _chunks(self, response: requests.Response, request: Request) -> Iterator[bytes]:
         limit = BodyLimit(request.limit, request.url)
-        with self._network_errors(request, reading=True):
+        try:
             for chunk in response.iter_content(chunk_size=None):
                 yield limit.add(chunk)
+        except requests.RequestException as exc:
+            raise self._network_error(exc, request, reading=True) from exc
 
     def _reply(self, response: requests.Response, request: Request, body: bytes) -> Reply:
         headers = lower_headers(response.headers)
         url = response.url.partition("?")[0]
         return Reply(response.status_code, headers, body, url, request.method, time.time())
 
-    @contextlib.contextmanager
-    def _network_errors(self, request: Request, *, reading: bool = False) -> Iterator[None]:
-        try:
-            yield
-        except requests.RequestException as exc:
-            url, method = request.url, request.method
-            if isinstance(exc, requests.Timeout) or _is_read_timeout(exc):
-                raise APITimeoutError(
-                    f"Timed out after {self._timeout(request):g} s waiting for {url}",
-                    url=url,
-                    method=method,
-                ) from exc
-            if reading:
-                # The site already took the message: asking again would run the model twice.
-                raise BadReplyError(
-                    f"The connection broke while reading the reply from {url} "
-                    f"({describe_network_error(exc)}); the reply is incomplete",
-                    url=url,
-                    method=method,
-                ) from exc
-            raise APIConnectionError(
-                f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
-            ) from exc
+    def _network_error(
+        self, exc: requests.RequestException, request: Request, *, reading: bool = False
+    ) -> APIError:
+        url, method = request.url, request.method
+        if isinstance(exc, requests.Timeout) or _is_read_timeout(exc):
+            return APITimeoutError(
+                f"Timed out after {self._timeout(request):g} s waiting for {url}",
+                url=url,
+                method=method,
+            )
+        if reading:
+            # The site already took the message: asking again would run the model twice.
+            return BadReplyError(
+                f"The connection broke while reading the reply from {url} "
+                f"({describe_network_error(exc)}); the reply is incomplete",
+                url=url,
+                method=method,
+            )
+        return APIConnectionError(
+            f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
+        )
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
