@@ -1,4 +1,4 @@
-"""Throughput: async calls, 50 at a time, on one AsyncClient vs raw httpx.
+"""Throughput: async calls, 50 at a time, on an AsyncClient vs raw httpx.
 
 A burst is 200 calls that fifty worker tasks share; the raw side does the same requests with the
 same headers from an httpx.AsyncClient with httpx's default pool, as the SDK's own: for the old
@@ -184,8 +184,8 @@ def run() -> Result:
             measured.append((f"fast server, {label}", rates))
     rows = [
         Row(
-            f"{where}: bursts of {CALLS} calls, {CONCURRENCY} at a time, one AsyncClient vs one "
-            "httpx.AsyncClient",
+            f"{where}: bursts of {CALLS} calls, {CONCURRENCY} at a time, an AsyncClient vs an "
+            "httpx.AsyncClient (new pair of clients per pair of bursts)",
             fmt_rate(rates["sdk"]),
             fmt_rate(rates["raw"]),
             fmt_ratio(rates["ratio"]),
