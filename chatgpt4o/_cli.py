@@ -39,6 +39,7 @@ from ._exceptions import (
     TokenLimitError,
     UpstreamError,
 )
+from ._network import without_queries
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -321,7 +322,7 @@ def _causes(exc: BaseException) -> Iterator[str]:
     item: Optional[BaseException] = exc
     while item is not None and id(item) not in seen:
         seen.add(id(item))
-        yield f"{type(item).__name__}: {one_line(str(item))}"
+        yield f"{type(item).__name__}: {one_line(without_queries(str(item)))}"
         item = item.__cause__ or item.__context__
 
 

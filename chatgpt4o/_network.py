@@ -11,7 +11,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-__all__ = ["describe_network_error"]
+__all__ = ["describe_network_error", "without_queries"]
 
 _MAX_DEPTH = 12
 _QUERY = re.compile(r"\?[^\s'\"()]*")
@@ -52,6 +52,18 @@ def describe_network_error(exc: BaseException) -> str:
     return _last_words(chain)
 
 
+def without_queries(text: str) -> str:
+    """``text`` with every URL query cut to ``?…``: library messages quote the URL, and the
+    current plugin's stream GET carries the nonce in its query.
+
+    Example::
+
+        >>> without_queries("Max retries exceeded with url: /ajax.php?action=x&_ajax_nonce=1a2b")
+        'Max retries exceeded with url: /ajax.php?…'
+    """
+    return _QUERY.sub("?…", text)
+
+
 def _chain(exc: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
     todo = [exc]
@@ -69,6 +81,5 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _last_words(chain: list[BaseException]) -> str:
     deepest = chain[-1]
-    # Library messages quote the URL, whose query can hold the nonce (the AIPKit stream GET).
-    words = _QUERY.sub("?…", str(deepest).strip()) or type(deepest).__name__
+    words = without_queries(str(deepest).strip()) or type(deepest).__name__
     return words if len(words) <= 160 else words[:160] + "…"

@@ -271,6 +271,17 @@ def test_verbose_shows_the_causes_not_a_traceback() -> None:
     assert "Traceback" not in err
 
 
+def test_verbose_causes_never_print_a_query() -> None:
+    # The HTTP library's own messages quote the URL; on current sites the stream GET's query
+    # holds the nonce. A page URL with a query shows the causes are cut at the "?".
+    url = f"http://127.0.0.1:{closed_port()}/chat?_ajax_nonce=5ecre7"
+    code, _, err = run(["--base-url", url, "--max-retries", "0", "-v", "hi"])
+    causes = [line for line in err.splitlines() if "caused by" in line]
+    assert code == EXIT_NETWORK
+    assert any("/chat?…" in line for line in causes), err
+    assert not any("5ecre7" in line for line in causes), err
+
+
 def test_blocked(chatgpt4o_site: LocalSite) -> None:
     chatgpt4o_site.inject("cloudflare", on="page")
     code, _, err = run(["--base-url", chatgpt4o_site.url, "hi"])
