@@ -115,6 +115,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-refresh-action", action="store_true", help="no aipkit_get_frontend_chat_nonce"
     )
     aipkit.add_argument("--guest-limit", type=int, help="guest token limit (0: no guests)")
+    aipkit.add_argument(
+        "--api-mode",
+        choices=("responses", "chat_completions"),
+        help="the admin's OpenAI API mode (2.4.71 only; default: responses)",
+    )
     return parser
 
 
@@ -160,9 +165,13 @@ def _main(argv: Sequence[str] | None) -> int:
         aipkit["refresh_action"] = False
     if args.guest_limit is not None:
         aipkit["guest_limit"] = args.guest_limit
+    if args.api_mode is not None:
+        aipkit["api_mode"] = args.api_mode
     profile = PROFILES[args.profile]
     if aipkit and profile.era != "aipkit":
-        return _usage("--bots/--popup/--no-refresh-action/--guest-limit need an AIPKit profile")
+        return _usage(
+            "--bots/--popup/--no-refresh-action/--guest-limit/--api-mode need an AIPKit profile"
+        )
     if args.stream and not profile.can_stream:
         return _usage(f"--stream: profile {profile.name} cannot stream (its replies are JSON)")
     if args.stream and profile.era == "aipkit" and not profile.json_action:

@@ -328,13 +328,15 @@ class AipkitPlugin:
         pace = self._take(targets, "slow_stream")
         site._record_upstream(call)
         bot_id = message_id(now)
-        resp = response_id()
+        # Chat Completions (2.4.68+'s API mode) has no response id and no status events.
+        chat_completions = site.api_mode == "chat_completions"
+        resp = None if chat_completions else response_id()
         events = _Events([*head, sse_event("message_start", {"message_id": bot_id})])
         start = len(events.items)
         status = [
             sse_event("status", {"type": kind, "status": "in_progress", "response_id": resp})
             for kind in ("response.created", "response.in_progress")
-            if profile.status_events
+            if profile.status_events and not chat_completions
         ]
         name = upstream.name if upstream is not None else ""
         params = upstream.params if upstream is not None else {}
@@ -349,6 +351,8 @@ class AipkitPlugin:
         if text is None:  # the model callable raised: a PHP fatal error mid-stream
             return sse_reply(events.items, complete=False)
         pieces = split_pieces(text)
+        if chat_completions:  # the recorded upstream: the first word, then the rest
+            pieces = [part for part in ("".join(pieces[:2]), "".join(pieces[2:])) if part]
         if name in ("response_failed", "connection_error"):
             after = int(params["after"])
             if name == "response_failed" or after:
@@ -367,7 +371,8 @@ class AipkitPlugin:
             events.items.append(sse_error(NO_DATA, now))
             return _paced(events, start, pace)
         cut_at = events.first_piece + min(int(cut.params["after"]), len(pieces)) if cut else -1
-        events.items.append(sse_event("openai_response_id", {"id": resp}))
+        if resp is not None:
+            events.items.append(sse_event("openai_response_id", {"id": resp}))
         stored = text
         if warning is not None:
             events.items.append(sse_error(str(warning.params["msg"]), now, warning=True))
@@ -401,7 +406,7 @@ class AipkitPlugin:
         }
         if usage:
             entry["usage"] = _usage(tokens_in, tokens_out)
-        entry["request_payload"] = _request_payload(profile.model, call)
+        entry["request_payload"] = _request_payload(profile.model, call, self._site.api_mode)
         if resp is not None:
             entry["openai_response_id"] = resp
         thread = (call.bot_id, call.session_id, call.conversation_uuid)
@@ -530,7 +535,7 @@ def _usage(tokens_in: int, tokens_out: int) -> dict[str, Any]:
     }
 
 
-def _request_payload(model: str, call: UpstreamCall) -> dict[str, Any]:
+def _request_payload(model: str, call: UpstreamCall, api_mode: str) -> dict[str, Any]:
     items = [dict(item) for item in call.input]
     if call.path == "json":  # 2.3 .. 2.4.0's non-stream logger (recorded on 2.4.0)
         return {
@@ -555,7 +560,12 @@ def _request_payload(model: str, call: UpstreamCall) -> dict[str, Any]:
                 "top_p": 1,
             },
         }
-    sent: dict[str, Any] = {"model": model, "input": items, "stream": True, "store": False}
+    if api_mode == "chat_completions":  # the upstream body of the protocol notes (T/32)
+        sent: dict[str, Any] = {"messages": items, "model": model, "temperature": 1, "top_p": 1}
+        sent.update({"stream": True, "max_completion_tokens": 4000})
+        sent["stream_options"] = {"include_usage": True}
+        return {"provider": PROVIDER, "model": model, "payload_sent": sent}
+    sent = {"model": model, "input": items, "stream": True, "store": False}
     if model.startswith("gpt-5"):  # reasoning models take no sampling controls
         sent.update({"max_output_tokens": 4000, "reasoning": {"effort": "none"}})
     else:

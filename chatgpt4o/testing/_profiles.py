@@ -36,6 +36,8 @@ class Profile:
         status_events: AIPKit: the stream relays upstream ``event: status`` (2.3.69+).
         sse_preamble: AIPKit: the stream starts with ``:`` + 4096 spaces (2.3.93+).
         quota_notice: AIPKit: quota errors carry a ``quota_notice`` object (2.4.5+).
+        api_mode_setting: AIPKit: the admin's OpenAI "API mode" setting exists, so the site
+            can talk to the Chat Completions API instead of Responses (2.4.68+).
         quota_message: AIPKit: the default quota-reached text of the era's bots.
         model: AIPKit: the bot's OpenAI model, as logged in the stored thread.
     """
@@ -57,6 +59,7 @@ class Profile:
     status_events: bool = False
     sse_preamble: bool = False
     quota_notice: bool = False
+    api_mode_setting: bool = False
     quota_message: str = ""
     model: str = ""
 
@@ -170,6 +173,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             status_events=True,
             sse_preamble=True,
             quota_notice=True,
+            api_mode_setting=True,
             quota_message="You have reached your quota for this period.",
             model="gpt-5.6-luna",
         ),

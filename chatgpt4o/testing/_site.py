@@ -12,7 +12,7 @@ from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Callable, Collection, Iterable, Sequence
+from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 from urllib.parse import urlsplit
 
 from chatgpt4o.testing._aipkit import ACTION_TARGETS, AipkitPlugin
@@ -159,6 +159,10 @@ class LocalSite:
             output, so ``1`` lets exactly one message through, as on the recorded site.
         banned_words: AIPKit: the global banned words (whole words, any case).
         banned_ips: AIPKit: the global banned IPs (exact ``REMOTE_ADDR`` match).
+        api_mode: AIPKit 2.4.68+: the admin's OpenAI API mode, ``"responses"`` (the default)
+            or ``"chat_completions"``: then the stream has no ``status`` events and no
+            ``openai_response_id``, and the model's text comes in two deltas (its first two
+            words, then the rest), as recorded.
 
     Attributes:
         stream, minified, host, ajax_path: as given (``stream`` and ``minified`` may be changed
@@ -168,6 +172,7 @@ class LocalSite:
             naming it gets ``Current context: "<title>"``.
         title: the site and page title, ``"AI Power harness"``.
         guest_limit, banned_words, banned_ips: as given; may be changed while running.
+        api_mode: as given.
     """
 
     def __init__(
@@ -190,6 +195,7 @@ class LocalSite:
         guest_limit: int | None = None,
         banned_words: Sequence[str] = (),
         banned_ips: Sequence[str] = (),
+        api_mode: Literal["responses", "chat_completions"] = "responses",
     ) -> None:
         self._profile = get_profile(profile)
         aipkit = self._profile.era == "aipkit"
@@ -204,6 +210,13 @@ class LocalSite:
             or banned_ips
         ):
             raise ValueError(f"profile {profile!r} is not an AIPKit profile (2.3+)")
+        if api_mode not in ("responses", "chat_completions"):
+            raise ValueError(
+                f"api_mode must be 'responses' or 'chat_completions', got {api_mode!r}"
+            )
+        if api_mode != "responses" and not self._profile.api_mode_setting:
+            raise ValueError(f"api_mode: profile {profile!r} has no API mode setting (2.4.68+)")
+        self.api_mode = api_mode
         if not ajax_path.startswith("/") or ajax_path == "/" or "?" in ajax_path:
             raise ValueError(
                 f"ajax_path must be a path like '/wp-admin/admin-ajax.php', got {ajax_path!r}"

@@ -197,6 +197,49 @@ def ask(kind: str, site: LocalSite, text: str, **options: Any) -> str:
     return asyncio.run(main())
 
 
+@pytest.fixture
+def chat_completions_site() -> Iterator[LocalSite]:
+    with LocalSite("2.4.71", api_mode="chat_completions") as site:
+        yield site
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_chat_completions_api_mode_streams_and_holds_threads(
+    kind: str, chat_completions_site: LocalSite
+) -> None:
+    # 2.4.68+'s admin setting: no status events, no openai_response_id, deltas merged.
+    site = chat_completions_site
+    prompt = "count to three"
+    if kind == "sync":
+        with chatgpt4o.Client(site.url, **SETTINGS) as client:
+            pieces = list(client.stream(None, prompt))
+            whole = client.create(None, prompt)
+    else:
+
+        async def main() -> tuple[list[str], str]:
+            async with chatgpt4o.AsyncClient(site.url, **SETTINGS) as client:
+                async with client.stream(None, prompt) as stream:
+                    streamed = [piece async for piece in stream]
+                return streamed, await client.create(None, prompt)
+
+        pieces, whole = asyncio.run(main())
+
+    assert pieces == ["Echo: count", " to three"]
+    assert whole == "Echo: count to three"
+    replies, saved = converse(kind, site, texts=["first", "second"])
+    assert replies == ["Echo: first", "Echo: second"]
+    session = site.stream_requests[-1].query["session_id"]
+    thread = site.thread(site.bot_id, session, saved["conversation_uuid"])
+    assert [turn.role for turn in thread] == ["user", "bot", "user", "bot"]
+
+
+def test_the_api_mode_is_checked() -> None:
+    with pytest.raises(ValueError, match="api_mode"):
+        LocalSite("2.4.71", api_mode="completions")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"2\.4\.68"):
+        LocalSite("2.4.0", api_mode="chat_completions")
+
+
 def converse(
     kind: str,
     site: LocalSite,

@@ -41,9 +41,7 @@ COMPARED_HEADERS = (
     "x-frame-options",
 )
 # Recorded, but not reproduced by the stand-in (see the package docstring).
-NOT_REPLAYED = {
-    "2.4.71/32-openai-chat-completions-mode.txt": "the admin's Chat Completions API mode",
-}
+NOT_REPLAYED: dict[str, str] = {}
 _ANSI = re.compile(r"\$'((?:[^'\\]|\\.)*)'")
 
 
@@ -293,6 +291,12 @@ SCENARIOS = [
         "2.4.71-banned-word", "2.4.71", ["30-banned-word"], site={"banned_words": ["forbiddenword"]}
     ),
     Scenario("2.4.71-banned-ip", "2.4.71", ["31-banned-ip"], site={"banned_ips": ["127.0.0.1"]}),
+    Scenario(
+        "2.4.71-chat-completions",
+        "2.4.71",
+        ["32-openai-chat-completions-mode"],
+        site={"api_mode": "chat_completions"},
+    ),
     Scenario(
         "limits-guests-off", "2.4.71-limits", ["28-guest-access-disabled"], site={"guest_limit": 0}
     ),

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import chatgpt4o
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -80,6 +82,28 @@ def test_module_serves_an_aipkit_profile_with_its_options() -> None:
         assert "bots [5, 9]" in err
 
 
+def test_module_serves_the_chat_completions_api_mode() -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    command = [
+        sys.executable, "-m", "chatgpt4o.testing", "--profile", "2.4.71",
+        "--api-mode", "chat_completions",
+    ]  # fmt: skip
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().strip()
+            with chatgpt4o.Client(url, timeout=5, max_retries=0) as client:
+                pieces = list(client.stream(None, "one two three"))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=10)
+        assert proc.returncode == 0
+        assert pieces == ["Echo: one", " two three"]
+
+
 def test_module_refuses_aipkit_options_on_an_old_profile() -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -117,6 +141,7 @@ def run_module(*args: str) -> subprocess.CompletedProcess[str]:
         (["--ajax-path", "rizq"], 2, "must be a path"),
         (["--ajax-path", "/"], 2, "must be a path"),
         (["--profile", "1.7", "--stream"], 2, "profile 1.7 cannot stream"),
+        (["--profile", "2.4.0", "--api-mode", "chat_completions"], 2, "no API mode setting"),
         (["--host", "no-such-host.invalid"], 3, "no such host"),
     ],
 )
