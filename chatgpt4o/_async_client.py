@@ -16,16 +16,11 @@ from ._base import BaseClient, log
 from ._call import PreparedCall
 from ._conversation import AsyncConversation, ConversationState
 from ._exceptions import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    BadReplyError,
     InvalidRequestTypeError,
     NonceError,
 )
 from ._exchange import open_reader, send_steps
 from ._messages import Messages
-from ._network import describe_network_error
 from ._page import Page
 from ._resources import AsyncChat
 from ._retry import CallState, Retrier, retrying
@@ -316,7 +311,7 @@ class AsyncClient(BaseClient):
                 built, stream=True, follow_redirects=request.follow_redirects
             )
         except httpx.HTTPError as exc:
-            raise self._network_error(exc, request) from exc
+            raise self._network_error(exc, request, timed_out=_timed_out(exc)) from exc
         try:
             self._log_reply(request.method, str(response.url), response.status_code)
             yield response
@@ -331,34 +326,14 @@ class AsyncClient(BaseClient):
             async for chunk in response.aiter_bytes():
                 yield limit.add(chunk)
         except httpx.HTTPError as exc:
-            raise self._network_error(exc, request, reading=True) from exc
+            raise self._network_error(
+                exc, request, timed_out=_timed_out(exc), reading=True
+            ) from exc
 
     def _reply(self, response: httpx.Response, request: Request, body: bytes) -> Reply:
         headers = lower_headers(response.headers)
         url = str(response.url).partition("?")[0]
         return Reply(response.status_code, headers, body, url, request.method, time.time())
-
-    def _network_error(
-        self, exc: httpx.HTTPError, request: Request, *, reading: bool = False
-    ) -> APIError:
-        url, method = request.url, request.method
-        if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(
-                f"Timed out after {self._timeout(request):g} s waiting for {url}",
-                url=url,
-                method=method,
-            )
-        if reading:
-            # The site already took the message: asking again would run the model twice.
-            return BadReplyError(
-                f"The connection broke while reading the reply from {url} "
-                f"({describe_network_error(exc)}); the reply is incomplete",
-                url=url,
-                method=method,
-            )
-        return APIConnectionError(
-            f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
-        )
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
@@ -384,6 +359,10 @@ def _new_session(
 ) -> httpx.AsyncClient:
     tls: Union[ssl.SSLContext, bool] = _verified_tls() if verify else False
     return httpx.AsyncClient(verify=tls, proxy=proxy, headers=headers, follow_redirects=True)
+
+
+def _timed_out(exc: httpx.HTTPError) -> bool:
+    return isinstance(exc, httpx.TimeoutException)
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,12 +13,16 @@ from ._call import PreparedCall, check_headers, new_uuid, prepare_call
 from ._config import Settings, redact_url, resolve_settings
 from ._constants import DEFAULT_HEADERS
 from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
     BadReplyError,
     ClientClosedError,
     InvalidRequestError,
     InvalidRequestTypeError,
 )
 from ._exchange import Identity
+from ._network import describe_network_error
 from ._retry import RetryPolicy
 from ._tokens import TokenCache
 from ._wire import KEY_SHAPE, Request
@@ -149,6 +153,29 @@ class BaseClient:
     def _no_reply(self) -> BadReplyError:
         """The error for a reply that ended without a single piece of text."""
         return BadReplyError(f"The site at {self.base_url} sent no reply", url=self.base_url)
+
+    def _network_error(
+        self, exc: Exception, request: Request, *, timed_out: bool, reading: bool = False
+    ) -> APIError:
+        """The error for the HTTP library's ``exc`` on ``request`` (``reading``: mid-body)."""
+        url, method = request.url, request.method
+        if timed_out:
+            return APITimeoutError(
+                f"Timed out after {self._timeout(request):g} s waiting for {url}",
+                url=url,
+                method=method,
+            )
+        if reading:
+            # The site already took the message: asking again would run the model twice.
+            return BadReplyError(
+                f"The connection broke while reading the reply from {url} "
+                f"({describe_network_error(exc)}); the reply is incomplete",
+                url=url,
+                method=method,
+            )
+        return APIConnectionError(
+            f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
+        )
 
     def _request_headers(self, request: Request) -> Mapping[str, str]:
         headers = self._unsent_headers

@@ -16,16 +16,11 @@ from ._call import PreparedCall
 from ._config import Settings
 from ._conversation import Conversation, ConversationState
 from ._exceptions import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    BadReplyError,
     InvalidRequestTypeError,
     NonceError,
 )
 from ._exchange import open_reader, send_steps
 from ._messages import Messages
-from ._network import describe_network_error
 from ._page import Page
 from ._resources import Chat
 from ._retry import CallState, Retrier, retrying
@@ -317,7 +312,7 @@ class Client(BaseClient):
                 proxies=self._proxies,
             )
         except requests.RequestException as exc:
-            raise self._network_error(exc, request) from exc
+            raise self._network_error(exc, request, timed_out=_timed_out(exc)) from exc
         with response:
             self._log_reply(request.method, response.url, response.status_code)
             yield response
@@ -328,34 +323,14 @@ class Client(BaseClient):
             for chunk in response.iter_content(chunk_size=None):
                 yield limit.add(chunk)
         except requests.RequestException as exc:
-            raise self._network_error(exc, request, reading=True) from exc
+            raise self._network_error(
+                exc, request, timed_out=_timed_out(exc), reading=True
+            ) from exc
 
     def _reply(self, response: requests.Response, request: Request, body: bytes) -> Reply:
         headers = lower_headers(response.headers)
         url = response.url.partition("?")[0]
         return Reply(response.status_code, headers, body, url, request.method, time.time())
-
-    def _network_error(
-        self, exc: requests.RequestException, request: Request, *, reading: bool = False
-    ) -> APIError:
-        url, method = request.url, request.method
-        if isinstance(exc, requests.Timeout) or _is_read_timeout(exc):
-            return APITimeoutError(
-                f"Timed out after {self._timeout(request):g} s waiting for {url}",
-                url=url,
-                method=method,
-            )
-        if reading:
-            # The site already took the message: asking again would run the model twice.
-            return BadReplyError(
-                f"The connection broke while reading the reply from {url} "
-                f"({describe_network_error(exc)}); the reply is incomplete",
-                url=url,
-                method=method,
-            )
-        return APIConnectionError(
-            f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
-        )
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
@@ -391,6 +366,8 @@ def _proxies(settings: Settings) -> dict[str, str]:
     return {"http": settings.proxy, "https": settings.proxy} if settings.proxy else {}
 
 
-def _is_read_timeout(exc: requests.RequestException) -> bool:
+def _timed_out(exc: requests.RequestException) -> bool:
     # requests reports a read timeout in the middle of a body as a ConnectionError.
-    return any(isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in exc.args)
+    return isinstance(exc, requests.Timeout) or any(
+        isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in exc.args
+    )
