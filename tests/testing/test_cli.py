@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -17,119 +21,99 @@ import chatgpt4o
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
-def test_module_prints_url_first_then_serves_until_sigterm() -> None:
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "chatgpt4o.testing", "--profile", "1.8.79", "--stream"]
+    return env
+
+
+@dataclass
+class Served:
+    """A ``python -m chatgpt4o.testing`` run: the URL it printed first, then (after SIGTERM)
+    its exit status and the rest of its output."""
+
+    url: str = ""
+    returncode: Optional[int] = None
+    out: str = ""
+    err: str = ""
+
+
+@contextlib.contextmanager
+def serve_module(*args: str) -> Iterator[Served]:
+    """Run the module with ``args``, read the URL it prints first, stop it with SIGTERM."""
+    command = [sys.executable, "-m", "chatgpt4o.testing", *args]
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
     ) as proc:
+        assert proc.stdout is not None
+        served = Served(proc.stdout.readline().strip())
         try:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().strip()
-            assert url.startswith("http://127.0.0.1:")
-            with urllib.request.urlopen(url + "/", timeout=5) as page:
-                html = page.read().decode()
-            assert 'data-openai_stream_nav="1"' in html
-            assert "\\/wp-admin\\/admin-ajax.php" in html
+            yield served
         finally:
             proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=10)
-        assert proc.returncode == 0
-        assert out == ""
-        assert "1.8.79" in err
+            served.out, served.err = proc.communicate(timeout=10)
+            served.returncode = proc.returncode
 
 
-def test_module_rejects_unknown_profile() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    result = subprocess.run(
-        [sys.executable, "-m", "chatgpt4o.testing", "--profile", "9.9"],
+def run_module(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "chatgpt4o.testing", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=_env(),
         timeout=30,
         check=False,
     )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
+def test_module_prints_url_first_then_serves_until_sigterm() -> None:
+    with serve_module("--profile", "1.8.79", "--stream") as served:
+        assert served.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(served.url + "/", timeout=5) as page:
+            html = page.read().decode()
+        assert 'data-openai_stream_nav="1"' in html
+        assert "\\/wp-admin\\/admin-ajax.php" in html
+    assert served.returncode == 0
+    assert served.out == ""  # the URL, then nothing more
+    assert "1.8.79" in served.err
+
+
+def test_module_rejects_unknown_profile() -> None:
+    result = run_module("--profile", "9.9")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
 def test_module_serves_an_aipkit_profile_with_its_options() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    command = [
-        sys.executable, "-m", "chatgpt4o.testing", "--profile", "2.4.71", "--bots", "5,9",
-        "--popup", "--no-refresh-action",
-    ]  # fmt: skip
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().strip()
-            with urllib.request.urlopen(url + "/", timeout=5) as page:
-                html = page.read().decode()
-            assert html.count('<div class="aipkit_popup_wrapper ') == 2
-            assert "aipkit_getChatNonceAction" not in html
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            _, err = proc.communicate(timeout=10)
-        assert proc.returncode == 0
-        assert "2.4.71" in err
-        assert "bots [5, 9]" in err
+    args = ("--profile", "2.4.71", "--bots", "5,9", "--popup", "--no-refresh-action")
+    with serve_module(*args) as served:
+        with urllib.request.urlopen(served.url + "/", timeout=5) as page:
+            html = page.read().decode()
+        assert html.count('<div class="aipkit_popup_wrapper ') == 2
+        assert "aipkit_getChatNonceAction" not in html
+    assert served.returncode == 0
+    assert "2.4.71" in served.err
+    assert "bots [5, 9]" in served.err
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
 def test_module_serves_the_chat_completions_api_mode() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    command = [
-        sys.executable, "-m", "chatgpt4o.testing", "--profile", "2.4.71",
-        "--api-mode", "chat_completions",
-    ]  # fmt: skip
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().strip()
-            with chatgpt4o.Client(url, timeout=5, max_retries=0) as client:
-                pieces = list(client.stream(None, "one two three"))
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=10)
-        assert proc.returncode == 0
-        assert pieces == ["Echo: one", " two three"]
+    args = ("--profile", "2.4.71", "--api-mode", "chat_completions")
+    with (
+        serve_module(*args) as served,
+        chatgpt4o.Client(served.url, timeout=5, max_retries=0) as client,
+    ):
+        pieces = list(client.stream(None, "one two three"))
+    assert served.returncode == 0
+    assert pieces == ["Echo: one", " two three"]
 
 
 def test_module_refuses_aipkit_options_on_an_old_profile() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    result = subprocess.run(
-        [sys.executable, "-m", "chatgpt4o.testing", "--profile", "1.9.18", "--bots", "5"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-        check=False,
-    )
+    result = run_module("--profile", "1.9.18", "--bots", "5")
     assert result.returncode == 2
     assert "need an AIPKit profile" in result.stderr
-
-
-def run_module(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return subprocess.run(
-        [sys.executable, "-m", "chatgpt4o.testing", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
