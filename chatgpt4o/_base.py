@@ -1,4 +1,5 @@
-"""What Client and AsyncClient share without I/O: settings, identity, tokens, call preparation."""
+"""What Client and AsyncClient share without I/O: settings, identity, tokens, call preparation
+and the errors a network failure becomes."""
 
 from __future__ import annotations
 
