@@ -351,7 +351,7 @@ class AipkitPlugin:
         if text is None:  # the model callable raised: a PHP fatal error mid-stream
             return sse_reply(events.items, complete=False)
         pieces = split_pieces(text)
-        if chat_completions:  # the recorded upstream: the first word, then the rest
+        if chat_completions:  # as the recorded upstream sent it: two words, then the rest
             pieces = [part for part in ("".join(pieces[:2]), "".join(pieces[2:])) if part]
         if name in ("response_failed", "connection_error"):
             after = int(params["after"])
@@ -561,11 +561,17 @@ def _request_payload(model: str, call: UpstreamCall, api_mode: str) -> dict[str,
             },
         }
     if api_mode == "chat_completions":  # the upstream body of the protocol notes (T/32)
-        sent: dict[str, Any] = {"messages": items, "model": model, "temperature": 1, "top_p": 1}
-        sent.update({"stream": True, "max_completion_tokens": 4000})
-        sent["stream_options"] = {"include_usage": True}
-        return {"provider": PROVIDER, "model": model, "payload_sent": sent}
-    sent = {"model": model, "input": items, "stream": True, "store": False}
+        chat_body = {
+            "messages": items,
+            "model": model,
+            "temperature": 1,
+            "top_p": 1,
+            "stream": True,
+            "max_completion_tokens": 4000,
+            "stream_options": {"include_usage": True},
+        }
+        return {"provider": PROVIDER, "model": model, "payload_sent": chat_body}
+    sent: dict[str, Any] = {"model": model, "input": items, "stream": True, "store": False}
     if model.startswith("gpt-5"):  # reasoning models take no sampling controls
         sent.update({"max_output_tokens": 4000, "reasoning": {"effort": "none"}})
     else:

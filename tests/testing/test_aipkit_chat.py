@@ -457,6 +457,26 @@ def test_history_action_returns_the_stored_objects() -> None:
         assert len(site.history_requests) == 1
 
 
+def test_chat_completions_mode_stores_its_upstream_body_and_no_response_id() -> None:
+    with LocalSite("2.4.71", clock=frozen_clock, api_mode="chat_completions") as site:
+        guest = Guest(site)
+        key = guest.cache("Hello")
+        stream = guest.stream(key.json()["data"]["cache_key"])
+        assert b"event: status" not in stream.body
+        assert b"openai_response_id" not in stream.body
+        _, bot = guest.history().json()["data"]["history"]
+        assert "openai_response_id" not in bot
+        assert bot["request_payload"]["payload_sent"] == {
+            "messages": [dict(item) for item in site.upstream_calls[-1].input],
+            "model": "gpt-5.6-luna",
+            "temperature": 1,
+            "top_p": 1,
+            "stream": True,
+            "max_completion_tokens": 4000,
+            "stream_options": {"include_usage": True},
+        }
+
+
 @pytest.mark.parametrize(
     ("overrides", "status", "message", "code"),
     [
