@@ -7,7 +7,9 @@ import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import httpx
 import pytest
+import requests
 
 import chatgpt4o
 from chatgpt4o import Chatgpt4o
@@ -52,15 +54,18 @@ def test_extra_headers_reach_the_site_on_every_request_of_the_call(
 THEIR_HEADERS = {"User-Agent": "their-agent/1.0", "X-Theirs": "kept"}
 
 
+def ask_hi(client: Any) -> Any:
+    """``client.ask("hi")``: a str, or an awaitable of one for the async client."""
+    return client.ask("hi")
+
+
 def ask_through_their_session(kind: str, site: LocalSite, **settings: Any) -> str:
     """``ask("hi")`` on a client given a session of the user's own, with headers of its own."""
     if kind == "sync":
-        import requests
-
         with requests.Session() as session:
             session.headers.update(THEIR_HEADERS)
-            return run(kind, site, lambda c: c.ask("hi"), http_client=session, **settings)  # type: ignore[no-any-return]
-    import httpx
+            reply: str = run(kind, site, ask_hi, http_client=session, **settings)
+            return reply
 
     async def main() -> str:
         async with (
@@ -81,12 +86,12 @@ def test_the_clients_headers_reach_the_site_on_every_request(
     if passed_in:
         reply = ask_through_their_session(kind, site, **settings)
     else:
-        reply = run(kind, site, lambda c: c.ask("hi"), **settings)
+        reply = run(kind, site, ask_hi, **settings)
 
     assert reply == "Echo: hi"
-    requests = site.requests
-    assert {r.method for r in requests} >= {"GET", "POST"}
-    for request in requests:
+    received = site.requests
+    assert {r.method for r in received} >= {"GET", "POST"}
+    for request in received:
         assert request.headers.get("user-agent", "").startswith("Mozilla/5.0"), request
         assert request.headers.get("referer") == site.url + "/"
         assert request.headers.get("accept-language") == "fr-FR"
@@ -99,13 +104,12 @@ def test_the_clients_headers_reach_the_site_on_every_request(
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_an_origin_in_the_clients_headers_replaces_the_pages(kind: str, site: LocalSite) -> None:
     origin = site.url.replace("127.0.0.1", "localhost")
-    ask = lambda c: c.ask("hi")  # noqa: E731
     if site.profile.origin_gate:
         # The current plugin refuses a foreign Origin, and the client says so.
         with pytest.raises(chatgpt4o.AccessDeniedError):
-            run(kind, site, ask, headers={"origin": origin})
+            run(kind, site, ask_hi, headers={"origin": origin})
     else:
-        assert run(kind, site, ask, headers={"origin": origin}) == "Echo: hi"
+        assert run(kind, site, ask_hi, headers={"origin": origin}) == "Echo: hi"
 
     posts = [r for r in site.requests if r.method == "POST"]
     assert posts
