@@ -34,7 +34,9 @@ and the AIPKit eras (AI Puffer 2.3+, ``div.aipkit_chat_container[data-config]``,
 ``aipkit_frontend_chat_stream`` SSE GET, nonce refresh, server-side history), ``"2.4.0"``
 (also the JSON action ``aipkit_frontend_chat_message`` and ``streamEnabled`` in the page
 config) and ``"2.3.20"`` (2.4.0 without the nonce refresh, the Origin check, ``event: status``,
-the SSE preamble and ``quota_notice``).
+the SSE preamble and ``quota_notice``). ``LocalSite("2.4.71", api_mode="chat_completions")``
+plays the admin's Chat Completions API mode (2.4.68+): no ``event: status``, no
+``openai_response_id``, the text in two deltas.
 
 AIPKit example::
 
