@@ -32,9 +32,12 @@ _POPUP = "aipkit_popup_wrapper"
 _INERT = ["template", "textarea", "title", "noscript", "xmp", "iframe", "noembed", "noframes"]
 
 # BeautifulSoup parses HTML, not the JavaScript inside scripts: these read the plugin's settings.
-_PARAMS = re.compile(r"(?<![\w$])wpaicgParams\s*=\s*(?=\{)")
+# The name comes first and the "not part of a longer name" check after it, so that re can look
+# for the literal name (a regex that starts with a look-behind tries it at every character).
+_PARAMS = re.compile(r"wpaicgParams(?<![\w$]wpaicgParams)\s*=\s*(?=\{)")
 _LEGACY_AJAX_URL = re.compile(
-    r"""(?<![\w$])wpaicg_ajax_url\s*=\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"""
+    r"wpaicg_ajax_url(?<![\w$]wpaicg_ajax_url)\s*=\s*"
+    r"""(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"""
 )
 _JS_ESCAPE = re.compile(r"\\(.)")
 _DIGITS = re.compile(r"[0-9]+")

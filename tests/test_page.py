@@ -456,6 +456,27 @@ def test_legacy_variable_in_a_comment_is_ignored() -> None:
     assert tokens(page(REAL, head=head, footer="")).ajax_url == AJAX
 
 
+@pytest.mark.parametrize("name", ["my_wpaicgParams", "$wpaicgParams", "a.xwpaicgParams"])
+def test_a_longer_name_ending_in_wpaicg_params_is_not_the_settings(name: str) -> None:
+    # Printed after the real settings, so it would win if it counted (the last one does).
+    decoy = f'<script>var {name} = {{"ajax_url":"https:\\/\\/site.example\\/decoy.php"}};</script>'
+
+    assert tokens(page(REAL, footer=PARAMS_SCRIPT + decoy)).ajax_url == AJAX
+
+
+@pytest.mark.parametrize("name", ["my_wpaicg_ajax_url", "$wpaicg_ajax_url"])
+def test_a_longer_name_ending_in_the_legacy_variable_is_not_it(name: str) -> None:
+    head = (
+        f"<script>var {name} = '/decoy.php';\n"
+        "var wpaicg_ajax_url = '/rizq/admin-ajax.php';</script>"
+    )
+
+    assert (
+        tokens(page(REAL, head=head, footer="")).ajax_url
+        == "https://site.example/rizq/admin-ajax.php"
+    )
+
+
 LINK_HEADERS = {
     "subdirectory install": (
         '<https://site.example/blog/wp-json/>; rel="https://api.w.org/"',
