@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Collection, Literal, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Collection, Literal, Mapping
 from urllib.parse import urlsplit
 
-from chatgpt4o.testing._aipkit_store import AipkitStore, Turn, UpstreamCall, to_turn
-from chatgpt4o.testing._aipkit_wire import (
+from chatgpt4o.testing._aipkit_replies import (
     BANNED_IP,
     BANNED_WORD,
     CACHE_ACTION,
@@ -60,13 +59,12 @@ from chatgpt4o.testing._aipkit_wire import (
     system_prompt,
     word_count,
 )
+from chatgpt4o.testing._aipkit_store import AipkitStore, Turn, UpstreamCall, to_turn
 from chatgpt4o.testing._faults import Fault, Target
 from chatgpt4o.testing._php import absint, kses_post, php_empty, sanitize_key, sanitize_text_field
 from chatgpt4o.testing._recording import RecordedRequest
-from chatgpt4o.testing._replies import PHP_WARNING, Reply
-
-if TYPE_CHECKING:
-    from chatgpt4o.testing._site import LocalSite
+from chatgpt4o.testing._replies import Reply, with_php_warning
+from chatgpt4o.testing._state import SiteState, SiteView
 
 ACTION_TARGETS: Mapping[str, Target] = {
     CACHE_ACTION: "cache",
@@ -101,16 +99,23 @@ class AipkitPlugin:
     """The plugin behind one ``LocalSite`` of an AIPKit profile: its actions and its data.
 
     Example:
-        >>> plugin = AipkitPlugin(site)  # doctest: +SKIP
+        >>> plugin = AipkitPlugin(site, state)  # doctest: +SKIP
         >>> reply = plugin.handle(request)  # doctest: +SKIP
 
     Args:
-        site: the site whose clock, nonces, faults, settings and model it uses.
+        site: the site's settings (profile, bots, limits, bans, API mode).
+        state: the site's clock, nonces, faults and model.
     """
 
-    def __init__(self, site: LocalSite) -> None:
+    def __init__(self, site: SiteView, state: SiteState) -> None:
         self._site = site
+        self._state = state
         self.store = AipkitStore()
+
+    def targets(self, request: RecordedRequest) -> tuple[Target, ...]:
+        """The fault targets this request answers to: ``"post"`` and its action's target."""
+        target = ACTION_TARGETS.get(request.action)
+        return ("post",) if target is None else ("post", target)
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -129,7 +134,7 @@ class AipkitPlugin:
         targets: tuple[Target, ...] = ("post", ACTION_TARGETS[action])
         reply = handler(request, targets)
         if self._take(targets, "php_warning") is not None:
-            reply = _prefix_warning(reply)
+            reply = with_php_warning(reply)
         return reply
 
     def _handlers(self) -> dict[str, Callable[[RecordedRequest, tuple[Target, ...]], Reply]]:
@@ -147,7 +152,7 @@ class AipkitPlugin:
     # -- shared checks -----------------------------------------------------------------------
 
     def _take(self, targets: Collection[Target], *names: str) -> Fault | None:
-        return self._site._faults.take(targets, None, names)
+        return self._state.faults.take(targets, None, names)
 
     def _cross_origin(self, request: RecordedRequest, targets: Collection[Target]) -> bool:
         if self._take(targets, "cross_origin") is not None:
@@ -163,7 +168,7 @@ class AipkitPlugin:
     def _nonce_ok(self, nonce: str, targets: Collection[Target]) -> bool:
         if self._take(targets, "nonce_expired") is not None:
             return False
-        return self._site._nonce_ok(nonce, NONCE_ACTION)
+        return self._state.nonce_ok(nonce, NONCE_ACTION)
 
     def _bot_published(self, bot_id: int) -> bool:
         if self._take(_ANY, "unknown_bot") is not None:
@@ -243,7 +248,9 @@ class AipkitPlugin:
         if php_empty(message) and not has_image:
             return json_error(EMPTY_DATA, 400, "empty_data_to_cache")
         client = fields.get("user_client_message_id")
-        key = self.store.cache_put(message, sanitize_key(client) if client else None, site.now())
+        key = self.store.cache_put(
+            message, sanitize_key(client) if client else None, self._state.now()
+        )
         return self._json_ok({"cache_key": key}, targets)
 
     # -- aipkit_get_frontend_chat_nonce ------------------------------------------------------
@@ -253,7 +260,7 @@ class AipkitPlugin:
         bot_id = absint(fields.get("bot_id", ""))
         if self._site.profile.origin_gate and bot_id > 0 and self._cross_origin(request, targets):
             return json_error(CORS_DENIED, 403, "cors_denied")
-        return self._json_ok({"nonce": self._site.nonce}, targets)
+        return self._json_ok({"nonce": self._state.make_nonce(NONCE_ACTION)}, targets)
 
     # -- aipkit_get_conversation_history -----------------------------------------------------
 
@@ -275,7 +282,7 @@ class AipkitPlugin:
 
     def _stream(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
         site = self._site
-        now = site.now()
+        now = self._state.now()
         head = [PREAMBLE] if site.profile.sse_preamble else []
 
         def refuse(message: str, extra: Mapping[str, Any] | None = None) -> Reply:
@@ -326,7 +333,7 @@ class AipkitPlugin:
         warning = self._take(targets, "warning")
         cut = self._take(targets, "stream_cut")
         pace = self._take(targets, "slow_stream")
-        site._record_upstream(call)
+        self._state.record_upstream(call)
         bot_id = message_id(now)
         # Chat Completions (2.4.68+'s API mode) has no response id and no status events.
         chat_completions = site.api_mode == "chat_completions"
@@ -347,7 +354,7 @@ class AipkitPlugin:
         if name == "no_data":
             events.items.append(sse_error(NO_DATA, now))
             return _paced(events, start, pace)
-        text = site._think_call(call)
+        text = self._state.think_call(call)
         if text is None:  # the model callable raised: a PHP fatal error mid-stream
             return sse_reply(events.items, complete=False)
         pieces = split_pieces(text)
@@ -418,7 +425,7 @@ class AipkitPlugin:
 
     def _json(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
         site = self._site
-        now = site.now()
+        now = self._state.now()
         fields = request.fields if request.method == "POST" else {}  # $_POST only
         bot_id = absint(fields.get("bot_id", ""))
         if site.profile.origin_gate and bot_id > 0 and self._cross_origin(request, targets):
@@ -452,7 +459,7 @@ class AipkitPlugin:
             return self._json_failure(call, NO_API_KEY_JSON, 400, bot_raw_id, now)
         upstream = self._take(_ANY, *_UPSTREAM)
         warning = self._take(_ANY, "warning")
-        site._record_upstream(call)
+        self._state.record_upstream(call)
         if upstream is not None:
             params = upstream.params
             if upstream.name == "api_error":
@@ -465,7 +472,7 @@ class AipkitPlugin:
                 return self._json_failure(call, text, 503, bot_raw_id, now)
             text = str(params["msg"]) if upstream.name == "response_failed" else ""
             return self._json_failure(call, text or UNEXPECTED_STRUCTURE, 200, bot_raw_id, now)
-        answer = site._think_call(call)
+        answer = self._state.think_call(call)
         if answer is None:
             return html_text(500, CRITICAL_ERROR)
         reply = answer.strip(_PHP_TRIM)
@@ -595,10 +602,3 @@ def _paced(events: _Events, start: int, pace: Fault | None, *, cut: bool = False
         if 0 <= events.first_piece < len(delays):
             delays[events.first_piece] += first
     return sse_reply(events.items, complete=not cut, delays=delays)
-
-
-def _prefix_warning(reply: Reply) -> Reply:
-    warning = PHP_WARNING.encode()
-    if reply.events is not None:
-        return replace(reply, events=(warning, *reply.events))
-    return replace(reply, body=warning + reply.body)

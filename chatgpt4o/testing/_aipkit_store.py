@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Union
 
-from chatgpt4o.testing._aipkit_wire import CACHE_CLEANUP_SECONDS, CACHE_SECONDS, cache_key
+from chatgpt4o.testing._aipkit_replies import CACHE_CLEANUP_SECONDS, CACHE_SECONDS, cache_key
 
 ThreadKey = tuple[int, str, str]
 CacheMiss = Literal["not_found", "expired"]

@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any, Sequence, Union
@@ -93,6 +93,14 @@ class Reply:
     event_delay: float = 0.0
     event_delays: tuple[float, ...] | None = None
     drop: bool = False
+
+
+def with_php_warning(reply: Reply) -> Reply:
+    """The reply with PHP's warning line printed before its body (or its first event)."""
+    warning = PHP_WARNING.encode()
+    if reply.events is not None:
+        return replace(reply, events=(warning, *reply.events))
+    return replace(reply, body=warning + reply.body)
 
 
 def greeting(title: str | None) -> str:

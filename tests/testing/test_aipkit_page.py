@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from chatgpt4o.testing import LocalSite
-from chatgpt4o.testing._nonce import CHAT_ACTION, create_nonce
 from chatgpt4o.testing._php import esc_attr, php_json_encode
 
 from ._aipkit_http import Guest, fetch, page_configs, sse_events
@@ -37,16 +36,6 @@ def test_inline_container_carries_the_chat_keys(profile: str, bot: int, post: in
         assert f'id="aipkit_chat_container_{bot}" data-bot-id="{bot}" data-config=\'' in page
         assert "wpaicg" not in page
         assert site.page_fetches == 1
-
-
-def test_nonce_is_the_aipkit_action_nonce_not_the_wpaicg_one() -> None:
-    with LocalSite("2.4.71") as site:
-        with site._lock:  # the site's secret, to prove which action the nonce is for
-            secret = site._secret
-        wpaicg = create_nonce(secret, CHAT_ACTION, now=site.now(), life=site.nonce_life)
-        assert site.nonce != wpaicg
-        assert site.nonce in page_of(site)
-        assert wpaicg not in page_of(site)
 
 
 def test_data_config_is_hex_escaped_json_in_single_quotes() -> None:
