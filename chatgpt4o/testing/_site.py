@@ -8,7 +8,6 @@ from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 from urllib.parse import urlsplit
 
 from chatgpt4o.testing._aipkit import AipkitPlugin
-from chatgpt4o.testing._aipkit_page import AipkitPage, render_aipkit_page
 from chatgpt4o.testing._aipkit_replies import (
     CACHE_ACTION,
     HISTORY_ACTION,
@@ -572,35 +571,25 @@ class LocalSite:
         stale = self._state.faults.take("page", "page") is not None
         key = "stale" if stale else "current"
         make = self._state.make_nonce
-        if self._profile.era == "aipkit":
-            popup = self._popup
-            page = AipkitPage(
-                url=self.url,
-                ajax_url=self.ajax_url,
-                post_id=self.post_id,
-                nonce=make(AIPKIT_ACTION, key=key),
-                bots=tuple(
-                    (bot, popup is True or (not isinstance(popup, bool) and bot in popup))
-                    for bot in self._bots
-                ),
-                stream=self.streams,
-                refresh_action=self.refresh_action,
-            )
-            html = render_aipkit_page(self._profile, page)
-        else:
-            tokens = PageTokens(
-                url=self.url,
-                ajax_url=self.ajax_url,
-                post_id=self.post_id,
-                nonce=make(CHAT_ACTION, key=key),
-                img_nonce=make(IMG_ACTION, key=key),
-                comment_nonce=make(CHAT_ACTION, key="previous"),
-                form_nonce=make("newsletter_subscribe", key=key),
-                rest_nonce=make(REST_ACTION, key=key),
-                stream=self.streams,
-                minified=self.minified,
-            )
-            html = render_page(self._profile, tokens)
+        popup = self._popup
+        tokens = PageTokens(
+            url=self.url,
+            ajax_url=self.ajax_url,
+            post_id=self.post_id,
+            nonce=make(self._chat_action(), key=key),
+            stream=self.streams,
+            img_nonce=make(IMG_ACTION, key=key),
+            comment_nonce=make(CHAT_ACTION, key="previous"),
+            form_nonce=make("newsletter_subscribe", key=key),
+            rest_nonce=make(REST_ACTION, key=key),
+            minified=self.minified,
+            bots=tuple(
+                (bot, popup is True or (not isinstance(popup, bool) and bot in popup))
+                for bot in self._bots
+            ),
+            refresh_action=self.refresh_action,
+        )
+        html = render_page(self._profile, tokens)
         reply = html_reply(200, html, (self._link_header(),))
         return replace(reply, delay=delay) if delay else reply
 
