@@ -1,60 +1,86 @@
-"""Tiny standard-library HTTP helpers for testing the stand-in site (no SDK code)."""
+"""Raw-socket HTTP for tests of the stand-in: no HTTP library between the test and its bytes."""
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
+import re
 import socket
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from chatgpt4o.testing import LocalSite
 
-SHORTCODE = "wpaicg_chat_shortcode_message"
+PREAMBLE = b":" + b" " * 4096 + b"\n\n"
+CONFIG = re.compile(r"""<div class="([^"]*)"[^>]*?\sdata-config='([^']*)'""")
 
 
 @dataclass
-class Response:
+class Raw:
+    """A reply read from a raw socket: its chunks (or the fixed-length body)."""
+
     status: int
     headers: dict[str, str]
-    body: bytes
-    header_names: list[str] = field(default_factory=list)
+    chunks: list[bytes]
+    terminated: bool  # a fixed-length body, or the zero-length chunk arrived
 
     @property
-    def text(self) -> str:
-        return self.body.decode("utf-8")
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
-def address(site: LocalSite) -> tuple[str, int]:
+def fetch(
+    site: LocalSite,
+    method: str,
+    target: str,
+    *,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> Raw:
+    """Send one request over a raw socket and read the reply."""
     parts = urlsplit(site.url)
-    assert parts.hostname is not None
-    assert parts.port is not None
-    return parts.hostname, parts.port
-
-
-def form(site: LocalSite, message: str = "hi", **overrides: str) -> dict[str, str]:
-    fields = {
-        "_wpnonce": site.nonce,
-        "post_id": str(site.post_id),
-        "url": site.url,
-        "action": SHORTCODE,
-        "message": message,
-        "bot_id": "0",
-        "chatbot_identity": "shortcode",
-        "wpaicg_chat_client_id": "AbCdE12345",
-        "wpaicg_chat_history": "[]",
-    }
-    fields.update(overrides)
-    return {k: v for k, v in fields.items() if v is not None}
+    host, port = str(parts.hostname), int(parts.port or 80)
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    with socket.create_connection((host, port), timeout=10) as sock, sock.makefile("rb") as f:
+        sock.sendall(head + body)
+        status_line = f.readline().decode("latin-1")
+        if not status_line:
+            raise http.client.RemoteDisconnected("the server closed the connection, no reply")
+        got: dict[str, str] = {}
+        while True:
+            line = f.readline().decode("latin-1")
+            if line in ("\r\n", ""):
+                break
+            name, _, value = line.partition(":")
+            got[name.strip().lower()] = value.strip()
+        status = int(status_line.split()[1])
+        if got.get("transfer-encoding") != "chunked":
+            return Raw(status, got, [f.read(int(got.get("content-length", "0")))], True)
+        chunks: list[bytes] = []
+        while True:
+            size_line = f.readline()
+            if not size_line:
+                return Raw(status, got, chunks, False)
+            size = int(size_line.strip(), 16)
+            if size == 0:
+                f.readline()
+                return Raw(status, got, chunks, True)
+            chunks.append(f.read(size))
+            f.readline()
 
 
 def multipart(fields: dict[str, str]) -> tuple[str, bytes]:
+    """A ``multipart/form-data`` body, as a browser's ``FormData`` sends it."""
     boundary = uuid.uuid4().hex
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
@@ -64,118 +90,61 @@ def multipart(fields: dict[str, str]) -> tuple[str, bytes]:
     return f"multipart/form-data; boundary={boundary}", body
 
 
-def request(
-    site: LocalSite,
-    method: str = "GET",
-    path: str = "/",
-    *,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    conn: http.client.HTTPConnection | None = None,
-) -> Response:
-    own = conn is None
-    connection = conn if conn is not None else http.client.HTTPConnection(*address(site), timeout=5)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        with connection.getresponse() as resp:
-            data = resp.read()
-            items = resp.getheaders()
-            return Response(
-                resp.status,
-                {k.lower(): v for k, v in items},
-                data,
-                [k for k, _ in items],
-            )
-    finally:
-        if own:
-            connection.close()
-
-
-def post(
-    site: LocalSite,
-    fields: dict[str, str],
-    *,
-    headers: dict[str, str] | None = None,
-    path: str | None = None,
-    conn: http.client.HTTPConnection | None = None,
-) -> Response:
-    all_headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
-    return request(
-        site,
-        "POST",
-        path or site.ajax_path,
-        body=urlencode(fields).encode(),
-        headers=all_headers,
-        conn=conn,
-    )
-
-
-def chat(site: LocalSite, message: str = "hi", **overrides: str) -> Response:
-    return post(site, form(site, message, **overrides))
-
-
-@dataclass
-class Stream:
-    """A chunked reply read chunk by chunk from a raw socket, with arrival times."""
-
-    status: int
-    headers: dict[str, str]
-    chunks: list[bytes]
-    times: list[float]
-    terminated: bool  # the zero-length chunk arrived
-
-    @property
-    def body(self) -> bytes:
-        return b"".join(self.chunks)
-
-
-def stream(site: LocalSite, fields: dict[str, str]) -> Stream:
-    """POST ``fields`` over a raw socket and read the chunked reply without any HTTP library."""
+def post(site: LocalSite, fields: dict[str, str], path: str | None = None) -> Raw:
+    """POST urlencoded ``fields`` to the AJAX endpoint (or ``path``)."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
     body = urlencode(fields).encode()
-    host, port = address(site)
-    head = (
-        f"POST {site.ajax_path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    with socket.create_connection((host, port), timeout=5) as sock, sock.makefile("rb") as f:
-        sock.sendall(head + body)
-        status_line = f.readline().decode("latin-1")
-        status = int(status_line.split()[1])
-        headers: dict[str, str] = {}
-        while True:
-            line = f.readline().decode("latin-1")
-            if line in ("\r\n", ""):
-                break
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        chunks: list[bytes] = []
-        times: list[float] = []
-        terminated = False
-        if headers.get("transfer-encoding") != "chunked":
-            length = int(headers.get("content-length", "0"))
-            return Stream(status, headers, [f.read(length)], [time.monotonic()], True)
-        while True:
-            size_line = f.readline()
-            if not size_line:
-                break
-            size = int(size_line.strip(), 16)
-            if size == 0:
-                f.readline()
-                terminated = True
-                break
-            chunks.append(f.read(size))
-            times.append(time.monotonic())
-            f.readline()
-        return Stream(status, headers, chunks, times, terminated)
+    return fetch(site, "POST", path or site.ajax_path, body=body, headers=form)
 
 
-def content_of(chunks: list[bytes]) -> str:
-    """Join the ``delta.content`` of OpenAI-style ``data:`` events."""
-    text = ""
-    for chunk in chunks:
-        if not chunk.startswith(b"data: {"):
-            continue
-        obj = json.loads(chunk[len(b"data: ") :])
-        text += obj["choices"][0].get("delta", {}).get("content", "") or ""
-    return text
+def chat(site: LocalSite, message: str = "hi", **overrides: str) -> Raw:
+    """Send one chat message as the old plugin's page does (wpaicg profiles)."""
+    fields = {
+        "action": "wpaicg_chat_shortcode_message",
+        "_wpnonce": site.nonce,
+        "post_id": str(site.post_id),
+        "message": message,
+        **overrides,
+    }
+    return post(site, fields)
+
+
+def cache(site: LocalSite, message: str = "hi") -> Raw:
+    """AIPKit: the cache POST of one message, with the page's nonce and first bot."""
+    fields = {
+        "action": "aipkit_cache_sse_message",
+        "message": message,
+        "_ajax_nonce": site.nonce,
+        "bot_id": str(site.bot_id),
+    }
+    content_type, body = multipart(fields)
+    return fetch(site, "POST", site.ajax_path, body=body, headers={"Content-Type": content_type})
+
+
+def aipkit_chat(site: LocalSite, message: str = "hi", session: str = "guest-1") -> Raw:
+    """AIPKit: cache one message, then GET its event stream; returns the stream."""
+    cached = cache(site, message)
+    assert cached.status == 200, cached.body
+    query = urlencode(
+        {
+            "action": "aipkit_frontend_chat_stream",
+            "cache_key": cached.json()["data"]["cache_key"],
+            "bot_id": str(site.bot_id),
+            "session_id": session,
+            "conversation_uuid": "c0ffee00-0000-4000-8000-000000000001",
+            "post_id": str(site.post_id),
+            "_ajax_nonce": site.nonce,
+        }
+    )
+    return fetch(site, "GET", f"{site.ajax_path}?{query}")
+
+
+def stream_text(body: bytes) -> str:
+    """AIPKit: the text pieces of an event stream (its unnamed ``data: {"delta": ...}`` events)."""
+    pieces = re.findall(rb'^data: (\{"delta".*\})$', body, re.MULTILINE)
+    return "".join(json.loads(piece)["delta"] for piece in pieces)
+
+
+def page_configs(page: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(class, config)`` of every element with a ``data-config``, in page order."""
+    return [(m.group(1), json.loads(html.unescape(m.group(2)))) for m in CONFIG.finditer(page)]

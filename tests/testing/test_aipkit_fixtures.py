@@ -25,8 +25,7 @@ import pytest
 from chatgpt4o.testing import LocalSite
 from chatgpt4o.testing._php import php_json
 
-from ._aipkit_http import PREAMBLE, Guest, Raw, fetch, page_configs
-from ._http import multipart
+from ._http import PREAMBLE, Raw, cache, fetch, multipart, page_configs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aipkit"
 ECHO: Callable[[str], str] = lambda message: "ECHO: " + message  # noqa: E731
@@ -148,7 +147,9 @@ class Replayer:
             return self.tokens[value]
         if re.fullmatch(r"aipkit_sse_[A-Za-z0-9]{32}", value):
             # A key the recording made off-screen: make a fresh one for the same purpose.
-            self.tokens[value] = Guest(self.site).key("a message cached elsewhere")
+            self.tokens[value] = cache(self.site, "a message cached elsewhere").json()["data"][
+                "cache_key"
+            ]
             return self.tokens[value]
         return value
 

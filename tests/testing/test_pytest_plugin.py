@@ -12,8 +12,7 @@ import pytest
 from chatgpt4o.testing import LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory
 
-from ._aipkit_http import Guest
-from ._http import chat
+from ._http import cache, chat
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +51,7 @@ def test_factory_makes_aipkit_sites(chatgpt4o_site_factory: SiteFactory) -> None
     assert site.running
     assert site.bots == (8, 9)
     assert site.streams
-    assert Guest(site).cache("hi").status == 200
+    assert cache(site).status == 200
 
 
 INNER = """
