@@ -21,7 +21,7 @@ the fixtures available everywhere::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Iterator, Protocol, Sequence
+from typing import Any, Callable, Collection, Iterator, Literal, Protocol, Sequence
 
 import pytest
 
@@ -54,6 +54,7 @@ class SiteFactory(Protocol):
         guest_limit: int | None = ...,
         banned_words: Sequence[str] = ...,
         banned_ips: Sequence[str] = ...,
+        api_mode: Literal["responses", "chat_completions"] = ...,
     ) -> LocalSite: ...
 
 

@@ -49,6 +49,9 @@ def test_marker_takes_aipkit_options(chatgpt4o_site: LocalSite) -> None:
 def test_factory_makes_aipkit_sites(chatgpt4o_site_factory: SiteFactory) -> None:
     site = chatgpt4o_site_factory("2.4.0", stream=True, bots=(8, 9), popup={9})
     assert site.running
+    assert chatgpt4o_site_factory("2.4.71", api_mode="chat_completions").api_mode == (
+        "chat_completions"
+    )
     assert site.bots == (8, 9)
     assert site.streams
     assert cache(site).status == 200
