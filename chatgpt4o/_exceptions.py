@@ -5,7 +5,10 @@
     Chatgpt4oError                        base of everything below
     ├── InvalidRequestError (ValueError)  bad input, raised before any network I/O
     │   ├── InvalidRequestTypeError (TypeError)
-    │   └── ModelError                    unknown model; lists the valid ones
+    │   ├── ModelError                    unknown model; lists the valid ones
+    │   ├── InvalidImageError             a picture we will not send: its type, data, count, URL
+    │   │   └── ImageTooLargeError        over the size a typical host accepts (``max_bytes``)
+    │   └── ImagesNotSupportedError       the bot's page offers no image upload, or fewer pictures
     ├── ClientClosedError (RuntimeError)  the client was used after close()
     └── APIError (RuntimeError)           base of everything the site or the network did
         ├── APIConnectionError            could not talk to the site
@@ -22,7 +25,9 @@
         │   ├── TokenLimitError           the site's token or message quota is used up
         │   ├── ContentFlaggedError       banned word or IP, or moderation
         │   ├── AccessDeniedError         guests disabled, or a cross-origin refusal
-        │   └── UpstreamError             the site could not get an answer from its model
+        │   ├── UpstreamError             the site could not get an answer from its model
+        │   └── ImageRejectedError        the site refused a picture (``invalid_image_type`` ...)
+        │       └── ImageTooLargeForSiteError  too large for the plugin (413) or its host
         └── BadReplyError                 not a valid answer: empty, truncated, HTML, cut stream
 
 ``APIError`` is what openai-python users expect: ``except chatgpt4o.APIError`` catches every
@@ -52,6 +57,11 @@ __all__ = [
     "ClientClosedError",
     "ContentFlaggedError",
     "EndpointGoneError",
+    "ImageRejectedError",
+    "ImageTooLargeError",
+    "ImageTooLargeForSiteError",
+    "ImagesNotSupportedError",
+    "InvalidImageError",
     "InvalidRequestError",
     "InvalidRequestTypeError",
     "ModelError",
@@ -273,3 +283,61 @@ class UpstreamError(PluginError):
 
 class BadReplyError(APIError):
     """A reply that is not a valid answer: empty ``data``, HTML or truncated JSON, cut stream."""
+
+
+class InvalidImageError(InvalidRequestError):
+    """A picture this client will not send: not JPEG, PNG or WEBP, unreadable, too many, a URL.
+
+    Found before any network I/O (or, for a bot's limits, before the message is sent).
+
+    Attributes:
+        field: where the picture was given, e.g. ``"images[0]"`` or
+            ``"messages[1].content[1].image_url"``.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class ImageTooLargeError(InvalidImageError):
+    """A picture over the size limit, refused before sending.
+
+    Attributes:
+        size: the picture's size in bytes (at least ``limit + 1`` when it was read in part).
+        limit: the largest size allowed, in bytes.
+    """
+
+    def __init__(self, message: str, *, field: str, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(message, field=field)
+
+
+class ImagesNotSupportedError(InvalidRequestError):
+    """The bot takes no pictures (or fewer than were given); found before the message is sent.
+
+    The site itself would pass the picture on; only its page says what the owner allows, and
+    this client honours it.
+
+    Attributes:
+        url: the page that was read (credentials redacted).
+        bot_id: the bot asked for.
+        max_images: how many pictures a message to this bot may carry (0: none).
+    """
+
+    def __init__(self, message: str, *, url: str, bot_id: str, max_images: int) -> None:
+        self.url = url
+        self.bot_id = bot_id
+        self.max_images = max_images
+        super().__init__(message)
+
+
+class ImageRejectedError(PluginError):
+    """The site refused a picture (``invalid_image_payload``, ``too_many_images``,
+    ``invalid_image_type``); ``code`` is the site's."""
+
+
+class ImageTooLargeForSiteError(ImageRejectedError):
+    """The site could not take a picture this large: the plugin's 413 ``image_too_large``, or
+    its host's limits (400 ``0``, a 500 page, ``sse_cache_db_insert_failed``). Not retried."""
