@@ -188,6 +188,7 @@ class AsyncClient(BaseClient):
         turns: Optional[list[Mapping[str, str]]] = None,
         bot_id: Optional[int] = None,
         conversation_uuid: Optional[str] = None,
+        session_id: Optional[str] = None,
     ) -> AsyncConversation:
         """Start (or restore, from ``to_dict()`` data) a conversation that keeps its turns.
 
@@ -205,9 +206,20 @@ class AsyncClient(BaseClient):
             turns: earlier user/assistant turns, to restore a saved conversation.
             bot_id: a bot on the site.
             conversation_uuid: the current plugin's thread id, to restore a saved conversation.
+            session_id: the guest id that thread is kept under, to restore a saved
+                conversation (by default the client's); used for this conversation only.
         """
         self._check_open()
-        state = ConversationState.create(model, system, history, turns, bot_id, conversation_uuid)
+        state = ConversationState.create(
+            model,
+            system,
+            history,
+            turns,
+            bot_id,
+            conversation_uuid,
+            session_id,
+            client_session_id=self.session_id,
+        )
         return AsyncConversation(state, send=self._send_call, stream=self._stream_call)
 
     async def _send_call(self, call: PreparedCall) -> str:

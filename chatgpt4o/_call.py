@@ -32,12 +32,15 @@ class NativeTurn:
         aipkit_message: the ``message`` for the current plugin: the new turn alone once the
             server holds the thread, else everything flattened (the system prompt included).
         conversation_uuid: the current plugin's thread id, kept for the whole conversation.
+        session_id: the guest id the thread is kept under, sent instead of the client's own
+            (a restored conversation keeps its session); None for the client's.
     """
 
     wpaicg_message: str
     wpaicg_history: str
     aipkit_message: str
     conversation_uuid: str
+    session_id: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,9 @@ class ConversationState:
         turns: the user and assistant messages so far.
         bot_id: the site's bot, or None for the page's first.
         conversation_uuid: the current plugin's thread id (native history only).
+        session_id: the guest id the current plugin keeps this thread under (native history
+            only): the client's when the conversation began, the saved one when restored.
+            The plugin finds a guest's thread by bot, conversation_uuid *and* session_id.
         thread_started: whether the server already holds this thread (restored with its id,
             or a turn was sent).
     """
@@ -65,6 +68,7 @@ class ConversationState:
     turns: list[dict[str, str]] = field(default_factory=list)
     bot_id: Optional[int] = None
     conversation_uuid: Optional[str] = None
+    session_id: Optional[str] = None
     thread_started: bool = False
 
     @classmethod
@@ -76,8 +80,14 @@ class ConversationState:
         turns: object,
         bot_id: object = None,
         conversation_uuid: object = None,
+        session_id: object = None,
+        *,
+        client_session_id: str,
     ) -> ConversationState:
         """Validate the arguments of ``client.conversation()``.
+
+        ``client_session_id`` (the client's own) is the thread's session unless a saved
+        ``session_id`` is restored.
 
         Raises:
             InvalidRequestError, InvalidRequestTypeError: naming the bad argument.
@@ -100,7 +110,8 @@ class ConversationState:
             history=mode,
             turns=checked,
             bot_id=check_bot_id(bot_id),
-            conversation_uuid=_conversation_uuid(conversation_uuid, mode),
+            conversation_uuid=_thread_key("conversation_uuid", conversation_uuid, mode, new_uuid),
+            session_id=_thread_key("session_id", session_id, mode, lambda: client_session_id),
             thread_started=conversation_uuid is not None,
         )
 
@@ -126,6 +137,7 @@ class ConversationState:
             wpaicg_history=native_history(earlier),
             aipkit_message=text if self.thread_started else format_prompt([*earlier, user]),
             conversation_uuid=self.conversation_uuid,
+            session_id=self.session_id,
         )
         return PreparedCall(call.model, call.prompt, call.bot_id, native)
 
@@ -147,24 +159,26 @@ class ConversationState:
             data["bot_id"] = self.bot_id
         if self.conversation_uuid is not None:
             data["conversation_uuid"] = self.conversation_uuid
+        if self.session_id is not None:
+            data["session_id"] = self.session_id
         return data
 
 
-def _conversation_uuid(value: object, mode: HistoryMode) -> Optional[str]:
+def _thread_key(
+    name: str, value: object, mode: HistoryMode, default: Callable[[], str]
+) -> Optional[str]:
+    """``conversation_uuid`` or ``session_id``: a native conversation's thread keys."""
     if value is None:
-        return new_uuid() if mode == "native" else None
+        return default() if mode == "native" else None
     if not isinstance(value, str):
-        raise InvalidRequestTypeError(
-            f"conversation_uuid: expected a str, got {type(value).__name__}"
-        )
+        raise InvalidRequestTypeError(f"{name}: expected a str, got {type(value).__name__}")
     if mode != "native":
         raise InvalidRequestError(
-            "conversation_uuid: only a conversation with history='native' has a thread id"
+            f"{name}: only a conversation with history='native' has a server-held thread"
         )
     if not KEY_SHAPE.fullmatch(value):
         raise InvalidRequestError(
-            "conversation_uuid: expected 1 to 64 lower-case letters, digits, '-' or '_', "
-            f"got {value!r}"
+            f"{name}: expected 1 to 64 lower-case letters, digits, '-' or '_', got {value!r}"
         )
     return value
 

@@ -63,17 +63,18 @@ def send_steps(chat: PageChat, call: PreparedCall, identity: Identity) -> SendSt
     """
     if chat.generation == "wpaicg":
         return _wpaicg.chat_request(chat, call, client_id=identity.client_id)
-    conversation = call.native.conversation_uuid if call.native is not None else new_uuid()
+    native = call.native
+    conversation = native.conversation_uuid if native is not None else new_uuid()
+    # A conversation's thread is found by its session too: its own wins over the client's.
+    session = native.session_id if native is not None and native.session_id else identity.session_id
     if not chat.streams:
-        return _aipkit.json_request(
-            chat, call, session_id=identity.session_id, conversation_uuid=conversation
-        )
+        return _aipkit.json_request(chat, call, session_id=session, conversation_uuid=conversation)
     cache_reply = yield _aipkit.cache_request(chat, call)
     return _aipkit.stream_request(
         chat,
         call,
         cache_key=_aipkit.read_cache_key(cache_reply),
-        session_id=identity.session_id,
+        session_id=session,
         conversation_uuid=conversation,
     )
 

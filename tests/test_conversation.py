@@ -16,6 +16,7 @@ from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o.testing import LocalSite
 
 KINDS = ["sync", "async"]
+SESSION = "0b7c2d4e-5f60-4a1b-8c9d-0e1f2a3b4c5d"
 
 
 def php_history(field: str) -> list[dict[str, Any]]:
@@ -41,12 +42,12 @@ def test_native_history_survives_the_plugins_backslash_stripping() -> None:
 
 
 def test_state_requests_in_both_modes() -> None:
-    state = ConversationState.create(None, "Terse.", "prompt", None)
+    state = ConversationState.create(None, "Terse.", "prompt", None, client_session_id=SESSION)
     state.record("Hi", "Hello")
     call = state.prepare("Again")
     assert call.native is None
     assert call.prompt == "System: Terse.\nUser: Hi\nAssistant: Hello\nUser: Again\nAssistant:"
-    native = ConversationState.create(None, None, "native", state.turns)
+    native = ConversationState.create(None, None, "native", state.turns, client_session_id=SESSION)
     turn = native.prepare("Again").native
     assert turn is not None
     assert turn.wpaicg_message == "Again"
@@ -57,7 +58,12 @@ def test_state_requests_in_both_modes() -> None:
     # Restored turns under a new thread id: the server holds nothing yet, so they go along.
     assert turn.aipkit_message == "User: Hi\nAssistant: Hello\nUser: Again\nAssistant:"
     restored = ConversationState.create(
-        None, None, "native", state.turns, conversation_uuid=turn.conversation_uuid
+        None,
+        None,
+        "native",
+        state.turns,
+        conversation_uuid=turn.conversation_uuid,
+        client_session_id=SESSION,
     )
     again = restored.prepare("Again").native
     assert again is not None
@@ -75,6 +81,10 @@ def test_state_requests_in_both_modes() -> None:
         ({"turns": [{"role": "user"}]}, InvalidRequestError, "turns[0].content"),
         ({"turns": 5}, InvalidRequestTypeError, "turns"),
         ({"turns": "hi"}, InvalidRequestTypeError, "turns"),
+        ({"session_id": "abc"}, InvalidRequestError, "session_id"),
+        ({"history": "native", "session_id": "Not Shaped"}, InvalidRequestError, "session_id"),
+        ({"history": "native", "session_id": 5}, InvalidRequestTypeError, "session_id"),
+        ({"conversation_uuid": "abc"}, InvalidRequestError, "conversation_uuid"),
     ],
 )
 def test_bad_conversation_arguments(kwargs: dict[str, Any], error: type, field: str) -> None:
@@ -84,6 +94,10 @@ def test_bad_conversation_arguments(kwargs: dict[str, Any], error: type, field: 
             kwargs.get("system"),
             kwargs.get("history", "prompt"),
             kwargs.get("turns"),
+            kwargs.get("bot_id"),
+            kwargs.get("conversation_uuid"),
+            kwargs.get("session_id"),
+            client_session_id=SESSION,
         )
     assert str(info.value).startswith(field)
 
@@ -265,3 +279,48 @@ def test_provider_create_completion_streams_from_sync_code(provider_site: LocalS
     assert len(pieces) > 1
     assert "".join(pieces) == "Echo: sync words"
     assert list(Chatgpt4o.create_completion("", messages)) == ["Echo: sync words"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("profile", ["2.4.71", "2.4.0"])
+def test_a_restored_server_held_thread_continues_in_another_client(kind: str, profile: str) -> None:
+    # The plugin finds a guest's thread by bot, conversation_uuid AND session_id: a second
+    # client (another default session_id) must send the saved conversation's session_id.
+    def first_client(c: Any) -> Any:
+        return c.send("first"), c.to_dict()
+
+    async def first_client_async(c: Any) -> Any:
+        return await c.send("first"), c.to_dict()
+
+    with LocalSite(profile) as site:
+        reply, saved = chat(kind, site, first_client, first_client_async, history="native")
+        assert set(saved) >= {"conversation_uuid", "session_id"}
+        saved = json.loads(json.dumps(saved))
+
+        if kind == "sync":
+            with chatgpt4o.Client(site.url) as client:
+                assert client.session_id != saved["session_id"]
+                restored = client.conversation(**saved)
+                restored.send("second")
+                client.ask("stateless")
+                own, kept = client.session_id, restored.to_dict()
+        else:
+
+            async def main() -> tuple[str, dict[str, Any]]:
+                async with chatgpt4o.AsyncClient(site.url) as client:
+                    assert client.session_id != saved["session_id"]
+                    restored = client.conversation(**saved)
+                    await restored.send("second")
+                    await client.ask("stateless")
+                    return client.session_id, restored.to_dict()
+
+            own, kept = asyncio.run(main())
+        resumed, stateless = site.upstream_calls[-2:]
+        assert resumed.session_id == saved["session_id"]
+        assert resumed.conversation_uuid == saved["conversation_uuid"]
+        seen = [(turn.role, turn.content) for turn in resumed.history]
+        assert seen[:2] == [("user", "first"), ("bot", reply)], "the model saw the earlier turns"
+        assert resumed.message == "second"
+        assert kept["session_id"] == saved["session_id"]
+        # The conversation's session is its own: the client's other calls keep the client's.
+        assert stateless.session_id == own != saved["session_id"]
