@@ -40,6 +40,15 @@ _LEGACY_AJAX_URL = re.compile(
     r"""(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"""
 )
 _JS_ESCAPE = re.compile(r"\\(.)")
+# Browsers end a comment at "--!>" and read "<!-->" and "<!--->" as empty comments, but not
+# at "-- >"; html.parser before CPython's 2025 fix (gh-102555, not in every patch release of
+# 3.9 to 3.13) does the opposite of each, hiding the chat after such a comment or reviving a
+# commented-out one. Rewriting the three to forms every version reads alike is simpler than
+# patching the parser. Each contains ">", which the plugin escapes in every attribute it
+# prints, so only comments, text and scripts change, and "&#45;" decodes back to "-"
+# anywhere it is read. The opener is matched first so that its dashes never close it.
+_COMMENT_QUIRKS = re.compile(r"<!--(?:-?>)?|--!>|--(?=\s+>)")
+_COMMENT_FIXES = {"<!-->": "<!---->", "<!--->": "<!---->", "--!>": "-->", "--": "-&#45;"}
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -226,7 +235,7 @@ def _parse(html: str, url: str) -> BeautifulSoup:
     from bs4.builder import ParserRejectedMarkup
 
     # Text without a tag has no chat; BeautifulSoup would only warn that it looks like a URL.
-    markup = html if "<" in html else ""
+    markup = _COMMENT_QUIRKS.sub(_browser_comment_end, html) if "<" in html else ""
     try:
         # The first of duplicate attributes wins, as in browsers.
         return BeautifulSoup(
@@ -239,6 +248,10 @@ def _parse(html: str, url: str) -> BeautifulSoup:
             url=url,
             missing="nonce",
         ) from exc
+
+
+def _browser_comment_end(match: re.Match[str]) -> str:
+    return _COMMENT_FIXES.get(match.group(), match.group())
 
 
 @functools.lru_cache(maxsize=1)

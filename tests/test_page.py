@@ -1081,6 +1081,33 @@ def test_aipkit_decoys_alone_give_no_chat(decoy: str) -> None:
     assert DECOY not in str(caught.value)
 
 
+# Comments end where a browser ends them, whatever html.parser the Python has (issue 17):
+# "{chat}" must be read, "{decoy}" must stay a comment.
+BROWSER_COMMENTS = {
+    "--!> ends a comment": "<!-- note --!>{chat}<!-- later -->",
+    "--!> ends a multi-line comment": "<!--\n{decoy}\n--!>{chat}<!-- later -->",
+    "<!--> is a whole empty comment": "<!-->{chat}<!-- later -->",
+    "<!---> is a whole empty comment": "<!--->{chat}<!-- later -->",
+    "IE conditional comments": "<!--[if !IE]><!-->{chat}<!--<![endif]-->",
+    "-- > does not end a comment": "<!-- note -- > {decoy} -->{chat}",
+    "--\n> does not end a comment": "<!-- note --\n> {decoy} -->{chat}",
+    "<!--!> does not end a comment": "<!--!> {decoy} -->{chat}",
+    "<!---!> does not end a comment": "<!---!> {decoy} -->{chat}",
+    "'--!>' and '-- >' in an attribute value": '<p title="a --!> b -- > c">{chat}</p>',
+}
+
+
+@pytest.mark.parametrize("body", BROWSER_COMMENTS.values(), ids=BROWSER_COMMENTS.keys())
+def test_comments_end_where_browsers_end_them(body: str) -> None:
+    old = tokens(page(body.format(chat=REAL, decoy=chat_element(nonce=DECOY, post_id="1"))))
+    assert (old.nonce, old.post_id) == (NONCE, "7")
+
+    current = extract_page(
+        aipkit_page(body.format(chat=aipkit_inline(aipkit_config()), decoy=DECOY_BOT)), URL
+    )
+    assert (current.bot_ids, current.chat().nonce) == (("5",), AIPKIT_NONCE)
+
+
 AIPKIT_BROKEN = {
     "inline container without data-config": (
         '<div class="aipkit_chat_container" id="aipkit_chat_container_5" data-bot-id="5"></div>',
