@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ._constants import AJAX_PATH
 
-__all__ = ["REST_API_REL", "ajax_url", "rest_url_from_link_header"]
+__all__ = ["REST_API_REL", "ajax_url", "origin", "rest_url_from_link_header"]
 
 REST_API_REL = "https://api.w.org/"
 _LINK_HEADER_ITEM = re.compile(r"<([^>]*)>([^<]*)")
@@ -70,7 +70,14 @@ def _site_root(rest_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
 
 
-def _origin(url: str) -> Tuple[str, str, Optional[int]]:
+def origin(url: str) -> Tuple[str, str, Optional[int]]:
+    """A URL's scheme, host and port, lower case and with the scheme's default port filled in.
+
+    Example::
+
+        >>> origin("HTTPS://Site.example/chat")
+        ('https', 'site.example', 443)
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     try:
@@ -85,7 +92,7 @@ def _on_page_origin(candidate: str, page_url: str) -> str:
     absolute = (
         candidate if candidate.startswith(("http://", "https://")) else urljoin(page_url, candidate)
     )
-    if _origin(absolute) == _origin(page_url):
+    if origin(absolute) == origin(page_url):
         return absolute
     # The nonce and the prompt go only to the host the user configured: keep just the path.
     target, page = urlsplit(absolute), urlsplit(page_url)

@@ -8,7 +8,11 @@ page fetch. Library users opt in::
 
 The file holds the page's chats (nonce, post and bot ids, AJAX URL) as JSON with the wall-clock
 time they were read, never cookies; it is readable by its owner only (mode 0600). A file that
-is missing, corrupt, unreadable, of another site or too old is ignored (logged at debug level).
+is missing, corrupt, unreadable, of another site or too old is ignored (logged at debug level),
+and so is one the user may not have written: on POSIX, a file or directory that another user
+owns or that others can write, anything but a regular file (a symlink, a FIFO, a device), a
+file over ``MAX_TOKEN_FILE_BYTES``, or an AJAX URL off its page's origin. Ignored means one
+page fetch, never an error.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -26,7 +31,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
 
-from ._constants import TOKEN_MAX_AGE
+from ._ajax_url import ajax_url, origin
+from ._constants import MAX_TOKEN_FILE_BYTES, TOKEN_MAX_AGE
 from ._page import Page, PageChat
 from ._tokens import TokenCache, TokenState
 
@@ -123,15 +129,15 @@ class DiskTokenCache(TokenCache):
 
     def _load(self) -> None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = _read_own_file(self.path)
         except FileNotFoundError:
             return
-        except (OSError, UnicodeError) as exc:
-            log.debug("token cache %s: unreadable, ignored (%s)", self.path, exc)
+        except (OSError, ValueError) as exc:
+            log.debug("token cache %s: not read, ignored (%s)", self.path, exc)
             return
         try:
             self.restore(_decode(json.loads(text), self.site))
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, RecursionError) as exc:
             log.debug("token cache %s: not a valid cache file, ignored (%s)", self.path, exc)
 
     def persist(self, state: Optional[TokenState]) -> None:
@@ -166,15 +172,27 @@ def _decode(data: Any, site: str) -> TokenState:
     page = data["page"]
     if not isinstance(page, dict) or not isinstance(page["url"], str):
         raise ValueError("page is not an object with a url")
+    if not _on_site(page["url"], site):
+        raise ValueError(f"the page {page['url']!r} is not on {site!r}")
     chats = page["chats"]
     if not isinstance(chats, list):
         raise ValueError("chats is not a list")
     return TokenState(
-        Page(page["url"], tuple(_chat(item) for item in chats)), fetched_at, rejected, refresh
+        Page(page["url"], tuple(_chat(item, page["url"]) for item in chats)),
+        fetched_at,
+        rejected,
+        refresh,
     )
 
 
-def _chat(item: Any) -> PageChat:
+def _on_site(page_url: str, site: str) -> bool:
+    """Whether a page read for ``site`` can be at ``page_url``: on its origin, or on the https
+    one of an http site (the redirect most sites make)."""
+    page, home = origin(page_url), origin(site)
+    return page == home or (home[:2] == ("http", page[1]) and page == ("https", page[1], 443))
+
+
+def _chat(item: Any, page_url: str) -> PageChat:
     if not isinstance(item, dict) or set(item) != {field.name for field in fields(PageChat)}:
         raise ValueError("a chat has other fields than PageChat")
     if item["generation"] not in _GENERATIONS or item["chat_type"] not in _CHAT_TYPES:
@@ -183,7 +201,43 @@ def _chat(item: Any) -> PageChat:
         raise ValueError("a token is not a string")
     if not isinstance(item["streams"], bool):
         raise ValueError("streams is not a boolean")
+    # Tokens are written only after ajax_url() kept them on the page's origin: another host
+    # here means someone else wrote the file, to receive the next prompt and nonce.
+    if ajax_url(page_url, named=item["ajax_url"]) != item["ajax_url"]:
+        raise ValueError(f"the AJAX URL {item['ajax_url']!r} is not on the page's origin")
     return PageChat(**item)
+
+
+def _read_own_file(path: Path) -> str:
+    """The text of ``path`` if it is a small regular file the user alone can have written.
+
+    Never follows a symlink at ``path``, never blocks on a FIFO, reads at most
+    ``MAX_TOKEN_FILE_BYTES``. Ownership and write permissions are checked on POSIX only.
+
+    Raises:
+        OSError: the file cannot be opened (FileNotFoundError: there is none).
+        ValueError: the file is not one to trust, or not UTF-8.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags | getattr(os, "O_BINARY", 0)), "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        _check_owner(info, "the file")
+        _check_owner(os.stat(path.parent), "its directory")
+        data = file.read(MAX_TOKEN_FILE_BYTES + 1)
+    if len(data) > MAX_TOKEN_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_TOKEN_FILE_BYTES} bytes")
+    return data.decode("utf-8")
+
+
+def _check_owner(info: os.stat_result, what: str) -> None:
+    if not hasattr(os, "geteuid"):  # Windows: no POSIX owners or mode bits
+        return
+    if info.st_uid != os.geteuid():
+        raise ValueError(f"{what} belongs to user id {info.st_uid}, not to this user")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ValueError(f"others can write {what}")
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -8,6 +8,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -228,3 +229,95 @@ def test_default_path_follows_the_platform(monkeypatch: pytest.MonkeyPatch, tmp_
     )
     assert DiskTokenCache("https://A.example/").path == first.path
     assert DiskTokenCache("https://b.example").path != first.path
+
+
+# --- a file someone else may have written (issue 21) ------------------------------------------
+
+POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX owners, modes, FIFOs")
+
+
+def to_foreign_host(path: Path, foreign: LocalSite) -> None:
+    data = json.loads(path.read_text())
+    for chat in data["page"]["chats"]:
+        chat["ajax_url"] = foreign.ajax_url
+    path.write_text(json.dumps(data))
+
+
+def page_on_foreign_host(path: Path, foreign: LocalSite) -> None:
+    data = json.loads(path.read_text())
+    data["page"]["url"] = foreign.url + "/"
+    for chat in data["page"]["chats"]:
+        chat["ajax_url"] = foreign.ajax_url
+    path.write_text(json.dumps(data))
+
+
+def in_a_directory_others_can_write(path: Path, foreign: LocalSite) -> None:
+    path.parent.chmod(0o777)
+
+
+def writable_by_the_group(path: Path, foreign: LocalSite) -> None:
+    path.chmod(0o620)
+
+
+def owned_by_another_user(path: Path, foreign: LocalSite) -> None:
+    os.chown(path, 4242, -1)
+
+
+def in_a_directory_of_another_user(path: Path, foreign: LocalSite) -> None:
+    os.chown(path.parent, 4242, -1)
+
+
+def symlink_to_dev_zero(path: Path, foreign: LocalSite) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+def a_fifo(path: Path, foreign: LocalSite) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def deeply_nested_json(path: Path, foreign: LocalSite) -> None:
+    path.write_text("[" * 50_000 + "]" * 50_000)
+
+
+def padded_past_the_size_cap(path: Path, foreign: LocalSite) -> None:
+    path.write_text(path.read_text() + " " * (64 * 1024))
+
+
+ROOT = sys.platform != "win32" and os.geteuid() == 0
+HOSTILE = [
+    to_foreign_host,
+    page_on_foreign_host,
+    deeply_nested_json,
+    padded_past_the_size_cap,
+    pytest.param(in_a_directory_others_can_write, marks=POSIX),
+    pytest.param(writable_by_the_group, marks=POSIX),
+    pytest.param(symlink_to_dev_zero, marks=POSIX),
+    pytest.param(a_fifo, marks=POSIX),
+    *(
+        pytest.param(change, marks=pytest.mark.skipif(not ROOT, reason="chown needs root"))
+        for change in (owned_by_another_user, in_a_directory_of_another_user)
+    ),
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+@pytest.mark.parametrize("profile", ["1.9.18", "2.4.71"])
+def test_a_file_someone_else_may_have_written_costs_one_page_fetch(
+    tmp_path: Path,
+    clock: Clock,
+    chatgpt4o_site_factory: SiteFactory,
+    profile: str,
+    hostile: Callable[[Path, LocalSite], None],
+) -> None:
+    site, foreign = chatgpt4o_site_factory(profile), chatgpt4o_site_factory(profile)
+    directory = tmp_path / "cache"
+    directory.mkdir(mode=0o700)
+    path = directory / "tokens.json"
+    ask(site, DiskTokenCache(site.url, path, clock=clock))
+    hostile(path, foreign)
+
+    assert ask(site, DiskTokenCache(site.url, path, clock=clock), "Again") == "Echo: Again"
+    assert site.page_fetches == 2, "the file was ignored: the page was read again"
+    assert foreign.requests == []
