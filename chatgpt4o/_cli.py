@@ -2,8 +2,9 @@
 
 ``chatgpt4o demo``, ``chatgpt4o doctor URL`` and ``chatgpt4o serve`` are subcommands; the global
 options may come before or after them, and among the words of a prompt. Every failure is one
-line on stderr that names the cause and what to do, with an exit code of its own (``EXIT_*``,
-listed in ``--help``); no traceback reaches the terminal, not even with ``--verbose``.
+line on stderr that names the cause and what to do, with an exit code of its own (``EXIT_*``
+in ``_output``, listed in ``--help``); no traceback reaches the terminal, not even with
+``--verbose``.
 """
 
 from __future__ import annotations
@@ -20,26 +21,21 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 from urllib.parse import urlsplit
 
-from ._exceptions import (
-    AccessDeniedError,
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    BadReplyError,
-    BlockedError,
-    BotNotFoundError,
-    ChatPageError,
-    ContentFlaggedError,
-    EndpointGoneError,
-    InvalidRequestError,
-    NonceError,
-    PluginError,
-    RateLimitError,
-    TokenLimitError,
-    UpstreamError,
-)
+from ._demo import run_demo
+from ._doctor import run_doctor
+from ._exceptions import APIError, InvalidRequestError
 from ._network import without_queries
+from ._output import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Output,
+    UsageError,
+    describe_failure,
+    one_line,
+    print_reply,
+)
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -48,49 +44,13 @@ if TYPE_CHECKING:
     from ._client import Client
     from ._tokens import TokenCache
 
-__all__ = [
-    "EXIT_BLOCKED",
-    "EXIT_BROKEN_PIPE",
-    "EXIT_INTERNAL",
-    "EXIT_INTERRUPTED",
-    "EXIT_NETWORK",
-    "EXIT_NO_CHAT",
-    "EXIT_REFUSED",
-    "EXIT_SITE",
-    "EXIT_USAGE",
-    "describe_failure",
-    "main",
-]
-
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-EXIT_NETWORK = 3
-EXIT_BLOCKED = 4
-EXIT_SITE = 5
-EXIT_REFUSED = 6
-EXIT_NO_CHAT = 7
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141
-
-EXIT_CODES_HELP = """\
-exit codes:
-  0    the reply was printed (doctor: a message can be sent)
-  1    an internal error (a bug in chatgpt4o: please report it)
-  2    bad usage or input: an unknown option, a bad value, no prompt, stdin not UTF-8
-  3    network: the site could not be reached (refused, DNS, TLS, proxy, timeout)
-  4    blocked (a Cloudflare challenge) or rate limited by the site
-  5    the site failed: an HTTP error, a bad or cut reply, a nonce it keeps rejecting
-  6    the site refused the message, in its own words (quota, banned word, guests off)
-  7    no chat there: no such page (404), no chat element, unknown bot, plugin missing
-  130  interrupted (Ctrl-C)
-  141  the output pipe was closed (as with SIGPIPE)"""
+__all__ = ["main", "open_client"]
 
 _SUBCOMMANDS = ("demo", "doctor", "serve")
 # Options that take a value (so that their value is not mistaken for a subcommand).
 _VALUE_OPTIONS = frozenset(
     {"--model", "--base-url", "--proxy", "--timeout", "--max-retries", "--bot-id", "--profile"}
 )
-_TRAILING = " .;:,"
 
 _USAGE = """\
 chatgpt4o [options] [PROMPT ...]       ask once (the prompt may also come on stdin)
@@ -98,10 +58,6 @@ chatgpt4o [options] [PROMPT ...]       ask once (the prompt may also come on std
        chatgpt4o demo [--profile P]         chat with a local stand-in site, offline
        chatgpt4o doctor URL [--send] [--json]   find out why calls to a site fail
        chatgpt4o serve [options]            an OpenAI-compatible server (see serve --help)"""
-
-
-class UsageError(Exception):
-    """A usage problem found after parsing; printed as one line, exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -241,82 +197,6 @@ def _parse(parser: _Parser, argv: list[str], stdout: TextIO) -> argparse.Namespa
         return parser.parse_intermixed_args(argv)
 
 
-def one_line(text: str) -> str:
-    """``text`` on one line, without the punctuation it ends with."""
-    return " ".join(text.split()).rstrip(_TRAILING)
-
-
-def describe_failure(exc: BaseException) -> tuple[int, str]:
-    """The exit code and the one line (cause; what to do) to print for an error.
-
-    Example::
-
-        >>> describe_failure(InvalidRequestError("timeout: expected a number > 0"))
-        (2, 'invalid input: timeout: expected a number > 0')
-    """
-    if isinstance(exc, (InvalidRequestError, UsageError)):
-        return EXIT_USAGE, f"invalid input: {one_line(str(exc))}"
-    if isinstance(exc, APIError):
-        return _describe_api_error(exc)
-    return EXIT_INTERNAL, (
-        f"internal error: {type(exc).__name__}: {one_line(str(exc)) or 'no message'}; "
-        "this is a bug in chatgpt4o, please report it with the output of --verbose"
-    )
-
-
-def _describe_api_error(exc: APIError) -> tuple[int, str]:
-    message = one_line(exc.message)
-    if isinstance(exc, APITimeoutError):
-        return EXIT_NETWORK, f"{message}; the site is slow or unreachable: try a larger --timeout"
-    if isinstance(exc, APIConnectionError):
-        hint = (
-            "check the proxy (--proxy, $CHATGPT4O_PROXY, $HTTPS_PROXY)"
-            if "proxy" in message.lower()
-            else "check the URL, your network connection and any proxy (--proxy)"
-        )
-        return EXIT_NETWORK, f"network error: {message}; {hint}"
-    if isinstance(exc, BlockedError):
-        return EXIT_BLOCKED, f"blocked: {message}"
-    if isinstance(exc, RateLimitError):
-        wait = f"wait {exc.retry_after:g} s" if exc.retry_after is not None else "wait a while"
-        return EXIT_BLOCKED, f"rate limited: {message}; {wait} and try again"
-    if isinstance(exc, EndpointGoneError):
-        return EXIT_NO_CHAT, f"no chat there: {message}; run 'chatgpt4o doctor {exc.url}'"
-    if isinstance(exc, APIStatusError) and exc.status_code in (404, 410):
-        return EXIT_NO_CHAT, (
-            f"no such page: {exc.url} answered HTTP {exc.status_code}; check the URL "
-            "(--base-url): it must be the page that shows the chat"
-        )
-    if isinstance(exc, BotNotFoundError):
-        return EXIT_NO_CHAT, f"no such bot: {message}; pick one of them with --bot-id"
-    if isinstance(exc, ChatPageError):
-        return EXIT_NO_CHAT, f"no chat there: {message}"
-    if isinstance(exc, PluginError):
-        return EXIT_REFUSED, f'the site refused: "{one_line(exc.msg)}"; {_refusal_hint(exc)}'
-    if isinstance(exc, NonceError):
-        return EXIT_SITE, (
-            f"{message}; the site rejected a freshly read nonce too: a page cache may serve a "
-            "stale page; try again later"
-        )
-    if isinstance(exc, BadReplyError):
-        return EXIT_SITE, f"bad reply: {message}; try again, or run 'chatgpt4o doctor {exc.url}'"
-    if isinstance(exc, APIStatusError) and exc.status_code >= 500:
-        return EXIT_SITE, f"site error: {message}; the site is failing, try again later"
-    return EXIT_SITE, f"site error: {message}; run 'chatgpt4o doctor {exc.url}' to see more"
-
-
-def _refusal_hint(exc: PluginError) -> str:
-    if isinstance(exc, TokenLimitError):
-        return "the site's quota is used up: wait for it to reset"
-    if isinstance(exc, ContentFlaggedError):
-        return "rephrase the message, or ask from another network"
-    if isinstance(exc, AccessDeniedError):
-        return "the site does not serve guests this way: log in (cookies) or use another site"
-    if isinstance(exc, UpstreamError):
-        return "the site's own model failed: try again later"
-    return "this is the site's answer, not a fault of chatgpt4o"
-
-
 def _causes(exc: BaseException) -> Iterator[str]:
     seen: set[int] = set()
     item: Optional[BaseException] = exc
@@ -377,40 +257,6 @@ def open_client(
         token_cache=token_cache,
         http_client=http_client,
     )
-
-
-class Output:
-    """stdout for replies: flushes each piece; remembers whether a line is open."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.open_line = False
-
-    def write(self, text: str) -> None:
-        """Write ``text`` and flush it at once."""
-        if text:
-            self.stream.write(text)
-            self.stream.flush()
-            self.open_line = not text.endswith("\n")
-
-    def end_line(self) -> None:
-        """End a line the reply left open."""
-        if self.open_line:
-            self.write("\n")
-
-
-def print_reply(
-    client: Client, args: argparse.Namespace, prompt: str, out: Output, prefix: str = ""
-) -> None:
-    """Send ``prompt`` and print the reply, piece by piece unless ``--no-stream``."""
-    if not args.stream:
-        out.write(prefix + client.create(args.model, prompt, bot_id=args.bot_id) + "\n")
-        return
-    out.write(prefix)
-    with client.stream(args.model, prompt, bot_id=args.bot_id) as stream:
-        for piece in stream:
-            out.write(piece)
-    out.write("\n")
 
 
 def _chat(
@@ -545,15 +391,13 @@ def _run(argv: list[str], stdin: TextIO, out: Output, err: TextIO) -> int:
     if command == "demo":
         args = _parse(_demo_parser(), rest, out.stream)
         _logging(args, err)
-        from ._demo import run_demo
-
         return run_demo(args, out, err)
     if command == "doctor":
         args = _parse(_doctor_parser(), rest, out.stream)
         _logging(args, err)
-        from ._doctor import run_doctor
-
-        return run_doctor(args, out, err)
+        base_url = args.url if args.url is not None else args.base_url
+        with open_client(args, base_url=base_url) as client:
+            return run_doctor(client, args, out)
     args = _parse(_parser(), argv, out.stream)
     _logging(args, err)
     return _ask(args, stdin, out, err)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
+from ._output import Output, print_reply
+
 if TYPE_CHECKING:
     import argparse
-
-    from ._cli import Output
 
 __all__ = ["run_demo"]
 
@@ -24,7 +24,9 @@ def run_demo(args: argparse.Namespace, out: Output, err: TextIO) -> int:
         out: where the narration and the replies go.
         err: where warnings go.
     """
-    from ._cli import local_session, open_client, print_reply
+    import requests
+
+    from ._client import Client
     from .testing import PROFILES, LocalSite
 
     profile = PROFILES[args.profile]
@@ -38,11 +40,14 @@ def run_demo(args: argparse.Namespace, out: Output, err: TextIO) -> int:
         out.write(line + "\n")
 
     plugin = "AI Puffer" if aipkit else "AI Power"
-    session = local_session()
+    session = requests.Session()
+    session.trust_env = False  # the environment's proxies cannot reach this process's site
     with LocalSite(args.profile, stream=args.site_stream) as site, session:
         mode = "streaming" if site.streams else "JSON"
         say(f"Started a local {plugin} {profile.version} site at {site.url} ({mode} replies).")
-        with open_client(args, base_url=site.url, http_client=session) as client:
+        with Client(
+            site.url, timeout=args.timeout, max_retries=args.max_retries, http_client=session
+        ) as client:
             for question in ("Hello! Who are you?", "What is 6 x 7?"):
                 say(f"\nyou> {question}")
                 print_reply(client, args, question, out, prefix="ai>  ")

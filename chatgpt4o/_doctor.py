@@ -13,15 +13,15 @@ import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Optional
 
 from ._exceptions import APIError, ChatPageError
 from ._network import describe_network_error
+from ._output import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_SITE, Output, describe_failure
 
 if TYPE_CHECKING:
     import argparse
 
-    from ._cli import Output
     from ._client import Client
     from ._page import Page
     from ._wire import Reply
@@ -108,7 +108,6 @@ def diagnose(client: Client, *, send: bool = False) -> Report:
         client: a client of the site (its token cache is left alone).
         send: also send one test message.
     """
-    from ._cli import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_SITE, describe_failure
     from ._cloudflare import is_cloudflare_page
     from ._page import extract_page
     from ._tokens import page_request
@@ -256,13 +255,9 @@ def _fetch(client: Client, request: Any) -> Reply:
     return client.perform(request)
 
 
-def run_doctor(args: argparse.Namespace, out: Output, err: TextIO) -> int:
-    """Run ``chatgpt4o doctor`` with its parsed options; print the report; its exit code."""
-    from ._cli import open_client
-
-    base_url = args.url if args.url is not None else args.base_url
-    with open_client(args, base_url=base_url) as client:
-        report = diagnose(client, send=args.send)
+def run_doctor(client: Client, args: argparse.Namespace, out: Output) -> int:
+    """Run ``chatgpt4o doctor`` on ``client``'s site; print the report; its exit code."""
+    report = diagnose(client, send=args.send)
     if args.json:
         data = asdict(report)
         out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

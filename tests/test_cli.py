@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from chatgpt4o import __version__
-from chatgpt4o._cli import (
+from chatgpt4o._cli import main
+from chatgpt4o._output import (
     EXIT_BLOCKED,
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -21,7 +22,6 @@ from chatgpt4o._cli import (
     EXIT_NO_CHAT,
     EXIT_REFUSED,
     EXIT_USAGE,
-    main,
 )
 from chatgpt4o.testing import PROFILES, LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory

@@ -8,8 +8,9 @@ import socket
 
 import pytest
 
-from chatgpt4o._cli import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_REFUSED, main
+from chatgpt4o._cli import main
 from chatgpt4o._doctor import version_hints
+from chatgpt4o._output import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_REFUSED
 from chatgpt4o.testing import PROFILES, LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory
 
