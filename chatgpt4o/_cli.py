@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import io
 import ipaddress
 import logging
 import os
@@ -423,8 +424,14 @@ def main(
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
     stdin = stdin or sys.stdin
-    out = Output(stdout or sys.stdout)
-    err = stderr or sys.stderr
+    stdout = stdout or sys.stdout
+    if stdout is None:  # started with stdout closed: as a closed pipe, and nothing is sent
+        return EXIT_BROKEN_PIPE
+    err = stderr or sys.stderr or io.StringIO()
+    for stream in (stdout, err):
+        if stream in (sys.stdout, sys.stderr) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # '?' for what the terminal cannot show
+    out = Output(stdout)
     verbose = "-v" in args_list or "--verbose" in args_list
     try:
         return _run(args_list, stdin, out, err)

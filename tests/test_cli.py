@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import DEVNULL, PIPE, Popen
 
 import pytest
 
@@ -169,12 +170,17 @@ def test_a_closed_pipe_exits_quietly(chatgpt4o_site: LocalSite) -> None:
     assert err.getvalue() == ""
 
 
+def process(*args: str, shell: str = "", env: dict[str, str] | None = None) -> Popen[bytes]:
+    """``python -m chatgpt4o ARGS`` in a child process (through ``sh -c '"$@" SHELL'`` if given)."""
+    environ = {"PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(ROOT / ".no-such"), **(env or {})}
+    command = [sys.executable, "-m", "chatgpt4o", "--no-cache", *args]
+    if shell:
+        command = ["sh", "-c", f'"$@" {shell}', "sh", *command]
+    return Popen(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE, env={**os.environ, **environ})
+
+
 def test_a_closed_pipe_in_a_real_process(chatgpt4o_site: LocalSite) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(ROOT / ".no-such")}
-    command = [sys.executable, "-m", "chatgpt4o", "--no-cache", "--base-url", chatgpt4o_site.url]
-    with subprocess.Popen(
-        [*command, "hi " * 2000], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
-    ) as proc:
+    with process("--base-url", chatgpt4o_site.url, "hi " * 2000) as proc:
         assert proc.stdout is not None
         assert proc.stderr is not None
         proc.stdout.close()
@@ -182,6 +188,21 @@ def test_a_closed_pipe_in_a_real_process(chatgpt4o_site: LocalSite) -> None:
         proc.wait(timeout=30)
     assert err == b""
     assert proc.returncode in (0, EXIT_BROKEN_PIPE)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes stdout with sh")
+def test_a_closed_stdout_is_a_closed_pipe(chatgpt4o_site: LocalSite) -> None:
+    with process("--base-url", chatgpt4o_site.url, "hi", shell=">&-") as proc:
+        _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (EXIT_BROKEN_PIPE, b"")
+    assert chatgpt4o_site.posts == []  # nothing could show the reply: nothing is sent
+
+
+def test_characters_the_terminal_cannot_show_are_replaced(chatgpt4o_site: LocalSite) -> None:
+    env = {"PYTHONIOENCODING": "ascii"}
+    with process("--base-url", chatgpt4o_site.url, "h\u00e9llo \U0001f44b", env=env) as proc:
+        out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out, err) == (0, b"Echo: h?llo ?\n", b"")
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
