@@ -16,6 +16,8 @@ import io
 import ipaddress
 import logging
 import os
+import select
+import stat
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -24,7 +26,8 @@ from urllib.parse import urlsplit
 
 from ._demo import run_demo
 from ._doctor import run_doctor
-from ._exceptions import APIError, InvalidRequestError
+from ._exceptions import APIError, InvalidRequestError, ModelError
+from ._models import resolve_model
 from ._network import without_queries
 from ._output import (
     EXIT_BROKEN_PIPE,
@@ -68,6 +71,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def _model(name: str) -> str:
+    try:
+        return resolve_model(name)
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(
+            f"unknown model {name!r}; expected one of {', '.join(exc.valid)}"
+        ) from None
+
+
 def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> None:
     if site:
         parser.add_argument(
@@ -78,7 +90,7 @@ def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> No
         parser.add_argument(
             "--proxy", metavar="URL", help="proxy URL (default: $CHATGPT4O_PROXY, else none)"
         )
-    parser.add_argument("--model", help="model name or alias (default: gpt-4o-mini)")
+    parser.add_argument("--model", type=_model, help="model name or alias (default: gpt-4o-mini)")
     parser.add_argument(
         "--timeout",
         type=float,
@@ -351,6 +363,21 @@ def _read_stdin(stdin: TextIO) -> str:
         ) from None
 
 
+def _stdin_holds_text(stdin: TextIO) -> bool:
+    """Whether stdin (not a terminal) holds text already; never waits for more to come."""
+    try:
+        fd = stdin.fileno()
+    except (OSError, ValueError):  # an in-memory stream: reading it cannot block
+        return bool(stdin.read().strip())
+    mode = os.fstat(fd).st_mode
+    ready = stat.S_ISREG(mode) or (
+        sys.platform != "win32"
+        and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode))
+        and bool(select.select([fd], [], [], 0)[0])
+    )
+    return ready and bool(os.read(fd, 4096).strip())
+
+
 def _token_cache(args: argparse.Namespace, base_url: Optional[str]) -> Optional[TokenCache]:
     if not args.cache:
         return None
@@ -367,6 +394,11 @@ def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: TextIO) -> i
     prompt = " ".join(args.prompt)
     _check_text(prompt, "the prompt")
     interactive = not prompt.strip() and stdin.isatty()
+    if prompt.strip() and not stdin.isatty() and _stdin_holds_text(stdin):
+        raise UsageError(
+            "a prompt both as words and on stdin: send it one way "
+            "(to ignore stdin, redirect it from /dev/null)"
+        )
     if not prompt.strip() and not interactive:
         prompt = _read_stdin(stdin).strip()
         if not prompt:
@@ -423,7 +455,7 @@ def main(
         raise SystemExit(main(["What is 2 + 2?"]))
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
-    stdin = stdin or sys.stdin
+    stdin = stdin or sys.stdin or io.StringIO()
     stdout = stdout or sys.stdout
     if stdout is None:  # started with stdout closed: as a closed pipe, and nothing is sent
         return EXIT_BROKEN_PIPE

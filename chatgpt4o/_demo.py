@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from ._output import Output, print_reply
+from ._output import Output, UsageError, print_reply
 
 if TYPE_CHECKING:
     import argparse
@@ -32,7 +32,7 @@ def run_demo(args: argparse.Namespace, out: Output, err: TextIO) -> int:
     profile = PROFILES[args.profile]
     aipkit = profile.era == "aipkit"
     if args.site_stream and not profile.can_stream:
-        err.write(f"chatgpt4o demo: profile {profile.name} cannot stream; its replies are JSON\n")
+        raise UsageError(f"--stream: profile {profile.name} cannot stream (its replies are JSON)")
     if args.site_stream and aipkit and not profile.json_action:
         err.write(f"chatgpt4o demo: profile {profile.name} always streams; --stream is implied\n")
 

@@ -165,18 +165,22 @@ def test_a_closed_pipe_exits_quietly(chatgpt4o_site: LocalSite) -> None:
             raise BrokenPipeError(32, "Broken pipe")
 
     err = io.StringIO()
-    code = main(["--base-url", chatgpt4o_site.url, "hi"], stdout=Closed(), stderr=err)
+    code = main(
+        ["--base-url", chatgpt4o_site.url, "hi"], stdin=io.StringIO(), stdout=Closed(), stderr=err
+    )
     assert code == EXIT_BROKEN_PIPE
     assert err.getvalue() == ""
 
 
-def process(*args: str, shell: str = "", env: dict[str, str] | None = None) -> Popen[bytes]:
+def process(
+    *args: str, shell: str = "", env: dict[str, str] | None = None, stdin: int = DEVNULL
+) -> Popen[bytes]:
     """``python -m chatgpt4o ARGS`` in a child process (through ``sh -c '"$@" SHELL'`` if given)."""
     environ = {"PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(ROOT / ".no-such"), **(env or {})}
     command = [sys.executable, "-m", "chatgpt4o", "--no-cache", *args]
     if shell:
         command = ["sh", "-c", f'"$@" {shell}', "sh", *command]
-    return Popen(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE, env={**os.environ, **environ})
+    return Popen(command, stdin=stdin, stdout=PIPE, stderr=PIPE, env={**os.environ, **environ})
 
 
 def test_a_closed_pipe_in_a_real_process(chatgpt4o_site: LocalSite) -> None:
@@ -203,6 +207,22 @@ def test_characters_the_terminal_cannot_show_are_replaced(chatgpt4o_site: LocalS
     with process("--base-url", chatgpt4o_site.url, "h\u00e9llo \U0001f44b", env=env) as proc:
         out, err = proc.communicate(timeout=30)
     assert (proc.returncode, out, err) == (0, b"Echo: h?llo ?\n", b"")
+
+
+def test_a_prompt_both_as_words_and_on_stdin_is_refused(chatgpt4o_site: LocalSite) -> None:
+    code, out, err = run(["--base-url", chatgpt4o_site.url, "words"], stdin="piped\n")
+    assert (code, out) == (EXIT_USAGE, "")
+    assert "both as words and on stdin" in err
+    assert_one_line(err)
+    reader, writer = os.pipe()  # echo piped | chatgpt4o words, with the pipe filled first
+    os.write(writer, b"piped\n")
+    os.close(writer)
+    with process("--base-url", chatgpt4o_site.url, "words", stdin=reader) as proc:
+        _, err_bytes = proc.communicate(timeout=30)
+    os.close(reader)
+    assert proc.returncode == EXIT_USAGE
+    assert b"both as words and on stdin" in err_bytes
+    assert chatgpt4o_site.posts == []
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
@@ -238,12 +258,6 @@ def test_demo_takes_global_options_before_or_after(args: list[str]) -> None:
     code, out, _ = run([*args, "--profile", "1.7", "--no-stream"])
     assert code == 0
     assert "AI Power 1.7.14 site" in out
-
-
-def test_demo_warns_when_the_profile_cannot_stream() -> None:
-    code, _, err = run(["demo", "--profile", "1.7", "--stream"])
-    assert code == 0
-    assert "profile 1.7 cannot stream" in err
 
 
 def test_double_dash_sends_the_word_demo(chatgpt4o_site: LocalSite) -> None:
@@ -359,6 +373,8 @@ def test_an_unexpected_error_is_one_line(
         ["--max-retries", "many"],
         ["--no-such-option"],
         [],
+        ["demo", "--model", "gpt-5"],
+        ["demo", "--profile", "1.7", "--stream"],  # refused as by python -m chatgpt4o.testing
     ],
 )
 def test_usage_errors_exit_2(args: list[str]) -> None:
