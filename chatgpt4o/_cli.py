@@ -273,7 +273,7 @@ def open_client(
 
 
 def _chat(
-    client: Client, args: argparse.Namespace, stdin: TextIO, out: Output, err: TextIO
+    client: Client, args: argparse.Namespace, stdin: TextIO, out: Output, err: Output
 ) -> None:
     """The interactive chat: one conversation, which survives the errors of single turns."""
     conversation = client.conversation(args.model, bot_id=args.bot_id)
@@ -305,7 +305,6 @@ def _chat(
         except (APIError, InvalidRequestError) as exc:
             out.end_line()
             err.write(f"chatgpt4o: {describe_failure(exc)[1]}\n")
-            err.flush()
             kept = text if isinstance(exc, APIError) else ""
 
 
@@ -390,7 +389,7 @@ def _token_cache(args: argparse.Namespace, base_url: Optional[str]) -> Optional[
     return DiskTokenCache(settings.base_url)
 
 
-def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: TextIO) -> int:
+def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: Output) -> int:
     prompt = " ".join(args.prompt)
     _check_text(prompt, "the prompt")
     interactive = not prompt.strip() and stdin.isatty()
@@ -413,14 +412,14 @@ def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: TextIO) -> i
     return 0
 
 
-def _run(argv: list[str], stdin: TextIO, out: Output, err: TextIO) -> int:
+def _run(argv: list[str], stdin: TextIO, out: Output, err: Output) -> int:
     command, rest = _split_subcommand(argv)
     if command == "serve":
         try:
             from .serve import main as serve_main
         except ImportError as exc:
             raise UsageError(f"the server is not available ({exc})") from None
-        return serve_main(rest, stdout=out.stream, stderr=err)
+        return serve_main(rest, stdout=out.stream, stderr=err.stream)
     if command == "demo":
         args = _parse(_demo_parser(), rest, out.stream)
         _logging(args, err)
@@ -436,7 +435,7 @@ def _run(argv: list[str], stdin: TextIO, out: Output, err: TextIO) -> int:
     return _ask(args, stdin, out, err)
 
 
-def _logging(args: argparse.Namespace, err: TextIO) -> None:
+def _logging(args: argparse.Namespace, err: Output) -> None:
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG, stream=err, format="%(name)s: %(message)s")
 
@@ -459,11 +458,11 @@ def main(
     stdout = stdout or sys.stdout
     if stdout is None:  # started with stdout closed: as a closed pipe, and nothing is sent
         return EXIT_BROKEN_PIPE
-    err = stderr or sys.stderr or io.StringIO()
-    for stream in (stdout, err):
+    stderr = stderr or sys.stderr or io.StringIO()
+    for stream in (stdout, stderr):
         if stream in (sys.stdout, sys.stderr) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")  # '?' for what the terminal cannot show
-    out = Output(stdout)
+    out, err = Output(stdout), Output(stderr)
     verbose = "-v" in args_list or "--verbose" in args_list
     try:
         return _run(args_list, stdin, out, err)
@@ -484,7 +483,7 @@ def main(
         return _fail(exc, out, err, verbose)
 
 
-def _fail(exc: BaseException, out: Output, err: TextIO, verbose: bool) -> int:
+def _fail(exc: BaseException, out: Output, err: Output, verbose: bool) -> int:
     code, line = describe_failure(exc)
     try:
         out.end_line()
@@ -492,7 +491,6 @@ def _fail(exc: BaseException, out: Output, err: TextIO, verbose: bool) -> int:
         if verbose:
             for cause in list(_causes(exc))[1:]:
                 err.write(f"chatgpt4o:   caused by {cause}\n")
-        err.flush()
     except OSError:
         pass
     return code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from ._output import Output, UsageError, print_reply
 
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["run_demo"]
 
 
-def run_demo(args: argparse.Namespace, out: Output, err: TextIO) -> int:
+def run_demo(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Start a stand-in site in this process, chat with it through ``Client``, narrate, exit 0.
 
     The stand-in listens on 127.0.0.1 and the client reaches it without the environment's

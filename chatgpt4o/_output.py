@@ -3,6 +3,7 @@ and ``_doctor``, and importing none of them."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, TextIO
 
 from ._exceptions import (
@@ -46,6 +47,7 @@ __all__ = [
     "describe_failure",
     "one_line",
     "print_reply",
+    "printable",
 ]
 
 EXIT_INTERNAL = 1
@@ -72,6 +74,19 @@ exit codes:
   141  the output pipe was closed (as with SIGPIPE)"""
 
 _TRAILING = " .;:,"
+
+# What a terminal would act on rather than show: CSI sequences (ESC [ or C1 0x9b), the string
+# sequences OSC/DCS/SOS/PM/APC up to BEL or ST, other ESC sequences, and every other C0/C1
+# control and DEL (carriage return and backspace overwrite text). Tab and newline stay.
+_TERMINAL_CONTROLS = re.compile(
+    r"""
+    (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]
+    | (?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)
+    | \x1b [ -/]* [0-~]
+    | [\x00-\x08\x0b-\x1f\x7f-\x9f]
+    """,
+    re.VERBOSE,
+)
 
 
 class UsageError(Exception):
@@ -154,15 +169,31 @@ def _refusal_hint(exc: PluginError) -> str:
     return "this is the site's answer, not a fault of chatgpt4o"
 
 
+def printable(text: str) -> str:
+    """``text`` without the terminal control sequences a hostile site could send.
+
+    The command line prints everything through this; the library returns text unchanged. A
+    sequence split between two streamed pieces loses its ESC and shows as plain text.
+
+    Example::
+
+        >>> printable("\\x1b]0;pwned\\x07fine\\x1b[2J\\r\\n")
+        'fine\\n'
+    """
+    return _TERMINAL_CONTROLS.sub("", text)
+
+
 class Output:
-    """stdout for replies: flushes each piece; remembers whether a line is open."""
+    """A stream the command line prints to: cleaned by ``printable()``, flushed at each piece;
+    remembers whether a line is open."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.open_line = False
 
     def write(self, text: str) -> None:
-        """Write ``text`` and flush it at once."""
+        """Write ``printable(text)`` and flush it at once."""
+        text = printable(text)
         if text:
             self.stream.write(text)
             self.stream.flush()

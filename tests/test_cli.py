@@ -80,6 +80,15 @@ def test_one_shot_prompt(chatgpt4o_site: LocalSite) -> None:
     assert (code, out, err) == (0, "Echo: What is 2+2?\n", "")
 
 
+@pytest.mark.parametrize("profile", ["1.9.18", "2.4.71"])  # a JSON reply, a streamed one
+def test_terminal_controls_in_a_reply_are_not_printed(
+    chatgpt4o_site_factory: SiteFactory, profile: str
+) -> None:
+    site = chatgpt4o_site_factory(profile)
+    prompt = "\x1b[2J\x1b]0;pwned\x07safe\rEVIL\b\x9b2J"  # the stand-in echoes it back
+    assert run(["--base-url", site.url, prompt]) == (0, "Echo: safeEVIL\n", "")
+
+
 def test_options_anywhere_among_the_words(chatgpt4o_site: LocalSite) -> None:
     code, out, _ = run(["hello", "--base-url", chatgpt4o_site.url, "--timeout", "5", "world"])
     assert (code, out) == (0, "Echo: hello world\n")
@@ -356,12 +365,12 @@ def test_an_unexpected_error_is_one_line(
     chatgpt4o_site: LocalSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: object, **kwargs: object) -> str:
-        raise RuntimeError("boom")
+        raise RuntimeError("boom\x1b]0;pwned\x07")
 
     monkeypatch.setattr("chatgpt4o._client.Client.create", broken)
     code, _, err = run(["--no-stream", "--base-url", chatgpt4o_site.url, "hi"])
     assert code == EXIT_INTERNAL
-    assert "internal error: RuntimeError: boom" in err
+    assert "internal error: RuntimeError: boom; " in err  # no terminal control in errors
     assert_one_line(err)
 
 
