@@ -1,7 +1,8 @@
 """The command line: ``chatgpt4o "question"``, the interactive chat, and its subcommands.
 
-``chatgpt4o demo``, ``chatgpt4o doctor URL`` and ``chatgpt4o serve`` are subcommands; the global
-options may come before or after them, and among the words of a prompt. Every failure is one
+``chatgpt4o demo``, ``chatgpt4o doctor URL`` and ``chatgpt4o serve`` are subcommands, each with
+its own argparse parser; argparse also finds the command (``_split``). The global options may
+come before or after it, and among the words of a prompt. Every failure is one
 line on stderr that names the cause and what to do, with an exit code of its own (``EXIT_*``
 in ``_output``, listed in ``--help``); no traceback reaches the terminal, not even with
 ``--verbose``.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import io
 import ipaddress
 import logging
@@ -19,7 +19,6 @@ import os
 import select
 import stat
 import sys
-import textwrap
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 from urllib.parse import urlsplit
@@ -43,18 +42,11 @@ from ._output import (
 from ._version import __version__
 
 if TYPE_CHECKING:
-    import requests
-
     from ._client import Client
-    from ._tokens import TokenCache
 
 __all__ = ["main", "open_client"]
 
-_SUBCOMMANDS = ("demo", "doctor", "serve")
-# Options that take a value (so that their value is not mistaken for a subcommand).
-_VALUE_OPTIONS = frozenset(
-    {"--model", "--base-url", "--proxy", "--timeout", "--max-retries", "--bot-id", "--profile"}
-)
+_COMMANDS = ("demo", "doctor", "serve")
 
 _USAGE = """\
 chatgpt4o [options] [PROMPT ...]       ask once (the prompt may also come on stdin)
@@ -121,93 +113,72 @@ def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> No
     )
 
 
-def _parser() -> _Parser:
+_ABOUT = {
+    "": """\
+Chat with GPT-4o-mini through chatgpt4o.one or another AI Power site.
+Use 'chatgpt4o -- demo' to send the word 'demo' as a prompt.""",
+    "demo": """\
+Start a stand-in AI Power site in this process and chat with it through the real
+Client, narrating each step. Needs no network, and ignores proxy settings.""",
+    "doctor": """\
+Diagnose a site whose calls fail: reachable or not and why, the plugin and its
+version, the chats and bot ids on the page, the nonce, streaming, the nonce refresh
+action, block pages, and the time of each step. Exit code 0 only when a message can
+be sent (with --send: when the test message got its reply).""",
+}
+
+
+def _parser(command: str) -> _Parser:
+    """The parser of ``chatgpt4o`` (command ""), ``chatgpt4o demo`` or ``chatgpt4o doctor``."""
     parser = _Parser(
-        prog="chatgpt4o",
-        usage=_USAGE,
-        description="Chat with GPT-4o-mini through chatgpt4o.one or another AI Power site.",
-        epilog=EXIT_CODES_HELP + "\n\nUse 'chatgpt4o -- demo' to send the word 'demo' as a prompt.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
-    )
-    parser.add_argument("prompt", nargs="*", help="the message to send (words are joined)")
-    _global_options(parser)
-    parser.add_argument("--version", action="version", version=f"chatgpt4o {__version__}")
-    return parser
-
-
-def _demo_parser() -> _Parser:
-    from .testing import PROFILES
-
-    parser = _Parser(
-        prog="chatgpt4o demo",
-        description=textwrap.fill(
-            "Start a stand-in AI Power site in this process and chat with it through the real "
-            "Client, narrating each step. Needs no network, and ignores proxy settings.",
-            78,
-        ),
+        prog=f"chatgpt4o {command}".strip(),
+        usage=None if command else _USAGE,
+        description=_ABOUT[command],
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    parser.add_argument(
-        "--profile",
-        default="2.4.71",
-        choices=list(PROFILES),
-        help="the plugin version the stand-in plays (default: 2.4.71, the current plugin)",
-    )
-    parser.add_argument(
-        "--stream",
-        dest="site_stream",
-        action="store_true",
-        help="switch the site's streaming on (1.8 to 2.4.0; 2.4.71 always streams, 1.7 never)",
-    )
-    _global_options(parser, site=False)
+    if command == "demo":
+        from .testing import PROFILES
+
+        parser.add_argument(
+            "--profile",
+            default="2.4.71",
+            choices=list(PROFILES),
+            help="the plugin version the stand-in plays (default: 2.4.71, the current plugin)",
+        )
+        parser.add_argument(
+            "--stream",
+            dest="site_stream",
+            action="store_true",
+            help="switch the site's streaming on (1.8 to 2.4.0; 2.4.71 always streams, 1.7 never)",
+        )
+    elif command == "doctor":
+        parser.add_argument(
+            "url", nargs="?", help="the site's chat page (default: as for chatgpt4o)"
+        )
+        parser.add_argument("--send", action="store_true", help="also send one test message")
+        parser.add_argument("--json", action="store_true", help="print a JSON report for scripts")
+    else:
+        parser.add_argument("prompt", nargs="*", help="the message to send (words are joined)")
+        parser.add_argument("--version", action="version", version=f"chatgpt4o {__version__}")
+    _global_options(parser, site=command != "demo")
     return parser
 
 
-def _doctor_parser() -> _Parser:
-    parser = _Parser(
-        prog="chatgpt4o doctor",
-        description=textwrap.fill(
-            "Diagnose a site whose calls fail: reachable or not and why, the plugin and its "
-            "version, the chats and bot ids on the page, the nonce, streaming, the nonce "
-            "refresh action, block pages, and the time of each step. Exit code 0 only when a "
-            "message can be sent (with --send: when the test message got its reply).",
-            78,
-        ),
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
-    )
-    parser.add_argument("url", nargs="?", help="the site's chat page (default: as for chatgpt4o)")
-    parser.add_argument("--send", action="store_true", help="also send one test message")
-    parser.add_argument("--json", action="store_true", help="print a JSON report for scripts")
+def _split(argv: list[str]) -> tuple[Optional[str], list[str]]:
+    """The command (None: ask or chat) and its arguments, the options before it included.
+
+    argparse finds the first word, knowing which global options take a value; a word after
+    ``--`` is never a command.
+    """
+    parser = _Parser(prog="chatgpt4o", add_help=False, allow_abbrev=False)
     _global_options(parser)
-    return parser
-
-
-def _split_subcommand(argv: list[str]) -> tuple[Optional[str], list[str]]:
-    """The subcommand named by the first positional word, and the arguments without it."""
-    index = 0
-    while index < len(argv):
-        token = argv[index]
-        if token == "--":
-            return None, argv
-        if token.startswith("-") and token != "-":
-            if token in _VALUE_OPTIONS:
-                index += 1
-            index += 1
-            continue
-        if token in _SUBCOMMANDS:
-            return token, argv[:index] + argv[index + 1 :]
-        return None, argv
+    parser.add_argument("words", nargs=argparse.REMAINDER)  # keeps a leading "--"
+    words: list[str] = parser.parse_known_args(argv)[0].words
+    if words and words[0] in _COMMANDS:
+        return words[0], argv[: len(argv) - len(words)] + words[1:]
     return None, argv
-
-
-def _parse(parser: _Parser, argv: list[str], stdout: TextIO) -> argparse.Namespace:
-    with contextlib.redirect_stdout(stdout):
-        return parser.parse_intermixed_args(argv)
 
 
 def _causes(exc: BaseException) -> Iterator[str]:
@@ -229,46 +200,34 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-def local_session() -> requests.Session:
-    """A requests session that ignores the environment's proxies (for loopback sites)."""
-    import requests
-
-    session = requests.Session()
-    session.trust_env = False
-    return session
-
-
 def open_client(
-    args: argparse.Namespace,
-    *,
-    base_url: Optional[str] = None,
-    token_cache: Optional[TokenCache] = None,
-    http_client: Optional[requests.Session] = None,
+    args: argparse.Namespace, base_url: Optional[str], *, cache: bool = False
 ) -> Client:
     """A Client from the global options (a loopback site is reached without env proxies)."""
-    from ._client import Client
+    import requests
 
-    url = base_url if base_url is not None else getattr(args, "base_url", None)
-    proxy = getattr(args, "proxy", None)
-    client = Client(
-        url,
+    from ._client import Client
+    from ._config import resolve_settings
+    from ._disk_cache import DiskTokenCache
+
+    settings = resolve_settings(
+        base_url=base_url,
         timeout=args.timeout,
         max_retries=args.max_retries,
-        proxy=proxy,
-        token_cache=token_cache,
+        proxy=args.proxy,
+        env=os.environ,
     )
-    if http_client is None and client.settings.proxy is None and _is_loopback(client.base_url):
-        http_client = local_session()
-    if http_client is None:
-        return client
-    client.close()
+    session = None
+    if settings.proxy is None and _is_loopback(settings.base_url):
+        session = requests.Session()
+        session.trust_env = False
     return Client(
-        client.base_url,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        proxy=proxy,
-        token_cache=token_cache,
-        http_client=http_client,
+        settings.base_url,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        proxy=settings.proxy,
+        token_cache=DiskTokenCache(settings.base_url) if cache else None,
+        http_client=session,
     )
 
 
@@ -277,14 +236,13 @@ def _chat(
 ) -> None:
     """The interactive chat: one conversation, which survives the errors of single turns."""
     conversation = client.conversation(args.model, bot_id=args.bot_id)
-    prompt = _Prompt(stdin, out)
     out.write(
         f"Chatting with {client.base_url}. An empty line, Ctrl-D or Ctrl-C ends; "
         "after an error the turn is kept: press Enter to send it again.\n"
     )
     kept = ""
     while True:
-        line = prompt.read("you> ", kept)
+        line = _read_line(stdin, out, kept)
         if line is None:
             out.write("\n")
             return
@@ -308,38 +266,26 @@ def _chat(
             kept = text if isinstance(exc, APIError) else ""
 
 
-class _Prompt:
-    """Reads a line at the prompt; on a real terminal, readline pre-fills the kept turn."""
+def _read_line(stdin: TextIO, out: Output, kept: str) -> Optional[str]:
+    """The line typed at the prompt (Enter alone: ``kept``), or None at end of input.
 
-    def __init__(self, stdin: TextIO, out: Output) -> None:
-        self.stdin = stdin
-        self.out = out
-        self.readline: Any = None
-        if stdin is sys.stdin and out.stream is sys.stdout and stdin.isatty():
-            with contextlib.suppress(ImportError):
-                import readline
+    On a real terminal, readline edits the line and pre-fills ``kept``.
+    """
+    if stdin is sys.stdin and out.stream is sys.stdout and stdin.isatty():
+        with contextlib.suppress(ImportError):
+            import readline
 
-                self.readline = readline
-
-    def read(self, prompt: str, kept: str) -> Optional[str]:
-        """The line typed (pre-filled with ``kept``), or None at end of input."""
-        if self.readline is not None:
-            self.readline.set_startup_hook(
-                (lambda: self.readline.insert_text(kept)) if kept else None
-            )
-            try:
-                return input(prompt)
-            except EOFError:
-                return None
-            finally:
-                self.readline.set_startup_hook(None)
-        self.out.write(prompt)
-        line = self.stdin.readline()
+            readline.set_startup_hook((lambda: readline.insert_text(kept)) if kept else None)
+        try:
+            line = input("you> ")
+        except EOFError:
+            return None
+    else:
+        out.write("you> ")
+        line = stdin.readline()
         if not line:
             return None
-        if kept and not line.strip():
-            return kept
-        return line
+    return kept if kept and not line.strip() else line
 
 
 def _check_text(text: str, what: str) -> None:
@@ -377,18 +323,6 @@ def _stdin_holds_text(stdin: TextIO) -> bool:
     return ready and bool(os.read(fd, 4096).strip())
 
 
-def _token_cache(args: argparse.Namespace, base_url: Optional[str]) -> Optional[TokenCache]:
-    if not args.cache:
-        return None
-    from ._config import resolve_settings
-    from ._disk_cache import DiskTokenCache
-
-    settings = resolve_settings(
-        base_url=base_url, timeout=None, max_retries=None, proxy=None, verify=True, env=os.environ
-    )
-    return DiskTokenCache(settings.base_url)
-
-
 def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: Output) -> int:
     prompt = " ".join(args.prompt)
     _check_text(prompt, "the prompt")
@@ -404,7 +338,7 @@ def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: Output) -> i
             raise UsageError(
                 "no prompt: give one as arguments or on stdin (see 'chatgpt4o --help')"
             )
-    with open_client(args, token_cache=_token_cache(args, args.base_url)) as client:
+    with open_client(args, args.base_url, cache=args.cache) as client:
         if interactive:
             _chat(client, args, stdin, out, err)
         else:
@@ -413,31 +347,23 @@ def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: Output) -> i
 
 
 def _run(argv: list[str], stdin: TextIO, out: Output, err: Output) -> int:
-    command, rest = _split_subcommand(argv)
+    command, argv = _split(argv)
     if command == "serve":
         try:
             from .serve import main as serve_main
         except ImportError as exc:
             raise UsageError(f"the server is not available ({exc})") from None
-        return serve_main(rest, stdout=out.stream, stderr=err.stream)
-    if command == "demo":
-        args = _parse(_demo_parser(), rest, out.stream)
-        _logging(args, err)
-        return run_demo(args, out, err)
-    if command == "doctor":
-        args = _parse(_doctor_parser(), rest, out.stream)
-        _logging(args, err)
-        base_url = args.url if args.url is not None else args.base_url
-        with open_client(args, base_url=base_url) as client:
-            return run_doctor(client, args, out)
-    args = _parse(_parser(), argv, out.stream)
-    _logging(args, err)
-    return _ask(args, stdin, out, err)
-
-
-def _logging(args: argparse.Namespace, err: Output) -> None:
+        return serve_main(argv, stdout=out.stream, stderr=err.stream)
+    with contextlib.redirect_stdout(out.stream):  # --help and --version
+        args = _parser(command or "").parse_intermixed_args(argv)
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG, stream=err, format="%(name)s: %(message)s")
+    if command == "demo":
+        return run_demo(args, out, err)
+    if command == "doctor":
+        with open_client(args, args.url or args.base_url) as client:
+            return run_doctor(client, args, out)
+    return _ask(args, stdin, out, err)
 
 
 def main(
@@ -475,10 +401,6 @@ def main(
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return _broken_pipe(out.stream)
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
-            return _broken_pipe(out.stream)
-        return _fail(exc, out, err, verbose)
     except Exception as exc:
         return _fail(exc, out, err, verbose)
 
