@@ -1,96 +1,52 @@
 """The command line: ``chatgpt4o "question"``, the interactive chat, and its subcommands.
 
-``chatgpt4o demo``, ``chatgpt4o doctor URL`` and ``chatgpt4o serve`` are subcommands; the global
-options may come before or after them, and among the words of a prompt. Every failure is one
-line on stderr that names the cause and what to do, with an exit code of its own (``EXIT_*``,
-listed in ``--help``); no traceback reaches the terminal, not even with ``--verbose``.
+``chatgpt4o demo``, ``chatgpt4o doctor URL`` and ``chatgpt4o serve`` are subcommands, each with
+its own argparse parser; argparse also finds the command (``_split``). The global options may
+come before or after it, and among the words of a prompt. Every failure is one
+line on stderr that names the cause and what to do, with an exit code of its own (``EXIT_*``
+in ``_output``, listed in ``--help``); no traceback reaches the terminal, not even with
+``--verbose``.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
+import io
 import ipaddress
 import logging
 import os
+import select
+import stat
 import sys
-import textwrap
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 from urllib.parse import urlsplit
 
-from ._exceptions import (
-    AccessDeniedError,
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    BadReplyError,
-    BlockedError,
-    BotNotFoundError,
-    ChatPageError,
-    ContentFlaggedError,
-    EndpointGoneError,
-    InvalidRequestError,
-    NonceError,
-    PluginError,
-    RateLimitError,
-    TokenLimitError,
-    UpstreamError,
-)
+from ._demo import run_demo
+from ._doctor import run_doctor
+from ._exceptions import APIError, InvalidRequestError, ModelError
+from ._models import resolve_model
 from ._network import without_queries
+from ._output import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Output,
+    UsageError,
+    describe_failure,
+    one_line,
+    print_reply,
+)
 from ._version import __version__
 
 if TYPE_CHECKING:
-    import requests
-
     from ._client import Client
-    from ._tokens import TokenCache
 
-__all__ = [
-    "EXIT_BLOCKED",
-    "EXIT_BROKEN_PIPE",
-    "EXIT_INTERNAL",
-    "EXIT_INTERRUPTED",
-    "EXIT_NETWORK",
-    "EXIT_NO_CHAT",
-    "EXIT_REFUSED",
-    "EXIT_SITE",
-    "EXIT_USAGE",
-    "describe_failure",
-    "main",
-]
+__all__ = ["main", "open_client"]
 
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-EXIT_NETWORK = 3
-EXIT_BLOCKED = 4
-EXIT_SITE = 5
-EXIT_REFUSED = 6
-EXIT_NO_CHAT = 7
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141
-
-EXIT_CODES_HELP = """\
-exit codes:
-  0    the reply was printed (doctor: a message can be sent)
-  1    an internal error (a bug in chatgpt4o: please report it)
-  2    bad usage or input: an unknown option, a bad value, no prompt, stdin not UTF-8
-  3    network: the site could not be reached (refused, DNS, TLS, proxy, timeout)
-  4    blocked (a Cloudflare challenge) or rate limited by the site
-  5    the site failed: an HTTP error, a bad or cut reply, a nonce it keeps rejecting
-  6    the site refused the message, in its own words (quota, banned word, guests off)
-  7    no chat there: no such page (404), no chat element, unknown bot, plugin missing
-  130  interrupted (Ctrl-C)
-  141  the output pipe was closed (as with SIGPIPE)"""
-
-_SUBCOMMANDS = ("demo", "doctor", "serve")
-# Options that take a value (so that their value is not mistaken for a subcommand).
-_VALUE_OPTIONS = frozenset(
-    {"--model", "--base-url", "--proxy", "--timeout", "--max-retries", "--bot-id", "--profile"}
-)
-_TRAILING = " .;:,"
+_COMMANDS = ("demo", "doctor", "serve")
 
 _USAGE = """\
 chatgpt4o [options] [PROMPT ...]       ask once (the prompt may also come on stdin)
@@ -100,15 +56,20 @@ chatgpt4o [options] [PROMPT ...]       ask once (the prompt may also come on std
        chatgpt4o serve [options]            an OpenAI-compatible server (see serve --help)"""
 
 
-class UsageError(Exception):
-    """A usage problem found after parsing; printed as one line, exit 2."""
-
-
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (``chatgpt4o: …``) and never exit twice."""
 
     def error(self, message: str) -> Any:
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _model(name: str) -> str:
+    try:
+        return resolve_model(name)
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(
+            f"unknown model {name!r}; expected one of {', '.join(exc.valid)}"
+        ) from None
 
 
 def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> None:
@@ -121,7 +82,7 @@ def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> No
         parser.add_argument(
             "--proxy", metavar="URL", help="proxy URL (default: $CHATGPT4O_PROXY, else none)"
         )
-    parser.add_argument("--model", help="model name or alias (default: gpt-4o-mini)")
+    parser.add_argument("--model", type=_model, help="model name or alias (default: gpt-4o-mini)")
     parser.add_argument(
         "--timeout",
         type=float,
@@ -152,169 +113,72 @@ def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> No
     )
 
 
-def _parser() -> _Parser:
+_ABOUT = {
+    "": """\
+Chat with GPT-4o-mini through chatgpt4o.one or another AI Power site.
+Use 'chatgpt4o -- demo' to send the word 'demo' as a prompt.""",
+    "demo": """\
+Start a stand-in AI Power site in this process and chat with it through the real
+Client, narrating each step. Needs no network, and ignores proxy settings.""",
+    "doctor": """\
+Diagnose a site whose calls fail: reachable or not and why, the plugin and its
+version, the chats and bot ids on the page, the nonce, streaming, the nonce refresh
+action, block pages, and the time of each step. Exit code 0 only when a message can
+be sent (with --send: when the test message got its reply).""",
+}
+
+
+def _parser(command: str) -> _Parser:
+    """The parser of ``chatgpt4o`` (command ""), ``chatgpt4o demo`` or ``chatgpt4o doctor``."""
     parser = _Parser(
-        prog="chatgpt4o",
-        usage=_USAGE,
-        description="Chat with GPT-4o-mini through chatgpt4o.one or another AI Power site.",
-        epilog=EXIT_CODES_HELP + "\n\nUse 'chatgpt4o -- demo' to send the word 'demo' as a prompt.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
-    )
-    parser.add_argument("prompt", nargs="*", help="the message to send (words are joined)")
-    _global_options(parser)
-    parser.add_argument("--version", action="version", version=f"chatgpt4o {__version__}")
-    return parser
-
-
-def _demo_parser() -> _Parser:
-    from .testing import PROFILES
-
-    parser = _Parser(
-        prog="chatgpt4o demo",
-        description=textwrap.fill(
-            "Start a stand-in AI Power site in this process and chat with it through the real "
-            "Client, narrating each step. Needs no network, and ignores proxy settings.",
-            78,
-        ),
+        prog=f"chatgpt4o {command}".strip(),
+        usage=None if command else _USAGE,
+        description=_ABOUT[command],
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    parser.add_argument(
-        "--profile",
-        default="2.4.71",
-        choices=list(PROFILES),
-        help="the plugin version the stand-in plays (default: 2.4.71, the current plugin)",
-    )
-    parser.add_argument(
-        "--stream",
-        dest="site_stream",
-        action="store_true",
-        help="switch the site's streaming on (1.8 to 2.4.0; 2.4.71 always streams, 1.7 never)",
-    )
-    _global_options(parser, site=False)
+    if command == "demo":
+        from .testing import PROFILES
+
+        parser.add_argument(
+            "--profile",
+            default="2.4.71",
+            choices=list(PROFILES),
+            help="the plugin version the stand-in plays (default: 2.4.71, the current plugin)",
+        )
+        parser.add_argument(
+            "--stream",
+            dest="site_stream",
+            action="store_true",
+            help="switch the site's streaming on (1.8 to 2.4.0; 2.4.71 always streams, 1.7 never)",
+        )
+    elif command == "doctor":
+        parser.add_argument(
+            "url", nargs="?", help="the site's chat page (default: as for chatgpt4o)"
+        )
+        parser.add_argument("--send", action="store_true", help="also send one test message")
+        parser.add_argument("--json", action="store_true", help="print a JSON report for scripts")
+    else:
+        parser.add_argument("prompt", nargs="*", help="the message to send (words are joined)")
+        parser.add_argument("--version", action="version", version=f"chatgpt4o {__version__}")
+    _global_options(parser, site=command != "demo")
     return parser
 
 
-def _doctor_parser() -> _Parser:
-    parser = _Parser(
-        prog="chatgpt4o doctor",
-        description=textwrap.fill(
-            "Diagnose a site whose calls fail: reachable or not and why, the plugin and its "
-            "version, the chats and bot ids on the page, the nonce, streaming, the nonce "
-            "refresh action, block pages, and the time of each step. Exit code 0 only when a "
-            "message can be sent (with --send: when the test message got its reply).",
-            78,
-        ),
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
-    )
-    parser.add_argument("url", nargs="?", help="the site's chat page (default: as for chatgpt4o)")
-    parser.add_argument("--send", action="store_true", help="also send one test message")
-    parser.add_argument("--json", action="store_true", help="print a JSON report for scripts")
-    _global_options(parser)
-    return parser
+def _split(argv: list[str]) -> tuple[Optional[str], list[str]]:
+    """The command (None: ask or chat) and its arguments, the options before it included.
 
-
-def _split_subcommand(argv: list[str]) -> tuple[Optional[str], list[str]]:
-    """The subcommand named by the first positional word, and the arguments without it."""
-    index = 0
-    while index < len(argv):
-        token = argv[index]
-        if token == "--":
-            return None, argv
-        if token.startswith("-") and token != "-":
-            if token in _VALUE_OPTIONS:
-                index += 1
-            index += 1
-            continue
-        if token in _SUBCOMMANDS:
-            return token, argv[:index] + argv[index + 1 :]
-        return None, argv
-    return None, argv
-
-
-def _parse(parser: _Parser, argv: list[str], stdout: TextIO) -> argparse.Namespace:
-    with contextlib.redirect_stdout(stdout):
-        return parser.parse_intermixed_args(argv)
-
-
-def one_line(text: str) -> str:
-    """``text`` on one line, without the punctuation it ends with."""
-    return " ".join(text.split()).rstrip(_TRAILING)
-
-
-def describe_failure(exc: BaseException) -> tuple[int, str]:
-    """The exit code and the one line (cause; what to do) to print for an error.
-
-    Example::
-
-        >>> describe_failure(InvalidRequestError("timeout: expected a number > 0"))
-        (2, 'invalid input: timeout: expected a number > 0')
+    argparse finds the first word, knowing which global options take a value; a word after
+    ``--`` is never a command.
     """
-    if isinstance(exc, (InvalidRequestError, UsageError)):
-        return EXIT_USAGE, f"invalid input: {one_line(str(exc))}"
-    if isinstance(exc, APIError):
-        return _describe_api_error(exc)
-    return EXIT_INTERNAL, (
-        f"internal error: {type(exc).__name__}: {one_line(str(exc)) or 'no message'}; "
-        "this is a bug in chatgpt4o, please report it with the output of --verbose"
-    )
-
-
-def _describe_api_error(exc: APIError) -> tuple[int, str]:
-    message = one_line(exc.message)
-    if isinstance(exc, APITimeoutError):
-        return EXIT_NETWORK, f"{message}; the site is slow or unreachable: try a larger --timeout"
-    if isinstance(exc, APIConnectionError):
-        hint = (
-            "check the proxy (--proxy, $CHATGPT4O_PROXY, $HTTPS_PROXY)"
-            if "proxy" in message.lower()
-            else "check the URL, your network connection and any proxy (--proxy)"
-        )
-        return EXIT_NETWORK, f"network error: {message}; {hint}"
-    if isinstance(exc, BlockedError):
-        return EXIT_BLOCKED, f"blocked: {message}"
-    if isinstance(exc, RateLimitError):
-        wait = f"wait {exc.retry_after:g} s" if exc.retry_after is not None else "wait a while"
-        return EXIT_BLOCKED, f"rate limited: {message}; {wait} and try again"
-    if isinstance(exc, EndpointGoneError):
-        return EXIT_NO_CHAT, f"no chat there: {message}; run 'chatgpt4o doctor {exc.url}'"
-    if isinstance(exc, APIStatusError) and exc.status_code in (404, 410):
-        return EXIT_NO_CHAT, (
-            f"no such page: {exc.url} answered HTTP {exc.status_code}; check the URL "
-            "(--base-url): it must be the page that shows the chat"
-        )
-    if isinstance(exc, BotNotFoundError):
-        return EXIT_NO_CHAT, f"no such bot: {message}; pick one of them with --bot-id"
-    if isinstance(exc, ChatPageError):
-        return EXIT_NO_CHAT, f"no chat there: {message}"
-    if isinstance(exc, PluginError):
-        return EXIT_REFUSED, f'the site refused: "{one_line(exc.msg)}"; {_refusal_hint(exc)}'
-    if isinstance(exc, NonceError):
-        return EXIT_SITE, (
-            f"{message}; the site rejected a freshly read nonce too: a page cache may serve a "
-            "stale page; try again later"
-        )
-    if isinstance(exc, BadReplyError):
-        return EXIT_SITE, f"bad reply: {message}; try again, or run 'chatgpt4o doctor {exc.url}'"
-    if isinstance(exc, APIStatusError) and exc.status_code >= 500:
-        return EXIT_SITE, f"site error: {message}; the site is failing, try again later"
-    return EXIT_SITE, f"site error: {message}; run 'chatgpt4o doctor {exc.url}' to see more"
-
-
-def _refusal_hint(exc: PluginError) -> str:
-    if isinstance(exc, TokenLimitError):
-        return "the site's quota is used up: wait for it to reset"
-    if isinstance(exc, ContentFlaggedError):
-        return "rephrase the message, or ask from another network"
-    if isinstance(exc, AccessDeniedError):
-        return "the site does not serve guests this way: log in (cookies) or use another site"
-    if isinstance(exc, UpstreamError):
-        return "the site's own model failed: try again later"
-    return "this is the site's answer, not a fault of chatgpt4o"
+    parser = _Parser(prog="chatgpt4o", add_help=False, allow_abbrev=False)
+    _global_options(parser)
+    parser.add_argument("words", nargs=argparse.REMAINDER)  # keeps a leading "--"
+    words: list[str] = parser.parse_known_args(argv)[0].words
+    if words and words[0] in _COMMANDS:
+        return words[0], argv[: len(argv) - len(words)] + words[1:]
+    return None, argv
 
 
 def _causes(exc: BaseException) -> Iterator[str]:
@@ -336,96 +200,49 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-def local_session() -> requests.Session:
-    """A requests session that ignores the environment's proxies (for loopback sites)."""
-    import requests
-
-    session = requests.Session()
-    session.trust_env = False
-    return session
-
-
 def open_client(
-    args: argparse.Namespace,
-    *,
-    base_url: Optional[str] = None,
-    token_cache: Optional[TokenCache] = None,
-    http_client: Optional[requests.Session] = None,
+    args: argparse.Namespace, base_url: Optional[str], *, cache: bool = False
 ) -> Client:
     """A Client from the global options (a loopback site is reached without env proxies)."""
+    import requests
+
     from ._client import Client
+    from ._config import resolve_settings
+    from ._disk_cache import DiskTokenCache
 
-    url = base_url if base_url is not None else getattr(args, "base_url", None)
-    proxy = getattr(args, "proxy", None)
-    client = Client(
-        url,
+    settings = resolve_settings(
+        base_url=base_url,
         timeout=args.timeout,
         max_retries=args.max_retries,
-        proxy=proxy,
-        token_cache=token_cache,
+        proxy=args.proxy,
+        env=os.environ,
     )
-    if http_client is None and client.settings.proxy is None and _is_loopback(client.base_url):
-        http_client = local_session()
-    if http_client is None:
-        return client
-    client.close()
+    session = None
+    if settings.proxy is None and _is_loopback(settings.base_url):
+        session = requests.Session()
+        session.trust_env = False
     return Client(
-        client.base_url,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        proxy=proxy,
-        token_cache=token_cache,
-        http_client=http_client,
+        settings.base_url,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        proxy=settings.proxy,
+        token_cache=DiskTokenCache(settings.base_url) if cache else None,
+        http_client=session,
     )
-
-
-class Output:
-    """stdout for replies: flushes each piece; remembers whether a line is open."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.open_line = False
-
-    def write(self, text: str) -> None:
-        """Write ``text`` and flush it at once."""
-        if text:
-            self.stream.write(text)
-            self.stream.flush()
-            self.open_line = not text.endswith("\n")
-
-    def end_line(self) -> None:
-        """End a line the reply left open."""
-        if self.open_line:
-            self.write("\n")
-
-
-def print_reply(
-    client: Client, args: argparse.Namespace, prompt: str, out: Output, prefix: str = ""
-) -> None:
-    """Send ``prompt`` and print the reply, piece by piece unless ``--no-stream``."""
-    if not args.stream:
-        out.write(prefix + client.create(args.model, prompt, bot_id=args.bot_id) + "\n")
-        return
-    out.write(prefix)
-    with client.stream(args.model, prompt, bot_id=args.bot_id) as stream:
-        for piece in stream:
-            out.write(piece)
-    out.write("\n")
 
 
 def _chat(
-    client: Client, args: argparse.Namespace, stdin: TextIO, out: Output, err: TextIO
+    client: Client, args: argparse.Namespace, stdin: TextIO, out: Output, err: Output
 ) -> None:
     """The interactive chat: one conversation, which survives the errors of single turns."""
     conversation = client.conversation(args.model, bot_id=args.bot_id)
-    prompt = _Prompt(stdin, out)
     out.write(
         f"Chatting with {client.base_url}. An empty line, Ctrl-D or Ctrl-C ends; "
         "after an error the turn is kept: press Enter to send it again.\n"
     )
     kept = ""
     while True:
-        line = prompt.read("you> ", kept)
+        line = _read_line(stdin, out, kept)
         if line is None:
             out.write("\n")
             return
@@ -446,42 +263,29 @@ def _chat(
         except (APIError, InvalidRequestError) as exc:
             out.end_line()
             err.write(f"chatgpt4o: {describe_failure(exc)[1]}\n")
-            err.flush()
             kept = text if isinstance(exc, APIError) else ""
 
 
-class _Prompt:
-    """Reads a line at the prompt; on a real terminal, readline pre-fills the kept turn."""
+def _read_line(stdin: TextIO, out: Output, kept: str) -> Optional[str]:
+    """The line typed at the prompt (Enter alone: ``kept``), or None at end of input.
 
-    def __init__(self, stdin: TextIO, out: Output) -> None:
-        self.stdin = stdin
-        self.out = out
-        self.readline: Any = None
-        if stdin is sys.stdin and out.stream is sys.stdout and stdin.isatty():
-            with contextlib.suppress(ImportError):
-                import readline
+    On a real terminal, readline edits the line and pre-fills ``kept``.
+    """
+    if stdin is sys.stdin and out.stream is sys.stdout and stdin.isatty():
+        with contextlib.suppress(ImportError):
+            import readline
 
-                self.readline = readline
-
-    def read(self, prompt: str, kept: str) -> Optional[str]:
-        """The line typed (pre-filled with ``kept``), or None at end of input."""
-        if self.readline is not None:
-            self.readline.set_startup_hook(
-                (lambda: self.readline.insert_text(kept)) if kept else None
-            )
-            try:
-                return input(prompt)
-            except EOFError:
-                return None
-            finally:
-                self.readline.set_startup_hook(None)
-        self.out.write(prompt)
-        line = self.stdin.readline()
+            readline.set_startup_hook((lambda: readline.insert_text(kept)) if kept else None)
+        try:
+            line = input("you> ")
+        except EOFError:
+            return None
+    else:
+        out.write("you> ")
+        line = stdin.readline()
         if not line:
             return None
-        if kept and not line.strip():
-            return kept
-        return line
+    return kept if kept and not line.strip() else line
 
 
 def _check_text(text: str, what: str) -> None:
@@ -504,29 +308,37 @@ def _read_stdin(stdin: TextIO) -> str:
         ) from None
 
 
-def _token_cache(args: argparse.Namespace, base_url: Optional[str]) -> Optional[TokenCache]:
-    if not args.cache:
-        return None
-    from ._config import resolve_settings
-    from ._disk_cache import DiskTokenCache
-
-    settings = resolve_settings(
-        base_url=base_url, timeout=None, max_retries=None, proxy=None, verify=True, env=os.environ
+def _stdin_holds_text(stdin: TextIO) -> bool:
+    """Whether stdin (not a terminal) holds text already; never waits for more to come."""
+    try:
+        fd = stdin.fileno()
+    except (OSError, ValueError):  # an in-memory stream: reading it cannot block
+        return bool(stdin.read().strip())
+    mode = os.fstat(fd).st_mode
+    ready = stat.S_ISREG(mode) or (
+        sys.platform != "win32"
+        and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode))
+        and bool(select.select([fd], [], [], 0)[0])
     )
-    return DiskTokenCache(settings.base_url)
+    return ready and bool(os.read(fd, 4096).strip())
 
 
-def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: TextIO) -> int:
+def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: Output) -> int:
     prompt = " ".join(args.prompt)
     _check_text(prompt, "the prompt")
     interactive = not prompt.strip() and stdin.isatty()
+    if prompt.strip() and not stdin.isatty() and _stdin_holds_text(stdin):
+        raise UsageError(
+            "a prompt both as words and on stdin: send it one way "
+            "(to ignore stdin, redirect it from /dev/null)"
+        )
     if not prompt.strip() and not interactive:
         prompt = _read_stdin(stdin).strip()
         if not prompt:
             raise UsageError(
                 "no prompt: give one as arguments or on stdin (see 'chatgpt4o --help')"
             )
-    with open_client(args, token_cache=_token_cache(args, args.base_url)) as client:
+    with open_client(args, args.base_url, cache=args.cache) as client:
         if interactive:
             _chat(client, args, stdin, out, err)
         else:
@@ -534,34 +346,24 @@ def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: TextIO) -> i
     return 0
 
 
-def _run(argv: list[str], stdin: TextIO, out: Output, err: TextIO) -> int:
-    command, rest = _split_subcommand(argv)
+def _run(argv: list[str], stdin: TextIO, out: Output, err: Output) -> int:
+    command, argv = _split(argv)
     if command == "serve":
         try:
             from .serve import main as serve_main
         except ImportError as exc:
             raise UsageError(f"the server is not available ({exc})") from None
-        return serve_main(rest, stdout=out.stream, stderr=err)
-    if command == "demo":
-        args = _parse(_demo_parser(), rest, out.stream)
-        _logging(args, err)
-        from ._demo import run_demo
-
-        return run_demo(args, out, err)
-    if command == "doctor":
-        args = _parse(_doctor_parser(), rest, out.stream)
-        _logging(args, err)
-        from ._doctor import run_doctor
-
-        return run_doctor(args, out, err)
-    args = _parse(_parser(), argv, out.stream)
-    _logging(args, err)
-    return _ask(args, stdin, out, err)
-
-
-def _logging(args: argparse.Namespace, err: TextIO) -> None:
+        return serve_main(argv, stdout=out.stream, stderr=err.stream)
+    with contextlib.redirect_stdout(out.stream):  # --help and --version
+        args = _parser(command or "").parse_intermixed_args(argv)
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG, stream=err, format="%(name)s: %(message)s")
+    if command == "demo":
+        return run_demo(args, out, err)
+    if command == "doctor":
+        with open_client(args, args.url or args.base_url) as client:
+            return run_doctor(client, args, out)
+    return _ask(args, stdin, out, err)
 
 
 def main(
@@ -578,9 +380,15 @@ def main(
         raise SystemExit(main(["What is 2 + 2?"]))
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
-    stdin = stdin or sys.stdin
-    out = Output(stdout or sys.stdout)
-    err = stderr or sys.stderr
+    stdin = stdin or sys.stdin or io.StringIO()
+    stdout = stdout or sys.stdout
+    if stdout is None:  # started with stdout closed: as a closed pipe, and nothing is sent
+        return EXIT_BROKEN_PIPE
+    stderr = stderr or sys.stderr or io.StringIO()
+    for stream in (stdout, stderr):
+        if stream in (sys.stdout, sys.stderr) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # '?' for what the terminal cannot show
+    out, err = Output(stdout), Output(stderr)
     verbose = "-v" in args_list or "--verbose" in args_list
     try:
         return _run(args_list, stdin, out, err)
@@ -593,15 +401,11 @@ def main(
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return _broken_pipe(out.stream)
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
-            return _broken_pipe(out.stream)
-        return _fail(exc, out, err, verbose)
     except Exception as exc:
         return _fail(exc, out, err, verbose)
 
 
-def _fail(exc: BaseException, out: Output, err: TextIO, verbose: bool) -> int:
+def _fail(exc: BaseException, out: Output, err: Output, verbose: bool) -> int:
     code, line = describe_failure(exc)
     try:
         out.end_line()
@@ -609,7 +413,6 @@ def _fail(exc: BaseException, out: Output, err: TextIO, verbose: bool) -> int:
         if verbose:
             for cause in list(_causes(exc))[1:]:
                 err.write(f"chatgpt4o:   caused by {cause}\n")
-        err.flush()
     except OSError:
         pass
     return code

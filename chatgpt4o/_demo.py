@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
+
+from ._output import Output, UsageError, print_reply
 
 if TYPE_CHECKING:
     import argparse
 
-    from ._cli import Output
-
 __all__ = ["run_demo"]
 
 
-def run_demo(args: argparse.Namespace, out: Output, err: TextIO) -> int:
+def run_demo(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Start a stand-in site in this process, chat with it through ``Client``, narrate, exit 0.
 
     The stand-in listens on 127.0.0.1 and the client reaches it without the environment's
@@ -24,13 +24,15 @@ def run_demo(args: argparse.Namespace, out: Output, err: TextIO) -> int:
         out: where the narration and the replies go.
         err: where warnings go.
     """
-    from ._cli import local_session, open_client, print_reply
+    import requests
+
+    from ._client import Client
     from .testing import PROFILES, LocalSite
 
     profile = PROFILES[args.profile]
     aipkit = profile.era == "aipkit"
     if args.site_stream and not profile.can_stream:
-        err.write(f"chatgpt4o demo: profile {profile.name} cannot stream; its replies are JSON\n")
+        raise UsageError(f"--stream: profile {profile.name} cannot stream (its replies are JSON)")
     if args.site_stream and aipkit and not profile.json_action:
         err.write(f"chatgpt4o demo: profile {profile.name} always streams; --stream is implied\n")
 
@@ -38,11 +40,14 @@ def run_demo(args: argparse.Namespace, out: Output, err: TextIO) -> int:
         out.write(line + "\n")
 
     plugin = "AI Puffer" if aipkit else "AI Power"
-    session = local_session()
+    session = requests.Session()
+    session.trust_env = False  # the environment's proxies cannot reach this process's site
     with LocalSite(args.profile, stream=args.site_stream) as site, session:
         mode = "streaming" if site.streams else "JSON"
         say(f"Started a local {plugin} {profile.version} site at {site.url} ({mode} replies).")
-        with open_client(args, base_url=site.url, http_client=session) as client:
+        with Client(
+            site.url, timeout=args.timeout, max_retries=args.max_retries, http_client=session
+        ) as client:
             for question in ("Hello! Who are you?", "What is 6 x 7?"):
                 say(f"\nyou> {question}")
                 print_reply(client, args, question, out, prefix="ai>  ")

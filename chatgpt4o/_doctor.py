@@ -13,18 +13,17 @@ import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Optional
 
 from ._exceptions import APIError, ChatPageError
 from ._network import describe_network_error
+from ._output import EXIT_BLOCKED, EXIT_NO_CHAT, EXIT_SITE, Output, describe_failure
 
 if TYPE_CHECKING:
     import argparse
 
-    from ._cli import Output
     from ._client import Client
     from ._page import Page
-    from ._wire import Reply
 
 __all__ = ["Report", "Step", "diagnose", "run_doctor", "version_hints"]
 
@@ -95,10 +94,15 @@ def version_hints(html: str) -> dict[str, list[str]]:
     return hints
 
 
-def _timed(report: Report, name: str, started: float) -> Step:
-    step = Step(name, None, "", seconds=time.perf_counter() - started)
-    report.steps.append(step)
-    return step
+def _add(
+    report: Report,
+    name: str,
+    started: float,
+    ok: Optional[bool],
+    detail: str,
+    data: Optional[dict[str, Any]] = None,
+) -> None:
+    report.steps.append(Step(name, ok, detail, time.perf_counter() - started, data or {}))
 
 
 def diagnose(client: Client, *, send: bool = False) -> Report:
@@ -108,7 +112,6 @@ def diagnose(client: Client, *, send: bool = False) -> Report:
         client: a client of the site (its token cache is left alone).
         send: also send one test message.
     """
-    from ._cli import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_SITE, describe_failure
     from ._cloudflare import is_cloudflare_page
     from ._page import extract_page
     from ._tokens import page_request
@@ -118,90 +121,74 @@ def diagnose(client: Client, *, send: bool = False) -> Report:
     try:
         reply = client.perform(page_request(client.base_url, bust_cache=False))
     except APIError as exc:
-        step = _timed(report, "reach", started)
-        step.ok = False
         cause = describe_network_error(exc)
-        step.detail = f"cannot reach {client.base_url}: {cause}"
-        step.data = {"cause": cause}
-        report.exit_code = describe_failure(exc)[0] or EXIT_NETWORK
+        detail = f"cannot reach {client.base_url}: {cause}"
+        _add(report, "reach", started, False, detail, {"cause": cause})
+        report.exit_code = describe_failure(exc)[0]
         return report
-    step = _timed(report, "reach", started)
-    step.ok = reply.status_code < 400
-    step.detail = f"HTTP {reply.status_code} from {reply.url} ({len(reply.body)} bytes)"
-    step.data = {"status": reply.status_code, "final_url": reply.url, "bytes": len(reply.body)}
+    status, missing = reply.status_code, reply.status_code in (404, 410)
+    detail = f"HTTP {status} from {reply.url} ({len(reply.body)} bytes)"
+    detail += ": no such page, check the URL" if missing else ""
+    data = {"status": status, "final_url": reply.url, "bytes": len(reply.body)}
+    _add(report, "reach", started, status < 400, detail, data)
 
     started = time.perf_counter()
     blocked = is_cloudflare_page(reply.text, reply.headers)
-    step = _timed(report, "block", started)
-    if blocked or reply.status_code == 429:
-        step.ok = False
-        step.detail = (
+    if blocked or status == 429:
+        detail = (
             "a Cloudflare challenge or block page: the site blocks automated clients"
             if blocked
             else "HTTP 429: the site rate-limits this client"
         )
+        _add(report, "block", started, False, detail)
         report.exit_code = EXIT_BLOCKED
         return report
-    step.ok = True
-    step.detail = "no Cloudflare challenge or block page"
-    if reply.status_code >= 400:
-        report.steps[0].detail += (
-            ": no such page, check the URL" if reply.status_code in (404, 410) else ""
-        )
-        report.exit_code = EXIT_NO_CHAT if reply.status_code in (404, 410) else EXIT_SITE
+    _add(report, "block", started, True, "no Cloudflare challenge or block page")
+    if status >= 400:
+        report.exit_code = EXIT_NO_CHAT if missing else EXIT_SITE
         return report
 
     started = time.perf_counter()
     hints = version_hints(reply.text)
-    step = _timed(report, "plugin", started)
-    step.data = {"versions": hints}
     plugin_hints = {slug: vers for slug, vers in hints.items() if slug != "generator"}
-    step.detail = (
+    detail = (
         "version hints: "
         + "; ".join(f"{slug} ver={', '.join(vers)}" for slug, vers in plugin_hints.items())
         if plugin_hints
         else "no version hints from the chat plugin's scripts or styles"
     ) + (f"; {hints['generator'][0]}" if "generator" in hints else "")
+    _add(report, "plugin", started, None, detail, {"versions": hints})
 
     started = time.perf_counter()
     try:
         page = extract_page(reply.text, reply.url, link_header=reply.headers.get("link"))
     except ChatPageError as exc:
-        step = _timed(report, "chats", started)
-        step.ok = False
-        step.detail = f"no usable chat: {exc.message}"
-        step.data = {"missing": exc.missing}
+        detail = f"no usable chat: {exc.message}"
+        _add(report, "chats", started, False, detail, {"missing": exc.missing})
         report.exit_code = EXIT_NO_CHAT
         return report
-    step = _timed(report, "chats", started)
-    _describe_chats(step, page)
+    _add(report, "chats", started, True, *_describe_chats(page))
     report.can_send = True
 
     started = time.perf_counter()
-    _refresh(client, page, report, started)
+    _add(report, "refresh", started, *_refresh(client, page))
 
     if send:
         started = time.perf_counter()
         try:
             answer = client.ask(TEST_MESSAGE)
         except APIError as exc:
-            step = _timed(report, "send", started)
-            code, line = describe_failure(exc)
-            step.ok, step.detail, step.data = False, line, {"error": type(exc).__name__}
+            report.exit_code, line = describe_failure(exc)
+            _add(report, "send", started, False, line, {"error": type(exc).__name__})
             report.can_send = False
-            report.exit_code = code
             return report
-        step = _timed(report, "send", started)
         shown = " ".join(answer.split())
-        step.ok = True
-        step.detail = f"the test message got a reply: {shown[:80]!r}" + (
-            "…" if len(shown) > 80 else ""
-        )
-        step.data = {"reply_chars": len(answer)}
+        detail = f"the test message got a reply: {shown[:80]!r}" + ("…" if len(shown) > 80 else "")
+        _add(report, "send", started, True, detail, {"reply_chars": len(answer)})
     return report
 
 
-def _describe_chats(step: Step, page: Page) -> None:
+def _describe_chats(page: Page) -> tuple[str, dict[str, Any]]:
     generation = "AIPKit (AI Puffer 2.3+)" if page.generation == "aipkit" else "wpaicg (1.7-2.2)"
     chats = [
         {
@@ -215,54 +202,36 @@ def _describe_chats(step: Step, page: Page) -> None:
         for chat in page.chats
     ]
     first = page.chats[0]
-    step.ok = True
-    step.detail = (
+    detail = (
         f"{generation}: {len(chats)} chat(s), bot ids {', '.join(page.bot_ids)}, "
         f"{first.chat_type}, post id {first.post_id or 'none'}, nonce found "
         f"({len(first.nonce)} characters), {'streams' if first.streams else 'JSON replies'}, "
         f"AJAX {first.ajax_url}"
     )
-    step.data = {"generation": page.generation, "chats": chats, "streams": first.streams}
+    return detail, {"generation": page.generation, "chats": chats, "streams": first.streams}
 
 
-def _refresh(client: Client, page: Page, report: Report, started: float) -> None:
+def _refresh(client: Client, page: Page) -> tuple[Optional[bool], str, dict[str, Any]]:
     from . import _aipkit
 
     if page.generation != "aipkit":
-        step = _timed(report, "refresh", started)
-        step.detail = "no nonce refresh action on this plugin generation: a page fetch renews it"
-        step.data = {"exists": None}
-        return
+        detail = "no nonce refresh action on this plugin generation: a page fetch renews it"
+        return None, detail, {"exists": None}
     try:
-        nonce: Optional[str] = _aipkit.read_refreshed_nonce(
-            _fetch(client, _aipkit.refresh_request(page.chats[0]))
-        )
+        reply = client.perform(_aipkit.refresh_request(page.chats[0]))
+        nonce = _aipkit.read_refreshed_nonce(reply)
     except APIError as exc:
-        step = _timed(report, "refresh", started)
-        step.detail = f"the nonce refresh action failed: {' '.join(exc.message.split())}"
-        step.data = {"exists": None, "error": type(exc).__name__}
-        return
-    step = _timed(report, "refresh", started)
+        detail = f"the nonce refresh action failed: {' '.join(exc.message.split())}"
+        return None, detail, {"exists": None, "error": type(exc).__name__}
     if nonce is None:
-        step.detail = "no nonce refresh action (400 0): an expired nonce costs a page fetch"
-        step.data = {"exists": False}
-    else:
-        step.ok = True
-        step.detail = "the nonce refresh action answers with a fresh nonce"
-        step.data = {"exists": True}
+        detail = "no nonce refresh action (400 0): an expired nonce costs a page fetch"
+        return None, detail, {"exists": False}
+    return True, "the nonce refresh action answers with a fresh nonce", {"exists": True}
 
 
-def _fetch(client: Client, request: Any) -> Reply:
-    return client.perform(request)
-
-
-def run_doctor(args: argparse.Namespace, out: Output, err: TextIO) -> int:
-    """Run ``chatgpt4o doctor`` with its parsed options; print the report; its exit code."""
-    from ._cli import open_client
-
-    base_url = args.url if args.url is not None else args.base_url
-    with open_client(args, base_url=base_url) as client:
-        report = diagnose(client, send=args.send)
+def run_doctor(client: Client, args: argparse.Namespace, out: Output) -> int:
+    """Run ``chatgpt4o doctor`` on ``client``'s site; print the report; its exit code."""
+    report = diagnose(client, send=args.send)
     if args.json:
         data = asdict(report)
         out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

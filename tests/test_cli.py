@@ -8,11 +8,13 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import DEVNULL, PIPE, Popen
 
 import pytest
 
 from chatgpt4o import __version__
-from chatgpt4o._cli import (
+from chatgpt4o._cli import main
+from chatgpt4o._output import (
     EXIT_BLOCKED,
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -21,7 +23,6 @@ from chatgpt4o._cli import (
     EXIT_NO_CHAT,
     EXIT_REFUSED,
     EXIT_USAGE,
-    main,
 )
 from chatgpt4o.testing import PROFILES, LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory
@@ -77,6 +78,15 @@ def assert_one_line(err: str) -> None:
 def test_one_shot_prompt(chatgpt4o_site: LocalSite) -> None:
     code, out, err = run(["--base-url", chatgpt4o_site.url, "What", "is", "2+2?"])
     assert (code, out, err) == (0, "Echo: What is 2+2?\n", "")
+
+
+@pytest.mark.parametrize("profile", ["1.9.18", "2.4.71"])  # a JSON reply, a streamed one
+def test_terminal_controls_in_a_reply_are_not_printed(
+    chatgpt4o_site_factory: SiteFactory, profile: str
+) -> None:
+    site = chatgpt4o_site_factory(profile)
+    prompt = "\x1b[2J\x1b]0;pwned\x07safe\rEVIL\b\x9b2J"  # the stand-in echoes it back
+    assert run(["--base-url", site.url, prompt]) == (0, "Echo: safeEVIL\n", "")
 
 
 def test_options_anywhere_among_the_words(chatgpt4o_site: LocalSite) -> None:
@@ -164,17 +174,26 @@ def test_a_closed_pipe_exits_quietly(chatgpt4o_site: LocalSite) -> None:
             raise BrokenPipeError(32, "Broken pipe")
 
     err = io.StringIO()
-    code = main(["--base-url", chatgpt4o_site.url, "hi"], stdout=Closed(), stderr=err)
+    code = main(
+        ["--base-url", chatgpt4o_site.url, "hi"], stdin=io.StringIO(), stdout=Closed(), stderr=err
+    )
     assert code == EXIT_BROKEN_PIPE
     assert err.getvalue() == ""
 
 
+def process(
+    *args: str, shell: str = "", env: dict[str, str] | None = None, stdin: int = DEVNULL
+) -> Popen[bytes]:
+    """``python -m chatgpt4o ARGS`` in a child process (through ``sh -c '"$@" SHELL'`` if given)."""
+    environ = {"PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(ROOT / ".no-such"), **(env or {})}
+    command = [sys.executable, "-m", "chatgpt4o", "--no-cache", *args]
+    if shell:
+        command = ["sh", "-c", f'"$@" {shell}', "sh", *command]
+    return Popen(command, stdin=stdin, stdout=PIPE, stderr=PIPE, env={**os.environ, **environ})
+
+
 def test_a_closed_pipe_in_a_real_process(chatgpt4o_site: LocalSite) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(ROOT / ".no-such")}
-    command = [sys.executable, "-m", "chatgpt4o", "--no-cache", "--base-url", chatgpt4o_site.url]
-    with subprocess.Popen(
-        [*command, "hi " * 2000], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
-    ) as proc:
+    with process("--base-url", chatgpt4o_site.url, "hi " * 2000) as proc:
         assert proc.stdout is not None
         assert proc.stderr is not None
         proc.stdout.close()
@@ -182,6 +201,37 @@ def test_a_closed_pipe_in_a_real_process(chatgpt4o_site: LocalSite) -> None:
         proc.wait(timeout=30)
     assert err == b""
     assert proc.returncode in (0, EXIT_BROKEN_PIPE)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes stdout with sh")
+def test_a_closed_stdout_is_a_closed_pipe(chatgpt4o_site: LocalSite) -> None:
+    with process("--base-url", chatgpt4o_site.url, "hi", shell=">&-") as proc:
+        _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (EXIT_BROKEN_PIPE, b"")
+    assert chatgpt4o_site.posts == []  # nothing could show the reply: nothing is sent
+
+
+def test_characters_the_terminal_cannot_show_are_replaced(chatgpt4o_site: LocalSite) -> None:
+    env = {"PYTHONIOENCODING": "ascii"}
+    with process("--base-url", chatgpt4o_site.url, "h\u00e9llo \U0001f44b", env=env) as proc:
+        out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out, err) == (0, b"Echo: h?llo ?\n", b"")
+
+
+def test_a_prompt_both_as_words_and_on_stdin_is_refused(chatgpt4o_site: LocalSite) -> None:
+    code, out, err = run(["--base-url", chatgpt4o_site.url, "words"], stdin="piped\n")
+    assert (code, out) == (EXIT_USAGE, "")
+    assert "both as words and on stdin" in err
+    assert_one_line(err)
+    reader, writer = os.pipe()  # echo piped | chatgpt4o words, with the pipe filled first
+    os.write(writer, b"piped\n")
+    os.close(writer)
+    with process("--base-url", chatgpt4o_site.url, "words", stdin=reader) as proc:
+        _, err_bytes = proc.communicate(timeout=30)
+    os.close(reader)
+    assert proc.returncode == EXIT_USAGE
+    assert b"both as words and on stdin" in err_bytes
+    assert chatgpt4o_site.posts == []
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
@@ -217,12 +267,6 @@ def test_demo_takes_global_options_before_or_after(args: list[str]) -> None:
     code, out, _ = run([*args, "--profile", "1.7", "--no-stream"])
     assert code == 0
     assert "AI Power 1.7.14 site" in out
-
-
-def test_demo_warns_when_the_profile_cannot_stream() -> None:
-    code, _, err = run(["demo", "--profile", "1.7", "--stream"])
-    assert code == 0
-    assert "profile 1.7 cannot stream" in err
 
 
 def test_double_dash_sends_the_word_demo(chatgpt4o_site: LocalSite) -> None:
@@ -263,15 +307,7 @@ def test_network_error_names_the_cause() -> None:
     assert_one_line(err)
 
 
-def test_verbose_shows_the_causes_not_a_traceback() -> None:
-    url = f"http://127.0.0.1:{closed_port()}"
-    code, _, err = run(["--base-url", url, "--max-retries", "0", "-v", "hi"])
-    assert code == EXIT_NETWORK
-    assert "caused by" in err
-    assert "Traceback" not in err
-
-
-def test_verbose_causes_never_print_a_query() -> None:
+def test_verbose_shows_the_causes_never_a_traceback_or_a_query() -> None:
     # The HTTP library's own messages quote the URL; on current sites the stream GET's query
     # holds the nonce. A page URL with a query shows the causes are cut at the "?".
     url = f"http://127.0.0.1:{closed_port()}/chat?_ajax_nonce=5ecre7"
@@ -280,6 +316,7 @@ def test_verbose_causes_never_print_a_query() -> None:
     assert code == EXIT_NETWORK
     assert any("/chat?…" in line for line in causes), err
     assert not any("5ecre7" in line for line in causes), err
+    assert "Traceback" not in err
 
 
 def test_blocked(chatgpt4o_site: LocalSite) -> None:
@@ -321,12 +358,12 @@ def test_an_unexpected_error_is_one_line(
     chatgpt4o_site: LocalSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: object, **kwargs: object) -> str:
-        raise RuntimeError("boom")
+        raise RuntimeError("boom\x1b]0;pwned\x07")
 
     monkeypatch.setattr("chatgpt4o._client.Client.create", broken)
     code, _, err = run(["--no-stream", "--base-url", chatgpt4o_site.url, "hi"])
     assert code == EXIT_INTERNAL
-    assert "internal error: RuntimeError: boom" in err
+    assert "internal error: RuntimeError: boom; " in err  # no terminal control in errors
     assert_one_line(err)
 
 
@@ -338,6 +375,8 @@ def test_an_unexpected_error_is_one_line(
         ["--max-retries", "many"],
         ["--no-such-option"],
         [],
+        ["demo", "--model", "gpt-5"],
+        ["demo", "--profile", "1.7", "--stream"],  # refused as by python -m chatgpt4o.testing
     ],
 )
 def test_usage_errors_exit_2(args: list[str]) -> None:

@@ -8,8 +8,9 @@ import socket
 
 import pytest
 
-from chatgpt4o._cli import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_REFUSED, main
+from chatgpt4o._cli import main
 from chatgpt4o._doctor import version_hints
+from chatgpt4o._output import EXIT_BLOCKED, EXIT_NETWORK, EXIT_NO_CHAT, EXIT_REFUSED
 from chatgpt4o.testing import PROFILES, LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory
 
@@ -111,8 +112,10 @@ def test_send_fails_when_the_site_refuses(chatgpt4o_site: LocalSite) -> None:
     assert "the site refused" in str(steps(data)["send"]["detail"])
 
 
-def test_the_url_may_come_from_base_url(chatgpt4o_site: LocalSite) -> None:
+def test_the_url_may_come_from_base_url_before_or_after(chatgpt4o_site: LocalSite) -> None:
     assert doctor("--base-url", chatgpt4o_site.url)[0] == 0
+    out = io.StringIO()  # a global option's value before the command is not the command
+    assert main(["--base-url", chatgpt4o_site.url, "doctor"], stdout=out, stderr=out) == 0
 
 
 def test_version_hints() -> None:

@@ -201,7 +201,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         print(site.url, flush=True)
         print(
-            f"AI Power {site.profile.version} stand-in ({site.profile.name}, "
+            f"{'AI Puffer' if site.profile.era == 'aipkit' else 'AI Power'} "
+            f"{site.profile.version} stand-in ({site.profile.name}, "
             f"stream={'on' if site.streams else 'off'}): page {site.url}/, "
             f"ajax {site.ajax_url}"
             + (f", bots {list(site.bots)}, post_id {site.post_id}" if site.bots else "")

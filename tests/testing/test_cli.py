@@ -76,7 +76,7 @@ def test_module_prints_url_first_then_serves_until_sigterm() -> None:
         assert "\\/wp-admin\\/admin-ajax.php" in html
     assert served.returncode == 0
     assert served.out == ""  # the URL, then nothing more
-    assert "1.8.79" in served.err
+    assert "AI Power 1.8.79 stand-in" in served.err
 
 
 def test_module_rejects_unknown_profile() -> None:
@@ -94,7 +94,7 @@ def test_module_serves_an_aipkit_profile_with_its_options() -> None:
         assert html.count('<div class="aipkit_popup_wrapper ') == 2
         assert "aipkit_getChatNonceAction" not in html
     assert served.returncode == 0
-    assert "2.4.71" in served.err
+    assert "AI Puffer 2.4.71 stand-in" in served.err
     assert "bots [5, 9]" in served.err
 
 
