@@ -319,7 +319,7 @@ async def _throughput(raw: Raw, pairs: int, calls: int) -> Samples:
 
 def throughput(quick: bool) -> Result:
     """Bursts of async calls, 50 at a time: AsyncClient vs httpx on the zero-latency server."""
-    pairs, calls = (3, 100) if quick else (30, 200)
+    pairs, calls = (3, 100) if quick else (20, 200)
     rows, spreads = [], []
     with spawn_site() as url:
         for generation, label in GENERATIONS:
