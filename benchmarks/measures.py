@@ -722,29 +722,36 @@ async def _direct_stream(client: chatgpt4o.AsyncClient) -> Tuple[str, float]:
     return "".join(pieces), first
 
 
+async def _streams_at_once(site_url: str, served_url: str, side: str, streams: int) -> float:
+    """Streams per second for ``streams`` streams at once on new clients, through the server
+    (``side == "served"``) or directly.
+
+    New clients every time, on both sides: the server closes a connection idle for 5 s (uvicorn's
+    default), which a pooled client could pick just as it closes.
+    """
+    if side == "served":
+        limits = httpx.Limits(max_connections=streams, max_keepalive_connections=streams)
+        async with httpx.AsyncClient(limits=limits, timeout=300) as http:
+            return await _at_once(lambda: _served_stream(http, served_url), streams)
+    async with chatgpt4o.AsyncClient(site_url, timeout=300) as client:
+        check((await _direct_stream(client))[0])  # the page's tokens, as a running client has
+        return await _at_once(lambda: _direct_stream(client), streams)
+
+
+async def _at_once(call: Callable[[], Awaitable[Tuple[str, float]]], streams: int) -> float:
+    start = time.perf_counter()
+    for text, _ in await asyncio.gather(*(call() for _ in range(streams))):
+        check(text)
+    return streams / (time.perf_counter() - start)
+
+
 async def _serve_throughput(site_url: str, served_url: str, streams: int, rounds: int) -> Samples:
-    limits = httpx.Limits(max_connections=streams, max_keepalive_connections=streams)
-    async with (
-        chatgpt4o.AsyncClient(site_url, timeout=300) as client,
-        httpx.AsyncClient(limits=limits, timeout=300) as http,
-    ):
-
-        async def at_once(call: Callable[[], Awaitable[Tuple[str, float]]], n: int) -> float:
-            start = time.perf_counter()
-            for text, _ in await asyncio.gather(*(call() for _ in range(n))):
-                check(text)
-            return n / (time.perf_counter() - start)
-
-        sides = [
-            ("served", lambda: _served_stream(http, served_url)),
-            ("direct", lambda: _direct_stream(client)),
-        ]
-        for _, call in sides:
-            await at_once(call, min(streams, 50))
-        rates: Samples = {"served": [], "direct": []}
-        for turn in range(rounds):
-            for name, call in sides if turn % 2 == 0 else sides[::-1]:
-                rates[name].append(await at_once(call, streams))
+    rates: Samples = {"served": [], "direct": []}
+    for side in rates:  # warm-up: the server's pool and tokens, the stand-in's threads
+        await _streams_at_once(site_url, served_url, side, min(streams, 50))
+    for turn in range(rounds):
+        for side in list(rates) if turn % 2 == 0 else list(rates)[::-1]:
+            rates[side].append(await _streams_at_once(site_url, served_url, side, streams))
     return rates
 
 
@@ -799,9 +806,9 @@ def serve(quick: bool) -> Result:
         [
             "streams: the stand-in site (`python -m chatgpt4o.testing --profile 2.4.71`) and "
             "`chatgpt4o serve --log-level warning` each in a child process; the served side's "
-            "load is one httpx.AsyncClient in this process with a connection per stream, reading "
-            "the event stream; the direct side is one AsyncClient in this process "
-            "(`chat.completions.create(stream=True)`)",
+            "load is a new httpx.AsyncClient in this process with a connection per stream, "
+            "reading the event stream; the direct side a new AsyncClient in this process "
+            "(`chat.completions.create(stream=True)`), its tokens fetched before the timing",
             f"{rounds} rounds after a warm-up, the order reversed every round; ratio: median of "
             f"the per-round ratios (middle half {spread})",
             "first piece: the zero-latency server (AIPKit page) in a thread of this process, "
