@@ -26,7 +26,7 @@ from ._resources import AsyncChat
 from ._retry import CallState, Retrier, retrying
 from ._streams import AsyncStream
 from ._tokens import TokenCache, renew_steps
-from ._wire import BodyLimit, Reply, Request, lower_headers
+from ._wire import BodyLimit, ContentDecoder, Reply, Request, lower_headers
 
 __all__ = ["AsyncClient", "AsyncStream"]
 
@@ -334,9 +334,15 @@ class AsyncClient(BaseClient):
         self, response: httpx.Response, request: Request
     ) -> AsyncGenerator[bytes, None]:
         limit = BodyLimit(request.limit, request.url)
+        # A body httpx already holds (one a mock transport made) is decoded; any other is
+        # read raw and decoded here, a bounded piece at a time.
+        held = response.is_stream_consumed
+        encoding = "" if held else response.headers.get("content-encoding", "")
+        decoder = ContentDecoder(encoding, request.url)
         try:
-            async for chunk in response.aiter_bytes():
-                yield limit.add(chunk)
+            async for raw in response.aiter_bytes() if held else response.aiter_raw():
+                for chunk in decoder.feed(raw):
+                    yield limit.add(chunk)
         except httpx.HTTPError as exc:
             raise self._network_error(
                 exc, request, timed_out=_timed_out(exc), reading=True

@@ -26,7 +26,7 @@ from ._exchange import Identity
 from ._network import describe_network_error
 from ._retry import RetryPolicy
 from ._tokens import TokenCache
-from ._wire import KEY_SHAPE, Request
+from ._wire import ACCEPT_ENCODING, KEY_SHAPE, Request
 from ._wpaicg import new_client_id
 
 __all__ = ["BaseClient", "log"]
@@ -63,6 +63,8 @@ class BaseClient:
         self._cookies = check_headers(cookies, "cookies")
         self._headers = {
             **DEFAULT_HEADERS,
+            # Only what both transports decode a bounded piece at a time.
+            "Accept-Encoding": ACCEPT_ENCODING,
             "Referer": self.settings.base_url + "/",
             **check_headers(headers, "headers"),
         }

@@ -26,7 +26,7 @@ from ._resources import Chat
 from ._retry import CallState, Retrier, retrying
 from ._streams import Stream
 from ._tokens import TokenCache, renew_steps
-from ._wire import BodyLimit, Reply, Request, lower_headers
+from ._wire import READ_SIZE, BodyLimit, Reply, Request, lower_headers
 
 __all__ = ["Client", "Stream"]
 
@@ -332,7 +332,8 @@ class Client(BaseClient):
     def _chunks(self, response: requests.Response, request: Request) -> Iterator[bytes]:
         limit = BodyLimit(request.limit, request.url)
         try:
-            for chunk in response.iter_content(chunk_size=None):
+            # Bounded reads: urllib3 then reads and decodes at most READ_SIZE bytes at a time.
+            for chunk in response.iter_content(chunk_size=READ_SIZE):
                 yield limit.add(chunk)
         except requests.RequestException as exc:
             raise self._network_error(

@@ -9,16 +9,20 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Union
 
 from ._exceptions import BadReplyError
 
 __all__ = [
+    "ACCEPT_ENCODING",
     "KEY_SHAPE",
     "NONCE_SHAPE",
+    "READ_SIZE",
     "BodyLimit",
+    "ContentDecoder",
     "Reply",
     "Request",
     "is_event_stream",
@@ -36,6 +40,21 @@ NONCE_SHAPE = re.compile(r"[0-9a-fA-F]{6,32}")
 # What the plugin's sanitize_key() keeps: the form of session_id and conversation_uuid.
 KEY_SHAPE = re.compile(r"[a-z0-9_-]{1,64}")
 _JSON = json.JSONDecoder()
+# About the most a body read hands over at once, decoded: what a size cap can overshoot by.
+READ_SIZE = 64 * 1024
+
+_GZIP = zlib.MAX_WBITS | 16
+# Content-Encoding -> zlib's wbits ("" is no encoding; br is brotli's, when installed).
+_CODINGS: dict[str, int] = {"": 0, "gzip": _GZIP, "x-gzip": _GZIP, "deflate": zlib.MAX_WBITS}
+try:  # br only with a decoder whose output can be bounded (Brotli >= 1.2)
+    import brotli as _brotli
+
+    _BrotliError: type[Exception] = _brotli.error
+    if hasattr(_brotli.Decompressor, "can_accept_more_data"):
+        _CODINGS["br"] = 0
+except ImportError:  # pragma: no cover - depends on what is installed
+    _BrotliError = zlib.error
+ACCEPT_ENCODING = ", ".join(name for name in _CODINGS if name and name != "x-gzip")
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,94 @@ class BodyLimit:
                 url=self._url,
             )
         return chunk
+
+
+class ContentDecoder:
+    """Undoes a body's ``Content-Encoding`` about ``READ_SIZE`` decoded bytes at a time.
+
+    Hand-written because httpx decodes each network read whole: 64 KiB of gzip can inflate
+    to 64 MiB, of brotli to gigabytes, before a size cap sees a byte. (urllib3 bounds its
+    own decoding, so the requests transport reads through it.) Handles gzip, deflate and,
+    with Brotli installed, br: what ``ACCEPT_ENCODING`` asks for.
+
+    Example::
+
+        decoder = ContentDecoder(headers.get("content-encoding", ""), url)
+        for piece in decoder.feed(raw):
+            limit.add(piece)
+    """
+
+    def __init__(self, content_encoding: str, url: str) -> None:
+        self._url = url
+        codings = [
+            name
+            for name in (part.strip().lower() for part in content_encoding.split(","))
+            if name and name != "identity"
+        ]
+        self._coding = codings[0] if codings else ""
+        if len(codings) > 1 or self._coding not in _CODINGS:
+            raise BadReplyError(
+                f"The reply from {url} is encoded as {content_encoding!r}, which was not "
+                f"asked for ({ACCEPT_ENCODING})",
+                url=url,
+            )
+        wbits = _CODINGS[self._coding]
+        self._zlib = zlib.decompressobj(wbits) if wbits else None
+        self._sniffed: Optional[bytes] = b"" if self._coding == "deflate" else None
+        self._br = _brotli.Decompressor() if self._coding == "br" else None
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of ``data``, each decoded only when the previous one is taken."""
+        try:
+            if self._zlib is not None:
+                yield from self._inflate(data)
+            elif self._br is not None:
+                yield from self._unbrotli(data)
+            elif data:
+                yield data
+        except (zlib.error, _BrotliError) as exc:
+            raise BadReplyError(
+                f"The reply from {self._url} is not valid {self._coding} ({exc})", url=self._url
+            ) from exc
+
+    def _inflate(self, data: bytes) -> Iterator[bytes]:
+        if self._sniffed is not None:
+            # Some servers send raw deflate, without the zlib wrapper HTTP asks for; the
+            # wrapper's first two bytes (RFC 1950) tell.
+            data = self._sniffed = self._sniffed + data
+            if len(data) < 2:
+                return
+            self._sniffed = None
+            if data[0] & 0x0F != 8 or (data[0] << 8 | data[1]) % 31:
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+        decompressor = self._zlib
+        assert decompressor is not None
+        while True:
+            piece = decompressor.decompress(data, READ_SIZE)
+            if piece:
+                yield piece
+            data = decompressor.unconsumed_tail
+            if (
+                decompressor.eof
+                and self._coding != "deflate"
+                and decompressor.unused_data[:2] == b"\x1f\x8b"
+            ):
+                # Another gzip member follows (RFC 1952 allows several); other trailing
+                # bytes are ignored, as browsers do.
+                data = decompressor.unused_data
+                decompressor = self._zlib = zlib.decompressobj(_GZIP)
+                continue
+            if not data and len(piece) < READ_SIZE:
+                return
+
+    def _unbrotli(self, data: bytes) -> Iterator[bytes]:
+        decompressor = self._br
+        assert decompressor is not None
+        piece = decompressor.process(data, output_buffer_limit=READ_SIZE)
+        # Brotli may hold decoded output back even once it takes input again: drain it.
+        while piece or not decompressor.can_accept_more_data():
+            yield piece
+            piece = decompressor.process(b"", output_buffer_limit=READ_SIZE)
 
 
 def lower_headers(items: Mapping[str, str]) -> dict[str, str]:
