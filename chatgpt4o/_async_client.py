@@ -46,7 +46,8 @@ class AsyncClient(BaseClient):
 
     Args:
         base_url: the site's chat page; default ``$CHATGPT4O_BASE_URL`` or chatgpt4o.one.
-        timeout: seconds to connect and for each read; default ``$CHATGPT4O_TIMEOUT`` or 120.
+        timeout: seconds each request may take, its whole reply included (and the longest
+            silence); default ``$CHATGPT4O_TIMEOUT`` or 120.
         max_retries: retries for transient failures; default ``$CHATGPT4O_MAX_RETRIES`` or 2.
         proxy: e.g. ``"http://user:pass@host:8080"``; default ``$CHATGPT4O_PROXY``.
         cookies: cookies to send, to the site's host only.
@@ -263,9 +264,10 @@ class AsyncClient(BaseClient):
             request = await self._run(
                 send_steps(page.chat(state.call.bot_id), state.call, self._identity)
             )
+            limit = self._body_limit(request)
             async with self._open(request) as response:
                 reader = open_reader(request, self._reply(response, request, b""))
-                async for chunk in self._chunks(response, request):
+                async for chunk in self._chunks(response, request, limit):
                     for piece in reader.feed(chunk):
                         state.replied = True
                         yield piece
@@ -303,8 +305,9 @@ class AsyncClient(BaseClient):
         The low-level step every call is built from; diagnostics (``chatgpt4o doctor``) use it
         to look at a site's replies one by one.
         """
+        limit = self._body_limit(request)
         async with self._open(request) as response:
-            body = b"".join([chunk async for chunk in self._chunks(response, request)])
+            body = b"".join([chunk async for chunk in self._chunks(response, request, limit)])
             return self._reply(response, request, body)
 
     @contextlib.asynccontextmanager
@@ -331,9 +334,8 @@ class AsyncClient(BaseClient):
             await response.aclose()
 
     async def _chunks(
-        self, response: httpx.Response, request: Request
+        self, response: httpx.Response, request: Request, limit: BodyLimit
     ) -> AsyncGenerator[bytes, None]:
-        limit = BodyLimit(request.limit, request.url)
         # A body httpx already holds (one a mock transport made) is decoded; any other is
         # read raw and decoded here, a bounded piece at a time.
         held = response.is_stream_consumed

@@ -26,7 +26,7 @@ from ._exchange import Identity
 from ._network import describe_network_error
 from ._retry import RetryPolicy
 from ._tokens import TokenCache
-from ._wire import ACCEPT_ENCODING, KEY_SHAPE, Request
+from ._wire import ACCEPT_ENCODING, KEY_SHAPE, BodyLimit, Request
 from ._wpaicg import new_client_id
 
 __all__ = ["BaseClient", "log"]
@@ -187,6 +187,12 @@ class BaseClient:
             # URL is pinned to (the current plugin refuses a foreign host or scheme with a 403).
             headers = {"Origin": _origin(request.url), **headers}
         return {**headers, **request.headers} if request.headers else headers
+
+    def _body_limit(self, request: Request) -> BodyLimit:
+        """The size and deadline ``request``'s reply is read under, its clock started now."""
+        return BodyLimit(
+            request.limit, request.url, seconds=self._timeout(request), method=request.method
+        )
 
     def _timeout(self, request: Request) -> float:
         return self.settings.timeout if request.timeout is None else request.timeout

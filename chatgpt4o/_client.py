@@ -43,7 +43,8 @@ class Client(BaseClient):
 
     Args:
         base_url: the site's chat page; default ``$CHATGPT4O_BASE_URL`` or chatgpt4o.one.
-        timeout: seconds to connect and for each read; default ``$CHATGPT4O_TIMEOUT`` or 120.
+        timeout: seconds each request may take, its whole reply included (and the longest
+            silence); default ``$CHATGPT4O_TIMEOUT`` or 120.
         max_retries: retries for transient failures; default ``$CHATGPT4O_MAX_RETRIES`` or 2.
         proxy: e.g. ``"http://user:pass@host:8080"``; default ``$CHATGPT4O_PROXY``.
         cookies: cookies to send, to the site's host only.
@@ -263,9 +264,10 @@ class Client(BaseClient):
             request = self._run(
                 send_steps(page.chat(state.call.bot_id), state.call, self._identity)
             )
+            limit = self._body_limit(request)
             with self._open(request) as response:
                 reader = open_reader(request, self._reply(response, request, b""))
-                for chunk in self._chunks(response, request):
+                for chunk in self._chunks(response, request, limit):
                     for piece in reader.feed(chunk):
                         state.replied = True
                         yield piece
@@ -303,8 +305,9 @@ class Client(BaseClient):
         The low-level step every call is built from; diagnostics (``chatgpt4o doctor``) use it
         to look at a site's replies one by one.
         """
+        limit = self._body_limit(request)
         with self._open(request) as response:
-            body = b"".join(self._chunks(response, request))
+            body = b"".join(self._chunks(response, request, limit))
             return self._reply(response, request, body)
 
     @contextlib.contextmanager
@@ -329,8 +332,9 @@ class Client(BaseClient):
             self._log_reply(request.method, response.url, response.status_code)
             yield response
 
-    def _chunks(self, response: requests.Response, request: Request) -> Iterator[bytes]:
-        limit = BodyLimit(request.limit, request.url)
+    def _chunks(
+        self, response: requests.Response, request: Request, limit: BodyLimit
+    ) -> Iterator[bytes]:
         try:
             # Bounded reads: urllib3 then reads and decodes at most READ_SIZE bytes at a time.
             for chunk in response.iter_content(chunk_size=READ_SIZE):

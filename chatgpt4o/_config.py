@@ -31,7 +31,7 @@ class Settings:
 
     Attributes:
         base_url: the chat page of the site, without a trailing slash.
-        timeout: seconds allowed to connect and for each read.
+        timeout: seconds each request may take, its whole reply included.
         max_retries: retries after the first attempt for transient failures.
         proxy: a proxy URL, or None.
         verify: whether TLS certificates are verified.

@@ -137,8 +137,8 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             model: a model name or alias; ``""`` for the default.
             messages: a list of ``{"role", "content"}`` dicts (flattened with format_prompt).
             proxy: a proxy URL.
-            timeout: seconds to connect and for each read; when not given, 120 unless
-                ``$CHATGPT4O_TIMEOUT`` says otherwise.
+            timeout: seconds each request may take, its whole reply included; when not given,
+                120 unless ``$CHATGPT4O_TIMEOUT`` says otherwise.
             cookies: cookies to send to the site.
             kwargs: accepted for gpt4free compatibility and ignored (logged at debug level).
 

@@ -12,9 +12,10 @@ import re
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import Literal, Optional, Union
 
-from ._exceptions import BadReplyError
+from ._exceptions import APITimeoutError, BadReplyError
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -120,23 +121,48 @@ class Reply:
 
 
 class BodyLimit:
-    """Counts a reply's bytes as they are read and stops the read past ``limit``.
+    """The limits one request's reply is read under: its size, and a deadline.
 
-    Checked per chunk, so a huge body is refused before it is held in memory.
+    The deadline is set when the request starts, ``seconds`` from then, and checked as each
+    piece of the body arrives; the size is counted piece by piece. So neither a huge body nor
+    one that trickles in (an event every half second, a ``:`` comment every 0.2 s) holds a
+    call past its limits. Silence is the HTTP library's read timeout's to catch.
+
+    Example::
+
+        limit = BodyLimit(request.limit, request.url, seconds=30)
+        for chunk in chunks:
+            body += limit.add(chunk)
     """
 
-    def __init__(self, limit: int, url: str) -> None:
+    def __init__(self, limit: int, url: str, *, seconds: float, method: str = "GET") -> None:
         self._limit = limit
         self._url = url
+        self._seconds = seconds
+        self._method = method
+        self._deadline = monotonic() + seconds
         self.size = 0
 
     def add(self, chunk: bytes) -> bytes:
-        """Count ``chunk`` and return it; raises BadReplyError once past the limit."""
+        """Count ``chunk`` and return it; raises once past the size or the deadline.
+
+        Raises:
+            BadReplyError: the body is larger than the limit.
+            APITimeoutError: the reply is still coming after ``seconds``.
+        """
         self.size += len(chunk)
         if self.size > self._limit:
             raise BadReplyError(
                 f"The reply from {self._url} is larger than {self._limit} bytes; stopped reading",
                 url=self._url,
+                method=self._method,
+            )
+        if monotonic() > self._deadline:
+            raise APITimeoutError(
+                f"Timed out after {self._seconds:g} s waiting for {self._url} "
+                "(the whole reply must arrive within the timeout)",
+                url=self._url,
+                method=self._method,
             )
         return chunk
 

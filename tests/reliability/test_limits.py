@@ -24,12 +24,14 @@ from typing import Callable
 import pytest
 
 import chatgpt4o
-from chatgpt4o import BadReplyError
+import chatgpt4o._wire
+from chatgpt4o import APITimeoutError, BadReplyError
 from chatgpt4o._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES, MAX_SSE_LINE_BYTES
 from chatgpt4o._wire import ACCEPT_ENCODING, READ_SIZE, BodyLimit, ContentDecoder
 from tests.reliability._servers import (
     CHUNK,
     Exchange,
+    Route,
     TinySite,
     chat_page,
     endless,
@@ -103,9 +105,9 @@ CASES = [
 ]
 
 
-def call_sync(url: str, streamed: bool, pieces: list[int]) -> None:
+def call_sync(url: str, streamed: bool, pieces: list[int], timeout: float = 5) -> None:
     """Make the call, counting in ``pieces[0]`` the pieces that arrive."""
-    with chatgpt4o.Client(url, timeout=5, max_retries=0, verify=False) as client:
+    with chatgpt4o.Client(url, timeout=timeout, max_retries=0, verify=False) as client:
         if not streamed:
             client.ask("hello")
             return
@@ -114,8 +116,8 @@ def call_sync(url: str, streamed: bool, pieces: list[int]) -> None:
                 pieces[0] += 1
 
 
-async def call_async(url: str, streamed: bool, pieces: list[int]) -> None:
-    async with chatgpt4o.AsyncClient(url, timeout=5, max_retries=0, verify=False) as client:
+async def call_async(url: str, streamed: bool, pieces: list[int], timeout: float = 5) -> None:
+    async with chatgpt4o.AsyncClient(url, timeout=timeout, max_retries=0, verify=False) as client:
         if not streamed:
             await client.ask("hello")
             return
@@ -147,14 +149,16 @@ def taken(monkeypatch: pytest.MonkeyPatch) -> Taken:
     return seen
 
 
-def call(kind: str, url: str, streamed: bool = False) -> tuple[BaseException, int]:
+def call(
+    kind: str, url: str, streamed: bool = False, timeout: float = 5
+) -> tuple[BaseException, int]:
     """The error a call to ``url`` raised, and how many reply pieces arrived before it."""
     pieces: list[int] = [0]
     try:
         if kind == "sync":
-            call_sync(url, streamed, pieces)
+            call_sync(url, streamed, pieces, timeout)
         else:
-            asyncio.run(call_async(url, streamed, pieces))
+            asyncio.run(call_async(url, streamed, pieces, timeout))
     except Exception as exc:
         return exc, pieces[0]
     raise AssertionError("the call returned a reply")
@@ -176,6 +180,53 @@ def test_an_endless_body_is_cut_off_at_its_cap(case: Endless, kind: str, taken: 
     assert taken.largest <= PIECE, taken
     if case.streamed and case.cap == MAX_REPLY_BYTES:
         assert pieces > 1000  # the pieces did flow until the cap stopped them
+
+
+# -- a reply that trickles in ------------------------------------------------------------------
+
+
+def endless_comments(exchange: Exchange) -> None:
+    exchange.chunked(200, endless(b": keep-alive\n\n"), [SSE])
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+@pytest.mark.parametrize("streamed", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize(
+    ("route", "every"),
+    [(endless_events, 0.5), (endless_comments, 0.2)],
+    ids=["an event every 0.5 s", "a comment every 0.2 s"],
+)
+def test_a_trickling_reply_is_cut_off_at_the_timeout(
+    route: Route, every: float, streamed: bool, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The site sends without pause; the clock the deadline reads moves on by ``every`` each
+    # time it is read, as if each piece came that much after the one before.
+    now = [1000.0]
+
+    def clock() -> float:
+        now[0] += every
+        return now[0]
+
+    monkeypatch.setattr(chatgpt4o._wire, "monotonic", clock)
+    with TinySite({"/": page, AJAX: route}) as server:
+        url = server.url
+        outcome, _ = call(kind, url, streamed, timeout=2)
+
+    assert isinstance(outcome, APITimeoutError), repr(outcome)
+    assert "Timed out after 2 s waiting for" in str(outcome)
+    assert outcome.url == url + AJAX
+    assert now[0] - 1000 < 4 * 2  # stopped on its first check past the deadline
+
+
+def test_the_deadline_is_set_when_the_request_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    monkeypatch.setattr(chatgpt4o._wire, "monotonic", lambda: now[0])
+    limit = BodyLimit(100, "http://site.test/", seconds=2)
+    now[0] = 2.0
+    assert limit.add(b"in time") == b"in time"
+    now[0] = 2.01
+    with pytest.raises(APITimeoutError, match="Timed out after 2 s"):
+        limit.add(b"late")
 
 
 # -- compression bombs, in every framing --------------------------------------------------------
