@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import urllib.request
 from collections.abc import Mapping
 from typing import Optional, TypeVar, Union
 from urllib.parse import urlsplit
@@ -176,8 +177,18 @@ class BaseClient:
                 url=url,
                 method=method,
             )
-        return APIConnectionError(
-            f"Could not reach {url}: {describe_network_error(exc)}", url=url, method=method
+        cause = describe_network_error(exc, via_proxy=self._uses_proxy(url))
+        return APIConnectionError(f"Could not reach {url}: {cause}", url=url, method=method)
+
+    def _uses_proxy(self, url: str) -> bool:
+        """Whether requests to ``url`` go through a proxy: the client's, else the
+        environment's (``HTTPS_PROXY`` and the like, minus ``NO_PROXY``), as both HTTP
+        libraries read it."""
+        if self.settings.proxy:
+            return True
+        parts = urlsplit(url)
+        return parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
+            parts.hostname or ""
         )
 
     def _request_headers(self, request: Request) -> Mapping[str, str]:

@@ -17,8 +17,11 @@ _MAX_DEPTH = 12
 _QUERY = re.compile(r"\?[^\s'\"()]*")
 
 
-def describe_network_error(exc: BaseException) -> str:
+def describe_network_error(exc: BaseException, *, via_proxy: bool = False) -> str:
     """A short, human cause for ``exc``: ``"connection refused"``, ``"DNS lookup failed"`` …
+
+    ``via_proxy``: the connection went to a proxy, so a refusal is the proxy's (httpx raises
+    the same ``ConnectError`` for a refused proxy as for a refused site).
 
     Example::
 
@@ -26,7 +29,8 @@ def describe_network_error(exc: BaseException) -> str:
         'connection refused (nothing listens at that address and port)'
     """
     chain = list(_chain(exc))
-    proxy = any("proxy" in type(item).__name__.lower() for item in chain)
+    named_proxy = any("proxy" in type(item).__name__.lower() for item in chain)
+    proxy = via_proxy or named_proxy
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
             reason = item.verify_message or item.reason or "certificate verify failed"
@@ -42,13 +46,14 @@ def describe_network_error(exc: BaseException) -> str:
             return "connection reset by the other side"
         if isinstance(item, (TimeoutError, socket.timeout)):
             return "timed out"
-    if proxy:
+    if named_proxy:
         return f"proxy error ({_last_words(chain)})"
     text = " ".join(str(item) for item in chain).lower()
     if "name or service not known" in text or "nodename nor servname" in text:
         return "DNS lookup failed (no such host, or no network)"
     if "connection refused" in text:
-        return "connection refused (nothing listens at that address and port)"
+        where = "the proxy refused the connection" if proxy else "connection refused"
+        return f"{where} (nothing listens at that address and port)"
     return _last_words(chain)
 
 

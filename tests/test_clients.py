@@ -13,12 +13,17 @@ row of the fault table instead, run over real sockets against the stand-in on bo
 
 from __future__ import annotations
 
+import asyncio
+import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Optional
 
 import httpx
 import pytest
 import requests
 
+import chatgpt4o
 from chatgpt4o import (
     APIConnectionError,
     APIError,
@@ -163,3 +168,47 @@ def test_network_errors_retried_or_not(kind: str, case: Network) -> None:
         assert len(site.forms) == 1
         assert runner.sleeps == []
     assert site.page_fetches == 1
+
+
+# -- a dead proxy is named as the proxy, not the site --------------------------------------------
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections: bound, held, never listening."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
+def ask_site(kind: str, proxy: Optional[str]) -> None:
+    """One call, with no retry, to a reserved host name that only a proxy would look up."""
+    url = "https://chat.example"
+    if kind == "sync":
+        with chatgpt4o.Client(url, proxy=proxy, max_retries=0) as client:
+            client.ask("Hi")
+        return
+
+    async def ask_async() -> None:
+        async with chatgpt4o.AsyncClient(url, proxy=proxy, max_retries=0) as client:
+            await client.ask("Hi")
+
+    asyncio.run(ask_async())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("how", ["HTTPS_PROXY", "proxy="])
+def test_a_dead_proxy_is_blamed_not_the_site(
+    kind: str, how: str, closed_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = f"http://127.0.0.1:{closed_port}"
+    for name in ("NO_PROXY", "no_proxy", "CHATGPT4O_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    if how == "HTTPS_PROXY":
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+
+    with pytest.raises(APIConnectionError) as caught:
+        ask_site(kind, proxy if how == "proxy=" else None)
+
+    says = "Could not reach https://chat.example: the proxy refused the connection"
+    assert says in str(caught.value)
