@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import ssl
@@ -41,8 +42,9 @@ class AsyncClient(BaseClient):
         async with chatgpt4o.AsyncClient() as client:
             print(await client.ask("Say hi in French"))
 
-    One client serves one event loop: make it inside the loop that uses it (``asyncio.run``
-    starts a new loop each time, so make a new client inside each run).
+    An AsyncClient belongs to the event loop it first ran in: make it inside the loop that
+    uses it (``asyncio.run`` starts a new loop each time, so make a new client inside each
+    run); another loop gets ``ClientClosedError``.
 
     Args:
         base_url: the site's chat page; default ``$CHATGPT4O_BASE_URL`` or chatgpt4o.one.
@@ -313,6 +315,7 @@ class AsyncClient(BaseClient):
     @contextlib.asynccontextmanager
     async def _open(self, request: Request) -> AsyncIterator[httpx.Response]:
         log.debug("%s %s", request.method, request.url)
+        self._check_loop(asyncio.get_running_loop())
         try:
             built = self._http.build_request(
                 request.method,
@@ -356,9 +359,9 @@ class AsyncClient(BaseClient):
         return Reply(response.status_code, headers, body, url, request.method, time.time())
 
     async def aclose(self) -> None:
-        """Close the connection pool (unless it was passed in as ``http_client``)."""
-        self._closed = True
-        if self._owns_http:
+        """Close this client; an original also closes its ``with_options()`` copies and the
+        connection pool (unless it was passed in as ``http_client``)."""
+        if self._close():
             await self._http.aclose()
 
     async def __aenter__(self) -> AsyncClient:

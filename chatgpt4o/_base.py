@@ -7,8 +7,10 @@ import copy
 import logging
 import os
 import urllib.request
+import weakref
 from collections.abc import Mapping
-from typing import Optional, TypeVar, Union
+from dataclasses import dataclass
+from typing import Any, Optional, TypeVar, Union
 from urllib.parse import urlsplit
 
 from ._call import PreparedCall, check_headers, new_uuid, prepare_call
@@ -82,7 +84,9 @@ class BaseClient:
         self._store = token_cache if token_cache is not None else TokenCache()
         self._policy = RetryPolicy(max_retries=self.settings.max_retries)
         self._owns_http = True
+        self._pool = _PoolState()
         self._closed = False
+        self._is_copy = False
 
     @property
     def base_url(self) -> str:
@@ -96,8 +100,9 @@ class BaseClient:
 
     @property
     def is_closed(self) -> bool:
-        """True once ``close()`` ran; a closed client refuses new calls."""
-        return self._closed
+        """True once ``close()`` ran, on this client or on the one it was copied from by
+        ``with_options()``; a closed client refuses new calls."""
+        return self._closed or self._pool.closed
 
     def with_options(
         self: _Client,
@@ -107,7 +112,8 @@ class BaseClient:
     ) -> _Client:
         """A client with other settings that shares this one's connection pool and tokens.
 
-        Closing the copy does not close the pool; close the original when you are done.
+        Closing the copy leaves the pool and the original open; closing the original closes
+        the pool and every copy.
 
         Example::
 
@@ -121,6 +127,7 @@ class BaseClient:
         clone.settings = self.settings.with_options(timeout=timeout, max_retries=max_retries)
         clone._policy = RetryPolicy(max_retries=clone.settings.max_retries)
         clone._owns_http = False
+        clone._is_copy = True
         clone._bind()
         return clone
 
@@ -148,10 +155,30 @@ class BaseClient:
         )
 
     def _check_open(self) -> None:
-        if self._closed:
+        if self.is_closed:
             raise ClientClosedError(
                 f"{type(self).__name__} for {self.base_url} is closed; make a new one "
                 "(or keep calls inside its 'with' block)"
+            )
+
+    def _close(self) -> bool:
+        """Mark this client closed (an original, its copies too); whether to close the pool."""
+        closing = not self.is_closed and self._owns_http
+        self._closed = True
+        if not self._is_copy:
+            self._pool.closed = True
+        return closing
+
+    def _check_loop(self, loop: object) -> None:
+        """Bind the pool to ``loop`` on first use and refuse any other: an async connection
+        pool (httpx's, and its connections) belongs to the event loop it was first used in."""
+        if self._pool.loop is None:
+            self._pool.loop = weakref.ref(loop)
+        elif self._pool.loop() is not loop:
+            raise ClientClosedError(
+                f"{type(self).__name__} for {self.base_url} is used in another event loop than "
+                "the one it first ran in, and an AsyncClient belongs to the event loop it first "
+                "ran in; make the client inside the loop that uses it (one per asyncio.run())"
             )
 
     def _no_reply(self) -> BadReplyError:
@@ -212,6 +239,14 @@ class BaseClient:
         # Without the query: the current plugin's stream GET carries the nonce there.
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> HTTP %d", method, redact_url(url.partition("?")[0]), status)
+
+
+@dataclass
+class _PoolState:
+    """What a client shares with its ``with_options()`` copies besides the pool itself."""
+
+    closed: bool = False  # the original was closed, and the pool with it
+    loop: Optional[weakref.ref[Any]] = None  # an AsyncClient's event loop (weak: loops end)
 
 
 def _origin(url: str) -> str:

@@ -350,9 +350,9 @@ class Client(BaseClient):
         return Reply(response.status_code, headers, body, url, request.method, time.time())
 
     def close(self) -> None:
-        """Close the connection pool (unless it was passed in as ``http_client``)."""
-        self._closed = True
-        if self._owns_http:
+        """Close this client; an original also closes its ``with_options()`` copies and the
+        connection pool (unless it was passed in as ``http_client``)."""
+        if self._close():
             self._http.close()
 
     def __enter__(self) -> Client:

@@ -9,10 +9,10 @@
     │   ├── InvalidImageError             a picture we will not send: its type, data, count, URL
     │   │   └── ImageTooLargeError        over the size a typical host accepts (``max_bytes``)
     │   └── ImagesNotSupportedError       the bot's page offers no image upload, or fewer pictures
-    ├── ClientClosedError (RuntimeError)  the client was used after close()
+    ├── ClientClosedError (RuntimeError)  the client was used after close(), or in another loop
     └── APIError (RuntimeError)           base of everything the site or the network did
         ├── APIConnectionError            could not talk to the site
-        │   └── APITimeoutError           connect or read timed out
+        │   └── APITimeoutError           a request took longer than the timeout
         ├── APIStatusError                an HTTP status that is not a chat reply
         │   ├── RateLimitError            429, with ``retry_after`` when the site sent one
         │   ├── EndpointGoneError         400 ``0``: the chat action is not registered
@@ -117,7 +117,8 @@ class ModelError(InvalidRequestError):
 
 
 class ClientClosedError(Chatgpt4oError, RuntimeError):
-    """The client was used after ``close()`` (or after its ``with`` block ended)."""
+    """The client was used after ``close()`` (or after its ``with`` block ended), or an
+    AsyncClient in another event loop than the one it first ran in."""
 
 
 class APIError(Chatgpt4oError, RuntimeError):
@@ -155,7 +156,7 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError):
-    """Connecting to the site, or reading its reply, took longer than the timeout."""
+    """A request (connecting, waiting, reading the whole reply) took longer than the timeout."""
 
 
 class APIStatusError(APIError):

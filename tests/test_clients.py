@@ -17,7 +17,7 @@ import asyncio
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import httpx
 import pytest
@@ -30,8 +30,9 @@ from chatgpt4o import (
     APIStatusError,
     APITimeoutError,
     BadReplyError,
+    ClientClosedError,
 )
-from tests.fakesite import HTML, FakeSite, Runner, Step, success
+from tests.fakesite import BASE_URL, HTML, FakeSite, Runner, Step, httpx_transport, success
 
 KINDS = ["sync", "async"]
 NONCE_18 = Step(200, b'{"status":"error","msg":"Nonce verification failed"}')
@@ -212,3 +213,41 @@ def test_a_dead_proxy_is_blamed_not_the_site(
 
     says = "Could not reach https://chat.example: the proxy refused the connection"
     assert says in str(caught.value)
+
+
+# -- a client's life: shared with its copies, and bound to one event loop ------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_closing_a_client_closes_its_with_options_copies(kind: str) -> None:
+    async def check() -> None:
+        client: Any = (chatgpt4o.Client if kind == "sync" else chatgpt4o.AsyncClient)(
+            "http://127.0.0.1:9", max_retries=0
+        )
+        early = client.with_options(timeout=5)
+        gone = client.with_options(timeout=6)
+        await gone.aclose() if kind == "async" else gone.close()
+        assert (gone.is_closed, client.is_closed, early.is_closed) == (True, False, False)
+        await client.aclose() if kind == "async" else client.close()
+        late = client.with_options(max_retries=1)
+
+        for each in (client, early, late):
+            assert each.is_closed
+            with pytest.raises(ClientClosedError, match="is closed"):
+                await each.ask("Hi") if kind == "async" else each.ask("Hi")
+
+    asyncio.run(check())
+
+
+def test_an_async_client_belongs_to_the_event_loop_it_first_ran_in() -> None:
+    # Over a mock transport, so that the first loop leaves no connection open behind it;
+    # over sockets the second run met httpx's bare "RuntimeError: Event loop is closed".
+    site = FakeSite(posts=[Step(body=success("Hello there"))])
+    http = httpx.AsyncClient(transport=httpx_transport(site))
+    client = chatgpt4o.AsyncClient(BASE_URL, http_client=http, max_retries=0)
+    assert asyncio.run(client.ask("Hi")) == "Hello there"
+
+    for each in (client, client.with_options(timeout=5)):
+        with pytest.raises(ClientClosedError, match="belongs to the event loop it first ran in"):
+            asyncio.run(each.ask("Hi"))
+    assert len(site.forms) == 1
