@@ -24,7 +24,7 @@ from ._exchange import open_reader, send_steps
 from ._messages import Messages
 from ._page import Page
 from ._resources import AsyncChat
-from ._retry import CallState, Retrier, retrying
+from ._retry import CallState, async_retrying
 from ._streams import AsyncStream
 from ._tokens import TokenCache, renew_steps
 from ._wire import BodyLimit, ContentDecoder, Reply, Request, lower_headers
@@ -227,18 +227,20 @@ class AsyncClient(BaseClient):
 
     async def _send_call(self, call: PreparedCall) -> str:
         self._check_open()
-        return await self._retrier.acall(self._reply_text, CallState(call))
+        return await self._retrying.copy()(self._reply_text, CallState(call))
 
     def _stream_call(self, call: PreparedCall) -> AsyncStream:
         return AsyncStream(self._pieces(call))
 
     def _bind(self) -> None:
-        self._retrier = Retrier(retrying(self._policy))
+        self._retrying = async_retrying(self._policy)
         self.chat = AsyncChat(self)
 
     async def _pieces(self, call: PreparedCall) -> AsyncGenerator[str, None]:
         self._check_open()
-        first, rest = await self._retrier.acall(self._open_reply, CallState(call))
+        first: str
+        rest: AsyncGenerator[str, None]
+        first, rest = await self._retrying.copy()(self._open_reply, CallState(call))
         try:
             yield first
             async for piece in rest:

@@ -23,7 +23,7 @@ from ._exchange import open_reader, send_steps
 from ._messages import Messages
 from ._page import Page
 from ._resources import Chat
-from ._retry import CallState, Retrier, retrying
+from ._retry import CallState, retrying
 from ._streams import Stream
 from ._tokens import TokenCache, renew_steps
 from ._wire import READ_SIZE, BodyLimit, Reply, Request, lower_headers
@@ -226,18 +226,20 @@ class Client(BaseClient):
 
     def _send_call(self, call: PreparedCall) -> str:
         self._check_open()
-        return self._retrier.call(self._reply_text, CallState(call))
+        return self._retrying.copy()(self._reply_text, CallState(call))
 
     def _stream_call(self, call: PreparedCall) -> Stream:
         return Stream(self._pieces(call))
 
     def _bind(self) -> None:
-        self._retrier = Retrier(retrying(self._policy))
+        self._retrying = retrying(self._policy)
         self.chat = Chat(self)
 
     def _pieces(self, call: PreparedCall) -> Generator[str, None, None]:
         self._check_open()
-        first, rest = self._retrier.call(self._open_reply, CallState(call))
+        first: str
+        rest: Generator[str, None, None]
+        first, rest = self._retrying.copy()(self._open_reply, CallState(call))
         try:
             yield first
             yield from rest

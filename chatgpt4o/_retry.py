@@ -1,19 +1,20 @@
 """Retry decisions without I/O, and the tenacity strategies both clients are built from.
 
-The policy says what is retried and how long to wait; tenacity runs every attempt, the first one
-included. Each attempt receives the call's ``CallState`` as its first argument, which is how the
-strategies see what this call has met so far (a rejected nonce is renewed once per call).
+The policy says what is retried and how long to wait; tenacity's own ``Retrying`` and
+``AsyncRetrying`` loops run every attempt, the first one included, one controller copy per call
+(a controller holds the state of the call it runs). Each attempt receives the call's
+``CallState`` as its first argument, which is how the strategies see what this call has met so
+far (a rejected nonce is renewed once per call).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional
 
 import tenacity
 
@@ -32,8 +33,8 @@ from ._exceptions import (
 __all__ = [
     "RETRYABLE_STATUSES",
     "CallState",
-    "Retrier",
     "RetryPolicy",
+    "async_retrying",
     "retrying",
     "set_sleep",
 ]
@@ -41,8 +42,6 @@ __all__ = [
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 log = logging.getLogger("chatgpt4o")
-
-_T = TypeVar("_T")
 
 _sleep_override: Optional[Callable[[float], None]] = None
 
@@ -122,59 +121,72 @@ class RetryPolicy:
         return None
 
 
-def _outcome(retry_state: tenacity.RetryCallState) -> tuple[BaseException, CallState]:
+def _outcome(retry_state: tenacity.RetryCallState) -> tuple[Optional[BaseException], CallState]:
     outcome = retry_state.outcome
-    exc = outcome.exception() if outcome is not None else None
     state = retry_state.args[0]
-    if exc is None or not isinstance(state, CallState):  # pragma: no cover - tenacity contract
-        raise RuntimeError("a chatgpt4o attempt ended without an exception or call state")
-    return exc, state
-
-
-class _RetryIf(tenacity.retry_base):
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._policy = policy
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        if retry_state.outcome is None or not retry_state.outcome.failed:
-            return False
-        return self._policy.is_retryable(*_outcome(retry_state))
-
-
-class _StopAfterBudget(tenacity.stop.stop_base):
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._policy = policy
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        _, state = _outcome(retry_state)
-        return retry_state.attempt_number >= self._policy.attempts_allowed(state)
-
-
-class _WaitRetryAfter(tenacity.wait.wait_base):
-    """The wait the error dictates, else exponential backoff with jitter."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._policy = policy
-        half = policy.backoff_initial / 2
-        # The jitter rides on top, so the exponential part stops short of the cap by as much.
-        self._backoff = tenacity.wait_exponential(
-            multiplier=half, max=policy.backoff_max - half
-        ) + tenacity.wait_random(0, half)
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        exc, _ = _outcome(retry_state)
-        override = self._policy.wait_override(exc)
-        return self._backoff(retry_state) if override is None else override
+    if outcome is None or not isinstance(state, CallState):  # pragma: no cover - tenacity's
+        raise RuntimeError("a chatgpt4o attempt ran without an outcome or a call state")
+    return outcome.exception() if outcome.failed else None, state
 
 
 def _strategies(policy: RetryPolicy) -> dict[str, Any]:
+    """tenacity's keyword arguments for ``policy``: its retry, stop and wait decisions."""
+    half = policy.backoff_initial / 2
+    # The jitter rides on top, so the exponential part stops short of the cap by as much.
+    backoff = tenacity.wait_exponential(
+        multiplier=half, max=policy.backoff_max - half
+    ) + tenacity.wait_random(0, half)
+
+    def retry(retry_state: tenacity.RetryCallState) -> bool:
+        exc, state = _outcome(retry_state)
+        return exc is not None and policy.is_retryable(exc, state)
+
+    out_of_time = tenacity.stop_after_delay(policy.time_budget)
+
+    def stop(retry_state: tenacity.RetryCallState) -> bool:
+        _, state = _outcome(retry_state)
+        attempts = policy.attempts_allowed(state)
+        return retry_state.attempt_number >= attempts or out_of_time(retry_state)
+
+    def wait(retry_state: tenacity.RetryCallState) -> float:
+        exc, _ = _outcome(retry_state)
+        override = None if exc is None else policy.wait_override(exc)
+        return backoff(retry_state) if override is None else override
+
     return {
-        "retry": _RetryIf(policy),
-        "stop": _StopAfterBudget(policy) | tenacity.stop_after_delay(policy.time_budget),
-        "wait": _WaitRetryAfter(policy),
+        "retry": retry,
+        "stop": stop,
+        "wait": wait,
         "before_sleep": tenacity.before_sleep_log(log, logging.INFO),
         "reraise": True,
     }
+
+
+def retrying(
+    policy: RetryPolicy, *, sleep: Optional[Callable[[float], None]] = None
+) -> tenacity.Retrying:
+    """A tenacity controller for ``policy``; copy it per call (it holds the call's state).
+
+    Each attempt is called with the call's ``CallState`` first. ``sleep`` replaces the wait
+    between attempts (tests record it); by default ``time.sleep``, unless ``set_sleep`` says.
+
+    Example::
+
+        reply = retrying(policy).copy()(attempt, CallState(call))
+    """
+    return tenacity.Retrying(sleep=sleep or _sleep, **_strategies(policy))
+
+
+def async_retrying(
+    policy: RetryPolicy, *, sleep: Optional[Callable[[float], Awaitable[None]]] = None
+) -> tenacity.AsyncRetrying:
+    """``retrying`` for coroutines: the same decisions, awaiting attempts and waits.
+
+    Example::
+
+        reply = await async_retrying(policy).copy()(attempt, CallState(call))
+    """
+    return tenacity.AsyncRetrying(sleep=sleep or _async_sleep, **_strategies(policy))
 
 
 def _sleep(seconds: float) -> None:
@@ -188,79 +200,11 @@ async def _async_sleep(seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
-def retrying(policy: RetryPolicy) -> tenacity.Retrying:
-    """The tenacity controller every attempt of a client's calls runs through."""
-    return tenacity.Retrying(sleep=_sleep, **_strategies(policy))
-
-
-class Retrier:
-    """Runs a call's attempts through copies of one client's tenacity controller.
-
-    A tenacity controller keeps the state of the call it runs (its iteration state is
-    thread-local, which tasks of one event loop share), so concurrent calls each need their
-    own. ``wraps()`` copies the controller on every call; lending out reused copies keeps the
-    one controller the client built and saves that copy (about half of tenacity's cost per
-    call).
-
-    Example::
-
-        retrier = Retrier(retrying(policy))
-        reply = retrier.call(attempt, CallState(call))
-    """
-
-    def __init__(self, controller: tenacity.Retrying, *, keep: int = 64) -> None:
-        self._controller = controller
-        self._free: list[tenacity.Retrying] = []
-        self._keep = keep
-
-    def call(self, attempt: Callable[[CallState], _T], state: CallState) -> _T:
-        """``attempt(state)``, retried as the controller decides."""
-        with self._lend() as controller:
-            return controller(attempt, state)
-
-    async def acall(self, attempt: Callable[[CallState], Awaitable[_T]], state: CallState) -> _T:
-        """``await attempt(state)``, retried as the controller decides.
-
-        The loop tenacity's ``Retrying.__call__`` runs, awaiting the attempt and the sleeps.
-        ``AsyncRetrying`` makes the same decisions but checks every strategy for a coroutine on
-        every attempt, about half its cost per call; ours are plain functions.
-        """
-        with self._lend() as controller:
-            controller.begin()
-            retry_state = tenacity.RetryCallState(controller, attempt, (state,), {})
-            while True:
-                do = controller.iter(retry_state)
-                if isinstance(do, tenacity.DoAttempt):
-                    try:
-                        result = await attempt(state)
-                    except BaseException as exc:  # tenacity's own loop catches the same
-                        retry_state.set_exception((type(exc), exc, exc.__traceback__))
-                    else:
-                        retry_state.set_result(result)
-                elif isinstance(do, tenacity.DoSleep):
-                    retry_state.prepare_for_next_attempt()
-                    await _async_sleep(do)
-                else:
-                    done: _T = do
-                    return done
-
-    @contextlib.contextmanager
-    def _lend(self) -> Iterator[tenacity.Retrying]:
-        try:
-            controller = self._free.pop()  # list ops are atomic: threads may share the pool
-        except IndexError:
-            controller = self._controller.copy()
-        try:
-            yield controller
-        finally:
-            if len(self._free) < self._keep:
-                self._free.append(controller)
-
-
 def set_sleep(sleep: Optional[Callable[[float], None]]) -> Optional[Callable[[float], None]]:
-    """Replace the clients' retry sleep (None restores the real one); returns the previous one.
+    """Replace every client's retry wait (None restores the real one); returns the previous.
 
-    For tests: ``chatgpt4o.testing.recorded_sleeps()`` uses it to record waits, not sleep them.
+    The process-wide hook behind ``chatgpt4o.testing.recorded_sleeps()``, which records the
+    waits of clients it cannot reach; code that holds a controller passes ``sleep=`` instead.
     """
     global _sleep_override
     previous, _sleep_override = _sleep_override, sleep

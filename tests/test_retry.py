@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import asyncio
+from collections.abc import Awaitable
+from typing import Callable, Optional
 
 import pytest
 
@@ -23,7 +25,13 @@ from chatgpt4o import (
     UpstreamError,
 )
 from chatgpt4o._call import NativeTurn, PreparedCall
-from chatgpt4o._retry import RETRYABLE_STATUSES, CallState, RetryPolicy, retrying
+from chatgpt4o._retry import (
+    RETRYABLE_STATUSES,
+    CallState,
+    RetryPolicy,
+    async_retrying,
+    retrying,
+)
 from chatgpt4o._wire import parse_retry_after
 
 URL = "http://site.test/"
@@ -143,19 +151,18 @@ def test_the_first_nonce_rejection_of_a_call_is_retried_not_the_second() -> None
     assert policy.attempts_allowed(state) == 2
 
 
-# --- the tenacity controller, as the clients run it ---------------------------------------------
+# --- the tenacity controllers, as the clients run them -----------------------------------------
 
 
-def run(policy: RetryPolicy, failures: list[BaseException], call: PreparedCall = STATELESS) -> int:
-    """Run attempts that raise ``failures`` in turn, then succeed; the attempts made.
+def attempts_of(failures: list[BaseException]) -> tuple[list[int], Callable[[CallState], str]]:
+    """An attempt that raises ``failures`` in turn, then succeeds; and its count of calls.
 
     Like the clients, an attempt counts its own nonce rejections in the call state.
     """
-    attempts = 0
+    made = [0]
 
     def attempt(state: CallState) -> str:
-        nonlocal attempts
-        attempts += 1
+        made[0] += 1
         if failures:
             exc = failures.pop(0)
             if isinstance(exc, NonceError):
@@ -163,31 +170,81 @@ def run(policy: RetryPolicy, failures: list[BaseException], call: PreparedCall =
             raise exc
         return "ok"
 
-    assert retrying(policy).wraps(attempt)(CallState(call)) == "ok"
-    return attempts
+    return made, attempt
 
 
-def test_budget_counts_transient_retries(retry_sleeps: list[float]) -> None:
+@pytest.fixture
+def sleeps() -> list[float]:
+    """A list for ``run`` to record its waits in."""
+    return []
+
+
+def run(
+    policy: RetryPolicy,
+    failures: list[BaseException],
+    call: PreparedCall = STATELESS,
+    sleeps: Optional[list[float]] = None,
+) -> int:
+    """Run the attempts through tenacity's ``Retrying`` for ``policy``; the attempts made.
+
+    The waits go to ``sleeps``, through tenacity's ``sleep=`` hook: nothing sleeps.
+    """
+    made, attempt = attempts_of(failures)
+    sleep = (sleeps if sleeps is not None else []).append
+    assert retrying(policy, sleep=sleep).copy()(attempt, CallState(call)) == "ok"
+    return made[0]
+
+
+def test_async_retrying_makes_the_same_decisions() -> None:
+    # tenacity's AsyncRetrying, awaiting the attempts and the waits.
+    policy = RetryPolicy(max_retries=1, retry_after_cap=10)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    def attempts(failures: list[BaseException]) -> Callable[[CallState], Awaitable[str]]:
+        _, attempt = attempts_of(failures)
+
+        async def attempt_async(state: CallState) -> str:
+            return attempt(state)
+
+        return attempt_async
+
+    async def main() -> None:
+        retried: list[BaseException] = [NonceError("x", url=URL), rate_limited(3)]
+        controller = async_retrying(policy, sleep=sleep)
+        assert await controller.copy()(attempts(retried), CallState(STATELESS)) == "ok"
+        failures: list[BaseException] = [status(503)] * 3
+        with pytest.raises(APIStatusError):
+            await controller.copy()(attempts(failures), CallState(STATELESS))
+
+    asyncio.run(main())
+    assert waits[:2] == [0.0, 3.0]
+    assert len(waits) == 3  # the budget: one retry for the 503s, on top of the renewed nonce
+
+
+def test_budget_counts_transient_retries(sleeps: list[float]) -> None:
     policy = RetryPolicy(max_retries=2)
-    assert run(policy, [status(503), status(503)]) == 3
+    assert run(policy, [status(503), status(503)], sleeps=sleeps) == 3
     failures: list[BaseException] = [status(503), status(503), status(503)]
     with pytest.raises(APIStatusError):
-        run(policy, failures)
+        run(policy, failures, sleeps=sleeps)
     assert not failures  # three attempts, the third one's error raised as is
-    assert len(retry_sleeps) == 4
+    assert len(sleeps) == 4
 
 
-def test_nonce_is_retried_once_even_without_retries(retry_sleeps: list[float]) -> None:
+def test_nonce_is_retried_once_even_without_retries(sleeps: list[float]) -> None:
     policy = RetryPolicy(max_retries=0)
-    assert run(policy, [NonceError("expired", url=URL)]) == 2
-    assert retry_sleeps == [0.0]
+    assert run(policy, [NonceError("expired", url=URL)], sleeps=sleeps) == 2
+    assert sleeps == [0.0]
     failures: list[BaseException] = [NonceError("expired", url=URL)] * 2
     with pytest.raises(NonceError):
-        run(policy, failures)
+        run(policy, failures, sleeps=sleeps)
     assert not failures
     failures = [NonceError("expired", url=URL), status(503)]
     with pytest.raises(APIStatusError):
-        run(policy, failures)
+        run(policy, failures, sleeps=sleeps)
     assert not failures
 
 
@@ -196,7 +253,7 @@ def test_a_renewed_nonce_does_not_use_up_the_retry_budget() -> None:
     assert run(policy, [NonceError("expired", url=URL), status(503), status(503)]) == 4
 
 
-def test_nothing_else_is_retried(retry_sleeps: list[float]) -> None:
+def test_nothing_else_is_retried(sleeps: list[float]) -> None:
     policy = RetryPolicy(max_retries=5)
     for exc in (
         BlockedError("Cloudflare", status_code=403, url=URL),
@@ -205,8 +262,8 @@ def test_nothing_else_is_retried(retry_sleeps: list[float]) -> None:
     ):
         failures: list[BaseException] = [exc]
         with pytest.raises(type(exc)):
-            run(policy, failures)
-    assert retry_sleeps == []
+            run(policy, failures, sleeps=sleeps)
+    assert sleeps == []
 
 
 def test_upstream_failure_retried_for_stateless_calls_through_tenacity() -> None:
@@ -218,15 +275,15 @@ def test_upstream_failure_retried_for_stateless_calls_through_tenacity() -> None
         run(policy, failures, NATIVE)
 
 
-def test_no_retry_starts_after_the_time_budget(retry_sleeps: list[float]) -> None:
+def test_no_retry_starts_after_the_time_budget(sleeps: list[float]) -> None:
     failures: list[BaseException] = [status(503)]
     with pytest.raises(APIStatusError):
-        run(RetryPolicy(max_retries=5, time_budget=0.0), failures)
-    assert retry_sleeps == []
+        run(RetryPolicy(max_retries=5, time_budget=0.0), failures, sleeps=sleeps)
+    assert sleeps == []
 
 
 def test_retry_after_is_honoured_and_capped_and_nonce_waits_nothing(
-    retry_sleeps: list[float],
+    sleeps: list[float],
 ) -> None:
     policy = RetryPolicy(max_retries=3, retry_after_cap=10)
     assert policy.wait_override(rate_limited(3)) == 3
@@ -234,38 +291,41 @@ def test_retry_after_is_honoured_and_capped_and_nonce_waits_nothing(
     assert policy.wait_override(NonceError("x", url=URL)) == 0.0
     assert policy.wait_override(rate_limited(25)) == 10
     assert not policy.is_retryable(rate_limited(25), CallState(STATELESS))
-    assert run(policy, [rate_limited(3), NonceError("x", url=URL), rate_limited(10)]) == 4
-    assert retry_sleeps == [3.0, 0.0, 10.0]
+    assert (
+        run(policy, [rate_limited(3), NonceError("x", url=URL), rate_limited(10)], sleeps=sleeps)
+        == 4
+    )
+    assert sleeps == [3.0, 0.0, 10.0]
 
 
-def test_retry_after_on_a_server_error_is_honoured_too(retry_sleeps: list[float]) -> None:
+def test_retry_after_on_a_server_error_is_honoured_too(sleeps: list[float]) -> None:
     policy = RetryPolicy(max_retries=2, retry_after_cap=10)
     busy = status(503, retry_after=2.0)
     assert policy.is_retryable(busy, CallState(STATELESS))
-    assert run(policy, [busy]) == 2
-    assert retry_sleeps == [2.0]
+    assert run(policy, [busy], sleeps=sleeps) == 2
+    assert sleeps == [2.0]
     assert not policy.is_retryable(status(503, retry_after=600.0), CallState(STATELESS))
 
 
-def backoffs(policy: RetryPolicy, retries: int, sleeps: list[float]) -> list[float]:
-    sleeps.clear()
-    run(policy, [status(503) for _ in range(retries)])
-    return list(sleeps)
+def backoffs(policy: RetryPolicy, retries: int) -> list[float]:
+    sleeps: list[float] = []
+    run(policy, [status(503) for _ in range(retries)], sleeps=sleeps)
+    return sleeps
 
 
-def test_backoff_doubles_with_jitter(retry_sleeps: list[float]) -> None:
+def test_backoff_doubles_with_jitter() -> None:
     policy = RetryPolicy(max_retries=5, backoff_initial=0.5, backoff_max=4.0)
     for _ in range(20):
-        waits = backoffs(policy, 5, retry_sleeps)
+        waits = backoffs(policy, 5)
         # The exponential part: 0.25, 0.5, 1, 2, then capped at 3.75 so that the jitter
         # (up to 0.25) never takes a wait past backoff_max.
         for wait, base in zip(waits, [0.25, 0.5, 1.0, 2.0, 3.75]):
             assert base <= wait <= base + 0.25
-    first = {backoffs(policy, 1, retry_sleeps)[0] for _ in range(20)}
+    first = {backoffs(policy, 1)[0] for _ in range(20)}
     assert len(first) > 1  # jittered, so clients failing together do not retry together
 
 
-def test_backoff_never_exceeds_backoff_max(retry_sleeps: list[float]) -> None:
+def test_backoff_never_exceeds_backoff_max() -> None:
     policy = RetryPolicy(max_retries=10, backoff_initial=2.0, backoff_max=4.0)
-    waits = [wait for _ in range(10) for wait in backoffs(policy, 10, retry_sleeps)]
+    waits = [wait for _ in range(10) for wait in backoffs(policy, 10)]
     assert max(waits) <= policy.backoff_max

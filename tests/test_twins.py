@@ -40,6 +40,7 @@ NAMES = {
     "StopAsyncIteration": "StopIteration",
     "asynccontextmanager": "contextmanager",
     "async_lock": "thread_lock",
+    "async_retrying": "retrying",
 }
 
 PAIRS = [
