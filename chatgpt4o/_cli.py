@@ -87,7 +87,10 @@ def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> No
         "--timeout",
         type=float,
         metavar="SECONDS",
-        help="seconds to connect and for each read (default: $CHATGPT4O_TIMEOUT, else 120)",
+        help=(
+            "seconds each request may take, to the last byte of its reply"
+            " (default: $CHATGPT4O_TIMEOUT, else 120)"
+        ),
     )
     parser.add_argument(
         "--max-retries",
