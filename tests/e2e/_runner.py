@@ -77,18 +77,14 @@ class Runner:
         return outcome
 
     def concurrent(
-        self, site: LocalSite, calls: Sequence[Call], *, warm: bool = False, **client_kwargs: Any
+        self, site: LocalSite, calls: Sequence[Call], **client_kwargs: Any
     ) -> list[Outcome]:
-        """Send ``calls`` at once on one client (a thread each, or one task each).
-
-        With ``warm``, the client first sends ``"warm-up"`` and the site's nonce is rotated, so
-        every concurrent call meets a rejected nonce.
-        """
+        """Send ``calls`` at once on one client (a thread each, or one task each)."""
         kwargs: dict[str, Any] = {**CLIENT_DEFAULTS, **client_kwargs}
         with self._recording():
             if self.kind == "sync":
-                return self._concurrent_sync(site, calls, warm, kwargs)
-            return asyncio.run(self._concurrent_async(site, calls, warm, kwargs))
+                return self._concurrent_sync(site, calls, kwargs)
+            return asyncio.run(self._concurrent_async(site, calls, kwargs))
 
     @contextlib.contextmanager
     def _recording(self) -> Iterator[None]:
@@ -137,16 +133,13 @@ class Runner:
         return outcomes
 
     def _concurrent_sync(
-        self, site: LocalSite, calls: Sequence[Call], warm: bool, kwargs: dict[str, Any]
+        self, site: LocalSite, calls: Sequence[Call], kwargs: dict[str, Any]
     ) -> list[Outcome]:
         outcomes: list[Outcome] = ["(not run)"] * len(calls)
         barrier = threading.Barrier(len(calls))
         errors: list[BaseException] = []
 
         with chatgpt4o.Client(site.url, **kwargs) as client:
-            if warm:
-                client.ask("warm-up")
-                site.rotate_nonce()
 
             def work(index: int) -> None:
                 try:
@@ -166,12 +159,9 @@ class Runner:
         return outcomes
 
     async def _concurrent_async(
-        self, site: LocalSite, calls: Sequence[Call], warm: bool, kwargs: dict[str, Any]
+        self, site: LocalSite, calls: Sequence[Call], kwargs: dict[str, Any]
     ) -> list[Outcome]:
         async with chatgpt4o.AsyncClient(site.url, **kwargs) as client:
-            if warm:
-                await client.ask("warm-up")
-                site.rotate_nonce()
             results = await asyncio.gather(
                 *(client.create(None, call) for call in calls), return_exceptions=True
             )

@@ -168,22 +168,6 @@ def test_bot_id_picks_another_chat_and_an_unknown_one_lists_the_page_bots(
     assert [c.fields["bot_id"] for c in site.cache_posts] == ["9"]
 
 
-def test_concurrent_calls_after_a_rotation_refresh_once(
-    runner: Runner, make_site: MakeSite
-) -> None:
-    site = make_site("2.4.71")
-    count = 50 if runner.kind == "async" else 16
-    messages = [f"after rotation {i}" for i in range(count)]
-
-    outcomes = runner.concurrent(site, messages, warm=True)
-
-    assert outcomes == [f"Echo: {m}" for m in messages]
-    assert site.page_fetches == 1  # the warm-up's; the rotation costs no page fetch
-    assert len(site.nonce_refreshes) == 1
-    fresh = [c for c in site.cache_posts if c.fields["_ajax_nonce"] == site.nonce]
-    assert sorted(c.fields["message"] for c in fresh) == sorted(messages)
-
-
 def ask(kind: str, site: LocalSite, text: str, **options: Any) -> str:
     """One ``ask`` on a fresh client of ``kind``."""
     if kind == "sync":

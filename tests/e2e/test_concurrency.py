@@ -1,4 +1,7 @@
-"""Many calls at once on one client: one page fetch, and every reply answers its own request."""
+"""Many cold calls at once on one client: one page fetch, and every reply answers its own request.
+
+Calls that meet a rotated nonce together share one renewal: tests/reliability/test_concurrency.py.
+"""
 
 from __future__ import annotations
 
@@ -23,17 +26,3 @@ def test_concurrent_cold_calls_fetch_the_page_once(runner: Runner, make_site: Ma
     assert len({p.fields["_wpnonce"] for p in posts}) == 1
     assert len({p.fields["wpaicg_chat_client_id"] for p in posts}) == 1
     assert runner.sleeps == []
-
-
-def test_concurrent_calls_meeting_a_rotated_nonce_re_scrape_once(
-    runner: Runner, make_site: MakeSite
-) -> None:
-    site = make_site("1.9.18")
-    messages = [f"after rotation {i}" for i in range(16)]
-
-    outcomes = runner.concurrent(site, messages, warm=True)
-
-    assert outcomes == [f"Echo: {m}" for m in messages]
-    assert site.page_fetches == 2  # the warm-up's, and one re-scrape for everybody
-    fresh = [p for p in site.posts if p.fields["_wpnonce"] == site.nonce]
-    assert sorted(p.fields["message"] for p in fresh) == sorted(messages)
