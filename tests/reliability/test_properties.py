@@ -23,7 +23,7 @@ from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import event, example, given, settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from chatgpt4o import Chatgpt4oError
@@ -34,8 +34,6 @@ from chatgpt4o._wire import Reply, parse_retry_after
 from chatgpt4o._wire import Reply as HttpReply
 from chatgpt4o._wpaicg import interpret_reply
 
-# Derandomized: the same examples every run, so a failure reproduces and a pass stays a pass.
-EXAMPLES = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 NONCE = re.compile(r"[0-9a-fA-F]{6,32}")
 PAGE_URLS = (
     "http://127.0.0.1:8080/",
@@ -63,7 +61,7 @@ def took(branch: str) -> None:
 def keeps_both_branches(test: Callable[..., None]) -> Callable[..., None]:
     """Run the property, then fail if its success or its other branches got under MIN_SHARE.
 
-    The examples are derandomized, so the counts are the same on every run.
+    The examples are derandomized (tests/conftest.py), so the counts are the same on every run.
     """
 
     @functools.wraps(test)
@@ -377,7 +375,6 @@ AIPKIT_BAD_AJAX_URL = (
 
 
 @keeps_both_branches
-@EXAMPLES
 @example(html=LEGACY_BAD_AJAX_URL, url=PAGE_URLS[0], link=None)
 @example(html=AIPKIT_BAD_AJAX_URL, url=PAGE_URLS[1], link=None)
 @given(html=pages, url=st.sampled_from(PAGE_URLS), link=link_headers)
@@ -397,7 +394,6 @@ BAD_REST_LINK = '<http://[x/wp-json/>; rel="https://api.w.org/"'
 
 
 @keeps_both_branches
-@EXAMPLES
 @example(prefix="", nonce="3f9c2a7b1e", ajax="http://[oops/", link=None)
 @example(prefix="", nonce="3f9c2a7b1e", ajax="", link=BAD_REST_LINK)
 @given(
@@ -524,7 +520,6 @@ _usable_aipkit_bots = st.lists(
 
 
 @keeps_both_branches
-@EXAMPLES
 @given(configs=_aipkit_bots, url=st.sampled_from(PAGE_URLS))
 def test_an_aipkit_page_gives_every_bot_or_the_first_bots_error(
     configs: list[tuple[dict[str, object], str, bool]], url: str
@@ -554,7 +549,6 @@ def test_an_aipkit_page_gives_every_bot_or_the_first_bots_error(
 
 
 @keeps_both_branches
-@EXAMPLES
 @given(
     configs=st.one_of(_aipkit_bots, _usable_aipkit_bots),
     prefix=st.one_of(
@@ -823,7 +817,6 @@ replies = st.one_of(
 
 
 @keeps_both_branches
-@EXAMPLES
 @given(exchange=replies, now=st.floats(0, 4e9))
 def test_interpret_reply_returns_text_or_a_typed_error(exchange: ChatExchange, now: float) -> None:
     status, headers, body, expected = exchange
@@ -861,7 +854,6 @@ page_replies = st.one_of(
 
 
 @keeps_both_branches
-@EXAMPLES
 @given(exchange=page_replies)
 def test_read_page_returns_usable_chats_or_a_typed_error(exchange: Exchange) -> None:
     status, headers, body = exchange
@@ -879,7 +871,6 @@ _pieces = st.lists(st.text(max_size=12), max_size=8)
 
 
 @keeps_both_branches
-@EXAMPLES
 @given(
     # Blank pieces now and then: an all-blank reply is the one a stream may be refused for.
     pieces=st.one_of(_pieces, _pieces, st.lists(st.sampled_from(_BLANK_TEXTS), max_size=4)),
@@ -927,7 +918,6 @@ _retry_after_values = st.one_of(
 
 
 @keeps_both_branches
-@EXAMPLES
 @given(value=_retry_after_values, now=st.floats(0, 4e9))
 def test_retry_after_is_none_or_a_non_negative_number(value: Optional[str], now: float) -> None:
     seconds = parse_retry_after(value, now=now)
