@@ -1,4 +1,4 @@
-"""Each row of the fault table: the outcome, the traffic the site saw, and a bound on time.
+"""Each row of the fault table: the outcome, the traffic the site saw, the waits asked for.
 
 The table (``fault_matrix.CASES``) is the suite's one set of end-to-end fault scenarios: every
 fault the stand-in can play, on both clients, and through ``stream()`` where a row says so.
@@ -12,7 +12,6 @@ import pytest
 
 from chatgpt4o.testing import FAULTS
 from tests.reliability.fault_matrix import (
-    BOUND,
     CASES,
     CLIENTS,
     ECHO,
@@ -41,8 +40,7 @@ def test_the_table_covers_every_fault_on_both_clients_and_their_streams() -> Non
 
 
 def _result(case: Case, outcome: str) -> Result:
-    return Result(case, "Client.create", outcome, [], 1, case.posts, 1, [],
-                  0.1, None, [], [])  # fmt: skip
+    return Result(case, "Client.create", outcome, [], 1, case.posts, 1, [], None, [], [])
 
 
 def test_the_printed_outcome_quotes_an_expected_reply_and_flags_a_wrong_one() -> None:
@@ -70,7 +68,6 @@ def test_row(pool: SitePool, case: Case, client: str) -> None:
     assert result.earlier == [f"Echo: {WARM_UP}"] * len(result.earlier)
     assert (result.pages, result.posts) == (case.pages, case.posts)
     assert result.waits == list(case.waits)
-    assert result.seconds < BOUND
     if case.pieces is not None and result.pieces is not None:
         assert result.pieces == case.pieces
     assert result.pending == []  # every fault met the request it was meant for
