@@ -130,7 +130,7 @@ def test_the_recordings_are_there() -> None:
     assert only("2.4.71/08-cache-wrong-nonce.txt").status == 403
 
 
-# -- the requests, as the browser sends them (protocol-aipkit.md §2) ---------------------------
+# -- the requests, as the browser sends them: the cache POST, then the event-stream GET ---------
 
 
 def test_cache_request_fields_in_the_browsers_order() -> None:
@@ -614,7 +614,7 @@ def test_byte_by_byte_pieces_join_to_the_same_text() -> None:
         assert read([data[i : i + 1] for i in range(len(data))]).text == RECORDED_STREAMS[name]
 
 
-# -- event shapes the recordings do not show (protocol-aipkit.md §2b) -------------------------
+# -- event shapes the recordings do not show --------------------------------------------------
 
 PREAMBLE = b":" + b" " * 4096 + b"\n\n"
 START = b'event: message_start\ndata: {"message_id":"aipkit-msg-1"}\n\n'
@@ -935,7 +935,7 @@ def test_json_non_json_replies() -> None:
             reader.close()
 
 
-# -- the plugin's wordings (protocol-aipkit.md §2, §3, §8) -------------------------------------
+# -- the plugin's wordings: sending, nonces, the 2.4.0 JSON path and its limits -----------------
 
 QUOTA_NOTICE = {"type": "quota_notice", "message": "You have reached your quota.", "actions": []}
 

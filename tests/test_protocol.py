@@ -1,4 +1,4 @@
-"""The old plugin's chat form and the interpretation of every reply shape in protocol.md §3."""
+"""The old plugin's chat form, and how each reply it can send is read: JSON, events, pages."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 MESSAGE = '<b>bold</b> "quoted" it\'s\nnext  line & café 100%'
 # Up to 1.8.90 the plugin reads the message with magic quotes and sanitize_text_field: tags
-# stripped, whitespace runs folded to one space, the backslashes of magic quotes kept
-# (protocol.md §2). From 1.8.96 it is raw.
+# stripped, whitespace runs folded to one space, the backslashes of magic quotes kept. From
+# 1.8.96 it is raw.
 SANITIZED = 'bold \\"quoted\\" it\\\'s next line & café 100%'
 # The current plugin keeps the message raw (only invalid UTF-8 and NUL are removed).
 SEEN = {

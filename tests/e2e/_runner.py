@@ -51,7 +51,7 @@ class Between:
         return f"Between({self.low}, {self.high})"
 
 
-# The clients' backoff: 0.5 s doubling, each scaled by jitter into its upper half.
+# The clients' backoff: 0.25 s doubling, plus up to 0.25 s of jitter (README).
 BACKOFF_1 = Between(0.25, 0.5)
 BACKOFF_2 = Between(0.5, 1.0)
 
