@@ -30,6 +30,7 @@ from ._exceptions import (
     TokenLimitError,
     UpstreamError,
 )
+from ._images import classify_image_refusal, with_image_inputs
 from ._page import PageChat
 from ._sse import ServerSentEvent, SSEDecoder
 from ._status import raise_for_status
@@ -49,6 +50,7 @@ __all__ = [
     "read_cache_key",
     "read_refreshed_nonce",
     "refresh_request",
+    "sent_picture_bytes",
     "stream_request",
 ]
 
@@ -120,33 +122,41 @@ def _bot(chat: PageChat, call: PreparedCall) -> str:
 def cache_request(chat: PageChat, call: PreparedCall) -> Request:
     """The POST that hands the site the message and gets back a single-use cache key."""
     bot = _bot(chat, call)
+    form = {
+        "action": CACHE_ACTION,
+        "message": message_text(call),
+        "_ajax_nonce": chat.nonce,
+        "bot_id": bot,
+        "user_client_message_id": new_client_message_id(bot),
+    }
     return Request(
         "POST",
         chat.ajax_url,
         reader="json",
         limit=MAX_PAGE_BYTES,
-        data={
-            "action": CACHE_ACTION,
-            "message": message_text(call),
-            "_ajax_nonce": chat.nonce,
-            "bot_id": bot,
-            "user_client_message_id": new_client_message_id(bot),
-        },
+        data=with_image_inputs(form, call.images, after="bot_id"),
         headers=call.extra_headers,
         timeout=call.timeout,
     )
 
 
-def read_cache_key(reply: Reply) -> str:
+def read_cache_key(reply: Reply, *, picture_bytes: int = 0) -> str:
     """The cache key from the cache POST's reply, or the typed error it stands for.
 
+    Args:
+        reply: the cache POST's reply.
+        picture_bytes: the size of the pictures the POST carried, if any.
+
     Raises:
+        ImageRejectedError, ImageTooLargeForSiteError: the site refused the pictures (see
+            ``classify_image_refusal()``).
         NonceError: 403 ``nonce_failure_cache_sse``: the nonce expired or was rotated.
         AccessDeniedError: 403 ``embed_not_available`` (a cross-origin request).
         PluginError: any other refusal, in the site's words.
         APIStatusError and subclasses: a status that is not the plugin's.
         BadReplyError: a 200 without a cache key.
     """
+    _raise_image_refusal(reply, picture_bytes)
     payload = _plugin_json(reply, CACHE_ACTION)
     data = payload.get("data")
     key = data.get("cache_key") if isinstance(data, dict) else None
@@ -191,20 +201,21 @@ def json_request(
     chat: PageChat, call: PreparedCall, *, session_id: str, conversation_uuid: str
 ) -> Request:
     """The one JSON POST of 2.3 → 2.4.0 for a bot whose stream switch is off."""
+    form = {
+        "action": JSON_ACTION,
+        "_ajax_nonce": chat.nonce,
+        "bot_id": _bot(chat, call),
+        "session_id": session_id,
+        "conversation_uuid": conversation_uuid,
+        "post_id": chat.post_id or "0",
+        "message": message_text(call),
+    }
     return Request(
         "POST",
         chat.ajax_url,
         reader="aipkit-json",
         limit=MAX_REPLY_BYTES,
-        data={
-            "action": JSON_ACTION,
-            "_ajax_nonce": chat.nonce,
-            "bot_id": _bot(chat, call),
-            "session_id": session_id,
-            "conversation_uuid": conversation_uuid,
-            "post_id": chat.post_id or "0",
-            "message": message_text(call),
-        },
+        data=with_image_inputs(form, call.images, after="message"),
         headers=call.extra_headers,
         timeout=call.timeout,
     )
@@ -316,6 +327,31 @@ def _upstream_code(lowered: str) -> str:
 
 def _is_upstream(lowered: str) -> bool:
     return "api error" in lowered or lowered.startswith(_UPSTREAM_WORDS)
+
+
+def _raise_image_refusal(reply: Reply, picture_bytes: int) -> None:
+    """After a POST with pictures: raise the site's refusal of them, if that is what it is."""
+    if picture_bytes:
+        refusal = classify_image_refusal(
+            reply.status_code,
+            reply.text,
+            picture_bytes=picture_bytes,
+            url=reply.url,
+            method=reply.method,
+        )
+        if refusal is not None:
+            raise refusal
+
+
+def sent_picture_bytes(form: Optional[Mapping[str, str]]) -> int:
+    """The size of the pictures in a form's ``image_inputs`` (standard padded base64)."""
+    field = (form or {}).get("image_inputs")
+    if not field:
+        return 0
+    return sum(
+        len(item["base64_data"]) // 4 * 3 - item["base64_data"][-2:].count("=")
+        for item in json.loads(field)
+    )
 
 
 def _plugin_json(reply: Reply, action: str) -> dict[str, object]:
@@ -490,10 +526,12 @@ class AipkitJsonReader:
 
     Args:
         head: the reply's status, headers and URL (its body is not used).
+        picture_bytes: the size of the pictures the POST carried, if any.
     """
 
-    def __init__(self, head: Reply) -> None:
+    def __init__(self, head: Reply, *, picture_bytes: int = 0) -> None:
         self._head = head
+        self._picture_bytes = picture_bytes
         self._body = bytearray()
 
     def feed(self, chunk: bytes) -> list[str]:
@@ -504,6 +542,7 @@ class AipkitJsonReader:
     def close(self) -> list[str]:
         """The reply text, or the typed error the reply stands for."""
         reply = self._head.with_body(self._body)
+        _raise_image_refusal(reply, self._picture_bytes)
         if reply.status_code >= 500 and not reply.text.lstrip().startswith("{"):
             # An unknown bot_id crashes PHP there: WordPress's "critical error" page.
             raise_for_status(reply, action=JSON_ACTION)

@@ -21,6 +21,7 @@ from ._exceptions import (
     NonceError,
 )
 from ._exchange import open_reader, send_steps
+from ._images import Images
 from ._messages import Messages
 from ._page import Page
 from ._resources import AsyncChat
@@ -114,6 +115,7 @@ class AsyncClient(BaseClient):
         bot_id: Optional[int] = None,
         timeout: Union[float, int, None] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        images: Optional[Images] = None,
     ) -> str:
         """Send ``messages`` and return the reply text (a streamed reply is joined).
 
@@ -127,13 +129,21 @@ class AsyncClient(BaseClient):
             bot_id: a bot on the site (on current-plugin sites, one of the page's chats).
             timeout: seconds for each request of this call, instead of the client's.
             extra_headers: headers for this call on top of the client's.
+            images: pictures for the last user message (a path, bytes, a binary file, a
+                ``data:`` URL or an ``image_url`` part, or a list of up to 4), on bots whose
+                page offers image upload; ``image_url`` parts in ``messages`` work too.
 
         Raises:
             InvalidRequestError: bad input, before any request is made.
             APIError: its subclasses, after retries, for everything the site did wrong.
         """
         call = self._prepare(
-            model, messages, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+            model,
+            messages,
+            bot_id=bot_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            images=images,
         )
         return await self._send_call(call)
 
@@ -145,6 +155,7 @@ class AsyncClient(BaseClient):
         bot_id: Optional[int] = None,
         timeout: Union[float, int, None] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        images: Optional[Images] = None,
     ) -> str:
         """Send one user message and return the reply text.
 
@@ -153,7 +164,12 @@ class AsyncClient(BaseClient):
             await client.ask("What is the capital of France?")
         """
         return await self.create(
-            model, prompt, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+            model,
+            prompt,
+            bot_id=bot_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            images=images,
         )
 
     def stream(
@@ -164,6 +180,7 @@ class AsyncClient(BaseClient):
         bot_id: Optional[int] = None,
         timeout: Union[float, int, None] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
+        images: Optional[Images] = None,
     ) -> AsyncStream:
         """Send ``messages`` and return the reply's text pieces as they arrive.
 
@@ -178,7 +195,12 @@ class AsyncClient(BaseClient):
                     print(piece, end="")
         """
         call = self._prepare(
-            model, messages, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+            model,
+            messages,
+            bot_id=bot_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            images=images,
         )
         return self._stream_call(call)
 

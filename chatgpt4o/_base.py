@@ -148,10 +148,16 @@ class BaseClient:
         bot_id: object,
         timeout: object,
         extra_headers: object,
+        images: object = None,
     ) -> PreparedCall:
         self._check_open()
         return prepare_call(
-            model, messages, bot_id=bot_id, timeout=timeout, extra_headers=extra_headers
+            model,
+            messages,
+            bot_id=bot_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            images=images,
         )
 
     def _check_open(self) -> None:

@@ -9,7 +9,8 @@ from typing import Optional
 
 from ._config import check_seconds
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
-from ._messages import build_prompt
+from ._images import ImageInput
+from ._messages import build_prompt, split_pictures
 from ._models import resolve_model
 
 __all__ = ["NativeTurn", "PreparedCall", "new_uuid", "prepare_call"]
@@ -54,6 +55,7 @@ class PreparedCall:
         native: set for a conversation whose history the site keeps; None for a stateless call.
         timeout: seconds for each request of this call, or None for the client's timeout.
         extra_headers: headers for this call on top of the client's.
+        images: the pictures sent with the message, checked and typed from their bytes.
     """
 
     model: str
@@ -62,6 +64,12 @@ class PreparedCall:
     native: Optional[NativeTurn] = None
     timeout: Optional[float] = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    images: tuple[ImageInput, ...] = ()
+
+    @property
+    def picture_bytes(self) -> int:
+        """The pictures' total size, in bytes."""
+        return sum(image.size for image in self.images)
 
 
 def prepare_call(
@@ -72,18 +80,25 @@ def prepare_call(
     timeout: object = None,
     extra_headers: object = None,
     native: Optional[NativeTurn] = None,
+    images: object = None,
 ) -> PreparedCall:
     """Check the arguments of a chat call; raises before any I/O, naming the bad field.
+
+    Pictures come as ``image_url`` parts of the last user message, or as ``images`` (see
+    ``split_pictures()``).
 
     Example::
 
         call = prepare_call("gpt-4o-mini", "Hello", bot_id=7, timeout=30)
+        call = prepare_call(None, "What is in it?", images=["photo.jpg"])
 
     Raises:
         InvalidRequestError: a bad value (blank or over-long prompt, negative bot id ...).
         InvalidRequestTypeError: a value of the wrong type.
+        InvalidImageError, ImageTooLargeError: a picture that will not be sent.
         ModelError: an unknown model.
     """
+    messages, pictures = split_pictures(messages, images)
     return PreparedCall(
         model=resolve_model(model),
         prompt=build_prompt(messages),
@@ -91,6 +106,7 @@ def prepare_call(
         native=native,
         timeout=None if timeout is None else check_seconds(timeout, "timeout"),
         extra_headers=check_headers(extra_headers, "extra_headers"),
+        images=pictures,
     )
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Union
 
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
-from ._messages import build_prompt, validate_messages
+from ._images import ImageInput
+from ._messages import build_prompt, split_pictures, validate_messages
 from ._models import resolve_model
 
 __all__ = [
@@ -255,11 +256,13 @@ class CompletionRequest:
         model: the canonical model name.
         messages: plain ``{"role", "content"}`` dicts with str content.
         stream: whether to stream the reply.
+        images: the pictures of the last user message's ``image_url`` parts.
     """
 
     model: str
     messages: list[dict[str, str]]
     stream: bool
+    images: tuple[ImageInput, ...] = ()
 
 
 def new_completion_id() -> str:
@@ -319,8 +322,9 @@ def normalize_messages(messages: object) -> object:
     """Turn OpenAI-style input messages into the plain ones the clients take.
 
     - content given as a list of parts is flattened: the ``{"type": "text", "text": ...}``
-      parts are joined with ``"\\n"`` (so words at part boundaries stay apart); any other
-      part (image, audio, file) is refused, since the site takes text only;
+      parts are joined with ``"\\n"`` (so words at part boundaries stay apart); a list with
+      ``image_url`` parts is kept for ``split_pictures()``; any other part (audio, file) is
+      refused, since the site takes text and pictures only;
     - a ``ChatCompletionMessage`` from an earlier reply becomes ``{"role", "content"}``;
     - the ``"developer"`` role becomes ``"system"``, which is what it replaced;
     - other keys with a value (``name``, ``tool_calls``, ...) are refused; empty ones (None,
@@ -360,7 +364,13 @@ def _normalize_message(index: int, message: object) -> object:
     if result.get("role") == "developer":
         result["role"] = "system"
     content = result.get("content")
-    if isinstance(content, Sequence) and not isinstance(content, (str, bytes, bytearray)):
+    if (
+        isinstance(content, Sequence)
+        and not isinstance(content, (str, bytes, bytearray))
+        and not any(
+            isinstance(part, Mapping) and part.get("type") == "image_url" for part in content
+        )
+    ):
         result["content"] = _flatten_parts(where, content)
     return result
 
@@ -381,7 +391,7 @@ def _flatten_parts(where: str, parts: Sequence[object]) -> str:
         kind = part.get("type")
         if kind != "text":
             raise InvalidRequestError(
-                f"{at}.type: the site takes text only, got {kind!r}; "
+                f"{at}.type: the site takes text and pictures only, got {kind!r}; "
                 "remove the part or describe it in text"
             )
         text = part.get("text")
@@ -420,9 +430,10 @@ def prepare_request(
     if not isinstance(stream, bool):
         raise InvalidRequestTypeError(f"stream: expected True or False, got {stream!r}")
     canonical = resolve_model(model)
-    plain = validate_messages(normalize_messages(messages))
+    texts, pictures = split_pictures(normalize_messages(messages))
+    plain = validate_messages(texts)
     build_prompt(plain)  # the prompt-level checks: blank, too long
-    return CompletionRequest(model=canonical, messages=plain, stream=stream)
+    return CompletionRequest(model=canonical, messages=plain, stream=stream, images=pictures)
 
 
 def build_completion(text: str, model: str) -> ChatCompletion:

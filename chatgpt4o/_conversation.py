@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import AsyncGenerator, Awaitable, Generator
@@ -10,6 +11,7 @@ from typing import Any, Callable, Literal, Optional
 
 from ._call import NativeTurn, PreparedCall, check_bot_id, new_uuid, prepare_call
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
+from ._images import Images, message_text_for_images
 from ._messages import format_prompt, validate_messages
 from ._models import resolve_model
 from ._streams import AsyncStream, Stream
@@ -115,14 +117,15 @@ class ConversationState:
             thread_started=conversation_uuid is not None,
         )
 
-    def prepare(self, text: object) -> PreparedCall:
-        """The call that sends ``text`` next, for either plugin generation.
+    def prepare(self, text: object, images: object = None) -> PreparedCall:
+        """The call that sends ``text`` (and ``images``) next, for either plugin generation.
 
         In prompt mode every turn is flattened into the message. In native mode the old plugin
         gets the new text with the earlier turns in its history field, and the current plugin
         gets the new text alone under the conversation's thread id (the first message of a
         thread carries the system prompt and any restored turns flattened, since the server
-        holds nothing yet).
+        holds nothing yet). Pictures go with the new text only; blank text with pictures is
+        sent as ``DEFAULT_IMAGE_PROMPT``.
         """
         if not isinstance(text, str):
             raise InvalidRequestTypeError(f"text: expected a str, got {type(text).__name__}")
@@ -130,16 +133,17 @@ class ConversationState:
         earlier = [{"role": "system", "content": self.system}] if self.system else []
         earlier += self.turns
         if self.history == "prompt" or self.conversation_uuid is None:
-            return prepare_call(self.model, [*earlier, user], bot_id=self.bot_id)
-        call = prepare_call(self.model, [user], bot_id=self.bot_id)
+            return prepare_call(self.model, [*earlier, user], bot_id=self.bot_id, images=images)
+        call = prepare_call(self.model, [user], bot_id=self.bot_id, images=images)
+        sent = {"role": "user", "content": call.prompt}  # the text, or the default prompt
         native = NativeTurn(
-            wpaicg_message=text,
+            wpaicg_message=call.prompt,
             wpaicg_history=native_history(earlier),
-            aipkit_message=text if self.thread_started else format_prompt([*earlier, user]),
+            aipkit_message=call.prompt if self.thread_started else format_prompt([*earlier, sent]),
             conversation_uuid=self.conversation_uuid,
             session_id=self.session_id,
         )
-        return PreparedCall(call.model, call.prompt, call.bot_id, native)
+        return dataclasses.replace(call, native=native)
 
     def record(self, text: str, reply: str) -> None:
         """Add a finished exchange to the turns."""
@@ -162,6 +166,11 @@ class ConversationState:
         if self.session_id is not None:
             data["session_id"] = self.session_id
         return data
+
+
+def _turn_text(text: str, call: PreparedCall) -> str:
+    """The user turn to keep: the text sent, the default prompt when pictures went alone."""
+    return message_text_for_images(text, len(call.images))
 
 
 def _thread_key(
@@ -224,15 +233,21 @@ class Conversation:
         """Plain JSON-ready data; ``client.conversation(**data)`` restores the conversation."""
         return self._state.to_dict()
 
-    def send(self, text: str) -> str:
-        """Send ``text`` with the earlier turns; return the reply and keep both as turns."""
-        reply = self._send(self._state.prepare(text))
-        self._state.record(text, reply)
+    def send(self, text: str, *, images: Optional[Images] = None) -> str:
+        """Send ``text`` with the earlier turns; return the reply and keep both as turns.
+
+        ``images``: pictures to send with ``text`` (see ``Client.create``); the turns keep
+        the text only, as the site does.
+        """
+        call = self._state.prepare(text, images)
+        reply = self._send(call)
+        self._state.record(_turn_text(text, call), reply)
         return reply
 
-    def stream(self, text: str) -> Stream:
+    def stream(self, text: str, *, images: Optional[Images] = None) -> Stream:
         """Like send(), but the reply's pieces as they arrive; the turn is kept once it ends."""
-        return Stream(self._recorded(text, self._stream(self._state.prepare(text))))
+        call = self._state.prepare(text, images)
+        return Stream(self._recorded(_turn_text(text, call), self._stream(call)))
 
     def _recorded(self, text: str, pieces: Stream) -> Generator[str, None, None]:
         received = []
@@ -283,15 +298,21 @@ class AsyncConversation:
         """Plain JSON-ready data; ``client.conversation(**data)`` restores the conversation."""
         return self._state.to_dict()
 
-    async def send(self, text: str) -> str:
-        """Send ``text`` with the earlier turns; return the reply and keep both as turns."""
-        reply = await self._send(self._state.prepare(text))
-        self._state.record(text, reply)
+    async def send(self, text: str, *, images: Optional[Images] = None) -> str:
+        """Send ``text`` with the earlier turns; return the reply and keep both as turns.
+
+        ``images``: pictures to send with ``text`` (see ``AsyncClient.create``); the turns
+        keep the text only, as the site does.
+        """
+        call = self._state.prepare(text, images)
+        reply = await self._send(call)
+        self._state.record(_turn_text(text, call), reply)
         return reply
 
-    def stream(self, text: str) -> AsyncStream:
+    def stream(self, text: str, *, images: Optional[Images] = None) -> AsyncStream:
         """Like send(), but the reply's pieces as they arrive; the turn is kept once it ends."""
-        return AsyncStream(self._recorded(text, self._stream(self._state.prepare(text))))
+        call = self._state.prepare(text, images)
+        return AsyncStream(self._recorded(_turn_text(text, call), self._stream(call)))
 
     async def _recorded(self, text: str, pieces: AsyncStream) -> AsyncGenerator[str, None]:
         received = []

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from . import _aipkit, _wpaicg
 from ._call import PreparedCall, new_uuid
+from ._images import check_images_allowed
 from ._page import PageChat
 from ._wire import Reply, Request
 
@@ -60,7 +61,20 @@ def send_steps(chat: PageChat, call: PreparedCall, identity: Identity) -> SendSt
                 request = steps.send(perform(request))
         except StopIteration as done:
             final = done.value  # the request whose body open_reader() reads as it arrives
+
+    Raises:
+        ImagesNotSupportedError: the call has pictures the bot's page does not take; raised
+            before the first request, and never retried.
     """
+    if call.images:
+        check_images_allowed(
+            len(call.images),
+            generation=chat.generation,
+            upload_enabled=chat.image_upload,
+            plugin_version=chat.plugin_version,
+            bot_id=str(call.bot_id) if call.bot_id is not None else chat.bot_id,
+            url=chat.page_url,
+        )
     if chat.generation == "wpaicg":
         return _wpaicg.chat_request(chat, call, client_id=identity.client_id)
     native = call.native
@@ -73,7 +87,7 @@ def send_steps(chat: PageChat, call: PreparedCall, identity: Identity) -> SendSt
     return _aipkit.stream_request(
         chat,
         call,
-        cache_key=_aipkit.read_cache_key(cache_reply),
+        cache_key=_aipkit.read_cache_key(cache_reply, picture_bytes=call.picture_bytes),
         session_id=session,
         conversation_uuid=conversation,
     )
@@ -89,5 +103,7 @@ def open_reader(request: Request, head: Reply) -> ReplyReader:
     if request.reader == "aipkit-stream":
         return _aipkit.AipkitStreamReader(head)
     if request.reader == "aipkit-json":
-        return _aipkit.AipkitJsonReader(head)
+        return _aipkit.AipkitJsonReader(
+            head, picture_bytes=_aipkit.sent_picture_bytes(request.data)
+        )
     return _wpaicg.WpaicgReader(head)

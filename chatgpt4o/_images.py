@@ -39,7 +39,9 @@ __all__ = [
     "SITE_MAX_IMAGES",
     "SITE_MAX_IMAGE_BYTES",
     "ImageInput",
+    "ImageLike",
     "ImageSource",
+    "Images",
     "RemoteImage",
     "allowed_images",
     "check_images_allowed",
@@ -137,6 +139,15 @@ class RemoteImage:
 
 
 ImageSource = Union[ImageInput, RemoteImage]
+
+ImageLike = Union[
+    str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO, Mapping[str, object],
+    ImageInput,
+]  # fmt: skip
+"""One picture as a script has it: a path, bytes, a binary file, a data: URL, an image_url part."""
+
+Images = Union[ImageLike, Sequence[ImageLike]]
+"""The ``images=`` argument of the entry points: one picture, or a list of up to 4."""
 
 
 def sniff_image_type(data: bytes) -> Optional[str]:

@@ -1,14 +1,31 @@
-"""Validate chat messages and flatten them into one prompt with format_prompt()."""
+"""Validate chat messages, take their pictures out, and flatten them into one prompt."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Union
+from typing import Union, cast
 
 from ._constants import MAX_PROMPT_CHARS
-from ._exceptions import InvalidRequestError, InvalidRequestTypeError
+from ._exceptions import InvalidImageError, InvalidRequestError, InvalidRequestTypeError
+from ._images import (
+    DEFAULT_MAX_IMAGE_BYTES,
+    SITE_MAX_IMAGES,
+    ImageInput,
+    ImageSource,
+    load_images,
+    message_text_for_images,
+    split_content,
+)
 
-__all__ = ["ROLES", "Message", "Messages", "build_prompt", "format_prompt", "validate_messages"]
+__all__ = [
+    "ROLES",
+    "Message",
+    "Messages",
+    "build_prompt",
+    "format_prompt",
+    "split_pictures",
+    "validate_messages",
+]
 
 ROLES = ("system", "user", "assistant")
 
@@ -84,6 +101,76 @@ def validate_messages(messages: object, field: str = "messages") -> list[dict[st
             )
         result.append({"role": role, "content": content})
     return result
+
+
+def split_pictures(
+    messages: object, images: object = None, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+) -> tuple[object, tuple[ImageInput, ...]]:
+    """Take the pictures out of ``messages`` (OpenAI ``image_url`` parts) and ``images``.
+
+    Content given as parts becomes its text parts joined with newlines. Pictures go with the
+    last message, which must be a user message: the site hands the model the pictures of the
+    message being sent, and replays earlier turns as text. When that message's text is blank,
+    it becomes ``DEFAULT_IMAGE_PROMPT``, because the site drops a turn without words, pictures
+    and all. Anything else is left as it is, for ``validate_messages()`` to judge.
+
+    Example::
+
+        messages, pictures = split_pictures("What is this?", ["cat.png"])
+        # [{"role": "user", "content": "What is this?"}], (ImageInput("image/png", ...),)
+
+    Args:
+        messages: a str or a list of ``{"role", "content"}`` mappings.
+        images: ``images=`` of the entry points: a path, bytes, a binary file, a ``data:`` URL
+            or an ``image_url`` part, or a list of them.
+        max_bytes: the largest picture sent.
+
+    Raises:
+        InvalidImageError: a picture in another message, more than 4 pictures, a remote URL,
+            a bad picture; each names its field.
+        ImageTooLargeError: a picture over ``max_bytes``.
+    """
+    extra = load_images(images, field="images", max_bytes=max_bytes)
+    if isinstance(messages, str):
+        messages = [{"role": "user", "content": messages}]
+    if isinstance(messages, (bytes, bytearray, Mapping)) or not isinstance(messages, Sequence):
+        return messages, ()  # validate_messages() says what is wrong
+    result: list[object] = []
+    found: list[ImageSource] = []
+    last = len(messages) - 1
+    for index, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if isinstance(message, Mapping) and isinstance(content, (list, tuple)):
+            where = f"messages[{index}].content"
+            text, pictures = split_content(content, field=where, max_bytes=max_bytes)
+            if pictures and (index != last or message.get("role") != "user"):
+                raise InvalidImageError(
+                    f"{where}: pictures go with the last message, a user message, since the "
+                    "site replays earlier turns as text; move them there",
+                    field=where,
+                )
+            found += pictures
+            message = {**message, "content": text}
+        result.append(message)
+    if extra:
+        final = result[-1] if result else None
+        if not isinstance(final, Mapping) or final.get("role") != "user":
+            raise InvalidImageError(
+                "images: pictures go with the last message, which must be a user message",
+                field="images",
+            )
+    # load_images() and split_content() refuse remote URLs (fetch_urls is off).
+    pictures = cast("tuple[ImageInput, ...]", (*found, *extra))
+    if len(pictures) > SITE_MAX_IMAGES:
+        raise InvalidImageError(
+            f"images: {len(pictures)} pictures in all; the site takes at most "
+            f"{SITE_MAX_IMAGES} per message",
+            field="images",
+        )
+    final = result[-1] if result else None
+    if pictures and isinstance(final, Mapping) and isinstance(final.get("content"), str):
+        result[-1] = {**final, "content": message_text_for_images(final["content"], len(pictures))}
+    return result, pictures
 
 
 def build_prompt(messages: object) -> str:

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Literal, Mapping, Optional
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from ._ajax_url import REST_API_REL, ajax_url, rest_url_from_link_header
 from ._cloudflare import is_cloudflare_page
@@ -27,6 +27,7 @@ _SHORTCODE = "wpaicg-chat-shortcode"
 _WIDGET = "wpaicg-chatbox"
 _INLINE = "aipkit_chat_container"
 _POPUP = "aipkit_popup_wrapper"
+_AIPKIT_SCRIPT = re.compile(r"/public-main\.bundle\.js(?:\?|$)")
 # Elements whose content a browser never turns into live markup. html.parser keeps script and
 # style content as text; older versions of it parse the content of these as elements.
 _INERT = ["template", "textarea", "title", "noscript", "xmp", "iframe", "noembed", "noframes"]
@@ -78,6 +79,10 @@ class PageChat:
         chat_type: ``"shortcode"`` or ``"widget"`` (wpaicg), ``"aipkit"``.
         streams: wpaicg: ``data-openai_stream_nav`` is ``"1"``; aipkit: the config's
             ``streamEnabled`` (2.3 to 2.4.0), else True (2.4.1 and later always stream).
+        image_upload: aipkit: the page offers picture upload for this bot
+            (``imageUploadEnabledUI``); always False for wpaicg.
+        plugin_version: aipkit: the version the plugin's script is loaded with
+            (``public-main.bundle.js?ver=2.4.71``), None when the page does not say.
     """
 
     generation: Generation
@@ -88,6 +93,8 @@ class PageChat:
     ajax_url: str
     chat_type: ChatType
     streams: bool
+    image_upload: bool = False
+    plugin_version: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -354,7 +361,18 @@ def _aipkit_chat(
         chat_type="aipkit",
         # As the page script reads it: JavaScript truthiness, and absent means always stream.
         streams=bool(config.get("streamEnabled", True)),
+        image_upload=config.get("imageUploadEnabledUI") is True,
+        plugin_version=_aipkit_version(soup),
     )
+
+
+def _aipkit_version(soup: BeautifulSoup) -> Optional[str]:
+    """The ``ver`` of the plugin's chat script, e.g. ``"2.4.71"``."""
+    for script in soup.find_all("script", src=_AIPKIT_SCRIPT):
+        version = parse_qs(urlsplit(_attr(script, "src")).query).get("ver", [""])[0]
+        if version:
+            return version
+    return None
 
 
 def _unsupported(url: str, problem: str, missing: str) -> UnsupportedPluginError:

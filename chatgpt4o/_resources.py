@@ -267,7 +267,9 @@ class Completions:
             model: a model name or alias, e.g. ``"gpt-4o-mini"``.
             messages: ``{"role", "content"}`` mappings (roles system, developer, user,
                 assistant); content is a str or a list of ``{"type": "text", "text"}`` parts,
-                which are joined with newlines. Reply messages can be passed back as they are.
+                which are joined with newlines, and in the last user message
+                ``{"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}}``
+                pictures. Reply messages can be passed back as they are.
             stream: False for a ChatCompletion; True for a ChatCompletionStream of chunks.
             bot_id: a bot on the site.
             timeout: seconds for each request of this call, instead of the client's.
@@ -286,6 +288,7 @@ class Completions:
                 bot_id=bot_id,
                 timeout=timeout,
                 extra_headers=extra_headers,
+                images=request.images,
             )
             return ChatCompletionStream(pieces, request.model)
         text = self._client.create(
@@ -294,6 +297,7 @@ class Completions:
             bot_id=bot_id,
             timeout=timeout,
             extra_headers=extra_headers,
+            images=request.images,
         )
         return build_completion(text, request.model)
 
@@ -385,7 +389,9 @@ class AsyncCompletions:
             model: a model name or alias, e.g. ``"gpt-4o-mini"``.
             messages: ``{"role", "content"}`` mappings (roles system, developer, user,
                 assistant); content is a str or a list of ``{"type": "text", "text"}`` parts,
-                which are joined with newlines. Reply messages can be passed back as they are.
+                which are joined with newlines, and in the last user message
+                ``{"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}}``
+                pictures. Reply messages can be passed back as they are.
             stream: False for a ChatCompletion; True for an AsyncChatCompletionStream of chunks.
             bot_id: a bot on the site.
             timeout: seconds for each request of this call, instead of the client's.
@@ -404,6 +410,7 @@ class AsyncCompletions:
                 bot_id=bot_id,
                 timeout=timeout,
                 extra_headers=extra_headers,
+                images=request.images,
             )
             return AsyncChatCompletionStream(pieces, request.model)
         text = await self._client.create(
@@ -412,6 +419,7 @@ class AsyncCompletions:
             bot_id=bot_id,
             timeout=timeout,
             extra_headers=extra_headers,
+            images=request.images,
         )
         return build_completion(text, request.model)
 

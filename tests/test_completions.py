@@ -374,9 +374,9 @@ BAD = [
         "messages[0].name: the site takes only role and content",
     ),
     (
-        {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+        {"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]},
         InvalidRequestError,
-        "messages[0].content[0].type: the site takes text only",
+        "messages[0].content[0].type: the site takes text and pictures only",
     ),
     (
         {"messages": [{"role": "user", "content": [{"type": "text", "text": 7}]}]},

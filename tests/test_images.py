@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,8 @@ from chatgpt4o._images import (
     split_content,
     with_image_inputs,
 )
+from chatgpt4o._page import extract_page
+from chatgpt4o.testing import LocalSite
 from tests.image_recordings import read_recording
 
 # The recorded pictures (a.png, d.jpg, f.webp, e.gif of the fixtures' index).
@@ -520,3 +523,21 @@ def test_host_limits_after_a_big_picture_say_too_large(
 )
 def test_other_replies_are_not_picture_refusals(status: int, body: str) -> None:
     assert classify_image_refusal(status, body, picture_bytes=BIG, url="u") is None
+
+
+# -- what a page says of pictures ------------------------------------------------------------
+
+
+def test_the_page_says_whether_a_bot_takes_pictures_and_the_plugin_version() -> None:
+    front = Path(__file__).parent / "fixtures" / "aipkit" / "2.4.71" / "front-page.html"
+    recorded = extract_page(front.read_text(encoding="utf-8"), "http://127.0.0.1:8108/").chat()
+    assert (recorded.image_upload, recorded.plugin_version) == (False, "2.4.71")
+    with (
+        LocalSite("2.4.71", bots=(5, 9), image_upload={9}) as site,
+        urllib.request.urlopen(site.url) as response,
+    ):
+        page = extract_page(response.read().decode(), site.url)
+    assert [(c.bot_id, c.image_upload, c.plugin_version) for c in page.chats] == [
+        ("5", False, "2.4.71"),
+        ("9", True, "2.4.71"),
+    ]

@@ -101,7 +101,9 @@ def tokens(html: str, url: str = URL, **kwargs: Optional[str]) -> PageChat:
 
 
 def fields(result: PageChat) -> Dict[str, object]:
-    return dataclasses.asdict(result)
+    # What a page says of pictures is tested with them, in tests/test_images.py.
+    pictures = ("image_upload", "plugin_version")
+    return {k: v for k, v in dataclasses.asdict(result).items() if k not in pictures}
 
 
 # --- the real page ---------------------------------------------------------------------------

@@ -36,7 +36,11 @@ and the AIPKit eras (AI Puffer 2.3+, ``div.aipkit_chat_container[data-config]``,
 config) and ``"2.3.20"`` (2.4.0 without the nonce refresh, the Origin check, ``event: status``,
 the SSE preamble and ``quota_notice``). ``LocalSite("2.4.71", api_mode="chat_completions")``
 plays the admin's Chat Completions API mode (2.4.68+): no ``event: status``, no
-``openai_response_id``, the text in two deltas.
+``openai_response_id``, the text in two deltas. Every AIPKit bot takes pictures in
+``image_inputs`` as the plugin checks them (2.4.71: up to 4; 2.4.0: the first only), and the
+default model's answer then ends with a note naming each picture it got
+(``[images: image/png 70 bytes sha256:49e1dad481e9]``); ``image_upload=True`` (or bot IDs)
+only shows the upload button on the page (``imageUploadEnabledUI``), as on a real site.
 
 AIPKit example::
 

@@ -61,6 +61,7 @@ from chatgpt4o.testing._aipkit_replies import (
 )
 from chatgpt4o.testing._aipkit_store import AipkitStore, Turn, UpstreamCall, to_turn
 from chatgpt4o.testing._faults import Fault, Target
+from chatgpt4o.testing._image_inputs import ImagePart, ImageRefusal, read_image_inputs, user_turn
 from chatgpt4o.testing._php import absint, kses_post, php_empty, sanitize_key, sanitize_text_field
 from chatgpt4o.testing._recording import RecordedRequest
 from chatgpt4o.testing._replies import Reply, with_php_warning
@@ -244,14 +245,22 @@ class AipkitPlugin:
         if nonce is None or not self._nonce_ok(sanitize_key(nonce), targets):
             return json_error(SESSION_EXPIRED, 403, "nonce_failure_cache_sse")
         message = fields.get("message", "").replace("\0", "")
-        has_image = fields.get("image_inputs", "").strip() not in ("", "[]")
-        if php_empty(message) and not has_image:
+        images = self._images(fields)
+        if isinstance(images, ImageRefusal):
+            return json_error(images.message, images.status, images.code)
+        if php_empty(message) and not images:
             return json_error(EMPTY_DATA, 400, "empty_data_to_cache")
         client = fields.get("user_client_message_id")
         key = self.store.cache_put(
-            message, sanitize_key(client) if client else None, self._state.now()
+            message, sanitize_key(client) if client else None, self._state.now(), images
         )
         return self._json_ok({"cache_key": key}, targets)
+
+    def _images(self, fields: Mapping[str, str]) -> tuple[ImagePart, ...] | ImageRefusal:
+        # The site takes pictures whether or not the bot's page offers upload (as recorded).
+        return read_image_inputs(
+            fields.get("image_inputs"), multiple=self._site.profile.many_images
+        )
 
     # -- aipkit_get_frontend_chat_nonce ------------------------------------------------------
 
@@ -322,7 +331,9 @@ class AipkitPlugin:
         replayed = entries[-MAX_HISTORY:]
         if self._take(_ANY, "no_api_key") is not None:
             return refuse(NO_API_KEY)
-        call = _upstream_call("stream", thread, message, replayed, now)
+        call = _upstream_call(
+            "stream", thread, message, replayed, now, cached.images, site.api_mode
+        )
         return self._stream_answer(call, head, now)
 
     def _stream_answer(self, call: UpstreamCall, head: list[bytes], now: float) -> Reply:
@@ -401,7 +412,7 @@ class AipkitPlugin:
         usage: bool,
     ) -> None:
         profile = self._site.profile
-        tokens_in = sum(word_count(m["content"]) for m in call.input)
+        tokens_in = sum(word_count(_text(m["content"])) for m in call.input)
         tokens_out = word_count(text)
         entry: dict[str, Any] = {
             "message_id": stored_id(raw_id),
@@ -441,7 +452,7 @@ class AipkitPlugin:
             return json_error(CONVERSATION_REQUIRED, 400)
         if not session:
             return json_error(MISSING_SESSION, 400)
-        if php_empty(message):
+        if php_empty(message) and php_empty(fields.get("image_inputs", "")):
             return json_error(EMPTY_MESSAGE, 400)
         if not self._bot_published(bot_id):
             return json_error(INVALID_BOT, 400)
@@ -450,10 +461,14 @@ class AipkitPlugin:
         )
         if refusal is not None:
             return json_error(refusal.message, refusal.status)
+        images = self._images(fields)
+        if isinstance(images, ImageRefusal):
+            return json_error(images.message, images.status)  # this path sends no code
         thread = (bot_id, session, conversation)
         self._log_user(thread, message, None, now)
         replayed = self.store.entries(thread)[-MAX_HISTORY:]
-        call = _upstream_call("json", thread, message, replayed, now)
+        # The history ends with the message just logged: 2.3 .. 2.4.0 send it twice.
+        call = _upstream_call("json", thread, message, replayed, now, images)
         bot_raw_id = message_id(now)
         if self._take(_ANY, "no_api_key") is not None:
             return self._json_failure(call, NO_API_KEY_JSON, 400, bot_raw_id, now)
@@ -503,16 +518,22 @@ def _upstream_call(
     message: str,
     replayed: list[dict[str, Any]],
     now: float,
+    images: tuple[ImagePart, ...] = (),
+    api_mode: str = "responses",
 ) -> UpstreamCall:
     history: tuple[Turn, ...] = tuple(to_turn(entry) for entry in replayed)
+    # The plugin trims every turn and leaves out the empty ones, the current one included
+    # (pictures and all).
     messages = [
-        {"role": "user" if turn.role == "user" else "assistant", "content": turn.content}
-        for turn in history
+        {"role": "user" if turn.role == "user" else "assistant", "content": text}
+        for turn, text in ((turn, turn.content.strip(_PHP_TRIM)) for turn in history)
+        if text
     ]
-    items = (
+    current = user_turn(message, images, api_mode=api_mode)
+    items: tuple[Mapping[str, Any], ...] = (
         {"role": "system", "content": system_prompt(now)},
         *messages,
-        {"role": "user", "content": message},
+        *([current] if current is not None else []),
     )
     bot_id, session, conversation = thread
     return UpstreamCall(
@@ -520,10 +541,18 @@ def _upstream_call(
         bot_id,
         session,
         conversation,
-        message,
+        message.strip(_PHP_TRIM) if current is not None else "",
         history,
         items,
+        images if current is not None else (),
     )
+
+
+def _text(content: Any) -> str:
+    """The text of a turn's content: a str, or the text parts of a list of parts."""
+    if isinstance(content, str):
+        return content
+    return " ".join(str(part.get("text", "")) for part in content if "text" in part)
 
 
 def _usage(tokens_in: int, tokens_out: int) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Union
 
 from chatgpt4o.testing._aipkit_replies import CACHE_CLEANUP_SECONDS, CACHE_SECONDS, cache_key
+from chatgpt4o.testing._image_inputs import ImagePart
 
 ThreadKey = tuple[int, str, str]
 CacheMiss = Literal["not_found", "expired"]
@@ -51,10 +52,14 @@ class UpstreamCall:
         bot_id: the chatbot.
         session_id: the guest id the browser sent.
         conversation_uuid: the conversation, as the plugin keys it (``sanitize_key``).
-        message: the current user message as the plugin passes it on.
+        message: the current user message as the model gets it: trimmed, ``""`` when the
+            plugin dropped the empty turn.
         history: the stored turns replayed before it (at most 15; on the JSON path they end
             with the current message itself, which 2.3 .. 2.4.0 then send a second time).
-        input: the upstream ``input`` list: ``{"role","content"}`` items, system prompt first.
+        input: the upstream ``input`` list: ``{"role","content"}`` items, system prompt first;
+            the last user turn's content is a list of text and picture parts when it has
+            pictures (``input_image`` parts, or ``image_url`` ones in the Chat Completions mode).
+        images: the pictures that reached the model with the last user turn, in order.
     """
 
     path: Literal["stream", "json"]
@@ -63,7 +68,8 @@ class UpstreamCall:
     conversation_uuid: str
     message: str
     history: tuple[Turn, ...]
-    input: tuple[Mapping[str, str], ...]
+    input: tuple[Mapping[str, Any], ...]
+    images: tuple[ImagePart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,13 @@ class Cached:
         message: the message as cached (invalid UTF-8 and NUL removed).
         client_message_id: the browser's ``user_client_message_id`` (``sanitize_key``), if any.
         expires_at: Unix time the row stops being served.
+        images: the pictures of ``image_inputs``, as the plugin read them.
     """
 
     message: str
     client_message_id: str | None
     expires_at: float
+    images: tuple[ImagePart, ...] = ()
 
 
 class AipkitStore:
@@ -94,17 +102,26 @@ class AipkitStore:
         self._threads: dict[ThreadKey, list[dict[str, Any]]] = {}
         self._usage: dict[tuple[int, str], int] = {}
 
-    def cache_put(self, message: str, client_message_id: str | None, now: float) -> str:
-        """Store a message for 60 seconds; returns its new ``aipkit_sse_…`` key.
+    def cache_put(
+        self,
+        message: str,
+        client_message_id: str | None,
+        now: float,
+        images: tuple[ImagePart, ...] = (),
+    ) -> str:
+        """Store a message (and its pictures) for 60 seconds; returns its new ``aipkit_sse_…`` key.
 
         Args:
             message: the message.
             client_message_id: the browser's message id, if sent.
             now: the site's Unix time.
+            images: the message's pictures.
         """
         key = cache_key()
         with self._lock:
-            self._cache[key.lower()] = Cached(message, client_message_id, now + CACHE_SECONDS)
+            self._cache[key.lower()] = Cached(
+                message, client_message_id, now + CACHE_SECONDS, images
+            )
         return key
 
     def cache_take(self, key: str, now: float) -> Union[Cached, CacheMiss]:

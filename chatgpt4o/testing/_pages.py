@@ -38,6 +38,7 @@ class PageTokens:
         minified: wpaicg: whether the chat element is minified (unquoted values, one line).
         bots: AIPKit: ``(bot_id, popup)`` for each chatbot on the page, in page order.
         refresh_action: AIPKit: whether the nonce refresh action exists (its global is printed).
+        image_upload: AIPKit: the bots whose image upload is on (``imageUploadEnabledUI``).
     """
 
     url: str
@@ -52,6 +53,7 @@ class PageTokens:
     minified: bool = False
     bots: tuple[tuple[int, bool], ...] = ()
     refresh_action: bool = False
+    image_upload: frozenset[int] = frozenset()
 
 
 def render_page(profile: Profile, tokens: PageTokens) -> str:
@@ -685,6 +687,8 @@ def bot_config(profile: Profile, page: PageTokens, bot_id: int, *, popup: bool) 
         if key == "popupLabelSize" and profile.json_action:
             config["streamEnabled"] = page.stream
     config["popupEnabled"] = popup
+    if bot_id in page.image_upload:  # the attach button: the only place the setting shows
+        config["imageUploadEnabledUI"] = config["inputActionButtonEnabled"] = True
     return config
 
 

@@ -38,6 +38,8 @@ class Profile:
         quota_notice: AIPKit: quota errors carry a ``quota_notice`` object (2.4.5+).
         api_mode_setting: AIPKit: the admin's OpenAI "API mode" setting exists, so the site
             can talk to the Chat Completions API instead of Responses (2.4.68+).
+        many_images: AIPKit: ``image_inputs`` is read whole, up to 4 pictures (2.4.1+); before,
+            only the first picture is read and the rest ignored unread.
         quota_message: AIPKit: the default quota-reached text of the era's bots.
         model: AIPKit: the bot's OpenAI model, as logged in the stored thread.
     """
@@ -60,6 +62,7 @@ class Profile:
     sse_preamble: bool = False
     quota_notice: bool = False
     api_mode_setting: bool = False
+    many_images: bool = False
     quota_message: str = ""
     model: str = ""
 
@@ -174,6 +177,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             sse_preamble=True,
             quota_notice=True,
             api_mode_setting=True,
+            many_images=True,
             quota_message="You have reached your quota for this period.",
             model="gpt-5.6-luna",
         ),

@@ -126,6 +126,9 @@ class LocalSite:
             or ``"chat_completions"``: then the stream has no ``status`` events and no
             ``openai_response_id``, and the model's text comes in two deltas (its first two
             words, then the rest), as recorded.
+        image_upload: AIPKit: turn the bots' image upload on: ``True`` for all, or the IDs of
+            those whose upload is on. It changes the page only (``imageUploadEnabledUI``):
+            like the real site, every bot takes pictures in ``image_inputs`` either way.
 
     Attributes:
         stream, minified, host, ajax_path: as given (``stream`` and ``minified`` may be changed
@@ -159,6 +162,7 @@ class LocalSite:
         banned_words: Sequence[str] = (),
         banned_ips: Sequence[str] = (),
         api_mode: Literal["responses", "chat_completions"] = "responses",
+        image_upload: bool | Collection[int] = False,
     ) -> None:
         self._profile = get_profile(profile)
         aipkit = self._profile.era == "aipkit"
@@ -171,6 +175,7 @@ class LocalSite:
             or guest_limit is not None
             or banned_words
             or banned_ips
+            or image_upload
         ):
             raise ValueError(f"profile {profile!r} is not an AIPKit profile (2.3+)")
         if api_mode not in ("responses", "chat_completions"):
@@ -201,6 +206,7 @@ class LocalSite:
         self._bots = _bot_ids(bots, draft_bots, _BOT_IDS.get(self._profile.name, 0))
         self._drafts = frozenset(draft_bots)
         self._popup = popup
+        self._image_upload = image_upload
         self._refresh = self._profile.refresh_action if refresh_action is None else refresh_action
         if guest_limit is not None and (
             isinstance(guest_limit, bool) or not isinstance(guest_limit, int) or guest_limit < 0
@@ -588,6 +594,12 @@ class LocalSite:
                 for bot in self._bots
             ),
             refresh_action=self.refresh_action,
+            image_upload=frozenset(
+                bot
+                for bot in self._bots
+                if self._image_upload is True
+                or (not isinstance(self._image_upload, bool) and bot in self._image_upload)
+            ),
         )
         html = render_page(self._profile, tokens)
         reply = html_reply(200, html, (self._link_header(),))

@@ -14,6 +14,7 @@ from typing import Callable, Protocol
 
 from chatgpt4o.testing._aipkit_store import UpstreamCall
 from chatgpt4o.testing._faults import FaultQueue
+from chatgpt4o.testing._image_inputs import describe_content_images
 from chatgpt4o.testing._nonce import create_nonce, verify_nonce
 from chatgpt4o.testing._profiles import Profile
 from chatgpt4o.testing._recording import RecordedRequest
@@ -145,9 +146,16 @@ class SiteState:
             return None
 
     def think_call(self, call: UpstreamCall) -> str | None:
-        """AIPKit: the model's answer to a whole upstream call; ``None`` if it raised."""
+        """AIPKit: the model's answer to a whole upstream call; ``None`` if it raised.
+
+        ``answer`` sees the text; when pictures came with it, a note naming each one the model
+        got follows (``"Echo: hi [images: image/png 70 bytes sha256:49e1dad481e9]"``), as the
+        recorded sites' model wrote it. A ``model`` gets the whole call and answers alone.
+        """
         if self._model is None:
-            return self.think(call.message)
+            text = self.think(call.message)
+            note = describe_content_images(call.input[-1]["content"]) if call.images else ""
+            return f"{text} {note}" if text is not None and note else text
         try:
             return self._model(call)
         except Exception as exc:  # a broken model is the site's PHP fatal error

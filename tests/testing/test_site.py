@@ -15,7 +15,7 @@ import pytest
 
 from chatgpt4o.testing import PROFILES, LocalSite
 
-from ._http import aipkit_chat, chat, fetch, post, stream_text
+from ._http import aipkit_chat, chat, fetch, page_configs, post, stream_text
 
 FIXTURE = Path(__file__).resolve().parents[1] / "aipower-1.8.79-front-page.html"
 
@@ -58,6 +58,7 @@ def test_1879_element_matches_the_recorded_page_line_for_line() -> None:
     [
         ("nope", {}, "profile"),
         ("1.9.18", {"bots": (5,)}, "AIPKit"),
+        ("1.9.18", {"image_upload": True}, "AIPKit"),
         ("2.4.71", {"guest_limit": -1}, "guest_limit"),
         ("2.4.71", {"bots": (0,)}, "bot ids"),
         ("2.4.0", {"api_mode": "chat_completions"}, "api_mode"),
@@ -182,3 +183,12 @@ def test_aipkit_options_threads_and_guest_limit() -> None:
         assert [t.role for t in site.thread(bot, session, conversation)] == ["user", "bot"]
         assert site.upstream_calls[-1].input[-1] == {"role": "user", "content": "other"}
         assert site.guest_usage(5, "a") >= 1
+
+
+def test_image_upload_shows_on_the_page_of_the_bots_named() -> None:
+    with LocalSite("2.4.71", bots=(5, 9), image_upload={9}) as site:
+        configs = page_configs(fetch(site, "GET", "/").body.decode())
+    flags = [
+        (c["botId"], c["imageUploadEnabledUI"], c["inputActionButtonEnabled"]) for _, c in configs
+    ]
+    assert flags == [(5, False, False), (9, True, True)]
