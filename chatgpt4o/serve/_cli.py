@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import socket
 import sys
@@ -22,6 +23,10 @@ EXIT_INTERRUPTED = 130
 INSTALL_HINT = 'pip install "chatgpt4o[serve]"'
 ENV_API_KEY = "CHATGPT4O_SERVE_API_KEY"  # as chatgpt4o.serve._app.ENV_API_KEY, without Starlette
 _PROG = "chatgpt4o serve"
+# As chatgpt4o.serve._uvicorn's, which imports uvicorn: --help must work without the extra.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0
+DEFAULT_MAX_CONNECTIONS = 512
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -34,6 +39,26 @@ def _port(text: str) -> int:
         ) from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to 65535, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
     return value
 
 
@@ -64,6 +89,27 @@ def _parser() -> argparse.ArgumentParser:
         "--max-retries",
         type=int,
         help="retries of transient site failures ($CHATGPT4O_MAX_RETRIES)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=DEFAULT_HEADER_TIMEOUT,
+        help="seconds a connection may take to send a request's headers, then it is closed "
+        f"(default {DEFAULT_HEADER_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--keep-alive-timeout",
+        type=_seconds,
+        default=DEFAULT_KEEP_ALIVE_TIMEOUT,
+        help=f"seconds an idle connection stays open after a reply (default "
+        f"{DEFAULT_KEEP_ALIVE_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_count,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help="connections held open at once; over it, the one idle longest is closed "
+        f"(default {DEFAULT_MAX_CONNECTIONS}; keep it under 'ulimit -n')",
     )
     parser.add_argument(
         "--log-level",
@@ -107,6 +153,7 @@ def main(
     from chatgpt4o import Chatgpt4oError
 
     from ._app import build_app
+    from ._uvicorn import uvicorn_config
 
     api_key = args.api_key if args.api_key is not None else os.environ.get(ENV_API_KEY)
     try:
@@ -124,13 +171,14 @@ def main(
         port = int(sock.getsockname()[1])
         stderr.write(_banner(args.host, port, client.base_url, bool(api_key)))
         stderr.flush()
-        config = uvicorn.Config(
+        config = uvicorn_config(
             app,
             host=args.host,
             port=port,
+            header_timeout=args.header_timeout,
+            keep_alive_timeout=args.keep_alive_timeout,
+            max_connections=args.max_connections,
             log_level=args.log_level,
-            lifespan="on",
-            server_header=False,
         )
         server = uvicorn.Server(config)
         try:

@@ -32,13 +32,25 @@ def _main(*argv: str) -> tuple[int, str, str]:
 def test_help_lists_the_options_and_exits_0() -> None:
     code, out, _ = _main("--help")
     assert code == 0
-    for option in ("--base-url", "--host", "--port", "--api-key", "--timeout", "--max-retries"):
+    options = ("--base-url", "--host", "--port", "--api-key", "--timeout", "--max-retries")
+    guards = ("--header-timeout", "--keep-alive-timeout", "--max-connections")
+    for option in (*options, *guards):
         assert option in out
     assert INSTALL_HINT in out
 
 
 @pytest.mark.parametrize(
-    "argv", [["--port", "abc"], ["--port", "70000"], ["--port", "-1"], ["--nope"], ["extra"]]
+    "argv",
+    [
+        ["--port", "abc"],
+        ["--port", "70000"],
+        ["--port", "-1"],
+        ["--nope"],
+        ["extra"],
+        ["--header-timeout", "0"],
+        ["--keep-alive-timeout", "nan"],
+        ["--max-connections", "0"],
+    ],
 )
 def test_bad_arguments_exit_2_without_a_traceback(argv: list[str]) -> None:
     code, out, err = _main(*argv)
