@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Protocol, Union, cast
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatgpt4o import ChatCompletion
 
-from ._auth import authorize
+from ._auth import authorize, local_caller
 from ._errors import (
     ErrorReply,
     bad_json,
@@ -55,6 +56,8 @@ log = logging.getLogger("chatgpt4o.serve")
 
 _JSON = "application/json"
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+# What a browser app may read from a reply, besides the CORS-safelisted headers.
+_EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-should-retry"]
 
 
 class _ChunkStream(Protocol):
@@ -112,6 +115,8 @@ def create_app(
     max_retries: Optional[int] = None,
     client: Optional[AsyncClient] = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    allowed_hosts: Collection[str] = (),
+    cors_origins: Collection[str] = (),
 ) -> Starlette:
     """An OpenAI-compatible ASGI app in front of one AI Power site.
 
@@ -137,6 +142,12 @@ def create_app(
         client: an AsyncClient to use instead of a new one; the app does not close it. The
             other client options must then be left out.
         max_body_bytes: request bodies above this many bytes get 413.
+        allowed_hosts: without an API key, host names the app answers to besides its own
+            address (``127.0.0.1``, ``localhost``, ``[::1]`` and the address it was reached
+            on, with its port), e.g. the name a reverse proxy forwards as ``Host``.
+        cors_origins: web page origins (``https://app.example``, or ``*``) allowed to call
+            from a browser; preflight requests are answered for them. Without an API key,
+            a request carrying any other ``Origin`` is refused.
 
     Raises:
         InvalidRequestError: a bad option (checked here, not at the first request).
@@ -148,7 +159,12 @@ def create_app(
                 "create_app: pass either client or base_url/timeout/max_retries, not both"
             )
         return build_app(
-            lambda: client, owns_client=False, api_key=api_key, max_body_bytes=max_body_bytes
+            lambda: client,
+            owns_client=False,
+            api_key=api_key,
+            max_body_bytes=max_body_bytes,
+            allowed_hosts=allowed_hosts,
+            cors_origins=cors_origins,
         )
     from chatgpt4o import AsyncClient
 
@@ -158,7 +174,14 @@ def create_app(
     def make_client() -> AsyncClient:
         return first.pop() if first else make()
 
-    return build_app(make_client, owns_client=True, api_key=api_key, max_body_bytes=max_body_bytes)
+    return build_app(
+        make_client,
+        owns_client=True,
+        api_key=api_key,
+        max_body_bytes=max_body_bytes,
+        allowed_hosts=allowed_hosts,
+        cors_origins=cors_origins,
+    )
 
 
 def build_app(
@@ -167,6 +190,8 @@ def build_app(
     owns_client: bool,
     api_key: Optional[str] = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    allowed_hosts: Collection[str] = (),
+    cors_origins: Collection[str] = (),
 ) -> Starlette:
     """The app over clients from ``make_client``; closes them at shutdown when it owns them.
 
@@ -181,6 +206,8 @@ def build_app(
         raise TypeError("max_body_bytes: expected an int")
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes: expected at least 1")
+    hosts = _names("allowed_hosts", allowed_hosts)
+    origins = _names("cors_origins", cors_origins)
     state = ServerState(make_client, owns_client)
 
     @contextlib.asynccontextmanager
@@ -192,7 +219,21 @@ def build_app(
             await state.aclose()
 
     routes = _Routes(state, max_body_bytes)
-    middleware = [] if api_key is None else [Middleware(_BearerAuth, key=api_key.encode())]
+    middleware = []
+    if origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["*"],
+                expose_headers=_EXPOSED_HEADERS,
+            )
+        )
+    if api_key is None:
+        middleware.append(Middleware(_LocalOnly, allowed_hosts=hosts, cors_origins=origins))
+    else:
+        middleware.append(Middleware(_BearerAuth, key=api_key.encode()))
     app = Starlette(
         routes=[
             Route("/v1/chat/completions", routes.chat_completions, methods=["POST"]),
@@ -206,6 +247,12 @@ def build_app(
     )
     app.state.chatgpt4o = state
     return app
+
+
+def _names(field: str, values: Collection[str]) -> list[str]:
+    if isinstance(values, str) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise TypeError(f"{field}: expected a list of non-empty str")
+    return [value.strip().lower() if field == "allowed_hosts" else value for value in values]
 
 
 class _Routes:
@@ -388,6 +435,39 @@ class _BearerAuth:
                 header = value
                 break
         refusal = authorize(header, self.key)
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        await _error_response(refusal)(scope, receive, send)
+
+
+class _LocalOnly:
+    """A keyless server's gate: refuses requests a web page could send (see ``_auth``)."""
+
+    def __init__(
+        self, app: ASGIApp, allowed_hosts: Collection[str], cors_origins: Collection[str]
+    ) -> None:
+        self.app = app
+        self.allowed_hosts = frozenset(allowed_hosts)
+        self.cors_origins = frozenset(cors_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: dict[bytes, str] = {}
+        for name, value in scope["headers"]:
+            if name in (b"host", b"origin", b"content-type") and name not in headers:
+                headers[name] = value.decode("latin-1")
+        refusal = local_caller(
+            scope["method"],
+            headers.get(b"host"),
+            headers.get(b"origin"),
+            headers.get(b"content-type"),
+            scope.get("server"),
+            allowed_hosts=self.allowed_hosts,
+            cors_origins=self.cors_origins,
+        )
         if refusal is None:
             await self.app(scope, receive, send)
             return

@@ -83,6 +83,22 @@ def _parser() -> argparse.ArgumentParser:
         "other users cannot read from the process list, is the safer way to pass it)",
     )
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="without --api-key, a host name to answer to besides this server's own address "
+        "(e.g. the name a reverse proxy forwards); repeatable",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web page origin (https://app.example, or *) allowed to call from a browser; "
+        "repeatable; off by default",
+    )
+    parser.add_argument(
         "--timeout", type=float, help="seconds per site request ($CHATGPT4O_TIMEOUT)"
     )
     parser.add_argument(
@@ -158,7 +174,13 @@ def main(
     api_key = args.api_key if args.api_key is not None else os.environ.get(ENV_API_KEY)
     try:
         client = _client(args)
-        app = build_app(lambda: client, owns_client=True, api_key=api_key or None)
+        app = build_app(
+            lambda: client,
+            owns_client=True,
+            api_key=api_key or None,
+            allowed_hosts=args.allowed_host,
+            cors_origins=args.cors_origin,
+        )
     except (Chatgpt4oError, ValueError, TypeError) as exc:
         stderr.write(f"{_PROG}: {exc}\n")
         return EXIT_USAGE

@@ -484,6 +484,82 @@ def test_the_key_comes_from_the_environment_by_default(
     assert run(go()) == [401, 200]
 
 
+def test_without_a_key_a_cross_site_page_is_refused_and_the_site_never_asked(
+    fresh_site: LocalSite,
+) -> None:
+    # What the security review sent: a form POST from another site, and a rebound Host.
+    form = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
+    body = json.dumps({"messages": HI})
+
+    async def go() -> list[int]:
+        async with asgi(fresh_site, api_key=None) as http:
+            cross_site = await http.post("/v1/chat/completions", content=body, headers=form)
+            plain = await http.post(
+                "/v1/chat/completions", content=body, headers={"Content-Type": "text/plain"}
+            )
+            rebound = await http.post(
+                "/v1/chat/completions", json={"messages": HI}, headers={"Host": "evil.example"}
+            )
+            return [cross_site.status_code, plain.status_code, rebound.status_code]
+
+    assert run(go()) == [403, 415, 400]
+    assert fresh_site.requests == []
+
+
+def test_with_a_key_the_key_is_the_gate(fresh_site: LocalSite) -> None:
+    headers = {**AUTH, "Origin": "https://evil.example", "Host": "proxy.example"}
+
+    async def go() -> int:
+        async with asgi(fresh_site) as http:
+            response = await http.post(
+                "/v1/chat/completions", json={"messages": HI}, headers=headers
+            )
+            return response.status_code
+
+    assert run(go()) == 200
+
+
+def test_cors_answers_preflight_and_lets_its_origins_in(fresh_site: LocalSite) -> None:
+    app_origin = "https://app.example"
+    preflight = {
+        "Origin": app_origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, x-stainless-os",
+    }
+
+    async def go() -> list[httpx.Response]:
+        async with asgi(fresh_site, api_key=None, cors_origins=[app_origin]) as http:
+            return [
+                await http.options("/v1/chat/completions", headers=preflight),
+                await http.post(
+                    "/v1/chat/completions", json={"messages": HI}, headers={"Origin": app_origin}
+                ),
+                await http.options(
+                    "/v1/chat/completions", headers={**preflight, "Origin": "https://evil.example"}
+                ),
+            ]
+
+    allowed, chat, other = run(go())
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == app_origin
+    assert "x-stainless-os" in allowed.headers["access-control-allow-headers"].lower()
+    assert chat.status_code == 200
+    assert chat.headers["access-control-allow-origin"] == app_origin
+    assert other.status_code == 400
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_without_cors_a_preflight_is_not_answered(fresh_site: LocalSite) -> None:
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+
+    async def go() -> httpx.Response:
+        async with asgi(fresh_site) as http:
+            return await http.options("/v1/chat/completions", headers=preflight)
+
+    response = run(go())
+    assert "access-control-allow-origin" not in response.headers
+
+
 # -- the app's options and its client's life -------------------------------------------------
 
 
@@ -496,6 +572,10 @@ def test_bad_options_fail_at_create_app() -> None:
         create_app("http://127.0.0.1:1", api_key="  ")
     with pytest.raises(ValueError, match="max_body_bytes"):
         create_app("http://127.0.0.1:1", max_body_bytes=0)
+    with pytest.raises(TypeError, match="allowed_hosts"):
+        create_app("http://127.0.0.1:1", allowed_hosts="localhost")
+    with pytest.raises(TypeError, match="cors_origins"):
+        create_app("http://127.0.0.1:1", cors_origins=[""])
 
 
 def test_client_excludes_the_client_options(fresh_site: LocalSite) -> None:
