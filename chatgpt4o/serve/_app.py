@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -202,6 +202,12 @@ def build_app(
         api_key = os.environ.get(ENV_API_KEY) or None
     if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
         raise ValueError("api_key: expected a non-empty str")
+    if api_key is not None and api_key != api_key.strip():
+        # A header cannot carry them, so no request could ever match the key.
+        raise ValueError(
+            "api_key: has spaces or line breaks around it, which no request can send; "
+            "remove them"
+        )
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int):
         raise TypeError("max_body_bytes: expected an int")
     if max_body_bytes < 1:
@@ -359,11 +365,16 @@ async def _read_json(request: Request, limit: int) -> Union[ErrorReply, object]:
         return body_too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return body_too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return body_too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The caller's doing, and nobody is left to answer: one line, no traceback.
+        log.info("the caller disconnected while sending its request body")
+        return bad_json("the body ended early: the connection was closed")
     raw = b"".join(chunks)
     if not raw.strip():
         return bad_json("the body is empty; expected a JSON object")
@@ -372,12 +383,27 @@ async def _read_json(request: Request, limit: int) -> Union[ErrorReply, object]:
     except UnicodeDecodeError:
         return bad_json("the body is not UTF-8")
     try:
-        value: object = json.loads(text)
+        value: object = json.loads(text, parse_int=_int, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         return bad_json(exc.msg)
     except RecursionError:
         return bad_json("the JSON is nested too deeply")
+    except ValueError as exc:  # from _int and _no_constant
+        return bad_json(str(exc))
     return value
+
+
+_MAX_DIGITS = 100  # no OpenAI field needs more; Python refuses more than 4300 anyway
+
+
+def _int(text: str) -> int:
+    if len(text) > _MAX_DIGITS:
+        raise ValueError(f"a number has more than {_MAX_DIGITS} digits")
+    return int(text)
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _logged(reply: ErrorReply, exc: BaseException) -> ErrorReply:

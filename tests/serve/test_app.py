@@ -280,6 +280,8 @@ def test_an_unknown_model_in_a_chat_is_404(fresh_site: LocalSite) -> None:
         (b"\xff\xfe{\x00}\x00", "not UTF-8"),
         (b'{"messages": "\xff"}', "not UTF-8"),
         (b"[" * 100_000, "nested too deeply"),
+        (b'{"messages": [], "seed": ' + b"9" * 5000 + b"}", "more than 100 digits"),
+        (b'{"messages": [], "temperature": NaN}', "NaN is not a JSON number"),
     ],
 )
 def test_a_body_that_is_not_a_json_object_is_400(
@@ -314,6 +316,48 @@ def test_a_body_over_the_cap_is_413_whether_or_not_its_length_is_declared(
     assert fits.status_code == 200
     assert fresh_site.posts[-1].fields["message"] == "hello there"
     assert len(fresh_site.posts) == 1
+
+
+def test_a_caller_gone_mid_upload_is_one_log_line_and_no_error(
+    fresh_site: LocalSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(fresh_site.url, api_key=API_KEY)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/chat/completions",
+        "raw_path": b"/v1/chat/completions",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"serve"),
+            (b"authorization", AUTH["Authorization"].encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"1000"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    messages = [
+        {"type": "http.request", "body": b'{"messages": [', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    with caplog.at_level(logging.DEBUG, logger="chatgpt4o.serve"):
+        run(app(scope, receive, send))  # raised ClientDisconnect before
+    ours = [record for record in caplog.records if record.name.startswith("chatgpt4o")]
+    assert len(ours) <= 1
+    assert all(record.levelno < logging.WARNING for record in ours)
+    assert fresh_site.requests == []
 
 
 # -- the site's failures ---------------------------------------------------------------------
@@ -570,6 +614,8 @@ def test_bad_options_fail_at_create_app() -> None:
         create_app("ftp://127.0.0.1:1")
     with pytest.raises(ValueError, match="api_key"):
         create_app("http://127.0.0.1:1", api_key="  ")
+    with pytest.raises(ValueError, match="api_key: has spaces or line breaks around it"):
+        create_app("http://127.0.0.1:1", api_key="s3cret\n")
     with pytest.raises(ValueError, match="max_body_bytes"):
         create_app("http://127.0.0.1:1", max_body_bytes=0)
     with pytest.raises(TypeError, match="allowed_hosts"):

@@ -79,6 +79,7 @@ def test_without_the_extra_one_line_says_how_to_install_it(
         (["--max-retries", "-3"], "max_retries"),
         (["--base-url", "ftp://127.0.0.1"], "base_url"),
         (["--api-key", " "], "api_key"),
+        (["--api-key", " s3cret "], "api_key: has spaces or line breaks around it"),
     ],
 )
 def test_bad_option_values_are_one_line_and_exit_2(argv: list[str], words: str) -> None:
