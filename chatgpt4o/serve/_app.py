@@ -205,8 +205,7 @@ def build_app(
     if api_key is not None and api_key != api_key.strip():
         # A header cannot carry them, so no request could ever match the key.
         raise ValueError(
-            "api_key: has spaces or line breaks around it, which no request can send; "
-            "remove them"
+            "api_key: has spaces or line breaks around it, which no request can send; remove them"
         )
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int):
         raise TypeError("max_body_bytes: expected an int")
