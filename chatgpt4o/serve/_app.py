@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Collection
-from typing import TYPE_CHECKING, Callable, Optional, Protocol, Union, cast
+from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar, Union, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -275,9 +276,14 @@ class _Routes:
             return _error_response(bad_json(str(exc)))
         state = self.state
         try:
-            result = await state.client.chat.completions.create(
-                model=chat.model, messages=chat.messages, stream=chat.stream, **chat.params
+            result = await _while_connected(
+                request,
+                state.client.chat.completions.create(
+                    model=chat.model, messages=chat.messages, stream=chat.stream, **chat.params
+                ),
             )
+        except _CallerGone:
+            return _gone()
         except Exception as exc:
             return _error_response(_logged(error_reply(exc, chat.params), exc))
         if isinstance(result, ChatCompletion):
@@ -288,7 +294,10 @@ class _Routes:
         try:
             # The first chunk waits for the site's first piece: until then, a failure can
             # still be a real HTTP status.
-            first = await stream.__anext__()
+            first = await _while_connected(request, stream.__anext__())
+        except _CallerGone:
+            await release()
+            return _gone()
         except Exception as exc:
             await release()
             return _error_response(_logged(error_reply(exc, chat.params), exc))
@@ -309,6 +318,45 @@ class _Routes:
 
     async def health(self, request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type=_JSON)
+
+
+_T = TypeVar("_T")
+
+
+class _CallerGone(Exception):
+    """The caller disconnected before its reply began."""
+
+
+async def _while_connected(request: Request, work: Awaitable[_T]) -> _T:
+    """``work``'s result, or _CallerGone once the caller disconnects, with ``work`` cancelled.
+
+    A request whose caller has gone would otherwise keep its site request running to the end.
+    """
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_disconnect(request))
+    try:
+        done, _ = await asyncio.wait((task, watch), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        task.cancel()
+        raise
+    finally:
+        watch.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)  # let it close its site request
+    raise _CallerGone
+
+
+async def _disconnect(request: Request) -> None:
+    # The body has been read: what the server sends next is the disconnect.
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _gone() -> Response:
+    log.info("the caller disconnected before its reply; its site request was cancelled")
+    return Response(status_code=499)  # nginx's "client closed request"; nobody receives it
 
 
 async def _events(
