@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import os
@@ -80,9 +79,15 @@ class ServerState:
         open_streams: streamed replies being sent right now (each holds one site request).
     """
 
-    def __init__(self, make_client: Callable[[], AsyncClient], owns_client: bool) -> None:
+    def __init__(
+        self,
+        make_client: Callable[[], AsyncClient],
+        owns_client: bool,
+        close_client: Optional[Callable[[AsyncClient], Awaitable[None]]] = None,
+    ) -> None:
         self._make_client = make_client
         self._owns_client = owns_client
+        self._close_client = close_client
         self._client: Optional[AsyncClient] = None
         self.open_streams = 0
 
@@ -105,7 +110,10 @@ class ServerState:
         """Close the client if this app made it; the next request would make a new one."""
         client, self._client = self._client, None
         if client is not None and self._owns_client:
-            await client.aclose()
+            if self._close_client is not None:
+                await self._close_client(client)
+            else:
+                await client.aclose()
 
 
 def create_app(
@@ -167,9 +175,7 @@ def create_app(
             allowed_hosts=allowed_hosts,
             cors_origins=cors_origins,
         )
-    from chatgpt4o import AsyncClient
-
-    make = functools.partial(AsyncClient, base_url, timeout=timeout, max_retries=max_retries)
+    make, close = _site_clients(base_url, timeout, max_retries)
     first: list[AsyncClient] = [make()]  # bad options raise now, not at startup
 
     def make_client() -> AsyncClient:
@@ -178,6 +184,7 @@ def create_app(
     return build_app(
         make_client,
         owns_client=True,
+        close_client=close,
         api_key=api_key,
         max_body_bytes=max_body_bytes,
         allowed_hosts=allowed_hosts,
@@ -185,10 +192,49 @@ def create_app(
     )
 
 
+def _site_clients(
+    base_url: Optional[str], timeout: Union[float, int, None], max_retries: Optional[int]
+) -> tuple[Callable[[], AsyncClient], Callable[[AsyncClient], Awaitable[None]]]:
+    """How to make the site's clients, and close them.
+
+    A site on this machine is reached without the environment's proxies, as the command line
+    reaches it: ``$HTTP_PROXY`` cannot reach 127.0.0.1 of this machine.
+    """
+    import httpx
+
+    from chatgpt4o import AsyncClient
+    from chatgpt4o._config import is_loopback, resolve_settings
+
+    settings = resolve_settings(
+        base_url=base_url, timeout=timeout, max_retries=max_retries, env=os.environ
+    )
+    local = settings.proxy is None and is_loopback(settings.base_url)
+    sessions: list[tuple[AsyncClient, httpx.AsyncClient]] = []
+
+    def make() -> AsyncClient:
+        if not local:
+            return AsyncClient(base_url, timeout=timeout, max_retries=max_retries)
+        session = httpx.AsyncClient(trust_env=False, follow_redirects=True)
+        client = AsyncClient(
+            base_url, timeout=timeout, max_retries=max_retries, http_client=session
+        )
+        sessions.append((client, session))
+        return client
+
+    async def close(client: AsyncClient) -> None:
+        await client.aclose()
+        for pair in [pair for pair in sessions if pair[0] is client]:
+            sessions.remove(pair)
+            await pair[1].aclose()
+
+    return make, close
+
+
 def build_app(
     make_client: Callable[[], AsyncClient],
     *,
     owns_client: bool,
+    close_client: Optional[Callable[[AsyncClient], Awaitable[None]]] = None,
     api_key: Optional[str] = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     allowed_hosts: Collection[str] = (),
@@ -196,8 +242,8 @@ def build_app(
 ) -> Starlette:
     """The app over clients from ``make_client``; closes them at shutdown when it owns them.
 
-    ``create_app()`` is the documented way in; the command line uses this to hand over a client
-    it has already made (and checked).
+    ``create_app()`` is the documented way in. ``close_client`` closes an owned client at
+    shutdown (default: its ``aclose()``).
     """
     if api_key is None:
         api_key = os.environ.get(ENV_API_KEY) or None
@@ -214,7 +260,7 @@ def build_app(
         raise ValueError("max_body_bytes: expected at least 1")
     hosts = _names("allowed_hosts", allowed_hosts)
     origins = _names("cors_origins", cors_origins)
-    state = ServerState(make_client, owns_client)
+    state = ServerState(make_client, owns_client, close_client)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

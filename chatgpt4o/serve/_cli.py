@@ -9,11 +9,8 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Optional, TextIO
+from typing import Optional, TextIO
 from urllib.parse import urlsplit, urlunsplit
-
-if TYPE_CHECKING:
-    from chatgpt4o import AsyncClient
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_USAGE", "INSTALL_HINT", "listen", "main"]
 
@@ -168,15 +165,15 @@ def main(
         return EXIT_USAGE
     from chatgpt4o import Chatgpt4oError
 
-    from ._app import build_app
+    from ._app import create_app
     from ._uvicorn import uvicorn_config
 
     api_key = args.api_key if args.api_key is not None else os.environ.get(ENV_API_KEY)
     try:
-        client = _client(args)
-        app = build_app(
-            lambda: client,
-            owns_client=True,
+        app = create_app(
+            args.base_url,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
             api_key=api_key or None,
             allowed_hosts=args.allowed_host,
             cors_origins=args.cors_origin,
@@ -191,7 +188,8 @@ def main(
         return EXIT_USAGE
     with sock:
         port = int(sock.getsockname()[1])
-        stderr.write(_banner(args.host, port, client.base_url, bool(api_key)))
+        site = app.state.chatgpt4o.client.base_url
+        stderr.write(_banner(args.host, port, site, bool(api_key)))
         stderr.flush()
         config = uvicorn_config(
             app,
@@ -208,12 +206,6 @@ def main(
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
     return 0 if server.started else EXIT_STARTUP
-
-
-def _client(args: argparse.Namespace) -> AsyncClient:
-    from chatgpt4o import AsyncClient
-
-    return AsyncClient(args.base_url, timeout=args.timeout, max_retries=args.max_retries)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, Optional, TypeVar
 
@@ -650,6 +651,28 @@ def test_the_lifespan_makes_one_client_and_closes_it(fresh_site: LocalSite) -> N
 
     run(go())
     assert fresh_site.page_fetches == 2  # one page fetch per client: the pool is shared
+
+
+def test_a_site_on_this_machine_is_reached_without_the_environments_proxy(
+    fresh_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, dead)
+    for name in ("NO_PROXY", "no_proxy", "CHATGPT4O_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app(fresh_site.url, api_key=API_KEY)
+
+    async def go() -> httpx.Response:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
+                return await http.post("/v1/chat/completions", json={"messages": HI}, headers=AUTH)
+
+    response = run(go())
+    assert response.status_code == 200, response.text  # 502 through the dead proxy before
+    assert fresh_site.posts[-1].fields["message"] == "hello there"
 
 
 def test_a_given_client_is_left_open(fresh_site: LocalSite) -> None:
