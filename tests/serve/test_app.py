@@ -17,6 +17,7 @@ pytest.importorskip("starlette")
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.types import Message
 
 import chatgpt4o
 from chatgpt4o.serve import ServerState, create_app
@@ -342,15 +343,15 @@ def test_a_caller_gone_mid_upload_is_one_log_line_and_no_error(
         "client": ("127.0.0.1", 5000),
         "server": ("127.0.0.1", 8000),
     }
-    messages = [
+    messages: list[Message] = [
         {"type": "http.request", "body": b'{"messages": [', "more_body": True},
         {"type": "http.disconnect"},
     ]
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return messages.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         pass
 
     with caplog.at_level(logging.DEBUG, logger="chatgpt4o.serve"):

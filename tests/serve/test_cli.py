@@ -34,8 +34,8 @@ def test_help_lists_the_options_and_exits_0() -> None:
     assert code == 0
     options = ("--base-url", "--host", "--port", "--api-key", "--timeout", "--max-retries")
     guards = ("--header-timeout", "--keep-alive-timeout", "--max-connections")
-    guards += ("--allowed-host", "--cors-origin")
-    for option in (*options, *guards):
+    gates = ("--allowed-host", "--cors-origin")
+    for option in (*options, *guards, *gates):
         assert option in out
     assert INSTALL_HINT in out
 
