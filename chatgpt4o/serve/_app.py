@@ -30,9 +30,11 @@ from ._errors import (
     error_reply,
     model_not_found,
     route_not_found,
+    unknown_parameter,
 )
 from ._wire import (
     DONE,
+    UnknownParameterError,
     chunk_event,
     completion_bytes,
     dumps,
@@ -126,6 +128,7 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     allowed_hosts: Collection[str] = (),
     cors_origins: Collection[str] = (),
+    bot_id: Optional[int] = None,
 ) -> Starlette:
     """An OpenAI-compatible ASGI app in front of one AI Power site.
 
@@ -157,6 +160,8 @@ def create_app(
         cors_origins: web page origins (``https://app.example``, or ``*``) allowed to call
             from a browser; preflight requests are answered for them. Without an API key,
             a request carrying any other ``Origin`` is refused.
+        bot_id: the site's bot every request talks to (default: the page's first). Callers
+            cannot choose it: only OpenAI's fields are read from a request body.
 
     Raises:
         InvalidRequestError: a bad option (checked here, not at the first request).
@@ -174,6 +179,7 @@ def create_app(
             max_body_bytes=max_body_bytes,
             allowed_hosts=allowed_hosts,
             cors_origins=cors_origins,
+            bot_id=bot_id,
         )
     make, close = _site_clients(base_url, timeout, max_retries)
     first: list[AsyncClient] = [make()]  # bad options raise now, not at startup
@@ -189,6 +195,7 @@ def create_app(
         max_body_bytes=max_body_bytes,
         allowed_hosts=allowed_hosts,
         cors_origins=cors_origins,
+        bot_id=bot_id,
     )
 
 
@@ -239,6 +246,7 @@ def build_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     allowed_hosts: Collection[str] = (),
     cors_origins: Collection[str] = (),
+    bot_id: Optional[int] = None,
 ) -> Starlette:
     """The app over clients from ``make_client``; closes them at shutdown when it owns them.
 
@@ -258,6 +266,10 @@ def build_app(
         raise TypeError("max_body_bytes: expected an int")
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes: expected at least 1")
+    if bot_id is not None and (isinstance(bot_id, bool) or not isinstance(bot_id, int)):
+        raise TypeError("bot_id: expected an int")
+    if bot_id is not None and bot_id < 1:
+        raise ValueError(f"bot_id: expected a positive bot id, got {bot_id}")
     hosts = _names("allowed_hosts", allowed_hosts)
     origins = _names("cors_origins", cors_origins)
     state = ServerState(make_client, owns_client, close_client)
@@ -270,7 +282,7 @@ def build_app(
         finally:
             await state.aclose()
 
-    routes = _Routes(state, max_body_bytes)
+    routes = _Routes(state, max_body_bytes, bot_id)
     middleware = []
     if origins:
         middleware.append(
@@ -308,9 +320,10 @@ def _names(field: str, values: Collection[str]) -> list[str]:
 
 
 class _Routes:
-    def __init__(self, state: ServerState, max_body_bytes: int) -> None:
+    def __init__(self, state: ServerState, max_body_bytes: int, bot_id: Optional[int]) -> None:
         self.state = state
         self.max_body_bytes = max_body_bytes
+        self.bot_id = bot_id
 
     async def chat_completions(self, request: Request) -> Response:
         body = await _read_json(request, self.max_body_bytes)
@@ -320,12 +333,18 @@ class _Routes:
             chat = parse_chat_request(body)
         except TypeError as exc:
             return _error_response(bad_json(str(exc)))
+        except UnknownParameterError as exc:
+            return _error_response(unknown_parameter(exc.param))
         state = self.state
         try:
             result = await _while_connected(
                 request,
                 state.client.chat.completions.create(
-                    model=chat.model, messages=chat.messages, stream=chat.stream, **chat.params
+                    model=chat.model,
+                    messages=chat.messages,
+                    stream=chat.stream,
+                    bot_id=self.bot_id,
+                    **chat.params,
                 ),
             )
         except _CallerGone:

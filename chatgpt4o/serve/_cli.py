@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
         "repeatable; off by default",
     )
     parser.add_argument(
+        "--bot-id",
+        type=int,
+        help="the site's bot every request talks to (default: the page's first); callers "
+        "cannot choose it",
+    )
+    parser.add_argument(
         "--timeout", type=float, help="seconds per site request ($CHATGPT4O_TIMEOUT)"
     )
     parser.add_argument(
@@ -177,6 +183,7 @@ def main(
             api_key=api_key or None,
             allowed_hosts=args.allowed_host,
             cors_origins=args.cors_origin,
+            bot_id=args.bot_id,
         )
     except (Chatgpt4oError, ValueError, TypeError) as exc:
         stderr.write(f"{_PROG}: {exc}\n")

@@ -62,6 +62,7 @@ __all__ = [
     "not_json",
     "route_not_found",
     "rule_for",
+    "unknown_parameter",
 ]
 
 DEFAULT_RATE_LIMIT_RETRY_AFTER = 1.0
@@ -301,6 +302,19 @@ def not_json(content_type: Optional[str]) -> ErrorReply:
             f"Expected Content-Type application/json, got {shown}.",
             "invalid_request_error",
             code="unsupported_media_type",
+        ),
+    )
+
+
+def unknown_parameter(param: str) -> ErrorReply:
+    """400 for a body field that is not OpenAI's, worded as OpenAI words it."""
+    return ErrorReply(
+        400,
+        error_body(
+            f"Unrecognized request argument supplied: {param}",
+            "invalid_request_error",
+            param=param,
+            code="unknown_parameter",
         ),
     )
 

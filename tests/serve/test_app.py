@@ -222,7 +222,6 @@ BAD_BODIES: list[dict[str, Any]] = [
     {"messages": HI, "max_tokens": 10, "top_p": 0.5},
     {"messages": HI, "n": 2},
     {"messages": HI, "tools": [{"type": "function", "function": {"name": "f"}}]},
-    {"messages": HI, "foo": 1},
     {"messages": HI, "stream": "yes"},
     {"messages": []},
     {},
@@ -256,6 +255,79 @@ def test_bad_input_is_refused_exactly_as_create_refuses_it(
     assert error["message"] == str(expected)
     assert error["type"] == "invalid_request_error"
     assert fresh_site.posts == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("extra_headers", {"X-Forwarded-For": "1.2.3.4"}),
+        ("timeout", 10),
+        ("bot_id", 2),
+        ("extra_body", {}),
+        ("foo", 1),
+    ],
+)
+def test_only_openais_fields_are_read_from_a_body(
+    fresh_site: LocalSite, field: str, value: object
+) -> None:
+    response = run(_post(fresh_site, {"messages": HI, field: value}))
+    assert response.status_code == 400
+    assert _error(response) == {
+        "message": f"Unrecognized request argument supplied: {field}",
+        "type": "invalid_request_error",
+        "param": field,
+        "code": "unknown_parameter",
+    }
+    assert fresh_site.requests == []
+
+
+def test_a_caller_cannot_change_any_header_sent_to_the_site(fresh_site: LocalSite) -> None:
+    hostile = {
+        **AUTH,
+        "X-Forwarded-For": "203.0.113.9",
+        "X-Real-IP": "203.0.113.9",
+        "Forwarded": "for=203.0.113.9",
+        "Origin": "https://evil.example",
+        "Referer": "https://evil.example/",
+        "Cookie": "wordpress_logged_in=stolen",
+        "User-Agent": "evil/1.0",
+        "Accept-Language": "xx",
+        "X-Custom": "1",
+    }
+
+    async def go() -> list[dict[str, str]]:
+        async with asgi(fresh_site) as http:
+            sent = []
+            for headers in (AUTH, hostile):
+                response = await http.post(
+                    "/v1/chat/completions", json={"messages": HI}, headers=headers
+                )
+                assert response.status_code == 200, response.text
+                sent.append(fresh_site.posts[-1].headers)
+            return sent
+
+    plain, after_hostile = run(go())
+    assert after_hostile == plain
+    assert "203.0.113.9" not in json.dumps(after_hostile)
+
+
+def test_the_operator_chooses_the_bot() -> None:
+    with LocalSite("2.4.71", bots=(7, 9)) as site:
+
+        async def go() -> int:
+            client = _client(site)
+            app = create_app(client=client, api_key=API_KEY, bot_id=9)
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
+                    response = await http.post(
+                        "/v1/chat/completions", json={"messages": HI}, headers=AUTH
+                    )
+            await client.aclose()
+            return response.status_code
+
+        assert run(go()) == 200
+        assert {post.fields.get("bot_id") for post in site.cache_posts} == {"9"}
 
 
 def test_a_refused_parameter_is_named_and_coded(fresh_site: LocalSite) -> None:
@@ -624,6 +696,8 @@ def test_bad_options_fail_at_create_app() -> None:
         create_app("http://127.0.0.1:1", allowed_hosts="localhost")
     with pytest.raises(TypeError, match="cors_origins"):
         create_app("http://127.0.0.1:1", cors_origins=[""])
+    with pytest.raises(ValueError, match="bot_id"):
+        create_app("http://127.0.0.1:1", bot_id=0)
 
 
 def test_client_excludes_the_client_options(fresh_site: LocalSite) -> None:
