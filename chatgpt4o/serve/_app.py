@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Collection
 from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar, Union, cast
 
@@ -17,7 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chatgpt4o import ChatCompletion
 
@@ -59,7 +60,8 @@ log = logging.getLogger("chatgpt4o.serve")
 _JSON = "application/json"
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 # What a browser app may read from a reply, besides the CORS-safelisted headers.
-_EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-should-retry"]
+_EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-should-retry", "x-request-id"]
+_OPEN_PATHS = ("/health",)  # probes send no key; the answer reveals nothing
 
 
 class _ChunkStream(Protocol):
@@ -283,7 +285,7 @@ def build_app(
             await state.aclose()
 
     routes = _Routes(state, max_body_bytes, bot_id)
-    middleware = []
+    middleware = [Middleware(_RequestId), Middleware(_NoTrailingSlash)]
     if origins:
         middleware.append(
             Middleware(
@@ -564,7 +566,7 @@ class _BearerAuth:
         self.key = key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in _OPEN_PATHS:
             await self.app(scope, receive, send)
             return
         header = None
@@ -610,3 +612,37 @@ class _LocalOnly:
             await self.app(scope, receive, send)
             return
         await _error_response(refusal)(scope, receive, send)
+
+
+class _RequestId:
+    """Gives every response an ``x-request-id`` (openai clients show it as ``_request_id``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = f"req_{uuid.uuid4().hex}".encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", ()), (b"x-request-id", request_id)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class _NoTrailingSlash:
+    """Serves ``/v1/chat/completions/`` as ``/v1/chat/completions`` (no 307 redirect)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            scope = {**scope, "path": path.rstrip("/") or "/"}
+        await self.app(scope, receive, send)

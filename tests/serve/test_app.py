@@ -563,7 +563,7 @@ def test_a_failure_after_the_stream_started_ends_it_with_an_error_event_and_no_d
 )
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", "/v1/chat/completions"), ("GET", "/v1/models"), ("GET", "/health"), ("GET", "/x")],
+    [("POST", "/v1/chat/completions"), ("GET", "/v1/models"), ("GET", "/x")],
 )
 def test_with_a_key_every_request_needs_it(
     fresh_site: LocalSite, headers: dict[str, str], code: Optional[str], method: str, path: str
@@ -578,6 +578,26 @@ def test_with_a_key_every_request_needs_it(
     error = _error(response)
     assert (error["type"], error["code"]) == ("invalid_request_error", code)
     assert fresh_site.requests == []
+
+
+def test_health_needs_no_key_and_every_reply_has_a_request_id(fresh_site: LocalSite) -> None:
+    async def go() -> list[httpx.Response]:
+        async with asgi(fresh_site) as http:
+            return [
+                await http.get("/health"),
+                await http.get("/v1/models"),  # a 401
+                await http.post("/v1/chat/completions/", json={"messages": HI}, headers=AUTH),
+                await http.get("/v1/models/", headers=AUTH),
+            ]
+
+    health, refused, chat, models = run(go())
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert refused.status_code == 401
+    assert chat.status_code == models.status_code == 200  # a trailing slash, not a 307
+    assert chat.json()["choices"][0]["message"]["content"] == "Echo: hello there"
+    ids = [response.headers["x-request-id"] for response in (health, refused, chat, models)]
+    assert all(request_id.startswith("req_") for request_id in ids)
+    assert len(set(ids)) == 4
 
 
 def test_without_a_key_no_header_is_needed(fresh_site: LocalSite) -> None:
@@ -595,8 +615,8 @@ def test_the_key_comes_from_the_environment_by_default(
 
     async def go() -> list[int]:
         async with asgi(fresh_site, api_key=None) as http:
-            refused = await http.get("/health")
-            allowed = await http.get("/health", headers={"Authorization": "Bearer from-env"})
+            refused = await http.get("/v1/models")
+            allowed = await http.get("/v1/models", headers={"Authorization": "Bearer from-env"})
             return [refused.status_code, allowed.status_code]
 
     assert run(go()) == [401, 200]
