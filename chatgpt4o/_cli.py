@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import ipaddress
 import logging
 import os
 import select
@@ -21,7 +20,6 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TextIO
-from urllib.parse import urlsplit
 
 from ._demo import run_demo
 from ._doctor import run_doctor
@@ -193,16 +191,6 @@ def _causes(exc: BaseException) -> Iterator[str]:
         item = item.__cause__ or item.__context__
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def open_client(
     args: argparse.Namespace, base_url: Optional[str], *, cache: bool = False
 ) -> Client:
@@ -210,7 +198,7 @@ def open_client(
     import requests
 
     from ._client import Client
-    from ._config import resolve_settings
+    from ._config import is_loopback, resolve_settings
     from ._disk_cache import DiskTokenCache
 
     settings = resolve_settings(
@@ -221,7 +209,7 @@ def open_client(
         env=os.environ,
     )
     session = None
-    if settings.proxy is None and _is_loopback(settings.base_url):
+    if settings.proxy is None and is_loopback(settings.base_url):
         session = requests.Session()
         session.trust_env = False
     return Client(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from ._constants import (
 )
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
 
-__all__ = ["Settings", "check_seconds", "redact_url", "resolve_settings"]
+__all__ = ["Settings", "check_seconds", "is_loopback", "redact_url", "resolve_settings"]
 
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
@@ -75,6 +76,25 @@ def redact_url(url: str) -> str:
         return url
     user = userinfo.split(":", 1)[0]
     return f"{scheme}{sep}{user}:***@{host}{slash}{tail}"
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (``localhost``, ``*.localhost``, 127.0.0.0/8, ::1).
+
+    The command line and ``serve`` reach such a site without the environment's proxies, which
+    cannot reach this machine's own addresses.
+
+    Example::
+
+        is_loopback("http://127.0.0.1:8000/chat")  # True
+    """
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _pick(explicit: object, env: Mapping[str, str], name: str) -> tuple[object, str]:

@@ -5,7 +5,6 @@ in a background thread; in real use run ``chatgpt4o serve --base-url https://cha
 and point any OpenAI client (or curl) at ``http://127.0.0.1:8000/v1``.
 """
 
-import os
 import threading
 import time
 
@@ -14,10 +13,9 @@ from openai import OpenAI
 
 from chatgpt4o.serve import create_app
 
-base_url = os.environ.get("CHATGPT4O_BASE_URL", "https://chatgpt4o.one")
-
-# The ASGI app: one pooled AsyncClient for the site, and a key every request must carry.
-app = create_app(base_url, api_key="example-key")
+# The ASGI app: one pooled AsyncClient for the site ($CHATGPT4O_BASE_URL, else chatgpt4o.one),
+# and a key every request must carry.
+app = create_app(api_key="example-key")
 server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
 thread = threading.Thread(target=server.run, daemon=True)
 thread.start()

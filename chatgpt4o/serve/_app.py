@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import functools
 import json
 import logging
 import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Collection
-from typing import TYPE_CHECKING, Callable, Optional, Protocol, Union, cast
+from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar, Union, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chatgpt4o import ChatCompletion
 
-from ._auth import authorize
+from ._auth import authorize, local_caller
 from ._errors import (
     ErrorReply,
     bad_json,
@@ -29,9 +31,11 @@ from ._errors import (
     error_reply,
     model_not_found,
     route_not_found,
+    unknown_parameter,
 )
 from ._wire import (
     DONE,
+    UnknownParameterError,
     chunk_event,
     completion_bytes,
     dumps,
@@ -55,6 +59,9 @@ log = logging.getLogger("chatgpt4o.serve")
 
 _JSON = "application/json"
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+# What a browser app may read from a reply, besides the CORS-safelisted headers.
+_EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-should-retry", "x-request-id"]
+_OPEN_PATHS = ("/health",)  # probes send no key; the answer reveals nothing
 
 
 class _ChunkStream(Protocol):
@@ -76,9 +83,15 @@ class ServerState:
         open_streams: streamed replies being sent right now (each holds one site request).
     """
 
-    def __init__(self, make_client: Callable[[], AsyncClient], owns_client: bool) -> None:
+    def __init__(
+        self,
+        make_client: Callable[[], AsyncClient],
+        owns_client: bool,
+        close_client: Optional[Callable[[AsyncClient], Awaitable[None]]] = None,
+    ) -> None:
         self._make_client = make_client
         self._owns_client = owns_client
+        self._close_client = close_client
         self._client: Optional[AsyncClient] = None
         self.open_streams = 0
 
@@ -101,7 +114,10 @@ class ServerState:
         """Close the client if this app made it; the next request would make a new one."""
         client, self._client = self._client, None
         if client is not None and self._owns_client:
-            await client.aclose()
+            if self._close_client is not None:
+                await self._close_client(client)
+            else:
+                await client.aclose()
 
 
 def create_app(
@@ -112,6 +128,9 @@ def create_app(
     max_retries: Optional[int] = None,
     client: Optional[AsyncClient] = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    allowed_hosts: Collection[str] = (),
+    cors_origins: Collection[str] = (),
+    bot_id: Optional[int] = None,
 ) -> Starlette:
     """An OpenAI-compatible ASGI app in front of one AI Power site.
 
@@ -137,6 +156,14 @@ def create_app(
         client: an AsyncClient to use instead of a new one; the app does not close it. The
             other client options must then be left out.
         max_body_bytes: request bodies above this many bytes get 413.
+        allowed_hosts: without an API key, host names the app answers to besides its own
+            address (``127.0.0.1``, ``localhost``, ``[::1]`` and the address it was reached
+            on, with its port), e.g. the name a reverse proxy forwards as ``Host``.
+        cors_origins: web page origins (``https://app.example``, or ``*``) allowed to call
+            from a browser; preflight requests are answered for them. Without an API key,
+            a request carrying any other ``Origin`` is refused.
+        bot_id: the site's bot every request talks to (default: the page's first). Callers
+            cannot choose it: only OpenAI's fields are read from a request body.
 
     Raises:
         InvalidRequestError: a bad option (checked here, not at the first request).
@@ -148,40 +175,106 @@ def create_app(
                 "create_app: pass either client or base_url/timeout/max_retries, not both"
             )
         return build_app(
-            lambda: client, owns_client=False, api_key=api_key, max_body_bytes=max_body_bytes
+            lambda: client,
+            owns_client=False,
+            api_key=api_key,
+            max_body_bytes=max_body_bytes,
+            allowed_hosts=allowed_hosts,
+            cors_origins=cors_origins,
+            bot_id=bot_id,
         )
-    from chatgpt4o import AsyncClient
-
-    make = functools.partial(AsyncClient, base_url, timeout=timeout, max_retries=max_retries)
+    make, close = _site_clients(base_url, timeout, max_retries)
     first: list[AsyncClient] = [make()]  # bad options raise now, not at startup
 
     def make_client() -> AsyncClient:
         return first.pop() if first else make()
 
-    return build_app(make_client, owns_client=True, api_key=api_key, max_body_bytes=max_body_bytes)
+    return build_app(
+        make_client,
+        owns_client=True,
+        close_client=close,
+        api_key=api_key,
+        max_body_bytes=max_body_bytes,
+        allowed_hosts=allowed_hosts,
+        cors_origins=cors_origins,
+        bot_id=bot_id,
+    )
+
+
+def _site_clients(
+    base_url: Optional[str], timeout: Union[float, int, None], max_retries: Optional[int]
+) -> tuple[Callable[[], AsyncClient], Callable[[AsyncClient], Awaitable[None]]]:
+    """How to make the site's clients, and close them.
+
+    A site on this machine is reached without the environment's proxies, as the command line
+    reaches it: ``$HTTP_PROXY`` cannot reach 127.0.0.1 of this machine.
+    """
+    import httpx
+
+    from chatgpt4o import AsyncClient
+    from chatgpt4o._config import is_loopback, resolve_settings
+
+    settings = resolve_settings(
+        base_url=base_url, timeout=timeout, max_retries=max_retries, env=os.environ
+    )
+    local = settings.proxy is None and is_loopback(settings.base_url)
+    sessions: list[tuple[AsyncClient, httpx.AsyncClient]] = []
+
+    def make() -> AsyncClient:
+        if not local:
+            return AsyncClient(base_url, timeout=timeout, max_retries=max_retries)
+        session = httpx.AsyncClient(trust_env=False, follow_redirects=True)
+        client = AsyncClient(
+            base_url, timeout=timeout, max_retries=max_retries, http_client=session
+        )
+        sessions.append((client, session))
+        return client
+
+    async def close(client: AsyncClient) -> None:
+        await client.aclose()
+        for pair in [pair for pair in sessions if pair[0] is client]:
+            sessions.remove(pair)
+            await pair[1].aclose()
+
+    return make, close
 
 
 def build_app(
     make_client: Callable[[], AsyncClient],
     *,
     owns_client: bool,
+    close_client: Optional[Callable[[AsyncClient], Awaitable[None]]] = None,
     api_key: Optional[str] = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    allowed_hosts: Collection[str] = (),
+    cors_origins: Collection[str] = (),
+    bot_id: Optional[int] = None,
 ) -> Starlette:
     """The app over clients from ``make_client``; closes them at shutdown when it owns them.
 
-    ``create_app()`` is the documented way in; the command line uses this to hand over a client
-    it has already made (and checked).
+    ``create_app()`` is the documented way in. ``close_client`` closes an owned client at
+    shutdown (default: its ``aclose()``).
     """
     if api_key is None:
         api_key = os.environ.get(ENV_API_KEY) or None
     if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
         raise ValueError("api_key: expected a non-empty str")
+    if api_key is not None and api_key != api_key.strip():
+        # A header cannot carry them, so no request could ever match the key.
+        raise ValueError(
+            "api_key: has spaces or line breaks around it, which no request can send; remove them"
+        )
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int):
         raise TypeError("max_body_bytes: expected an int")
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes: expected at least 1")
-    state = ServerState(make_client, owns_client)
+    if bot_id is not None and (isinstance(bot_id, bool) or not isinstance(bot_id, int)):
+        raise TypeError("bot_id: expected an int")
+    if bot_id is not None and bot_id < 1:
+        raise ValueError(f"bot_id: expected a positive bot id, got {bot_id}")
+    hosts = _names("allowed_hosts", allowed_hosts)
+    origins = _names("cors_origins", cors_origins)
+    state = ServerState(make_client, owns_client, close_client)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -191,8 +284,22 @@ def build_app(
         finally:
             await state.aclose()
 
-    routes = _Routes(state, max_body_bytes)
-    middleware = [] if api_key is None else [Middleware(_BearerAuth, key=api_key.encode())]
+    routes = _Routes(state, max_body_bytes, bot_id)
+    middleware = [Middleware(_RequestId), Middleware(_NoTrailingSlash)]
+    if origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["*"],
+                expose_headers=_EXPOSED_HEADERS,
+            )
+        )
+    if api_key is None:
+        middleware.append(Middleware(_LocalOnly, allowed_hosts=hosts, cors_origins=origins))
+    else:
+        middleware.append(Middleware(_BearerAuth, key=api_key.encode()))
     app = Starlette(
         routes=[
             Route("/v1/chat/completions", routes.chat_completions, methods=["POST"]),
@@ -208,10 +315,17 @@ def build_app(
     return app
 
 
+def _names(field: str, values: Collection[str]) -> list[str]:
+    if isinstance(values, str) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise TypeError(f"{field}: expected a list of non-empty str")
+    return [value.strip().lower() if field == "allowed_hosts" else value for value in values]
+
+
 class _Routes:
-    def __init__(self, state: ServerState, max_body_bytes: int) -> None:
+    def __init__(self, state: ServerState, max_body_bytes: int, bot_id: Optional[int]) -> None:
         self.state = state
         self.max_body_bytes = max_body_bytes
+        self.bot_id = bot_id
 
     async def chat_completions(self, request: Request) -> Response:
         body = await _read_json(request, self.max_body_bytes)
@@ -221,11 +335,22 @@ class _Routes:
             chat = parse_chat_request(body)
         except TypeError as exc:
             return _error_response(bad_json(str(exc)))
+        except UnknownParameterError as exc:
+            return _error_response(unknown_parameter(exc.param))
         state = self.state
         try:
-            result = await state.client.chat.completions.create(
-                model=chat.model, messages=chat.messages, stream=chat.stream, **chat.params
+            result = await _while_connected(
+                request,
+                state.client.chat.completions.create(
+                    model=chat.model,
+                    messages=chat.messages,
+                    stream=chat.stream,
+                    bot_id=self.bot_id,
+                    **chat.params,
+                ),
             )
+        except _CallerGone:
+            return _gone()
         except Exception as exc:
             return _error_response(_logged(error_reply(exc, chat.params), exc))
         if isinstance(result, ChatCompletion):
@@ -236,7 +361,10 @@ class _Routes:
         try:
             # The first chunk waits for the site's first piece: until then, a failure can
             # still be a real HTTP status.
-            first = await stream.__anext__()
+            first = await _while_connected(request, stream.__anext__())
+        except _CallerGone:
+            await release()
+            return _gone()
         except Exception as exc:
             await release()
             return _error_response(_logged(error_reply(exc, chat.params), exc))
@@ -257,6 +385,45 @@ class _Routes:
 
     async def health(self, request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type=_JSON)
+
+
+_T = TypeVar("_T")
+
+
+class _CallerGone(Exception):
+    """The caller disconnected before its reply began."""
+
+
+async def _while_connected(request: Request, work: Awaitable[_T]) -> _T:
+    """``work``'s result, or _CallerGone once the caller disconnects, with ``work`` cancelled.
+
+    A request whose caller has gone would otherwise keep its site request running to the end.
+    """
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_disconnect(request))
+    try:
+        done, _ = await asyncio.wait((task, watch), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        task.cancel()
+        raise
+    finally:
+        watch.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)  # let it close its site request
+    raise _CallerGone
+
+
+async def _disconnect(request: Request) -> None:
+    # The body has been read: what the server sends next is the disconnect.
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _gone() -> Response:
+    log.info("the caller disconnected before its reply; its site request was cancelled")
+    return Response(status_code=499)  # nginx's "client closed request"; nobody receives it
 
 
 async def _events(
@@ -312,11 +479,16 @@ async def _read_json(request: Request, limit: int) -> Union[ErrorReply, object]:
         return body_too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return body_too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return body_too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The caller's doing, and nobody is left to answer: one line, no traceback.
+        log.info("the caller disconnected while sending its request body")
+        return bad_json("the body ended early: the connection was closed")
     raw = b"".join(chunks)
     if not raw.strip():
         return bad_json("the body is empty; expected a JSON object")
@@ -325,12 +497,27 @@ async def _read_json(request: Request, limit: int) -> Union[ErrorReply, object]:
     except UnicodeDecodeError:
         return bad_json("the body is not UTF-8")
     try:
-        value: object = json.loads(text)
+        value: object = json.loads(text, parse_int=_int, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         return bad_json(exc.msg)
     except RecursionError:
         return bad_json("the JSON is nested too deeply")
+    except ValueError as exc:  # from _int and _no_constant
+        return bad_json(str(exc))
     return value
+
+
+_MAX_DIGITS = 100  # no OpenAI field needs more; Python refuses more than 4300 anyway
+
+
+def _int(text: str) -> int:
+    if len(text) > _MAX_DIGITS:
+        raise ValueError(f"a number has more than {_MAX_DIGITS} digits")
+    return int(text)
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _logged(reply: ErrorReply, exc: BaseException) -> ErrorReply:
@@ -379,7 +566,7 @@ class _BearerAuth:
         self.key = key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in _OPEN_PATHS:
             await self.app(scope, receive, send)
             return
         header = None
@@ -392,3 +579,70 @@ class _BearerAuth:
             await self.app(scope, receive, send)
             return
         await _error_response(refusal)(scope, receive, send)
+
+
+class _LocalOnly:
+    """A keyless server's gate: refuses requests a web page could send (see ``_auth``)."""
+
+    def __init__(
+        self, app: ASGIApp, allowed_hosts: Collection[str], cors_origins: Collection[str]
+    ) -> None:
+        self.app = app
+        self.allowed_hosts = frozenset(allowed_hosts)
+        self.cors_origins = frozenset(cors_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: dict[bytes, str] = {}
+        for name, value in scope["headers"]:
+            if name in (b"host", b"origin", b"content-type") and name not in headers:
+                headers[name] = value.decode("latin-1")
+        refusal = local_caller(
+            scope["method"],
+            headers.get(b"host"),
+            headers.get(b"origin"),
+            headers.get(b"content-type"),
+            scope.get("server"),
+            allowed_hosts=self.allowed_hosts,
+            cors_origins=self.cors_origins,
+        )
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        await _error_response(refusal)(scope, receive, send)
+
+
+class _RequestId:
+    """Gives every response an ``x-request-id`` (openai clients show it as ``_request_id``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = f"req_{uuid.uuid4().hex}".encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", ()), (b"x-request-id", request_id)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class _NoTrailingSlash:
+    """Serves ``/v1/chat/completions/`` as ``/v1/chat/completions`` (no 307 redirect)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            scope = {**scope, "path": path.rstrip("/") or "/"}
+        await self.app(scope, receive, send)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import socket
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Optional, TextIO
+from typing import Optional, TextIO
 from urllib.parse import urlsplit, urlunsplit
-
-if TYPE_CHECKING:
-    from chatgpt4o import AsyncClient
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_USAGE", "INSTALL_HINT", "listen", "main"]
 
@@ -22,6 +20,10 @@ EXIT_INTERRUPTED = 130
 INSTALL_HINT = 'pip install "chatgpt4o[serve]"'
 ENV_API_KEY = "CHATGPT4O_SERVE_API_KEY"  # as chatgpt4o.serve._app.ENV_API_KEY, without Starlette
 _PROG = "chatgpt4o serve"
+# As chatgpt4o.serve._uvicorn's, which imports uvicorn: --help must work without the extra.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0
+DEFAULT_MAX_CONNECTIONS = 512
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -34,6 +36,26 @@ def _port(text: str) -> int:
         ) from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to 65535, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
     return value
 
 
@@ -58,12 +80,55 @@ def _parser() -> argparse.ArgumentParser:
         "other users cannot read from the process list, is the safer way to pass it)",
     )
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="without --api-key, a host name to answer to besides this server's own address "
+        "(e.g. the name a reverse proxy forwards); repeatable",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web page origin (https://app.example, or *) allowed to call from a browser; "
+        "repeatable; off by default",
+    )
+    parser.add_argument(
+        "--bot-id",
+        type=int,
+        help="the site's bot every request talks to (default: the page's first); callers "
+        "cannot choose it",
+    )
+    parser.add_argument(
         "--timeout", type=float, help="seconds per site request ($CHATGPT4O_TIMEOUT)"
     )
     parser.add_argument(
         "--max-retries",
         type=int,
         help="retries of transient site failures ($CHATGPT4O_MAX_RETRIES)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=DEFAULT_HEADER_TIMEOUT,
+        help="seconds a connection may take to send a request's headers, then it is closed "
+        f"(default {DEFAULT_HEADER_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--keep-alive-timeout",
+        type=_seconds,
+        default=DEFAULT_KEEP_ALIVE_TIMEOUT,
+        help=f"seconds an idle connection stays open after a reply (default "
+        f"{DEFAULT_KEEP_ALIVE_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_count,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help="connections held open at once; over it, the one idle longest is closed "
+        f"(default {DEFAULT_MAX_CONNECTIONS}; keep it under 'ulimit -n')",
     )
     parser.add_argument(
         "--log-level",
@@ -106,12 +171,20 @@ def main(
         return EXIT_USAGE
     from chatgpt4o import Chatgpt4oError
 
-    from ._app import build_app
+    from ._app import create_app
+    from ._uvicorn import uvicorn_config
 
     api_key = args.api_key if args.api_key is not None else os.environ.get(ENV_API_KEY)
     try:
-        client = _client(args)
-        app = build_app(lambda: client, owns_client=True, api_key=api_key or None)
+        app = create_app(
+            args.base_url,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
+            api_key=api_key or None,
+            allowed_hosts=args.allowed_host,
+            cors_origins=args.cors_origin,
+            bot_id=args.bot_id,
+        )
     except (Chatgpt4oError, ValueError, TypeError) as exc:
         stderr.write(f"{_PROG}: {exc}\n")
         return EXIT_USAGE
@@ -122,15 +195,17 @@ def main(
         return EXIT_USAGE
     with sock:
         port = int(sock.getsockname()[1])
-        stderr.write(_banner(args.host, port, client.base_url, bool(api_key)))
+        site = app.state.chatgpt4o.client.base_url
+        stderr.write(_banner(args.host, port, site, bool(api_key)))
         stderr.flush()
-        config = uvicorn.Config(
+        config = uvicorn_config(
             app,
             host=args.host,
             port=port,
+            header_timeout=args.header_timeout,
+            keep_alive_timeout=args.keep_alive_timeout,
+            max_connections=args.max_connections,
             log_level=args.log_level,
-            lifespan="on",
-            server_header=False,
         )
         server = uvicorn.Server(config)
         try:
@@ -138,12 +213,6 @@ def main(
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
     return 0 if server.started else EXIT_STARTUP
-
-
-def _client(args: argparse.Namespace) -> AsyncClient:
-    from chatgpt4o import AsyncClient
-
-    return AsyncClient(args.base_url, timeout=args.timeout, max_retries=args.max_retries)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -54,11 +54,15 @@ __all__ = [
     "error_body",
     "error_event",
     "error_reply",
+    "foreign_host",
+    "foreign_origin",
     "invalid_api_key",
     "missing_api_key",
     "model_not_found",
+    "not_json",
     "route_not_found",
     "rule_for",
+    "unknown_parameter",
 ]
 
 DEFAULT_RATE_LIMIT_RETRY_AFTER = 1.0
@@ -258,6 +262,59 @@ def body_too_large(limit: int) -> ErrorReply:
             f"The request body is larger than this server accepts ({limit} bytes).",
             "invalid_request_error",
             code="request_too_large",
+        ),
+    )
+
+
+def foreign_host(host: Optional[str]) -> ErrorReply:
+    """400 for a keyless server reached under a name not its own (DNS rebinding)."""
+    shown = "no Host header" if not host else f"the Host {host!r}"
+    return ErrorReply(
+        400,
+        error_body(
+            f"This server does not answer to {shown}; without an API key it answers only to "
+            "its own address (add more with --allowed-host).",
+            "invalid_request_error",
+            code="invalid_host",
+        ),
+    )
+
+
+def foreign_origin(origin: str) -> ErrorReply:
+    """403 for a keyless server called by a web page CORS does not allow."""
+    return ErrorReply(
+        403,
+        error_body(
+            f"Requests from the web page origin {origin!r} are not allowed "
+            "(allow it with --cors-origin, or give the server an API key).",
+            "permission_error",
+            code="origin_not_allowed",
+        ),
+    )
+
+
+def not_json(content_type: Optional[str]) -> ErrorReply:
+    """415 for a keyless server's POST whose body is not declared as JSON."""
+    shown = "no Content-Type" if not content_type else f"Content-Type {content_type!r}"
+    return ErrorReply(
+        415,
+        error_body(
+            f"Expected Content-Type application/json, got {shown}.",
+            "invalid_request_error",
+            code="unsupported_media_type",
+        ),
+    )
+
+
+def unknown_parameter(param: str) -> ErrorReply:
+    """400 for a body field that is not OpenAI's, worded as OpenAI words it."""
+    return ErrorReply(
+        400,
+        error_body(
+            f"Unrecognized request argument supplied: {param}",
+            "invalid_request_error",
+            param=param,
+            code="unknown_parameter",
         ),
     )
 

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DONE",
     "MODEL_CREATED",
+    "OPENAI_FIELDS",
     "ChatRequest",
+    "UnknownParameterError",
     "chunk_event",
     "completion_bytes",
     "dumps",
@@ -37,6 +39,62 @@ MODEL_CREATED = 1721172741
 
 _OWNER = "chatgpt4o"
 
+OPENAI_FIELDS = frozenset(
+    {
+        "audio",
+        "frequency_penalty",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "logprobs",
+        "max_completion_tokens",
+        "max_tokens",
+        "messages",
+        "metadata",
+        "modalities",
+        "model",
+        "n",
+        "parallel_tool_calls",
+        "prediction",
+        "presence_penalty",
+        "prompt_cache_key",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "seed",
+        "service_tier",
+        "stop",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+        "verbosity",
+        "web_search_options",
+    }
+)
+"""The fields of OpenAI's Chat Completions request body: the only ones a caller may send.
+
+The SDK's own keywords (``extra_headers``, ``timeout``, ``bot_id``) are not among them, so an
+HTTP caller can never set a header, a timeout or a bot for the server's requests to the site.
+"""
+
+
+class UnknownParameterError(ValueError):
+    """A request body field that is not OpenAI's.
+
+    Attributes:
+        param: the field's name.
+    """
+
+    def __init__(self, param: str) -> None:
+        super().__init__(f"Unrecognized request argument supplied: {param}")
+        self.param = param
+
 
 @dataclass(frozen=True)
 class ChatRequest:
@@ -46,7 +104,7 @@ class ChatRequest:
         model: ``model`` as sent (None when absent: the default model).
         messages: ``messages`` as sent (``create()`` validates them).
         stream: True when ``stream`` is true; an absent or null ``stream`` is False.
-        params: every other field, for ``create()`` to accept or refuse by name.
+        params: every other field (all OpenAI's), for ``create()`` to accept or refuse by name.
     """
 
     model: Any
@@ -56,7 +114,7 @@ class ChatRequest:
 
 
 def parse_chat_request(body: object) -> ChatRequest:
-    """Split a decoded JSON body; only "is it an object" is judged here, the rest by ``create()``.
+    """Split a decoded JSON body: an object of OpenAI's fields; ``create()`` judges the values.
 
     Example::
 
@@ -65,9 +123,13 @@ def parse_chat_request(body: object) -> ChatRequest:
 
     Raises:
         TypeError: the body is not a JSON object.
+        UnknownParameterError: a field that is not OpenAI's (the first, in sorted order).
     """
     if not isinstance(body, dict):
         raise TypeError(f"expected a JSON object, got {_json_type(body)}")
+    unknown = sorted(name for name in body if name not in OPENAI_FIELDS)
+    if unknown:
+        raise UnknownParameterError(unknown[0])
     params = dict(body)
     model = params.pop("model", None)
     messages = params.pop("messages", None)

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from chatgpt4o.serve import ServerState
 from chatgpt4o.serve._cli import listen
+from chatgpt4o.serve._uvicorn import uvicorn_config
 
 _T = TypeVar("_T")
 _START_WAIT = 30.0  # a guard against a hung start, not a performance limit
@@ -33,13 +34,13 @@ class ServerThread:
         loop: the server's event loop (for ``call()``).
     """
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, **options: Any) -> None:
+        """``options`` go to ``uvicorn_config`` (``header_timeout``, ``max_connections``, ...)."""
         self.app = app
         self._sock = listen("127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            app, log_level="warning", lifespan="on", access_log=False, server_header=False
-        )
+        self.port = int(self._sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn_config(app, log_level="warning", access_log=False, **options)
         self.server = uvicorn.Server(config)
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self._baseline: set[asyncio.Task[Any]] = set()

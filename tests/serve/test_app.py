@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, Optional, TypeVar
 
@@ -16,6 +17,7 @@ pytest.importorskip("starlette")
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.types import Message
 
 import chatgpt4o
 from chatgpt4o.serve import ServerState, create_app
@@ -220,7 +222,6 @@ BAD_BODIES: list[dict[str, Any]] = [
     {"messages": HI, "max_tokens": 10, "top_p": 0.5},
     {"messages": HI, "n": 2},
     {"messages": HI, "tools": [{"type": "function", "function": {"name": "f"}}]},
-    {"messages": HI, "foo": 1},
     {"messages": HI, "stream": "yes"},
     {"messages": []},
     {},
@@ -256,6 +257,79 @@ def test_bad_input_is_refused_exactly_as_create_refuses_it(
     assert fresh_site.posts == []
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("extra_headers", {"X-Forwarded-For": "1.2.3.4"}),
+        ("timeout", 10),
+        ("bot_id", 2),
+        ("extra_body", {}),
+        ("foo", 1),
+    ],
+)
+def test_only_openais_fields_are_read_from_a_body(
+    fresh_site: LocalSite, field: str, value: object
+) -> None:
+    response = run(_post(fresh_site, {"messages": HI, field: value}))
+    assert response.status_code == 400
+    assert _error(response) == {
+        "message": f"Unrecognized request argument supplied: {field}",
+        "type": "invalid_request_error",
+        "param": field,
+        "code": "unknown_parameter",
+    }
+    assert fresh_site.requests == []
+
+
+def test_a_caller_cannot_change_any_header_sent_to_the_site(fresh_site: LocalSite) -> None:
+    hostile = {
+        **AUTH,
+        "X-Forwarded-For": "203.0.113.9",
+        "X-Real-IP": "203.0.113.9",
+        "Forwarded": "for=203.0.113.9",
+        "Origin": "https://evil.example",
+        "Referer": "https://evil.example/",
+        "Cookie": "wordpress_logged_in=stolen",
+        "User-Agent": "evil/1.0",
+        "Accept-Language": "xx",
+        "X-Custom": "1",
+    }
+
+    async def go() -> list[dict[str, str]]:
+        async with asgi(fresh_site) as http:
+            sent = []
+            for headers in (AUTH, hostile):
+                response = await http.post(
+                    "/v1/chat/completions", json={"messages": HI}, headers=headers
+                )
+                assert response.status_code == 200, response.text
+                sent.append(fresh_site.posts[-1].headers)
+            return sent
+
+    plain, after_hostile = run(go())
+    assert after_hostile == plain
+    assert "203.0.113.9" not in json.dumps(after_hostile)
+
+
+def test_the_operator_chooses_the_bot() -> None:
+    with LocalSite("2.4.71", bots=(7, 9)) as site:
+
+        async def go() -> int:
+            client = _client(site)
+            app = create_app(client=client, api_key=API_KEY, bot_id=9)
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
+                    response = await http.post(
+                        "/v1/chat/completions", json={"messages": HI}, headers=AUTH
+                    )
+            await client.aclose()
+            return response.status_code
+
+        assert run(go()) == 200
+        assert {post.fields.get("bot_id") for post in site.cache_posts} == {"9"}
+
+
 def test_a_refused_parameter_is_named_and_coded(fresh_site: LocalSite) -> None:
     refused = _error(run(_post(fresh_site, {"messages": HI, "temperature": 0.2})))
     unknown = _error(run(_post(fresh_site, {"messages": HI, "foo": 1})))
@@ -280,6 +354,8 @@ def test_an_unknown_model_in_a_chat_is_404(fresh_site: LocalSite) -> None:
         (b"\xff\xfe{\x00}\x00", "not UTF-8"),
         (b'{"messages": "\xff"}', "not UTF-8"),
         (b"[" * 100_000, "nested too deeply"),
+        (b'{"messages": [], "seed": ' + b"9" * 5000 + b"}", "more than 100 digits"),
+        (b'{"messages": [], "temperature": NaN}', "NaN is not a JSON number"),
     ],
 )
 def test_a_body_that_is_not_a_json_object_is_400(
@@ -314,6 +390,48 @@ def test_a_body_over_the_cap_is_413_whether_or_not_its_length_is_declared(
     assert fits.status_code == 200
     assert fresh_site.posts[-1].fields["message"] == "hello there"
     assert len(fresh_site.posts) == 1
+
+
+def test_a_caller_gone_mid_upload_is_one_log_line_and_no_error(
+    fresh_site: LocalSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(fresh_site.url, api_key=API_KEY)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/chat/completions",
+        "raw_path": b"/v1/chat/completions",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"serve"),
+            (b"authorization", AUTH["Authorization"].encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"1000"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    messages: list[Message] = [
+        {"type": "http.request", "body": b'{"messages": [', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        pass
+
+    with caplog.at_level(logging.DEBUG, logger="chatgpt4o.serve"):
+        run(app(scope, receive, send))  # raised ClientDisconnect before
+    ours = [record for record in caplog.records if record.name.startswith("chatgpt4o")]
+    assert len(ours) <= 1
+    assert all(record.levelno < logging.WARNING for record in ours)
+    assert fresh_site.requests == []
 
 
 # -- the site's failures ---------------------------------------------------------------------
@@ -445,7 +563,7 @@ def test_a_failure_after_the_stream_started_ends_it_with_an_error_event_and_no_d
 )
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", "/v1/chat/completions"), ("GET", "/v1/models"), ("GET", "/health"), ("GET", "/x")],
+    [("POST", "/v1/chat/completions"), ("GET", "/v1/models"), ("GET", "/x")],
 )
 def test_with_a_key_every_request_needs_it(
     fresh_site: LocalSite, headers: dict[str, str], code: Optional[str], method: str, path: str
@@ -460,6 +578,26 @@ def test_with_a_key_every_request_needs_it(
     error = _error(response)
     assert (error["type"], error["code"]) == ("invalid_request_error", code)
     assert fresh_site.requests == []
+
+
+def test_health_needs_no_key_and_every_reply_has_a_request_id(fresh_site: LocalSite) -> None:
+    async def go() -> list[httpx.Response]:
+        async with asgi(fresh_site) as http:
+            return [
+                await http.get("/health"),
+                await http.get("/v1/models"),  # a 401
+                await http.post("/v1/chat/completions/", json={"messages": HI}, headers=AUTH),
+                await http.get("/v1/models/", headers=AUTH),
+            ]
+
+    health, refused, chat, models = run(go())
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert refused.status_code == 401
+    assert chat.status_code == models.status_code == 200  # a trailing slash, not a 307
+    assert chat.json()["choices"][0]["message"]["content"] == "Echo: hello there"
+    ids = [response.headers["x-request-id"] for response in (health, refused, chat, models)]
+    assert all(request_id.startswith("req_") for request_id in ids)
+    assert len(set(ids)) == 4
 
 
 def test_without_a_key_no_header_is_needed(fresh_site: LocalSite) -> None:
@@ -477,11 +615,87 @@ def test_the_key_comes_from_the_environment_by_default(
 
     async def go() -> list[int]:
         async with asgi(fresh_site, api_key=None) as http:
-            refused = await http.get("/health")
-            allowed = await http.get("/health", headers={"Authorization": "Bearer from-env"})
+            refused = await http.get("/v1/models")
+            allowed = await http.get("/v1/models", headers={"Authorization": "Bearer from-env"})
             return [refused.status_code, allowed.status_code]
 
     assert run(go()) == [401, 200]
+
+
+def test_without_a_key_a_cross_site_page_is_refused_and_the_site_never_asked(
+    fresh_site: LocalSite,
+) -> None:
+    # What the security review sent: a form POST from another site, and a rebound Host.
+    form = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
+    body = json.dumps({"messages": HI})
+
+    async def go() -> list[int]:
+        async with asgi(fresh_site, api_key=None) as http:
+            cross_site = await http.post("/v1/chat/completions", content=body, headers=form)
+            plain = await http.post(
+                "/v1/chat/completions", content=body, headers={"Content-Type": "text/plain"}
+            )
+            rebound = await http.post(
+                "/v1/chat/completions", json={"messages": HI}, headers={"Host": "evil.example"}
+            )
+            return [cross_site.status_code, plain.status_code, rebound.status_code]
+
+    assert run(go()) == [403, 415, 400]
+    assert fresh_site.requests == []
+
+
+def test_with_a_key_the_key_is_the_gate(fresh_site: LocalSite) -> None:
+    headers = {**AUTH, "Origin": "https://evil.example", "Host": "proxy.example"}
+
+    async def go() -> int:
+        async with asgi(fresh_site) as http:
+            response = await http.post(
+                "/v1/chat/completions", json={"messages": HI}, headers=headers
+            )
+            return response.status_code
+
+    assert run(go()) == 200
+
+
+def test_cors_answers_preflight_and_lets_its_origins_in(fresh_site: LocalSite) -> None:
+    app_origin = "https://app.example"
+    preflight = {
+        "Origin": app_origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, x-stainless-os",
+    }
+
+    async def go() -> list[httpx.Response]:
+        async with asgi(fresh_site, api_key=None, cors_origins=[app_origin]) as http:
+            return [
+                await http.options("/v1/chat/completions", headers=preflight),
+                await http.post(
+                    "/v1/chat/completions", json={"messages": HI}, headers={"Origin": app_origin}
+                ),
+                await http.options(
+                    "/v1/chat/completions", headers={**preflight, "Origin": "https://evil.example"}
+                ),
+            ]
+
+    allowed, chat, other = run(go())
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == app_origin
+    assert "x-stainless-os" in allowed.headers["access-control-allow-headers"].lower()
+    assert chat.status_code == 200
+    assert chat.headers["access-control-allow-origin"] == app_origin
+    assert other.status_code == 400
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_without_cors_a_preflight_is_not_answered(fresh_site: LocalSite) -> None:
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+
+    async def go() -> httpx.Response:
+        async with asgi(fresh_site) as http:
+            return await http.options("/v1/chat/completions", headers=preflight)
+
+    response = run(go())
+    assert "access-control-allow-origin" not in response.headers
 
 
 # -- the app's options and its client's life -------------------------------------------------
@@ -494,8 +708,16 @@ def test_bad_options_fail_at_create_app() -> None:
         create_app("ftp://127.0.0.1:1")
     with pytest.raises(ValueError, match="api_key"):
         create_app("http://127.0.0.1:1", api_key="  ")
+    with pytest.raises(ValueError, match="api_key: has spaces or line breaks around it"):
+        create_app("http://127.0.0.1:1", api_key="s3cret\n")
     with pytest.raises(ValueError, match="max_body_bytes"):
         create_app("http://127.0.0.1:1", max_body_bytes=0)
+    with pytest.raises(TypeError, match="allowed_hosts"):
+        create_app("http://127.0.0.1:1", allowed_hosts="localhost")
+    with pytest.raises(TypeError, match="cors_origins"):
+        create_app("http://127.0.0.1:1", cors_origins=[""])
+    with pytest.raises(ValueError, match="bot_id"):
+        create_app("http://127.0.0.1:1", bot_id=0)
 
 
 def test_client_excludes_the_client_options(fresh_site: LocalSite) -> None:
@@ -524,6 +746,28 @@ def test_the_lifespan_makes_one_client_and_closes_it(fresh_site: LocalSite) -> N
 
     run(go())
     assert fresh_site.page_fetches == 2  # one page fetch per client: the pool is shared
+
+
+def test_a_site_on_this_machine_is_reached_without_the_environments_proxy(
+    fresh_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, dead)
+    for name in ("NO_PROXY", "no_proxy", "CHATGPT4O_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app(fresh_site.url, api_key=API_KEY)
+
+    async def go() -> httpx.Response:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
+                return await http.post("/v1/chat/completions", json={"messages": HI}, headers=AUTH)
+
+    response = run(go())
+    assert response.status_code == 200, response.text  # 502 through the dead proxy before
+    assert fresh_site.posts[-1].fields["message"] == "hello there"
 
 
 def test_a_given_client_is_left_open(fresh_site: LocalSite) -> None:

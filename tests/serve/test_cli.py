@@ -32,13 +32,26 @@ def _main(*argv: str) -> tuple[int, str, str]:
 def test_help_lists_the_options_and_exits_0() -> None:
     code, out, _ = _main("--help")
     assert code == 0
-    for option in ("--base-url", "--host", "--port", "--api-key", "--timeout", "--max-retries"):
+    options = ("--base-url", "--host", "--port", "--api-key", "--timeout", "--max-retries")
+    guards = ("--header-timeout", "--keep-alive-timeout", "--max-connections")
+    gates = ("--allowed-host", "--cors-origin")
+    for option in (*options, *guards, *gates):
         assert option in out
     assert INSTALL_HINT in out
 
 
 @pytest.mark.parametrize(
-    "argv", [["--port", "abc"], ["--port", "70000"], ["--port", "-1"], ["--nope"], ["extra"]]
+    "argv",
+    [
+        ["--port", "abc"],
+        ["--port", "70000"],
+        ["--port", "-1"],
+        ["--nope"],
+        ["extra"],
+        ["--header-timeout", "0"],
+        ["--keep-alive-timeout", "nan"],
+        ["--max-connections", "0"],
+    ],
 )
 def test_bad_arguments_exit_2_without_a_traceback(argv: list[str]) -> None:
     code, out, err = _main(*argv)
@@ -66,6 +79,7 @@ def test_without_the_extra_one_line_says_how_to_install_it(
         (["--max-retries", "-3"], "max_retries"),
         (["--base-url", "ftp://127.0.0.1"], "base_url"),
         (["--api-key", " "], "api_key"),
+        (["--api-key", " s3cret "], "api_key: has spaces or line breaks around it"),
     ],
 )
 def test_bad_option_values_are_one_line_and_exit_2(argv: list[str], words: str) -> None:

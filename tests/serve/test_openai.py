@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import threading
 import time
 from typing import Callable
 from urllib.parse import urlsplit
@@ -353,3 +354,39 @@ def test_a_client_that_disconnects_mid_stream_stops_the_site_read(serve: Serve) 
     connection.close()
     _wait_for(lambda: served.server.state.open_streams == 0, "the upstream stream to close")
     _wait_for(lambda: served.server.open_connections() == 0, "the connection to close")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+def test_a_client_that_disconnects_before_its_reply_cancels_the_site_request(
+    stream: bool,
+) -> None:
+    from chatgpt4o.testing import LocalSite
+
+    asked, release = threading.Event(), threading.Event()
+    answers: list[str] = []
+
+    def answer(message: str) -> str:  # the model thinks until the test lets it answer
+        asked.set()
+        release.wait(_GUARD)
+        answers.append(message)
+        return "too late"
+
+    with LocalSite("1.9.18", answer=answer) as site:
+        client = chatgpt4o.AsyncClient(site.url, timeout=_GUARD, max_retries=0, verify=False)
+        with ServerThread(create_app(client=client, api_key=API_KEY)) as server:
+            parts = urlsplit(server.url)
+            connection = http.client.HTTPConnection(parts.hostname or "", parts.port)
+            connection.request(
+                "POST",
+                "/v1/chat/completions",
+                body=json.dumps({"messages": HI, "stream": stream}),
+                headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+            )
+            assert asked.wait(_GUARD)  # the site request is under way
+            connection.close()
+            # Its request's tasks end while the site is still thinking: they were cancelled.
+            _wait_for(lambda: server.other_tasks() == 0, "the site request to be cancelled")
+            assert answers == []
+            release.set()
+            server.call(client.aclose())
+    assert answers == ["hello there"]

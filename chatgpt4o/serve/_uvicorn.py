@@ -1,0 +1,144 @@
+"""How ``serve`` runs under uvicorn: its Config, with guards against idle and slow connections.
+
+uvicorn closes a connection that sits idle *after* a response (``timeout_keep_alive``), but not
+one that never sends a request, nor one that sends its headers a byte at a time, and it never
+caps how many connections it holds open (``limit_concurrency`` answers 503 to requests over the
+limit, but keeps their connections). So a few clients holding idle connections used to run the
+process out of file descriptors before any request was authenticated. The protocol class here
+adds, to whichever HTTP parser uvicorn picks, the two guards it lacks: a deadline for a
+request's headers, and a cap on open connections that closes the one that has waited longest
+for its headers (an idle one, never one whose request is being answered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Optional
+
+import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+__all__ = [
+    "DEFAULT_HEADER_TIMEOUT",
+    "DEFAULT_KEEP_ALIVE_TIMEOUT",
+    "DEFAULT_MAX_CONNECTIONS",
+    "guarded_protocol",
+    "uvicorn_config",
+]
+
+DEFAULT_HEADER_TIMEOUT = 10.0
+"""Seconds a connection may take to send a request's headers, from its opening or from the end
+of the previous response; then it is closed."""
+
+DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0
+"""Seconds an idle connection is kept open after a response (uvicorn's ``timeout_keep_alive``)."""
+
+DEFAULT_MAX_CONNECTIONS = 512
+"""Connections held open at once; keep it under the process's open-file limit (``ulimit -n``)
+less the connections to the site."""
+
+
+def guarded_protocol(
+    header_timeout: float, max_connections: int, base: Any = AutoHTTPProtocol
+) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol class ``base``, with a header deadline and a connection cap.
+
+    Each call makes a new class, whose connections share one queue of those waiting for
+    headers; give it to one server (``uvicorn.Config(http=...)``).
+
+    Example::
+
+        uvicorn.Config(app, http=guarded_protocol(10.0, 512))
+    """
+    # Connections waiting for request headers, oldest first (a dict keeps insertion order).
+    waiting: dict[Any, None] = {}
+
+    class GuardedProtocol(base):  # type: ignore[misc]
+        _header_timer: Optional[asyncio.TimerHandle] = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            self._wait_for_headers()
+            if len(self.connections) > max_connections:
+                oldest = next(iter(waiting))
+                oldest.transport.close()
+                oldest._headers_arrived()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._header_timer is not None and not self._between_requests():
+                self._headers_arrived()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self._between_requests():
+                self._wait_for_headers()
+
+        def connection_lost(self, exc: Optional[Exception]) -> None:
+            self._headers_arrived()
+            super().connection_lost(exc)
+
+        def _between_requests(self) -> bool:
+            cycle = self.cycle
+            return cycle is None or bool(cycle.response_complete)
+
+        def _wait_for_headers(self) -> None:
+            self._headers_arrived()
+            loop = asyncio.get_running_loop()
+            self._header_timer = loop.call_later(header_timeout, self._headers_too_late)
+            waiting[self] = None
+
+        def _headers_arrived(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+            waiting.pop(self, None)
+
+        def _headers_too_late(self) -> None:
+            self._header_timer = None
+            waiting.pop(self, None)
+            if self._between_requests():
+                self.transport.close()
+
+    return GuardedProtocol
+
+
+def uvicorn_config(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    log_level: str = "info",
+    access_log: bool = True,
+) -> uvicorn.Config:
+    """The uvicorn Config ``chatgpt4o serve`` runs ``app`` with.
+
+    Example::
+
+        uvicorn.Server(uvicorn_config(create_app(), port=8000)).run()
+
+    Args:
+        app: the ASGI app.
+        host: the address to listen on (unused when the server is handed sockets).
+        port: the port to listen on.
+        header_timeout: seconds for a request's headers to arrive, see DEFAULT_HEADER_TIMEOUT.
+        keep_alive_timeout: seconds an idle connection stays open after a response.
+        max_connections: connections held open at once; the one that has waited longest for
+            its headers is closed to make room.
+        log_level: uvicorn's log level.
+        access_log: one log line per request.
+    """
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=guarded_protocol(header_timeout, max_connections),
+        timeout_keep_alive=keep_alive_timeout,  # type: ignore[arg-type]
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="on",
+        server_header=False,
+    )
