@@ -165,14 +165,14 @@ def main(
         return int(str(exit_.code or 0))
     try:
         import starlette  # noqa: F401
-        import uvicorn
+        import uvicorn  # noqa: F401
     except ImportError:
         stderr.write(f"{_PROG}: the server needs its extra: {INSTALL_HINT}\n")
         return EXIT_USAGE
     from chatgpt4o import Chatgpt4oError
 
     from ._app import create_app
-    from ._uvicorn import uvicorn_config
+    from ._uvicorn import Server, uvicorn_config
 
     api_key = args.api_key if args.api_key is not None else os.environ.get(ENV_API_KEY)
     try:
@@ -207,11 +207,13 @@ def main(
             max_connections=args.max_connections,
             log_level=args.log_level,
         )
-        server = uvicorn.Server(config)
+        server = Server(config)
         try:
             server.run(sockets=[sock])
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
+    if server.interrupted:
+        return EXIT_INTERRUPTED
     return 0 if server.started else EXIT_STARTUP
 
 

@@ -13,6 +13,8 @@ for its headers (an idle one, never one whose request is being answered).
 from __future__ import annotations
 
 import asyncio
+import signal
+from types import FrameType
 from typing import Any, Optional
 
 import uvicorn
@@ -101,6 +103,20 @@ def guarded_protocol(
                 self.transport.close()
 
     return GuardedProtocol
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, remembering whether Ctrl-C stopped it.
+
+    uvicorn 0.29+ re-raises the KeyboardInterrupt after a graceful shutdown; older releases
+    (the last for Python 3.9) return normally, so the signal is noted as it arrives.
+    """
+
+    interrupted = False
+
+    def handle_exit(self, sig: int, frame: Optional[FrameType]) -> None:
+        self.interrupted = self.interrupted or sig == signal.SIGINT
+        super().handle_exit(sig, frame)
 
 
 def uvicorn_config(
