@@ -103,10 +103,9 @@ _REFUSALS: tuple[_Refusal, ...] = (
 )
 
 
-def new_client_message_id(bot_id: str, rng: Optional[random.Random] = None) -> str:
+def new_client_message_id(bot_id: str) -> str:
     """A ``user_client_message_id`` like the browser's: ``aipkit-client-msg-<bot>-<ms>-<5>``."""
-    choice = (rng or random.SystemRandom()).choice
-    suffix = "".join(choice(_ID_ALPHABET) for _ in range(5))
+    suffix = "".join(random.SystemRandom().choice(_ID_ALPHABET) for _ in range(5))
     return f"aipkit-client-msg-{bot_id}-{int(time.time() * 1000)}-{suffix}"
 
 
@@ -143,18 +142,8 @@ def cache_request(chat: PageChat, call: PreparedCall) -> Request:
 def read_cache_key(reply: Reply, *, picture_bytes: int = 0) -> str:
     """The cache key from the cache POST's reply, or the typed error it stands for.
 
-    Args:
-        reply: the cache POST's reply.
-        picture_bytes: the size of the pictures the POST carried, if any.
-
-    Raises:
-        ImageRejectedError, ImageTooLargeForSiteError: the site refused the pictures (see
-            ``classify_image_refusal()``).
-        NonceError: 403 ``nonce_failure_cache_sse``: the nonce expired or was rotated.
-        AccessDeniedError: 403 ``embed_not_available`` (a cross-origin request).
-        PluginError: any other refusal, in the site's words.
-        APIStatusError and subclasses: a status that is not the plugin's.
-        BadReplyError: a 200 without a cache key.
+    ``picture_bytes`` is the size of the pictures the POST carried: a refusal of them (see
+    ``classify_image_refusal()``) is told apart from the plugin's other refusals.
     """
     _raise_image_refusal(reply, picture_bytes)
     payload = _plugin_json(reply, CACHE_ACTION)
@@ -233,11 +222,7 @@ def refresh_request(chat: PageChat) -> Request:
 
 
 def read_refreshed_nonce(reply: Reply) -> Optional[str]:
-    """The fresh nonce, or None when the site has no refresh action (2.3 → 2.3.40: 400 ``0``).
-
-    Raises:
-        APIError and subclasses: the site failed otherwise; BadReplyError for a malformed nonce.
-    """
+    """The fresh nonce, or None when the site has no refresh action (2.3 → 2.3.40: 400 ``0``)."""
     if reply.status_code == 400 and reply.text.strip() == "0":
         return None
     payload = _plugin_json(reply, REFRESH_ACTION)
@@ -391,10 +376,8 @@ class AipkitStreamReader:
     ``data:`` events without a name carry ``{"delta": …}`` pieces; ``event: warning`` text is
     appended as the site's page does (``\\n\\n*…*``); ``event: error`` raises at once;
     ``event: done`` ends the reply. A body that ends with neither is a cut reply. A reply that is
-    not a 200 event stream is read whole and its status explained.
-
-    Args:
-        head: the reply's status, headers and URL (its body is not used).
+    not a 200 event stream is read whole and its status explained. ``head`` is the reply's
+    status, headers and URL; the body comes through ``feed``.
     """
 
     def __init__(self, head: Reply) -> None:
@@ -408,12 +391,7 @@ class AipkitStreamReader:
         self._pending: Optional[APIError] = None
 
     def feed(self, chunk: bytes) -> list[str]:
-        """Add body bytes; return the reply pieces they complete.
-
-        Raises:
-            NonceError, PluginError and subclasses: an ``event: error``.
-            BadReplyError: an event that is not the plugin's JSON.
-        """
+        """Add body bytes; return the reply pieces they complete, or raise an ``event: error``."""
         if not self._streams:
             self._body += chunk
             return []
@@ -522,12 +500,7 @@ class AipkitStreamReader:
 
 
 class AipkitJsonReader:
-    """Reads the 2.3 → 2.4.0 JSON chat reply whole: the reply as one piece, or a typed error.
-
-    Args:
-        head: the reply's status, headers and URL (its body is not used).
-        picture_bytes: the size of the pictures the POST carried, if any.
-    """
+    """Reads the 2.3 → 2.4.0 JSON chat reply whole: the reply as one piece, or a typed error."""
 
     def __init__(self, head: Reply, *, picture_bytes: int = 0) -> None:
         self._head = head

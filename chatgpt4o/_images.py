@@ -1,12 +1,10 @@
 """Pictures in a message: read them, check them and encode the site's ``image_inputs`` (no network).
 
 AI Puffer 2.3.71+ passes pictures to the model when the cache POST (or 2.4.0's JSON POST) carries
-``image_inputs``, a JSON list of ``{"mime_type", "base64_data"}``. The site trusts the declared type
-and never looks at the bytes, so this module reads the type from the bytes' magic numbers (a tiny
-hand-written table: no well-kept library sniffs three formats without pulling in an imaging stack)
-and checks count and size before anything is sent. Local files are read here, bounded by the size
-cap; remote ``http(s)`` URLs are only recognised (``RemoteImage``): fetching them is the caller's
-I/O, and only when the user allowed it.
+``image_inputs``, a JSON list of ``{"mime_type", "base64_data"}``. The site trusts the declared
+type, so the type is read here from the bytes' magic numbers (a tiny hand-written table: no
+well-kept library sniffs three formats without an imaging stack). Remote ``http(s)`` URLs are only
+recognised (``RemoteImage``): fetching them is the caller's I/O, and only when the user allowed it.
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ __all__ = [
     "DEFAULT_IMAGE_PROMPT",
     "DEFAULT_MAX_IMAGE_BYTES",
     "HOST_LIMIT_SUSPECT_BYTES",
-    "IMAGE_TYPES",
     "SITE_MAX_IMAGES",
     "SITE_MAX_IMAGE_BYTES",
     "ImageInput",
@@ -61,7 +58,6 @@ __all__ = [
 ]
 
 # The plugin's own limits (ChatImageInputValidator, 2.4.1+; 2.3.71 -> 2.4.0 read one picture).
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 SITE_MAX_IMAGES = 4
 SITE_MAX_IMAGE_BYTES = 20 * 1024 * 1024  # 20971520 decoded bytes
 
@@ -81,7 +77,7 @@ HOST_LIMIT_SUSPECT_BYTES = 1024 * 1024
 # picture without words gets this question instead, which is what a user sending one means.
 DEFAULT_IMAGE_PROMPT = "What is in this image?"
 
-_TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+_TAKEN_TYPES = ("image/jpeg", "image/png", "image/webp")
 _PHP_TRIM = " \t\n\r\0\x0b"
 _BASE64_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 _DETAILS = ("auto", "low", "high")
@@ -95,10 +91,6 @@ class ImageInput:
 
         picture = image_from_bytes(open("cat.png", "rb").read(), field="images[0]")
         picture.describe()  # 'image/png 70 bytes sha256:49e1dad481e9'
-
-    Attributes:
-        mime_type: ``"image/jpeg"``, ``"image/png"`` or ``"image/webp"``.
-        data: the picture's bytes, as the file holds them (never resized or re-encoded).
     """
 
     mime_type: str
@@ -114,11 +106,6 @@ class ImageInput:
         """The bytes in standard base64 with padding, as the browser sends them."""
         return base64.b64encode(self.data).decode("ascii")
 
-    @property
-    def data_url(self) -> str:
-        """``data:<type>;base64,<data>``, the form the model receives."""
-        return f"data:{self.mime_type};base64,{self.base64_data}"
-
     def describe(self) -> str:
         """Type, size and the first 12 hex digits of the SHA-256, e.g. for logs and tests."""
         digest = hashlib.sha256(self.data).hexdigest()[:12]
@@ -127,15 +114,10 @@ class ImageInput:
 
 @dataclass(frozen=True)
 class RemoteImage:
-    """An ``http(s)`` picture URL the user allowed to be fetched; fetching is the caller's job.
-
-    Attributes:
-        url: the URL as given.
-        field: where it was given, for errors about it.
-    """
+    """An ``http(s)`` picture URL the user allowed to be fetched; fetching is the caller's job."""
 
     url: str
-    field: str
+    field: str  # where it was given, for errors about it
 
 
 ImageSource = Union[ImageInput, RemoteImage]
@@ -153,8 +135,7 @@ Images = Union[ImageLike, Sequence[ImageLike]]
 def sniff_image_type(data: bytes) -> Optional[str]:
     """The MIME type the bytes' magic numbers show, or None when unrecognised.
 
-    JPEG, PNG and WEBP are what the site takes; a few others are recognised only so that the
-    refusal can name them.
+    Types the site refuses are recognised only so that the refusal can name them.
 
     Example::
 
@@ -190,12 +171,7 @@ def sniff_image_type(data: bytes) -> Optional[str]:
 
 
 def check_max_image_bytes(value: object, field: str = "max_image_bytes") -> int:
-    """Check a user's size cap: an int from 1 to the site's 20 MB.
-
-    Raises:
-        InvalidRequestTypeError: not an int.
-        InvalidRequestError: out of range.
-    """
+    """Check a user's size cap: an int from 1 to the site's 20 MB."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequestTypeError(
             f"{field}: expected an int (bytes), got {type(value).__name__}"
@@ -228,23 +204,27 @@ def _too_large(field: str, size: int, limit: int, *, at_least: bool = False) -> 
     )
 
 
+def _at_most_four(count: int, field: str) -> None:
+    if count > SITE_MAX_IMAGES:
+        raise InvalidImageError(
+            f"{field}: {count} pictures; the site takes at most {SITE_MAX_IMAGES} per message",
+            field=field,
+        )
+
+
 def image_from_bytes(
     data: bytes, *, field: str, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
 ) -> ImageInput:
-    """A picture from its bytes, its type read from them.
+    """A picture from its bytes, its type read from them: JPEG, PNG or WEBP, at most ``max_bytes``.
 
     Example::
 
         picture = image_from_bytes(png_bytes, field="images[0]")
-
-    Raises:
-        InvalidImageError: empty, or not a JPEG, PNG or WEBP picture (named when recognised).
-        ImageTooLargeError: more than ``max_bytes``.
     """
     if not data:
         raise InvalidImageError(f"{field}: the picture is empty (0 bytes)", field=field)
     mime_type = sniff_image_type(data)
-    if mime_type not in _TYPE_NAMES:
+    if mime_type not in _TAKEN_TYPES:
         if mime_type is None:
             what = f"not a picture this client recognises (it starts with {data[:8].hex(' ')})"
         else:
@@ -263,12 +243,7 @@ def image_from_file(
     field: str,
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
 ) -> ImageInput:
-    """A picture from a path or a file opened in binary mode, reading at most ``max_bytes + 1``.
-
-    Raises:
-        InvalidImageError: the file cannot be read, is a text-mode file, or is not a picture.
-        ImageTooLargeError: more than ``max_bytes``.
-    """
+    """A picture from a path or a file opened in binary mode, reading at most ``max_bytes + 1``."""
     if isinstance(source, (str, os.PathLike)):
         try:
             size = os.stat(source).st_size
@@ -299,14 +274,6 @@ def image_from_data_url(
     """A picture from a ``data:<type>;base64,<data>`` URL; the declared type is not trusted.
 
     Whitespace inside the base64 and missing ``=`` padding are accepted, as the site accepts them.
-
-    Example::
-
-        picture = image_from_data_url("data:image/png;base64,iVBORw0KGgo...", field="url")
-
-    Raises:
-        InvalidImageError: not a base64 ``data:`` URL, bad base64, or not a picture.
-        ImageTooLargeError: more than ``max_bytes`` once decoded.
     """
     header, comma, payload = url.partition(",")
     if not header[:5].lower() == "data:" or not comma:
@@ -328,7 +295,12 @@ def image_from_data_url(
     return image_from_bytes(data, field=field, max_bytes=max_bytes)
 
 
-def _remote_or_refused(url: str, *, field: str, fetch_urls: bool) -> RemoteImage:
+def _from_url(url: str, *, field: str, max_bytes: int, fetch_urls: bool) -> Optional[ImageSource]:
+    """A ``data:`` URL's picture, an allowed ``http(s)`` URL, or None for anything else."""
+    if url[:5].lower() == "data:":
+        return image_from_data_url(url, field=field, max_bytes=max_bytes)
+    if not url[:8].lower().startswith(("http://", "https://")):
+        return None
     if not fetch_urls:
         raise InvalidImageError(
             f"{field}: a remote picture URL is fetched only when you allow it; send the picture "
@@ -336,10 +308,6 @@ def _remote_or_refused(url: str, *, field: str, fetch_urls: bool) -> RemoteImage
             field=field,
         )
     return RemoteImage(url, field)
-
-
-def _is_remote(url: str) -> bool:
-    return url[:8].lower().startswith(("http://", "https://"))
 
 
 def image_from_content_part(
@@ -352,39 +320,29 @@ def image_from_content_part(
     """A picture from an OpenAI ``{"type": "image_url", "image_url": {"url": ...}}`` part.
 
     ``image_url`` may be a mapping (``url`` and an optional ``detail`` of auto, low or high,
-    which the site has no use for) or the URL itself. Only ``data:`` URLs are decoded; never a
-    local path, so a server that passes parts on cannot be made to read its own files.
-
-    Raises:
-        InvalidRequestTypeError: the part's shape is wrong.
-        InvalidImageError: an unknown ``detail``, a URL that is not ``data:``/``http(s)``, a
-            remote URL without ``fetch_urls``, or a bad picture.
-        ImageTooLargeError: more than ``max_bytes``.
+    which the site has no use for) or the URL itself. Never a local path, so a server that passes
+    parts on cannot be made to read its own files.
     """
     if part.get("type") != "image_url":
         raise InvalidImageError(f"{field}.type: expected 'image_url'", field=f"{field}.type")
-    image_url = part.get("image_url")
+    url = part.get("image_url")
     where = f"{field}.image_url"
-    if isinstance(image_url, Mapping):
-        detail = image_url.get("detail", "auto")
+    if isinstance(url, Mapping):
+        detail = url.get("detail", "auto")
         if detail not in _DETAILS:
             raise InvalidImageError(
                 f"{where}.detail: expected one of {', '.join(_DETAILS)}, got {detail!r}",
                 field=f"{where}.detail",
             )
-        url: object = image_url.get("url")
-        where = f"{where}.url"
-    else:
-        url = image_url
+        url, where = url.get("url"), f"{where}.url"
     if not isinstance(url, str):
         raise InvalidRequestTypeError(f"{where}: expected a str URL, got {type(url).__name__}")
-    if url[:5].lower() == "data:":
-        return image_from_data_url(url, field=where, max_bytes=max_bytes)
-    if _is_remote(url):
-        return _remote_or_refused(url, field=where, fetch_urls=fetch_urls)
-    raise InvalidImageError(
-        f"{where}: expected a data: URL or an http(s) URL, got {url[:40]!r}", field=where
-    )
+    picture = _from_url(url, field=where, max_bytes=max_bytes, fetch_urls=fetch_urls)
+    if picture is None:
+        raise InvalidImageError(
+            f"{where}: expected a data: URL or an http(s) URL, got {url[:40]!r}", field=where
+        )
+    return picture
 
 
 def load_image(
@@ -401,10 +359,6 @@ def load_image(
     Example::
 
         picture = load_image("photo.jpg", field="images[0]")
-
-    Raises:
-        InvalidRequestTypeError: a value of none of these types.
-        InvalidImageError, ImageTooLargeError: see image_from_bytes() and image_from_file().
     """
     if isinstance(value, ImageInput):
         if value.size > max_bytes:
@@ -413,19 +367,14 @@ def load_image(
     if isinstance(value, (bytes, bytearray, memoryview)):
         return image_from_bytes(bytes(value), field=field, max_bytes=max_bytes)
     if isinstance(value, str):
-        if value[:5].lower() == "data:":
-            return image_from_data_url(value, field=field, max_bytes=max_bytes)
-        if _is_remote(value):
-            return _remote_or_refused(value, field=field, fetch_urls=fetch_urls)
-        return image_from_file(value, field=field, max_bytes=max_bytes)
-    if isinstance(value, os.PathLike):
-        return image_from_file(value, field=field, max_bytes=max_bytes)
+        picture = _from_url(value, field=field, max_bytes=max_bytes, fetch_urls=fetch_urls)
+        if picture is not None:
+            return picture
     if isinstance(value, Mapping):
         return image_from_content_part(
             value, field=field, max_bytes=max_bytes, fetch_urls=fetch_urls
         )
-    read = getattr(value, "read", None)
-    if callable(read):
+    if isinstance(value, (str, os.PathLike)) or callable(getattr(value, "read", None)):
         return image_from_file(value, field=field, max_bytes=max_bytes)  # type: ignore[arg-type]
     raise InvalidRequestTypeError(
         f"{field}: expected a path, bytes, a binary file, a data: URL or an image_url part, "
@@ -440,22 +389,12 @@ def load_images(
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     fetch_urls: bool = False,
 ) -> tuple[ImageSource, ...]:
-    """The ``images=`` keyword: one picture or a list or tuple of them (at most 4).
-
-    Raises:
-        InvalidImageError: more than the site's 4, or a bad picture (its index named).
-        InvalidRequestTypeError: see load_image().
-    """
+    """The ``images=`` keyword: None, one picture, or a list or tuple of at most 4."""
     if values is None:
         return ()
     if not isinstance(values, (list, tuple)):
         return (load_image(values, field=field, max_bytes=max_bytes, fetch_urls=fetch_urls),)
-    if len(values) > SITE_MAX_IMAGES:
-        raise InvalidImageError(
-            f"{field}: {len(values)} pictures; the site takes at most {SITE_MAX_IMAGES} "
-            "per message",
-            field=field,
-        )
+    _at_most_four(len(values), field)
     return tuple(
         load_image(value, field=f"{field}[{index}]", max_bytes=max_bytes, fetch_urls=fetch_urls)
         for index, value in enumerate(values)
@@ -480,11 +419,6 @@ def split_content(
              {"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}}],
             field="messages[0].content",
         )
-
-    Raises:
-        InvalidRequestTypeError: content that is neither a str nor a list of mappings.
-        InvalidRequestError: a part of another type.
-        InvalidImageError, ImageTooLargeError: a bad picture part (its index named).
     """
     if isinstance(content, str):
         return content, ()
@@ -516,19 +450,8 @@ def split_content(
             )
         else:
             raise InvalidRequestError(f"{where}.type: expected 'text' or 'image_url', got {kind!r}")
-    if len(pictures) > SITE_MAX_IMAGES:
-        raise InvalidImageError(
-            f"{field}: {len(pictures)} pictures; the site takes at most {SITE_MAX_IMAGES} "
-            "per message",
-            field=field,
-        )
+    _at_most_four(len(pictures), field)
     return "\n".join(texts), tuple(pictures)
-
-
-def _version(text: Optional[str]) -> Optional[tuple[int, ...]]:
-    if text is None or not re.fullmatch(r"\d+(\.\d+)*", text):
-        return None
-    return tuple(int(piece) for piece in text.split("."))
 
 
 def allowed_images(*, generation: str, upload_enabled: bool, plugin_version: Optional[str]) -> int:
@@ -546,8 +469,10 @@ def allowed_images(*, generation: str, upload_enabled: bool, plugin_version: Opt
     """
     if generation != "aipkit" or not upload_enabled:
         return 0
-    version = _version(plugin_version)
-    return SITE_MAX_IMAGES if version is not None and version >= (2, 4, 1) else 1
+    if plugin_version is None or not re.fullmatch(r"\d+(\.\d+)*", plugin_version):
+        return 1
+    version = tuple(int(piece) for piece in plugin_version.split("."))
+    return SITE_MAX_IMAGES if version >= (2, 4, 1) else 1
 
 
 def check_images_allowed(
@@ -559,20 +484,16 @@ def check_images_allowed(
     bot_id: str,
     url: str,
 ) -> None:
-    """Refuse more pictures than the bot's page allows, before the message is sent.
+    """Refuse (``ImagesNotSupportedError``) more pictures than the bot's page allows.
 
     The site passes a picture on even when the bot's upload is off; only its page says what
     the owner allows, so the check is ours.
-
-    Raises:
-        ImagesNotSupportedError: naming the bot, the site and why.
     """
     allowed = allowed_images(
         generation=generation, upload_enabled=upload_enabled, plugin_version=plugin_version
     )
     if count <= allowed:
         return
-    where = f"bot {bot_id} at {url}"
     if generation != "aipkit":
         why = "the site runs the old AI Power chat plugin, which takes no pictures"
     elif allowed == 0:
@@ -584,7 +505,7 @@ def check_images_allowed(
             "2.4.1 and later read up to 4); send one picture per message"
         )
     raise ImagesNotSupportedError(
-        f"{where} does not take {count} picture{'s' if count > 1 else ''}: {why}",
+        f"bot {bot_id} at {url} does not take {count} picture{'s' if count > 1 else ''}: {why}",
         url=url,
         bot_id=bot_id,
         max_images=allowed,
@@ -624,17 +545,13 @@ def with_image_inputs(
     """``form`` with ``image_inputs`` right after the field ``after``, in the browser's order.
 
     The browser puts it after ``bot_id`` in the cache POST and after ``message`` in 2.4.0's JSON
-    POST. No pictures: the form unchanged (the field is left out, as the browser does).
+    POST, and leaves it out when there are no pictures.
     """
-    if not images:
-        return dict(form)
     result: dict[str, str] = {}
     for key, value in form.items():
         result[key] = value
-        if key == after:
+        if key == after and images:
             result["image_inputs"] = image_inputs_field(images)
-    if "image_inputs" not in result:
-        result["image_inputs"] = image_inputs_field(images)
     return result
 
 
@@ -682,7 +599,12 @@ def classify_image_refusal(
         'ImageTooLargeForSiteError'
     """
     refusal = _plugin_error(body)
-    preview = body[:500]
+
+    def refused(kind: type[ImageRejectedError], message: str, code: str) -> ImageRejectedError:
+        return kind(
+            message, url=url, method=method, status_code=status_code, body=body[:500], code=code
+        )
+
     if refusal is not None:
         message, code = refusal
         if code is None:
@@ -691,13 +613,9 @@ def classify_image_refusal(
                 (tag for prefix, tag in _REJECTION_MESSAGES if lowered.startswith(prefix)), None
             )
         if code == "image_too_large":
-            return ImageTooLargeForSiteError(
-                message, url=url, method=method, status_code=status_code, body=preview, code=code
-            )
+            return refused(ImageTooLargeForSiteError, message, code)
         if code in _REJECTION_CODES:
-            return ImageRejectedError(
-                message, url=url, method=method, status_code=status_code, body=preview, code=code
-            )
+            return refused(ImageRejectedError, message, code)
     if picture_bytes < HOST_LIMIT_SUSPECT_BYTES:
         return None
     if refusal is not None and refusal[1] == "sse_cache_db_insert_failed":
@@ -708,12 +626,9 @@ def classify_image_refusal(
         tag, why = "host_critical_error", "it crashed reading it (PHP's memory_limit)"
     else:
         return None
-    return ImageTooLargeForSiteError(
+    return refused(
+        ImageTooLargeForSiteError,
         f"the site could not take a picture this large ({_megabytes(picture_bytes)}): {why}; "
         "send a smaller one",
-        url=url,
-        method=method,
-        status_code=status_code,
-        body=preview,
-        code=tag,
+        tag,
     )

@@ -113,10 +113,6 @@ class Page:
     url: str
     chats: tuple[PageChat, ...]
 
-    def __post_init__(self) -> None:
-        if not self.chats:
-            raise ValueError("a Page offers at least one chat")
-
     @property
     def generation(self) -> Generation:
         """The plugin generation of the page (that of its first chat)."""

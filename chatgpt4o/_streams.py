@@ -7,8 +7,6 @@ completion streams can wrap them too.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
-from types import TracebackType
-from typing import Optional
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -40,12 +38,7 @@ class Stream(Iterator[str]):
     def __enter__(self) -> Stream:
         return self
 
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -76,10 +69,5 @@ class AsyncStream(AsyncIterator[str]):
     async def __aenter__(self) -> AsyncStream:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()

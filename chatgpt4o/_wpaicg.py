@@ -85,20 +85,10 @@ def build_form(
     bot_id: Optional[int] = None,
     history: str = "[]",
 ) -> dict[str, str]:
-    """Return the POST fields for one chat message, in the order the site's own JS sends them.
+    """The POST fields for one chat message, in the order the site's own JS sends them.
 
-    Example::
-
-        form = build_form(chat, "Hello", client_id="AbCdEf1234")
-        # {"_wpnonce": ..., "post_id": "4", "url": ..., "action": "wpaicg_chat_shortcode_message",
-        #  "message": "Hello", "bot_id": "0", "chatbot_identity": "shortcode", ...}
-
-    Args:
-        chat: what the page gave.
-        message: the prompt text.
-        client_id: a stable per-client id (see new_client_id()).
-        bot_id: a custom bot defined on the site; None keeps the page's own.
-        history: earlier turns as the JSON the plugin expects (``"[]"`` for none).
+    ``bot_id`` names a custom bot defined on the site (None keeps the page's own); ``history``
+    is the earlier turns as the JSON the plugin expects.
     """
     bot = str(bot_id) if bot_id is not None else chat.bot_id
     identity = f"custom_bot_{bot}" if bot != "0" else chat.chat_type
@@ -165,13 +155,10 @@ def interpret_reply(reply: Reply) -> str:
 
 
 class WpaicgReader:
-    """Reads the reply to an old-plugin chat POST: pieces as they arrive, one route for all.
+    """Reads the reply to an old-plugin chat POST from its head (status, headers, URL) on.
 
     A 200 event stream is decoded as it arrives; anything else is read whole and interpreted at
     the end (a non-streaming site gives its reply as one piece).
-
-    Args:
-        head: the reply's status, headers and URL (its body is not used).
     """
 
     def __init__(self, head: Reply) -> None:
@@ -251,7 +238,7 @@ class WpaicgStreamDecoder:
     JSON reply), ``finish_reason`` endings, flag lines, and the plugin's error mode (the
     upstream's error message re-sent one word per event), which becomes an :class:`UpstreamError`.
     Comments, keep-alives and events named other than ``message`` are ignored. After an error,
-    every further call raises the same error.
+    every further call raises the same error. ``close()`` is called once.
 
     Example::
 
@@ -259,48 +246,21 @@ class WpaicgStreamDecoder:
         for chunk in response.iter_bytes():
             yield from decoder.feed(chunk)
         yield from decoder.close()
-
-    Args:
-        url: the URL that answered, named in errors.
     """
 
     def __init__(self, url: str) -> None:
         self._url = url
         self._sse = SSEDecoder(url=url)
         self._pieces: list[str] = []
-        # text is read after every chunk by callers that show progress: join only what is new.
-        self._joined = ""
-        self._joined_count = 0
         self._words: list[str] = []
         self._done = False
-        self._closed = False
         self._error: Optional[Chatgpt4oError] = None
         self._head = bytearray()
 
-    @property
-    def done(self) -> bool:
-        """True once an end marker (``[DONE]``, ``finish_reason``, the final JSON) was seen."""
-        return self._done
-
-    @property
-    def text(self) -> str:
-        """All reply pieces so far, joined."""
-        if self._joined_count != len(self._pieces):
-            self._joined += "".join(self._pieces[self._joined_count :])
-            self._joined_count = len(self._pieces)
-        return self._joined
-
     def feed(self, chunk: bytes) -> list[str]:
-        """Add bytes; return the reply pieces they complete (maybe ``[]``).
-
-        Raises:
-            PluginError and subclasses, NonceError: the stream said so.
-            BadReplyError: a data line that is not JSON, or an over-long line.
-        """
+        """Add bytes; return the reply pieces they complete, or raise the error the stream says."""
         if self._error is not None:
             raise self._error
-        if self._closed:
-            raise ValueError("StreamDecoder.feed() called after close()")
         if len(self._head) < _HEAD_BYTES:
             self._head += chunk[: _HEAD_BYTES - len(self._head)]
         pieces: list[str] = []
@@ -313,32 +273,25 @@ class WpaicgStreamDecoder:
         return pieces
 
     def close(self) -> list[str]:
-        """At EOF: return the last pieces, or raise if the stream did not end well.
-
-        Raises:
-            BadReplyError: no end marker (a cut stream), or an end marker but no text.
-            PluginError and subclasses: error-mode words, a final error object.
-        """
+        """At EOF: the last pieces, or the error of a stream cut, empty or ended in error mode."""
         if self._error is not None:
             raise self._error
-        if self._closed:
-            return []
-        self._closed = True
         pieces: list[str] = []
         try:
             for item in self._sse.finish_items():
                 self._handle(item, pieces, at_eof=True)
             if self._words:
                 raise self._word_error()
+            text = "".join(self._pieces)
             if not self._done:
                 raise BadReplyError(
                     f"The event stream from {self._url} ended before the end marker "
-                    f"([DONE] or finish_reason); {len(self.text)} characters received. "
+                    f"([DONE] or finish_reason); {len(text)} characters received. "
                     "The connection was cut or the site timed out; try again.",
                     url=self._url,
                     body=self._head_text(),
                 )
-            if not self.text.strip():
+            if not text.strip():
                 raise BadReplyError(
                     f"The event stream from {self._url} ended without any reply text (empty reply)",
                     url=self._url,

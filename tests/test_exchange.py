@@ -39,22 +39,28 @@ from chatgpt4o._page import Page, PageChat
 from chatgpt4o._tokens import TokenCache, renew_steps
 from chatgpt4o._wire import Reply, Request
 from chatgpt4o._wpaicg import SHORTCODE_ACTION, WpaicgReader
+from tests.canned import (
+    AIPKIT,
+    AJAX_URL,
+    CACHE_KEY,
+    CALL,
+    HTML,
+    JSON,
+    PAGE_URL,
+    SESSION,
+    WPAICG,
+    reply,
+)
 
 TESTS = Path(__file__).parent
 AIPKIT_PAGE = (TESTS / "fixtures" / "aipkit" / "2.4.71" / "front-page.html").read_bytes()
 WPAICG_PAGE = (TESTS / "aipower-1.8.79-front-page.html").read_bytes()
-BASE_URL = "http://127.0.0.1:8108/"
-AJAX_URL = "http://127.0.0.1:8108/wp-admin/admin-ajax.php"
-JSON = {"content-type": "application/json; charset=UTF-8"}
-HTML = {"content-type": "text/html; charset=UTF-8"}
-CACHE_KEY = "aipkit_sse_Q2pgtvRM2xNOoRBB5TGiuFd6MVRVkInf"
 CACHE_OK = b'{"success":true,"data":{"cache_key":"' + CACHE_KEY.encode() + b'"}}'
 NONCE_REJECTED = (
     b'{"success":false,"data":{"message":"Your session has expired or the request is invalid. '
     b'Please refresh the page and try again.","code":"nonce_failure_cache_sse"}}'
 )
-IDENTITY = Identity(client_id="AbCdEf1234", session_id="0e2b7a24-8842-47e9-a449-f43f267d8079")
-CALL = PreparedCall(model="gpt-4o", prompt="Hello there, bot!")
+IDENTITY = Identity(client_id="AbCdEf1234", session_id=SESSION)
 NATIVE = NativeTurn(
     wpaicg_message="And now?",
     wpaicg_history='[{"text":"Human: Hi"}]',
@@ -62,34 +68,10 @@ NATIVE = NativeTurn(
     conversation_uuid="5d1c7a90-3f4e-4b8a-9c1d-2e3f4a5b6c7d",
 )
 NATIVE_CALL = PreparedCall(model="gpt-4o", prompt="flattened", native=NATIVE)
+BASE_URL = PAGE_URL + "/"
 
-AIPKIT = PageChat(
-    generation="aipkit",
-    nonce="defb835c4d",
-    post_id="6",
-    bot_id="5",
-    page_url="http://127.0.0.1:8108",
-    ajax_url=AJAX_URL,
-    chat_type="aipkit",
-    streams=True,
-)
 AIPKIT_JSON = replace(AIPKIT, streams=False)
-WPAICG = PageChat(
-    generation="wpaicg",
-    nonce="14004b0807",
-    post_id="4",
-    bot_id="0",
-    page_url="http://127.0.0.1:8108",
-    ajax_url=AJAX_URL,
-    chat_type="shortcode",
-    streams=False,
-)
-
 _T = TypeVar("_T")
-
-
-def reply(status: int, body: bytes, headers: dict[str, str], url: str = AJAX_URL) -> Reply:
-    return Reply(status, headers, body, url, "POST")
 
 
 def finish(steps: Generator[Request, Reply, _T], answer: Reply) -> _T:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import Optional
 
 import pytest
 
@@ -20,29 +19,15 @@ from chatgpt4o import (
     TokenLimitError,
 )
 from chatgpt4o._call import NativeTurn, PreparedCall
-from chatgpt4o._page import PageChat
-from chatgpt4o._wire import Reply
 from chatgpt4o._wpaicg import WpaicgReader, build_form, chat_request, interpret_reply, new_client_id
+from tests.canned import AJAX_URL, CHALLENGE, HTML, JSON, PAGE_URL, WPAICG, reply
 
-URL = "http://site.test/wp-admin/admin-ajax.php"
-JSON = {"content-type": "application/json; charset=UTF-8"}
-HTML = {"content-type": "text/html; charset=UTF-8"}
 SUCCESS = (
     b'{"status":"success","msg":"Something went wrong","greeting_message":"Converse as if",'
     b'"data":"Bonjour \\u00e0 vous \\/ salut","log":false}'
 )
-CHALLENGE = b"<html><head><title>Just a moment...</title></head><body>cf-please-wait</body></html>"
 
-CHAT = PageChat(
-    generation="wpaicg",
-    nonce="14004b0807",
-    post_id="4",
-    bot_id="0",
-    page_url="http://site.test",
-    ajax_url=URL,
-    chat_type="shortcode",
-    streams=False,
-)
+CHAT = WPAICG
 
 
 def test_form_has_every_recommended_field_in_the_sites_order() -> None:
@@ -50,7 +35,7 @@ def test_form_has_every_recommended_field_in_the_sites_order() -> None:
     assert list(form.items()) == [
         ("_wpnonce", "14004b0807"),
         ("post_id", "4"),
-        ("url", "http://site.test"),
+        ("url", PAGE_URL),
         ("action", "wpaicg_chat_shortcode_message"),
         ("message", "Hello"),
         ("bot_id", "0"),
@@ -80,7 +65,7 @@ def test_chat_request_posts_the_form_to_the_ajax_url() -> None:
         model="gpt-4o", prompt="Hi", bot_id=3, timeout=9.0, extra_headers={"X-A": "1"}
     )
     request = chat_request(CHAT, call, client_id="AbCdEf1234")
-    assert (request.method, request.url, request.reader) == ("POST", URL, "wpaicg")
+    assert (request.method, request.url, request.reader) == ("POST", AJAX_URL, "wpaicg")
     assert request.data is not None
     assert (request.data["message"], request.data["bot_id"]) == ("Hi", "3")
     assert request.data["wpaicg_chat_history"] == "[]"
@@ -101,10 +86,6 @@ def test_chat_request_of_a_native_conversation_sends_the_turn_and_its_history() 
     assert request.data is not None
     assert request.data["message"] == "And now?"
     assert request.data["wpaicg_chat_history"] == native.wpaicg_history
-
-
-def reply(status: int, body: bytes, headers: Optional[dict[str, str]] = None) -> Reply:
-    return Reply(status, headers if headers is not None else JSON, body, URL, "POST", now=0.0)
 
 
 def test_success_returns_data_decoded() -> None:

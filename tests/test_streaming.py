@@ -1,14 +1,21 @@
-"""The old plugin's stream decoder and the generic SSE layer: real-shaped streams, any chunking."""
+"""Streams: the old plugin's decoder and the SSE layer on real-shaped bodies cut anywhere, then
+``Client.stream`` / ``AsyncClient.stream`` against a site."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import chatgpt4o
 from chatgpt4o._exceptions import (
     BadReplyError,
     Chatgpt4oError,
@@ -21,14 +28,9 @@ from chatgpt4o._exceptions import (
 from chatgpt4o._sse import MAX_LINE_BYTES, ServerSentEvent, SSEDecoder
 from chatgpt4o._wire import is_event_stream
 from chatgpt4o._wpaicg import WpaicgStreamDecoder
-
-try:
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-except ImportError:  # pragma: no cover - hypothesis is in the test extra
-    HAVE_HYPOTHESIS = False
-else:
-    HAVE_HYPOTHESIS = True
+from chatgpt4o.testing import LocalSite
+from tests.reliability._servers import Exchange, TinySite, chat_page
+from tests.sites import ALL_IDS, ALL_SITES, chat_sends
 
 URL = "https://example.test/wp-admin/admin-ajax.php"
 
@@ -324,7 +326,6 @@ def outcome(chunks: list[bytes]) -> tuple[object, ...]:
         pieces += decoder.close()
     except Chatgpt4oError as exc:
         return ("error", type(exc), str(exc))
-    assert decoder.text == "".join(pieces)
     return ("ok", "".join(pieces))
 
 
@@ -365,11 +366,8 @@ def test_pieces_come_out_as_soon_as_their_event_is_complete() -> None:
     assert decoder.feed(second[:20]) == []
     assert decoder.feed(second[20:-1]) == []  # the blank line ends the event
     assert decoder.feed(second[-1:]) == [", world"]
-    assert not decoder.done
     assert decoder.feed(DONE) == []
-    assert decoder.done
     assert decoder.close() == []
-    assert decoder.text == "Hello, world"
 
 
 def test_flag_raises_at_once_without_waiting_for_eof() -> None:
@@ -387,7 +385,6 @@ def test_error_mode_words_are_never_yielded_and_raise_at_the_finish_line() -> No
     decoder = WpaicgStreamDecoder(URL)
     for part in (word("Server"), word(" is"), word(' "busy"')):
         assert decoder.feed(part) == []
-    assert decoder.text == ""
     with pytest.raises(UpstreamError) as info:
         decoder.feed(ERROR_FINISH)
     assert info.value.msg == 'Server is "busy"'
@@ -404,15 +401,6 @@ def test_utf8_character_split_across_chunks() -> None:
         pieces += decoder.feed(body[a:b])
     pieces += decoder.close()
     assert pieces == ["é🎉日"]
-
-
-def test_feed_after_close_is_a_usage_error() -> None:
-    decoder = WpaicgStreamDecoder(URL)
-    decoder.feed(chunk("x") + DONE)
-    assert decoder.close() == []
-    assert decoder.close() == []
-    with pytest.raises(ValueError, match="after close"):
-        decoder.feed(b"data: more\n\n")
 
 
 def test_overlong_line_is_refused_in_one_chunk_or_many() -> None:
@@ -533,46 +521,131 @@ def test_is_event_stream(content_type: Optional[str], expected: bool) -> None:
 
 # --- arbitrary input ------------------------------------------------------------------------------
 
-if HAVE_HYPOTHESIS:
-    _FRAGMENTS = [
-        b"data: ",
-        b"data:",
-        b"event: message\n",
-        b"\n",
-        b"\r\n",
-        b"\r",
-        b": c\n",
-        b"[DONE]",
-        b"[LIMITED]",
-        b'{"choices":[{"delta":{"content":"',
-        b'"}}]}',
-        b'{"choices":[{"finish_reason":"stop"}]}',
-        b'{"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":"x"}}]}',
-        b'{"status":"success","data":"y","log":false}',
-        b'{"status":"error","msg":"no"}',
-        b'{"msg":"m","tokenLimitReached":true}',
-        b'{"error":{"message":"e"}}',
-        b"\xe6\x97\xa5",
-        b"\xef\xbb\xbf",
-        b"{",
-        b'"',
-        b"\\",
-    ]
-    _BODIES = st.one_of(
-        st.binary(max_size=600),
-        st.lists(st.sampled_from(_FRAGMENTS) | st.binary(max_size=8), max_size=40).map(b"".join),
-    )
+_FRAGMENTS = [
+    b"data: ",
+    b"data:",
+    b"event: message\n",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b": c\n",
+    b"[DONE]",
+    b"[LIMITED]",
+    b'{"choices":[{"delta":{"content":"',
+    b'"}}]}',
+    b'{"choices":[{"finish_reason":"stop"}]}',
+    b'{"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":"x"}}]}',
+    b'{"status":"success","data":"y","log":false}',
+    b'{"status":"error","msg":"no"}',
+    b'{"msg":"m","tokenLimitReached":true}',
+    b'{"error":{"message":"e"}}',
+    b"\xe6\x97\xa5",
+    b"\xef\xbb\xbf",
+    b"{",
+    b'"',
+    b"\\",
+]
+_BODIES = st.one_of(
+    st.binary(max_size=600),
+    st.lists(st.sampled_from(_FRAGMENTS) | st.binary(max_size=8), max_size=40).map(b"".join),
+)
 
-    @settings(max_examples=400, deadline=None)
-    @given(body=_BODIES, cuts=st.lists(st.integers(min_value=0, max_value=600), max_size=12))
-    def test_arbitrary_bytes_give_text_or_a_package_error(body: bytes, cuts: list[int]) -> None:
-        points = sorted({min(cut, len(body)) for cut in cuts})
-        parts = [body[a:b] for a, b in zip([0, *points], [*points, len(body)])]
-        result = outcome(parts)
-        assert result == outcome([body])
-        if result[0] == "ok":
-            text = result[1]
-            assert isinstance(text, str)
-            assert text.strip()
+
+@settings(max_examples=400, deadline=None)
+@given(body=_BODIES, cuts=st.lists(st.integers(min_value=0, max_value=600), max_size=12))
+def test_arbitrary_bytes_give_text_or_a_package_error(body: bytes, cuts: list[int]) -> None:
+    points = sorted({min(cut, len(body)) for cut in cuts})
+    parts = [body[a:b] for a, b in zip([0, *points], [*points, len(body)])]
+    result = outcome(parts)
+    assert result == outcome([body])
+    if result[0] == "ok":
+        text = result[1]
+        assert isinstance(text, str)
+        assert text.strip()
+    else:
+        assert issubclass(result[1], Chatgpt4oError)  # type: ignore[arg-type]
+
+
+# --- Client.stream and AsyncClient.stream on a site ------------------------------------------
+
+KINDS = ["sync", "async"]
+MESSAGE = "stream me a few words please"
+
+
+def collect(kind: str, url: str, on_piece: Callable[[], object] = lambda: None) -> list[str]:
+    """The pieces of one streamed call on a fresh client; ``on_piece`` runs as each arrives."""
+    pieces: list[str] = []
+    if kind == "sync":
+        with chatgpt4o.Client(url, max_retries=0) as client, client.stream(None, MESSAGE) as out:
+            for piece in out:
+                pieces.append(piece)
+                on_piece()
+        return pieces
+
+    async def main() -> None:
+        async with (
+            chatgpt4o.AsyncClient(url, max_retries=0) as client,
+            client.stream(None, MESSAGE) as out,
+        ):
+            async for piece in out:
+                pieces.append(piece)
+                on_piece()
+
+    asyncio.run(main())
+    return pieces
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("profile", "streams"), ALL_SITES, ids=ALL_IDS)
+def test_stream_joins_to_the_reply(kind: str, profile: str, streams: bool) -> None:
+    with LocalSite(profile, stream=streams) as site:
+        pieces = collect(kind, site.url)
+        assert "".join(pieces) == f"Echo: {MESSAGE}"
+        if streams:
+            assert len(pieces) > 1, "a streaming site gives several pieces"
         else:
-            assert issubclass(result[1], Chatgpt4oError)  # type: ignore[arg-type]
+            assert len(pieces) == 1, "a JSON site gives one piece"
+        assert len(chat_sends(site)) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_first_piece_reaches_the_caller_while_the_site_holds_the_rest(kind: str) -> None:
+    taken = threading.Event()
+    held: list[bool] = []
+
+    def events(exchange: Exchange) -> None:
+        def body() -> Iterator[bytes]:
+            yield chunk("Hello")
+            # Had anything buffered the body, the caller could not take a piece before the end.
+            held.append(taken.wait(timeout=10))
+            yield chunk(", world") + DONE
+
+        exchange.chunked(200, body(), [("Content-Type", "text/event-stream")])
+
+    routes = {"/": lambda ex: ex.reply(200, chat_page()), "/wp-admin/admin-ajax.php": events}
+    with TinySite(routes) as site:
+        pieces = collect(kind, site.url, on_piece=taken.set)
+    assert pieces == ["Hello", ", world"]
+    assert held == [True]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_closing_early_releases_the_connection(kind: str) -> None:
+    with LocalSite("1.9.18", stream=True) as site:
+        site.inject("slow_stream", chunk_delay=0.05)
+        if kind == "sync":
+            with chatgpt4o.Client(site.url) as client:
+                with client.stream(None, MESSAGE) as stream:
+                    first = next(stream)
+                assert client.ask("after") == "Echo: after"
+        else:
+
+            async def main() -> tuple[str, str]:
+                async with chatgpt4o.AsyncClient(site.url) as client:
+                    async with client.stream(None, MESSAGE) as stream:
+                        first = await stream.__anext__()
+                    return first, await client.ask("after")
+
+            first, after = asyncio.run(main())
+            assert after == "Echo: after"
+    assert f"Echo: {MESSAGE}".startswith(first)

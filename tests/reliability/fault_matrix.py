@@ -54,7 +54,6 @@ from tests.e2e._runner import (
     Outcome,
     Runner,
     Step,
-    expire_nonce,
     rotate_nonce,
 )
 from tests.sites import chat_sends
@@ -308,16 +307,12 @@ JSON_PATH = "2.4.0"
 
 # fmt: off
 CASES: tuple[Case, ...] = (
-    # Nonces: rotated keys and nonces past their life are re-scraped once, in every era.
+    # Nonces: a rotated key is re-scraped once, in every era and by every client (expiry by age
+    # and stale cached pages: tests/e2e/test_nonce.py).
     *(
         Case(f"nonce rotated ({label})", ECHO, 2, 3, profile=profile, stream=stream,
              before=(WARM_UP, rotate_nonce), streamed=stream)
         for profile, stream, label in ERAS
-    ),
-    *(
-        Case(f"nonce expired by age ({profile})", ECHO, 2, 3, profile=profile,
-             before=(WARM_UP, expire_nonce))
-        for profile in ("1.7", "1.8.79", "1.9.18")
     ),
     Case("nonce 12 h old (previous tick, still valid)", ECHO, 1, 2, before=(WARM_UP, age_nonce)),
     *(
@@ -327,10 +322,6 @@ CASES: tuple[Case, ...] = (
     ),
     Case("nonce rejected twice (the renewed one too)", NonceError, 2, 2,
          inject=(Inject("nonce_expired", times=2),)),
-    Case("stale cached page: fetched again past the cache", ECHO, 2, 2,
-         inject=(Inject("stale_page"),)),
-    Case("nonce rejected after a fresh scrape", NonceError, 2, 2,
-         inject=(Inject("stale_page", times=2),)),
     # 429 from the host or a CDN
     Case("429, Retry-After: 2 (seconds)", ECHO, 1, 2, (2.0,),
          inject=(Inject("rate_limit", params={"retry_after": "2"}),), streamed=True),
