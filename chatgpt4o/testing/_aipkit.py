@@ -97,16 +97,7 @@ class _Events:
 
 
 class AipkitPlugin:
-    """The plugin behind one ``LocalSite`` of an AIPKit profile: its actions and its data.
-
-    Example:
-        >>> plugin = AipkitPlugin(site, state)  # doctest: +SKIP
-        >>> reply = plugin.handle(request)  # doctest: +SKIP
-
-    Args:
-        site: the site's settings (profile, bots, limits, bans, API mode).
-        state: the site's clock, nonces, faults and model.
-    """
+    """The plugin behind one ``LocalSite`` of an AIPKit profile: its actions and its data."""
 
     def __init__(self, site: SiteView, state: SiteState) -> None:
         self._site = site
@@ -121,11 +112,7 @@ class AipkitPlugin:
     # -- dispatch ----------------------------------------------------------------------------
 
     def handle(self, request: RecordedRequest) -> Reply:
-        """Answer one request to the AJAX endpoint, as admin-ajax.php and the plugin would.
-
-        Args:
-            request: the request (edge faults have already been applied).
-        """
+        """Answer one request to the AJAX endpoint, as admin-ajax.php and the plugin would."""
         action = request.action
         handler = self._handlers().get(action)
         if handler is None:

@@ -131,27 +131,13 @@ STREAM_FAULTS: frozenset[str] = frozenset(name for name, spec in _SPECS.items() 
 
 
 def fault_eras(name: str) -> frozenset[Era]:
-    """The plugin eras a fault exists for: ``"old"`` (wpaicg, up to 2.2) and/or ``"aipkit"``.
-
-    Example:
-        >>> sorted(fault_eras("quota"))
-        ['aipkit']
-
-    Args:
-        name: one of ``FAULTS``.
-    """
+    """The plugin eras a fault exists for: ``"old"`` (wpaicg, up to 2.2) and/or ``"aipkit"``."""
     return _SPECS[name].eras
 
 
 @dataclass(frozen=True)
 class Fault:
     """A queued fault: what goes wrong, for which requests, how many more times.
-
-    Example:
-        >>> fault = site.inject("rate_limit", times=2, retry_after="3")  # doctest: +SKIP
-        >>> fault.params["retry_after"]  # doctest: +SKIP
-        '3'
-
     Attributes:
         name: one of ``FAULTS``.
         times: how many matching requests it still applies to.
@@ -216,19 +202,7 @@ def _validate(name: str, params: dict[str, Any]) -> None:
 
 
 def make_fault(name: str, *, times: int = 1, on: str | None = None, **params: Any) -> Fault:
-    """Build and check a fault; bad names, targets or parameters raise ``ValueError``.
-
-    Example:
-        >>> make_fault("server_error", status=502).params["status"]
-        502
-
-    Args:
-        name: one of ``FAULTS``.
-        times: how many matching requests it applies to (>= 1).
-        on: ``"post"`` (default), ``"page"`` or an AIPKit action target where the fault allows
-            it; ``stale_page`` only applies to the page.
-        params: fault parameters (see ``FAULTS`` in the package docstring).
-    """
+    """Build and check a fault; bad names, targets or parameters raise ``ValueError``."""
     spec = _SPECS.get(name)
     if spec is None:
         raise ValueError(f"unknown fault {name!r}; choose one of {', '.join(FAULTS)}")
@@ -256,25 +230,14 @@ class _Entry:
 
 
 class FaultQueue:
-    """Faults waiting for requests, first in first out, safe to share between threads.
-
-    Example:
-        >>> queue = FaultQueue()
-        >>> queue.add(make_fault("drop"))
-        >>> queue.take("post", "edge").name
-        'drop'
-    """
+    """Faults waiting for requests, first in first out, safe to share between threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[_Entry] = []
 
     def add(self, fault: Fault) -> None:
-        """Queue ``fault`` behind the others.
-
-        Args:
-            fault: a fault from ``make_fault``.
-        """
+        """Queue ``fault`` behind the others."""
         with self._lock:
             self._entries.append(_Entry(fault))
 
@@ -284,13 +247,7 @@ class FaultQueue:
         stage: Stage | None,
         names: Collection[str] | None = None,
     ) -> Fault | None:
-        """Use up one application of the oldest matching fault, if any.
-
-        Args:
-            target: ``"page"``, ``"post"``, ... or several of them.
-            stage: where in request handling the caller is; ``None`` matches any stage.
-            names: only faults with one of these names.
-        """
+        """Use up one application of the oldest matching fault, if any."""
         targets = {target} if isinstance(target, str) else set(target)
         with self._lock:
             for entry in self._entries:

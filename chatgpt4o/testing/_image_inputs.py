@@ -171,11 +171,6 @@ def read_image_inputs(
 
     ``multiple``: 2.4.1+ (up to 4, each checked in order); False for 2.3.71 → 2.4.0, which reads
     the first item and ignores the rest unread. No field, ``""`` or ``"0"``: no pictures.
-
-    Example::
-
-        >>> read_image_inputs('[{"mime_type":"image/gif","base64_data":"R0lG"}]').code
-        'invalid_image_type'
     """
     if value is None or php_empty(value):
         return ()

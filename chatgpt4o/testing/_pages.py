@@ -21,25 +21,7 @@ Attr = Tuple[str, str, bool]  # name, value, rendered as `name = "value"` (templ
 
 @dataclass(frozen=True)
 class PageTokens:
-    """Everything variable on a page: URLs, the nonces printed into it and the chat's switches.
-
-    Attributes:
-        url: the site root without trailing slash (also ``data-url``: the front page's URL).
-        ajax_url: the advertised AJAX endpoint.
-        post_id: the page's post ID.
-        nonce: the chat nonce (wpaicg: ``data-nonce`` and ``search_nonce``; AIPKit: every
-            bot's ``nonce``).
-        stream: the stream switch (``data-openai_stream_nav``; AIPKit 2.3 .. 2.4.0:
-            ``streamEnabled``).
-        img_nonce: wpaicg: the decoy ``wpaicg-img-nonce`` value.
-        comment_nonce: wpaicg: a decoy nonce left in an HTML comment.
-        form_nonce: wpaicg: another plugin's ``_wpnonce``.
-        rest_nonce: wpaicg: the ``wp_rest`` nonce in ``wpApiSettings`` (1.9+).
-        minified: wpaicg: whether the chat element is minified (unquoted values, one line).
-        bots: AIPKit: ``(bot_id, popup)`` for each chatbot on the page, in page order.
-        refresh_action: AIPKit: whether the nonce refresh action exists (its global is printed).
-        image_upload: AIPKit: the bots whose image upload is on (``imageUploadEnabledUI``).
-    """
+    """Everything variable on a page: URLs, the nonces printed into it and the chat's switches."""
 
     url: str
     ajax_url: str
@@ -57,15 +39,7 @@ class PageTokens:
 
 
 def render_page(profile: Profile, tokens: PageTokens) -> str:
-    """Render the chat page a site of this profile serves.
-
-    Example:
-        >>> html = render_page(PROFILES["1.8.79"], tokens)  # doctest: +SKIP
-
-    Args:
-        profile: the plugin era.
-        tokens: URLs, nonces and switches to print.
-    """
+    """Render the chat page a site of this profile serves."""
     t = tokens
     if profile.era == "aipkit":
         content: list[str] = ["<p>Ask the assistant anything.</p>\n"]
@@ -97,7 +71,8 @@ def _plugin_url(t: PageTokens) -> str:
 
 def _frame(t: PageTokens, assets: str, content: str, footer: str, scripts: str) -> str:
     """The WordPress page around the chat: the plugin's ``assets`` in the head, its chat in
-    the post's ``content`` or in the ``footer`` (``wp_footer``), its ``scripts`` last."""
+    the post's ``content`` or in the ``footer`` (``wp_footer``), its ``scripts`` last.
+    """
     return f"""<!doctype html>
 <html lang="en-US" >
 <head>
@@ -239,18 +214,7 @@ def _quote_min(value: str) -> str:
 
 
 def render_element(tag: str, css_class: str, attrs: Sequence[Attr], *, minified: bool) -> str:
-    """Render a chat element's opening tag as the plugin's template (or a minifier) prints it.
-
-    Example:
-        >>> render_element("div", "x", [("data-a", "1", False)], minified=True)
-        '<div class=x data-a=1>'
-
-    Args:
-        tag: the element name.
-        css_class: the ``class`` attribute.
-        attrs: ``(name, value, spaced)`` triples in template order.
-        minified: one line, single spaces, unquoted values where HTML allows.
-    """
+    """Render a chat element's opening tag as the plugin's template (or a minifier) prints it."""
     if minified:
         parts = [f"<{tag} class={_quote_min(css_class)}"]
         parts += [f"{name}={_quote_min(value)}" for name, value, _ in attrs]
@@ -662,18 +626,7 @@ _BUBBLE_ICON = (
 
 
 def bot_config(profile: Profile, page: PageTokens, bot_id: int, *, popup: bool) -> dict[str, Any]:
-    """The ``data-config`` object of one bot, in the plugin's key order.
-
-    Example:
-        >>> list(bot_config(PROFILES["2.4.71"], page, 5, popup=False))[:4]  # doctest: +SKIP
-        ['botId', 'ajaxUrl', 'nonce', 'postId']
-
-    Args:
-        profile: the plugin era (2.3 .. 2.4.0 add ``streamEnabled``).
-        page: the page's tokens.
-        bot_id: the chatbot's post ID.
-        popup: whether the bot is deployed as a popup.
-    """
+    """The ``data-config`` object of one bot, in the plugin's key order."""
     config: dict[str, Any] = {
         "botId": bot_id,
         "ajaxUrl": page.ajax_url,

@@ -191,9 +191,6 @@ def get_profile(name: str) -> Profile:
     Example:
         >>> get_profile("widget").widget_only
         True
-
-    Args:
-        name: a key of ``PROFILES``.
     """
     try:
         return PROFILES[name]

@@ -35,16 +35,6 @@ class SiteServer(ThreadingHTTPServer):
     """A threading HTTP server on a background thread that answers with ``respond``.
 
     It tracks its connections so ``stop()`` can close them all, and cuts pending delays short.
-
-    Example:
-        >>> server = SiteServer(("127.0.0.1", 0), respond, options=False)  # doctest: +SKIP
-        >>> server.start(); server.stop()  # doctest: +SKIP
-
-    Args:
-        address: ``(host, port)``; port 0 picks a free one.
-        respond: the reply to each request.
-        options: whether ``OPTIONS`` requests reach ``respond`` (AIPKit answers CORS
-            preflights; older WordPress sites have no ``OPTIONS`` handler at all).
     """
 
     daemon_threads = True

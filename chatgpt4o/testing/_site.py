@@ -61,9 +61,6 @@ def echo(message: str) -> str:
     Example:
         >>> echo("hi")
         'Echo: hi'
-
-    Args:
-        message: the message as the plugin passed it to the model.
     """
     return f"Echo: {message}"
 
