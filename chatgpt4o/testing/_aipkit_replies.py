@@ -6,10 +6,10 @@ import re
 import secrets
 import string
 from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
-from chatgpt4o.testing._php import php_json, php_json_encode, sanitize_key
-from chatgpt4o.testing._replies import HTML_TYPE, JSON_TYPE, Reply
+from chatgpt4o.testing._php import php_json_encode, sanitize_key
+from chatgpt4o.testing._replies import HTML_TYPE, Reply, html_reply, json_reply
 
 SSE_TYPE = "text/event-stream; charset=utf-8"
 NONCE_ACTION = "aipkit_frontend_chat_nonce"
@@ -79,6 +79,7 @@ SSE_HEADERS: tuple[tuple[str, str], ...] = (
     ("Cache-Control", "no-cache, no-store, must-revalidate, max-age=0, no-transform"),
     ("Pragma", "no-cache"),
     ("X-Accel-Buffering", "no"),  # nginx in front of the recorded site swallowed this one
+    ("Connection", "keep-alive"),
 )
 CORS_HEADERS: tuple[tuple[str, str], ...] = (
     ("Access-Control-Allow-Origin", "*"),
@@ -95,7 +96,7 @@ _PIECE = re.compile(r" *[^ ]+| +$")
 
 def json_success(data: Any, *, status: int = 200) -> Reply:
     """``wp_send_json_success($data)``: ``{"success":true,"data":…}``."""
-    return json_text(php_json({"success": True, "data": data}), status=status)
+    return json_reply({"success": True, "data": data}, status=status, headers=AJAX_HEADERS)
 
 
 def json_error(message: str, status: int, code: str | None = None) -> Reply:
@@ -103,17 +104,7 @@ def json_error(message: str, status: int, code: str | None = None) -> Reply:
     data: dict[str, Any] = {"message": message}
     if code is not None:
         data["code"] = code
-    return json_text(php_json({"success": False, "data": data}), status=status)
-
-
-def json_text(text: str, *, status: int = 200) -> Reply:
-    """A JSON reply with admin-ajax.php's headers from already-encoded text."""
-    return Reply(status, (("Content-Type", JSON_TYPE), *AJAX_HEADERS), text.encode("utf-8"))
-
-
-def html_text(status: int, text: str, headers: Sequence[tuple[str, str]] = ()) -> Reply:
-    """A ``text/html`` reply with admin-ajax.php's headers (``0``, fatal errors, preflight)."""
-    return Reply(status, (("Content-Type", HTML_TYPE), *AJAX_HEADERS, *headers), text.encode())
+    return json_reply({"success": False, "data": data}, status=status, headers=AJAX_HEADERS)
 
 
 def ajax_zero(*, missing: bool = False) -> Reply:
@@ -121,12 +112,12 @@ def ajax_zero(*, missing: bool = False) -> Reply:
     if missing:  # dies before nosniff; admin_init already added frame and referrer headers
         headers = (("Content-Type", HTML_TYPE), AJAX_HEADERS[0], *AJAX_HEADERS[4:])
         return Reply(400, headers, b"0")
-    return html_text(400, "0")
+    return html_reply(400, "0", AJAX_HEADERS)
 
 
 def preflight() -> Reply:
     """The plugin's CORS preflight answer to ``OPTIONS``: 200, CORS headers, empty body."""
-    return html_text(200, "", CORS_HEADERS)
+    return html_reply(200, "", (*AJAX_HEADERS, *CORS_HEADERS))
 
 
 def sse_json(value: Any) -> str:
@@ -149,23 +140,6 @@ def sse_error(
     """``event: error`` (or ``warning``) with ``id: err-<unix time>`` and ``{"error":…}``."""
     data: dict[str, Any] = {"error": message, **(extra or {})}
     return sse_event("warning" if warning else "error", data, f"err-{int(now)}")
-
-
-def sse_reply(
-    events: Sequence[bytes],
-    *,
-    complete: bool = True,
-    delays: Sequence[float] | None = None,
-) -> Reply:
-    """The stream's HTTP 200 ``text/event-stream`` reply, one chunk (and flush) per event."""
-    return Reply(
-        200,
-        (*SSE_HEADERS, ("Connection", "keep-alive")),
-        events=tuple(events),
-        complete=complete,
-        close=not complete,
-        event_delays=tuple(delays) if delays is not None else None,
-    )
 
 
 def uniqid(now: float) -> str:

@@ -9,7 +9,7 @@ import string
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Any, Sequence, Union
+from typing import Any, Sequence
 
 from chatgpt4o.testing._php import esc_html, esc_url, php_json
 from chatgpt4o.testing._profiles import Profile
@@ -61,25 +61,25 @@ SSE_HEADERS: tuple[tuple[str, str], ...] = (
     ("Content-Type", SSE_TYPE),
     ("Cache-Control", "no-cache"),
     ("X-Accel-Buffering", "no"),
+    ("X-Robots-Tag", "noindex"),
 )
 
-JsonPayload = Union[dict[str, Any], str]
+Headers = Sequence[tuple[str, str]]
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What the server writes for one request."""
+    """What the server writes for one request (``Date``, ``Server`` and framing it adds)."""
 
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
-    events: tuple[bytes, ...] | None = None
-    complete: bool = True
+    events: tuple[bytes, ...] | None = None  # chunked: one chunk (and flush) per event
+    complete: bool = True  # send the terminating chunk; if not, close after the events
     close: bool = False
-    delay: float = 0.0
-    event_delay: float = 0.0
-    event_delays: tuple[float, ...] | None = None
-    drop: bool = False
+    delay: float = 0.0  # seconds before the reply
+    delays: tuple[float, ...] = ()  # seconds before each event
+    drop: bool = False  # close the connection with no reply at all
 
 
 def with_php_warning(reply: Reply) -> Reply:
@@ -111,24 +111,38 @@ def error_payload(msg: str) -> dict[str, Any]:
     return {"status": "error", "msg": msg}
 
 
-def json_reply(payload: JsonPayload, *, prefix: str = "", status: int = 200) -> Reply:
-    """A ``wp_send_json`` reply: PHP-style JSON, ``application/json; charset=UTF-8``."""
+def json_reply(payload: Any, *, status: int = 200, headers: Headers = AJAX_HEADERS) -> Reply:
+    """A ``wp_send_json`` reply of ``payload`` (PHP-style JSON, or already-encoded text)."""
     text = payload if isinstance(payload, str) else php_json(payload)
-    body = (prefix + text).encode("utf-8")
-    return Reply(status, (("Content-Type", JSON_TYPE), *AJAX_HEADERS), body)
+    return Reply(status, (("Content-Type", JSON_TYPE), *headers), text.encode("utf-8"))
 
 
-def html_reply(
-    status: int, html: str, headers: Sequence[tuple[str, str]] = (), *, ajax: bool = False
-) -> Reply:
+def html_reply(status: int, html: str, headers: Headers = ()) -> Reply:
     """A ``text/html; charset=UTF-8`` reply."""
-    base = (("Content-Type", HTML_TYPE), *(AJAX_HEADERS if ajax else ()))
-    return Reply(status, (*base, *headers), html.encode("utf-8"))
+    return Reply(status, (("Content-Type", HTML_TYPE), *headers), html.encode("utf-8"))
+
+
+def sse_reply(
+    events: Sequence[bytes],
+    headers: Headers = SSE_HEADERS,
+    *,
+    complete: bool = True,
+    delays: Sequence[float] = (),
+) -> Reply:
+    """A chunked 200 reply, one chunk per event; an incomplete one closes the connection."""
+    return Reply(
+        200,
+        tuple(headers),
+        events=tuple(events),
+        complete=complete,
+        close=not complete,
+        delays=tuple(delays),
+    )
 
 
 def ajax_zero() -> Reply:
     """``wp_die('0', 400)``: the reply to a missing or unregistered AJAX action."""
-    return html_reply(400, "0", ajax=True)
+    return html_reply(400, "0", AJAX_HEADERS)
 
 
 def nonce_failure(profile: Profile, referer: str | None) -> Reply:
@@ -140,7 +154,7 @@ def nonce_failure(profile: Profile, referer: str | None) -> Reply:
     text = LINK_EXPIRED
     if referer:
         text += f'</p><p><a href="{esc_url(referer)}">Please try again.</a>'
-    return html_reply(403, text, ajax=True)
+    return html_reply(403, text, AJAX_HEADERS)
 
 
 def token_limit_payload(profile: Profile, msg: str) -> dict[str, Any]:
@@ -226,18 +240,6 @@ def limited_events(msg: str) -> list[bytes]:
 def flag_event(kind: str, msg: str) -> bytes:
     """One ``data: {"msg":…,"<kind>":true}`` line (quota, ban, moderation, Pinecone)."""
     return b"data: " + php_json({"msg": msg, kind: True}).encode() + b"\n\n"
-
-
-def sse_reply(events: Sequence[bytes], *, complete: bool = True, event_delay: float = 0.0) -> Reply:
-    """A chunked ``text/event-stream`` reply, one chunk per event."""
-    return Reply(
-        200,
-        (*SSE_HEADERS, *AJAX_HEADERS[:1]),
-        events=tuple(events),
-        complete=complete,
-        close=not complete,
-        event_delay=event_delay,
-    )
 
 
 def _retry_after(value: str | int | float | datetime) -> str:

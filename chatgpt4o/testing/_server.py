@@ -237,10 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             for index, event in enumerate(reply.events):
-                if reply.event_delays is not None:
-                    pause = reply.event_delays[index] if index < len(reply.event_delays) else 0.0
-                else:
-                    pause = reply.event_delay if index else 0.0
+                pause = reply.delays[index] if index < len(reply.delays) else 0.0
                 if pause and stopping.wait(pause):
                     self.close_connection = True
                     return

@@ -80,10 +80,10 @@ class WpaicgPlugin:
         fault = faults.take("post", "reply")
         warning = faults.take("post", "warning") is not None
         pace = faults.take("post", "pace")
-        event_delay = float(pace.params["chunk_delay"]) if pace is not None else 0.0
         reply = self._reply(message, greeting_text, fault, force_stream=pace is not None)
-        if event_delay and reply.events is not None:
-            reply = replace(reply, event_delay=event_delay)
+        if pace is not None and reply.events is not None:
+            chunk, first = float(pace.params["chunk_delay"]), float(pace.params["first_delay"])
+            reply = replace(reply, delays=(first, *[chunk] * (len(reply.events) - 1)))
         return with_php_warning(reply) if warning else reply
 
     def _same_site_referer(self, request: RecordedRequest) -> str | None:
