@@ -227,82 +227,78 @@ def render_element(tag: str, css_class: str, attrs: Sequence[Attr], *, minified:
     return "\n".join(lines)
 
 
+# The chat element's data attributes in template order: name, value, the eras that print it
+# (7: 1.7, 8: 1.8, 9: 1.9+) and those whose template prints it spaced (`name = "value"`).
+_ATTRS = """\
+data-user-bg-color|#ccf5e1|789|
+data-color|#495057|789|
+data-fontsize|14|789|
+data-use-avatar|0|789|
+data-user-avatar|{images}/default_profile.png|789|
+data-you|You|789|
+data-ai-avatar|{images}/chatbot.png|789|
+data-ai-name|AI|789|
+data-ai-bg-color|#d1e8ff|789|
+data-nonce|{nonce}|789|
+data-post-id|{post_id}|789|
+data-url|{url}|789|
+data-bot-id|0|789|
+data-width|100%|789|
+data-height|50%|789|
+data-footer|false|789|
+data-has-bar|false|789|
+data-speech||789|
+data-voice||789|
+data-elevenlabs-model||89|
+data-voice-error||789|
+data-typewriter-effect||89|89
+data-typewriter-speed|1|89|9
+data-text_height|60|789|
+data-text_rounded|20|7|
+data-text_rounded|8|89|
+data-chat_rounded|20|7|
+data-chat_rounded|8|89|
+data-voice_service||789|
+data-voice_language|en-US|789|
+data-voice_name|en-US-Studio-M|789|
+data-voice_device||789|
+data-voice_speed|1|789|
+data-voice_pitch|0|789|
+data-openai_model|tts-1|89|
+data-openai_voice|alloy|89|
+data-openai_output_format|mp3|89|
+data-openai_voice_speed|1.0|89|
+data-openai_stream_nav|{stream}|89|
+data-autoload_chat_conversations|0|89|
+data-copy_btn||89|
+data-feedback_btn||89|89
+data-feedback_title|Feedback|89|89
+data-feedback_message|Please provide details: (optional)|89|89
+data-feedback_success|Thank you for your feedback!|89|89
+data-user-voice-control||89|89
+data-voice-muted-by-default||89|9
+data-memory-limit|10|9|9
+data-chat-sidebar|0|9|9
+data-lead-collection|0|9|9
+data-lead-title|Let us know how to contact you|9|9
+data-lead-name|Name|9|9
+data-lead-email|Email|9|9
+data-lead-phone|Phone|9|9"""
+
+
 def _common_attrs(t: PageTokens, post_id: str, *, era: str) -> list[Attr]:
-    images = f"{_plugin_url(t)}/admin/images"
-    attrs: list[Attr] = [
-        ("data-user-bg-color", "#ccf5e1", False),
-        ("data-color", "#495057", False),
-        ("data-fontsize", "14", False),
-        ("data-use-avatar", "0", False),
-        ("data-user-avatar", f"{images}/default_profile.png", False),
-        ("data-you", "You", False),
-        ("data-ai-avatar", f"{images}/chatbot.png", False),
-        ("data-ai-name", "AI", False),
-        ("data-ai-bg-color", "#d1e8ff", False),
-        ("data-nonce", t.nonce, False),
-        ("data-post-id", post_id, False),
-        ("data-url", t.url, False),
-        ("data-bot-id", "0", False),
-        ("data-width", "100%", False),
-        ("data-height", "50%", False),
-        ("data-footer", "false", False),
-        ("data-has-bar", "false", False),
-        ("data-speech", "", False),
-        ("data-voice", "", False),
-    ]
-    if era == "1.7":
-        attrs += [
-            ("data-voice-error", "", False),
-            ("data-text_height", "60", False),
-            ("data-text_rounded", "20", False),
-            ("data-chat_rounded", "20", False),
-            ("data-voice_service", "", False),
-            ("data-voice_language", "en-US", False),
-            ("data-voice_name", "en-US-Studio-M", False),
-            ("data-voice_device", "", False),
-            ("data-voice_speed", "1", False),
-            ("data-voice_pitch", "0", False),
-        ]
-        return attrs
-    spaced_19 = era == "1.9"
-    attrs += [
-        ("data-elevenlabs-model", "", False),
-        ("data-voice-error", "", False),
-        ("data-typewriter-effect", "", True),
-        ("data-typewriter-speed", "1", spaced_19),
-        ("data-text_height", "60", False),
-        ("data-text_rounded", "8", False),
-        ("data-chat_rounded", "8", False),
-        ("data-voice_service", "", False),
-        ("data-voice_language", "en-US", False),
-        ("data-voice_name", "en-US-Studio-M", False),
-        ("data-voice_device", "", False),
-        ("data-voice_speed", "1", False),
-        ("data-voice_pitch", "0", False),
-        ("data-openai_model", "tts-1", False),
-        ("data-openai_voice", "alloy", False),
-        ("data-openai_output_format", "mp3", False),
-        ("data-openai_voice_speed", "1.0", False),
-        ("data-openai_stream_nav", "1" if t.stream else "0", False),
-        ("data-autoload_chat_conversations", "0", False),
-        ("data-copy_btn", "", False),
-        ("data-feedback_btn", "", True),
-        ("data-feedback_title", "Feedback", True),
-        ("data-feedback_message", "Please provide details: (optional)", True),
-        ("data-feedback_success", "Thank you for your feedback!", True),
-        ("data-user-voice-control", "", True),
-        ("data-voice-muted-by-default", "", spaced_19),
-    ]
-    if spaced_19:
-        attrs += [
-            ("data-memory-limit", "10", True),
-            ("data-chat-sidebar", "0", True),
-            ("data-lead-collection", "0", True),
-            ("data-lead-title", "Let us know how to contact you", True),
-            ("data-lead-name", "Name", True),
-            ("data-lead-email", "Email", True),
-            ("data-lead-phone", "Phone", True),
-        ]
+    values = {
+        "images": f"{_plugin_url(t)}/admin/images",
+        "nonce": t.nonce,
+        "post_id": post_id,
+        "url": t.url,
+        "stream": "1" if t.stream else "0",
+    }
+    attrs: list[Attr] = []
+    for line in _ATTRS.splitlines():
+        name, value, eras, spaced = line.split("|")
+        if era[-1] in eras:
+            attrs.append((name, value.format(**values), era[-1] in spaced))
     return attrs
 
 
