@@ -22,16 +22,6 @@ from typing import Optional, Union
 
 from chatgpt4o.testing._php import php_empty, php_json, sanitize_text_field
 
-__all__ = [
-    "MAX_IMAGES",
-    "MAX_IMAGE_BYTES",
-    "ImagePart",
-    "ImageRefusal",
-    "describe_content_images",
-    "read_image_inputs",
-    "user_turn",
-]
-
 MAX_IMAGES = 4
 MAX_IMAGE_BYTES = 20971520
 _ALLOWED = ("image/jpeg", "image/png", "image/webp")
