@@ -8,6 +8,7 @@ from typing import Any, Callable, Collection, Literal, Mapping
 from urllib.parse import urlsplit
 
 from chatgpt4o.testing._aipkit_replies import (
+    AJAX_HEADERS,
     BANNED_IP,
     BANNED_WORD,
     CACHE_ACTION,
@@ -41,20 +42,18 @@ from chatgpt4o.testing._aipkit_replies import (
     REFRESH_ACTION,
     SECURITY_CHECK,
     SESSION_EXPIRED,
+    SSE_HEADERS,
     STREAM_ACTION,
     UNEXPECTED_STRUCTURE,
     ajax_zero,
-    html_text,
     json_error,
     json_success,
-    json_text,
     message_id,
     preflight,
     response_id,
     split_pieces,
     sse_error,
     sse_event,
-    sse_reply,
     stored_id,
     system_prompt,
     word_count,
@@ -64,7 +63,7 @@ from chatgpt4o.testing._faults import Fault, Target
 from chatgpt4o.testing._image_inputs import ImagePart, ImageRefusal, read_image_inputs, user_turn
 from chatgpt4o.testing._php import absint, kses_post, php_empty, sanitize_key, sanitize_text_field
 from chatgpt4o.testing._recording import RecordedRequest
-from chatgpt4o.testing._replies import Reply, with_php_warning
+from chatgpt4o.testing._replies import Reply, html_reply, json_reply, sse_reply, with_php_warning
 from chatgpt4o.testing._state import SiteState, SiteView
 
 ACTION_TARGETS: Mapping[str, Target] = {
@@ -97,16 +96,7 @@ class _Events:
 
 
 class AipkitPlugin:
-    """The plugin behind one ``LocalSite`` of an AIPKit profile: its actions and its data.
-
-    Example:
-        >>> plugin = AipkitPlugin(site, state)  # doctest: +SKIP
-        >>> reply = plugin.handle(request)  # doctest: +SKIP
-
-    Args:
-        site: the site's settings (profile, bots, limits, bans, API mode).
-        state: the site's clock, nonces, faults and model.
-    """
+    """The plugin behind one ``LocalSite`` of an AIPKit profile: its actions and its data."""
 
     def __init__(self, site: SiteView, state: SiteState) -> None:
         self._site = site
@@ -121,11 +111,7 @@ class AipkitPlugin:
     # -- dispatch ----------------------------------------------------------------------------
 
     def handle(self, request: RecordedRequest) -> Reply:
-        """Answer one request to the AJAX endpoint, as admin-ajax.php and the plugin would.
-
-        Args:
-            request: the request (edge faults have already been applied).
-        """
+        """Answer one request to the AJAX endpoint, as admin-ajax.php and the plugin would."""
         action = request.action
         handler = self._handlers().get(action)
         if handler is None:
@@ -230,7 +216,7 @@ class AipkitPlugin:
         reply = json_success(data)
         if self._take(targets, "truncated_json") is not None:
             text = reply.body.decode("utf-8")
-            return json_text(text[: len(text) // 2])
+            return json_reply(text[: len(text) // 2], headers=AJAX_HEADERS)
         return reply
 
     # -- aipkit_cache_sse_message ------------------------------------------------------------
@@ -295,7 +281,7 @@ class AipkitPlugin:
         head = [PREAMBLE] if site.profile.sse_preamble else []
 
         def refuse(message: str, extra: Mapping[str, Any] | None = None) -> Reply:
-            return sse_reply([*head, sse_error(message, now, extra=extra), DONE])
+            return sse_reply([*head, sse_error(message, now, extra=extra), DONE], SSE_HEADERS)
 
         query = request.query  # $_GET: fields POSTed in a body are not read
         bot_id = absint(query.get("bot_id", ""))
@@ -367,7 +353,7 @@ class AipkitPlugin:
             return _paced(events, start, pace)
         text = self._state.think_call(call)
         if text is None:  # the model callable raised: a PHP fatal error mid-stream
-            return sse_reply(events.items, complete=False)
+            return sse_reply(events.items, SSE_HEADERS, complete=False)
         pieces = split_pieces(text)
         if chat_completions:  # as the recorded upstream sent it: two words, then the rest
             pieces = [part for part in ("".join(pieces[:2]), "".join(pieces[2:])) if part]
@@ -444,7 +430,9 @@ class AipkitPlugin:
         if not self._nonce_ok(_request_fields(request).get("_ajax_nonce", ""), targets):
             return json_error(SECURITY_CHECK, 403)
         if bot_id not in site.bots:
-            return html_text(500, CRITICAL_ERROR)  # observed: an unknown bot crashes PHP
+            return html_reply(
+                500, CRITICAL_ERROR, AJAX_HEADERS
+            )  # observed: an unknown bot crashes PHP
         conversation = sanitize_key(fields.get("conversation_uuid", ""))
         session = sanitize_text_field(fields.get("session_id", ""))
         message = fields.get("message", "").replace("\0", "").strip(_PHP_TRIM)
@@ -489,7 +477,7 @@ class AipkitPlugin:
             return self._json_failure(call, text or UNEXPECTED_STRUCTURE, 200, bot_raw_id, now)
         answer = self._state.think_call(call)
         if answer is None:
-            return html_text(500, CRITICAL_ERROR)
+            return html_reply(500, CRITICAL_ERROR, AJAX_HEADERS)
         reply = answer.strip(_PHP_TRIM)
         if warning is not None:
             reply += str(warning.params["msg"])
@@ -623,11 +611,11 @@ def _add_pieces(events: _Events, pieces: list[str]) -> None:
 
 def _paced(events: _Events, start: int, pace: Fault | None, *, cut: bool = False) -> Reply:
     """The stream reply; ``slow_stream`` spaces every event after ``message_start``."""
-    delays: list[float] | None = None
+    delays: list[float] = []
     if pace is not None:
         chunk = float(pace.params["chunk_delay"])
         first = float(pace.params["first_delay"])
         delays = [chunk if index >= start else 0.0 for index in range(len(events.items))]
         if 0 <= events.first_piece < len(delays):
             delays[events.first_piece] += first
-    return sse_reply(events.items, complete=not cut, delays=delays)
+    return sse_reply(events.items, SSE_HEADERS, complete=not cut, delays=delays)

@@ -6,10 +6,10 @@ import re
 import secrets
 import string
 from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
-from chatgpt4o.testing._php import php_json, php_json_encode, sanitize_key
-from chatgpt4o.testing._replies import HTML_TYPE, JSON_TYPE, Reply
+from chatgpt4o.testing._php import php_json_encode, sanitize_key
+from chatgpt4o.testing._replies import HTML_TYPE, Reply, html_reply, json_reply
 
 SSE_TYPE = "text/event-stream; charset=utf-8"
 NONCE_ACTION = "aipkit_frontend_chat_nonce"
@@ -79,6 +79,7 @@ SSE_HEADERS: tuple[tuple[str, str], ...] = (
     ("Cache-Control", "no-cache, no-store, must-revalidate, max-age=0, no-transform"),
     ("Pragma", "no-cache"),
     ("X-Accel-Buffering", "no"),  # nginx in front of the recorded site swallowed this one
+    ("Connection", "keep-alive"),
 )
 CORS_HEADERS: tuple[tuple[str, str], ...] = (
     ("Access-Control-Allow-Origin", "*"),
@@ -94,101 +95,38 @@ _PIECE = re.compile(r" *[^ ]+| +$")
 
 
 def json_success(data: Any, *, status: int = 200) -> Reply:
-    """``wp_send_json_success($data)``: ``{"success":true,"data":…}``.
-
-    Example:
-        >>> json_success({"nonce": "abc"}).body
-        b'{"success":true,"data":{"nonce":"abc"}}'
-
-    Args:
-        data: the ``data`` value.
-        status: the HTTP status.
-    """
-    return json_text(php_json({"success": True, "data": data}), status=status)
+    """``wp_send_json_success($data)``: ``{"success":true,"data":…}``."""
+    return json_reply({"success": True, "data": data}, status=status, headers=AJAX_HEADERS)
 
 
 def json_error(message: str, status: int, code: str | None = None) -> Reply:
-    """``wp_send_json_error(['message' => …, 'code' => …], $status)``.
-
-    Example:
-        >>> json_error("No", 403, "x").body
-        b'{"success":false,"data":{"message":"No","code":"x"}}'
-
-    Args:
-        message: the ``data.message`` text.
-        status: the HTTP status.
-        code: the ``data.code``, left out when ``None``.
-    """
+    """``wp_send_json_error(['message' => …, 'code' => …], $status)``."""
     data: dict[str, Any] = {"message": message}
     if code is not None:
         data["code"] = code
-    return json_text(php_json({"success": False, "data": data}), status=status)
-
-
-def json_text(text: str, *, status: int = 200) -> Reply:
-    """A JSON reply with admin-ajax.php's headers from already-encoded text.
-
-    Args:
-        text: the body.
-        status: the HTTP status.
-    """
-    return Reply(status, (("Content-Type", JSON_TYPE), *AJAX_HEADERS), text.encode("utf-8"))
-
-
-def html_text(status: int, text: str, headers: Sequence[tuple[str, str]] = ()) -> Reply:
-    """A ``text/html`` reply with admin-ajax.php's headers (``0``, fatal errors, preflight).
-
-    Args:
-        status: the HTTP status.
-        text: the body.
-        headers: extra headers.
-    """
-    return Reply(status, (("Content-Type", HTML_TYPE), *AJAX_HEADERS, *headers), text.encode())
+    return json_reply({"success": False, "data": data}, status=status, headers=AJAX_HEADERS)
 
 
 def ajax_zero(*, missing: bool = False) -> Reply:
-    """``wp_die('0', 400)``: admin-ajax.php's answer to a missing or unregistered action.
-
-    Args:
-        missing: no (or an empty) ``action``: admin-ajax.php dies before it sends
-            ``nosniff`` and ``admin_init`` adds the frame and referrer headers.
-    """
-    if missing:
+    """``wp_die('0', 400)``: admin-ajax.php's answer to a missing or unregistered action."""
+    if missing:  # dies before nosniff; admin_init already added frame and referrer headers
         headers = (("Content-Type", HTML_TYPE), AJAX_HEADERS[0], *AJAX_HEADERS[4:])
         return Reply(400, headers, b"0")
-    return html_text(400, "0")
+    return html_reply(400, "0", AJAX_HEADERS)
 
 
 def preflight() -> Reply:
     """The plugin's CORS preflight answer to ``OPTIONS``: 200, CORS headers, empty body."""
-    return html_text(200, "", CORS_HEADERS)
+    return html_reply(200, "", (*AJAX_HEADERS, *CORS_HEADERS))
 
 
 def sse_json(value: Any) -> str:
-    """``json_encode($data, JSON_UNESCAPED_UNICODE)``, as the stream formatter encodes data.
-
-    Example:
-        >>> sse_json({"delta": "é </b>"})
-        '{"delta":"é <\\\\/b>"}'
-
-    Args:
-        value: the event data.
-    """
+    """``json_encode($data, JSON_UNESCAPED_UNICODE)``, as the stream formatter encodes data."""
     return php_json_encode(value, unicode=True)
 
 
 def sse_event(name: str | None, data: Any, event_id: str | None = None) -> bytes:
-    """One SSE event: ``event:`` (unless ``name`` is ``None``), optional ``id:``, ``data:``.
-
-    Example:
-        >>> sse_event("done", {"finished": True})
-        b'event: done\\ndata: {"finished":true}\\n\\n'
-
-    Args:
-        name: the event name; ``None`` for a bare ``data:`` event (a text piece).
-        data: the data, JSON-encoded like PHP.
-        event_id: the ``id:`` line.
-    """
+    """One SSE event: ``event:`` (unless ``name`` is ``None``), optional ``id:``, ``data:``."""
     text = "" if name is None else f"event: {name}\n"
     if event_id is not None:
         text += f"id: {event_id}\n"
@@ -199,55 +137,13 @@ def sse_event(name: str | None, data: Any, event_id: str | None = None) -> bytes
 def sse_error(
     message: str, now: float, *, warning: bool = False, extra: Mapping[str, Any] | None = None
 ) -> bytes:
-    """``event: error`` (or ``warning``) with ``id: err-<unix time>`` and ``{"error":…}``.
-
-    Example:
-        >>> sse_error("No", 1.5)
-        b'event: error\\nid: err-1\\ndata: {"error":"No"}\\n\\n'
-
-    Args:
-        message: the error text.
-        now: the site's Unix time.
-        warning: send ``event: warning`` (non-fatal) instead.
-        extra: more keys after ``error`` (``quota_notice``).
-    """
+    """``event: error`` (or ``warning``) with ``id: err-<unix time>`` and ``{"error":…}``."""
     data: dict[str, Any] = {"error": message, **(extra or {})}
     return sse_event("warning" if warning else "error", data, f"err-{int(now)}")
 
 
-def sse_reply(
-    events: Sequence[bytes],
-    *,
-    complete: bool = True,
-    delays: Sequence[float] | None = None,
-) -> Reply:
-    """The stream's HTTP 200 ``text/event-stream`` reply, one chunk (and flush) per event.
-
-    Args:
-        events: the chunks, the preamble first where the era sends one.
-        complete: end with the terminating chunk; if not, the connection just closes.
-        delays: seconds to wait before each chunk.
-    """
-    return Reply(
-        200,
-        (*SSE_HEADERS, ("Connection", "keep-alive")),
-        events=tuple(events),
-        complete=complete,
-        close=not complete,
-        event_delays=tuple(delays) if delays is not None else None,
-    )
-
-
 def uniqid(now: float) -> str:
-    """PHP's ``uniqid('', true)`` at ``now``: 8 hex seconds, 5 hex microseconds, ``D.DDDDDDDD``.
-
-    Example:
-        >>> len(uniqid(1796183578.5))
-        23
-
-    Args:
-        now: the site's Unix time.
-    """
+    """PHP's ``uniqid('', true)`` at ``now``: 8 hex seconds, 5 hex microseconds, ``D.DDDDDDDD``."""
     seconds = int(now)
     micros = int((now - seconds) * 1_000_000)
     entropy = f"{secrets.randbelow(10)}.{secrets.randbelow(10**8):08d}"
@@ -260,15 +156,7 @@ def message_id(now: float) -> str:
 
 
 def stored_id(raw: str) -> str:
-    """A message id as the chat log stores it (``sanitize_key`` without the dot).
-
-    Example:
-        >>> stored_id("aipkit-msg-6b0f961a7c8900.66954138")
-        'aipkit-msg-6b0f961a7c890066954138'
-
-    Args:
-        raw: the id as generated or sent by the browser.
-    """
+    """A message id as the chat log stores it (``sanitize_key`` without the dot)."""
     return sanitize_key(raw)
 
 
@@ -283,15 +171,7 @@ def cache_key() -> str:
 
 
 def split_pieces(text: str) -> list[str]:
-    """Cut a reply into the stream's text pieces: words with their leading spaces.
-
-    Example:
-        >>> split_pieces("ECHO: a\\nb  c")
-        ['ECHO:', ' a\\nb', '  c']
-
-    Args:
-        text: the full reply.
-    """
+    """Cut a reply into the stream's text pieces: words with their leading spaces."""
     return _PIECE.findall(text)
 
 

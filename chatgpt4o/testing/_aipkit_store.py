@@ -18,11 +18,6 @@ CacheMiss = Literal["not_found", "expired"]
 class Turn:
     """One stored message of a conversation thread, as ``aipkit_get_conversation_history``
     returns it.
-
-    Example:
-        >>> site.thread(5, session_id, conversation_uuid)[0].role  # doctest: +SKIP
-        'user'
-
     Attributes:
         role: ``"user"`` or ``"bot"``.
         content: the text as stored (``wp_kses_post``: a bare ``&`` is ``&amp;``); failed
@@ -40,12 +35,6 @@ class Turn:
 @dataclass(frozen=True)
 class UpstreamCall:
     """One request the plugin sent to its model (OpenAI), as the stand-in's model sees it.
-
-    Example:
-        >>> call = site.upstream_calls[-1]  # doctest: +SKIP
-        >>> [m["role"] for m in call.input]  # doctest: +SKIP
-        ['system', 'user', 'assistant', 'user']
-
     Attributes:
         path: ``"stream"`` (``aipkit_frontend_chat_stream``) or ``"json"``
             (``aipkit_frontend_chat_message``).
@@ -74,14 +63,7 @@ class UpstreamCall:
 
 @dataclass(frozen=True)
 class Cached:
-    """A message waiting in the SSE cache table.
-
-    Attributes:
-        message: the message as cached (invalid UTF-8 and NUL removed).
-        client_message_id: the browser's ``user_client_message_id`` (``sanitize_key``), if any.
-        expires_at: Unix time the row stops being served.
-        images: the pictures of ``image_inputs``, as the plugin read them.
-    """
+    """A message waiting in the SSE cache table."""
 
     message: str
     client_message_id: str | None
@@ -109,14 +91,7 @@ class AipkitStore:
         now: float,
         images: tuple[ImagePart, ...] = (),
     ) -> str:
-        """Store a message (and its pictures) for 60 seconds; returns its new ``aipkit_sse_…`` key.
-
-        Args:
-            message: the message.
-            client_message_id: the browser's message id, if sent.
-            now: the site's Unix time.
-            images: the message's pictures.
-        """
+        """Store a message and its pictures for 60 s; returns its new ``aipkit_sse_…`` key."""
         key = cache_key()
         with self._lock:
             self._cache[key.lower()] = Cached(
@@ -128,10 +103,6 @@ class AipkitStore:
         """Read a cached message and delete it (keys are single-use).
 
         An expired row stays (and answers ``"expired"``) until the hourly cleanup.
-
-        Args:
-            key: the key as the stream request carries it (already ``sanitize_key``-ed).
-            now: the site's Unix time.
         """
         with self._lock:
             entry = self._cache.get(key.lower())
@@ -151,30 +122,17 @@ class AipkitStore:
             return len(self._cache)
 
     def append(self, key: ThreadKey, entry: Mapping[str, Any]) -> None:
-        """Add a message object to a thread (created on first use).
-
-        Args:
-            key: ``(bot_id, session_id, conversation_uuid)``.
-            entry: the stored message object (``message_id``, ``role``, ``content``, ...).
-        """
+        """Add a message object to a thread (created on first use)."""
         with self._lock:
             self._threads.setdefault(key, []).append(copy.deepcopy(dict(entry)))
 
     def entries(self, key: ThreadKey) -> list[dict[str, Any]]:
-        """A deep copy of a thread's stored message objects, oldest first.
-
-        Args:
-            key: ``(bot_id, session_id, conversation_uuid)``.
-        """
+        """A deep copy of a thread's stored message objects, oldest first."""
         with self._lock:
             return copy.deepcopy(self._threads.get(key, []))
 
     def turns(self, key: ThreadKey) -> list[Turn]:
-        """A thread as ``Turn`` objects, oldest first.
-
-        Args:
-            key: ``(bot_id, session_id, conversation_uuid)``.
-        """
+        """A thread as ``Turn`` objects, oldest first."""
         return [to_turn(entry) for entry in self.entries(key)]
 
     def thread_keys(self) -> list[ThreadKey]:
@@ -183,34 +141,19 @@ class AipkitStore:
             return list(self._threads)
 
     def add_usage(self, bot_id: int, session_id: str, tokens: int) -> None:
-        """Count tokens against a guest's quota.
-
-        Args:
-            bot_id: the chatbot.
-            session_id: the guest id.
-            tokens: tokens used by one answer.
-        """
+        """Count tokens against a guest's quota."""
         with self._lock:
             key = (bot_id, session_id)
             self._usage[key] = self._usage.get(key, 0) + tokens
 
     def usage(self, bot_id: int, session_id: str) -> int:
-        """Tokens a guest has used with a bot.
-
-        Args:
-            bot_id: the chatbot.
-            session_id: the guest id.
-        """
+        """Tokens a guest has used with a bot."""
         with self._lock:
             return self._usage.get((bot_id, session_id), 0)
 
 
 def to_turn(entry: Mapping[str, Any]) -> Turn:
-    """Make a ``Turn`` from a stored message object.
-
-    Args:
-        entry: the stored object.
-    """
+    """Make a ``Turn`` from a stored message object."""
     role: Literal["user", "bot"] = "user" if entry.get("role") == "user" else "bot"
     return Turn(
         role, str(entry.get("content", "")), str(entry["message_id"]), int(entry["timestamp"])

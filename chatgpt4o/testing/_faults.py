@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Collection, Literal, Mapping, Union
+from typing import Any, Callable, Collection, Literal, Mapping, Union
 
 Target = Literal["page", "post", "cache", "stream", "refresh", "history", "json"]
 Stage = Literal[
@@ -131,27 +131,13 @@ STREAM_FAULTS: frozenset[str] = frozenset(name for name, spec in _SPECS.items() 
 
 
 def fault_eras(name: str) -> frozenset[Era]:
-    """The plugin eras a fault exists for: ``"old"`` (wpaicg, up to 2.2) and/or ``"aipkit"``.
-
-    Example:
-        >>> sorted(fault_eras("quota"))
-        ['aipkit']
-
-    Args:
-        name: one of ``FAULTS``.
-    """
+    """The plugin eras a fault exists for: ``"old"`` (wpaicg, up to 2.2) and/or ``"aipkit"``."""
     return _SPECS[name].eras
 
 
 @dataclass(frozen=True)
 class Fault:
     """A queued fault: what goes wrong, for which requests, how many more times.
-
-    Example:
-        >>> fault = site.inject("rate_limit", times=2, retry_after="3")  # doctest: +SKIP
-        >>> fault.params["retry_after"]  # doctest: +SKIP
-        '3'
-
     Attributes:
         name: one of ``FAULTS``.
         times: how many matching requests it still applies to.
@@ -166,69 +152,57 @@ class Fault:
     params: Mapping[str, Any]
 
 
-def _check_number(name: str, key: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"fault {name!r}: {key} must be a number >= 0, got {value!r}")
+def _count(value: Any, *, whole: bool = True) -> bool:
+    kinds = int if whole else (int, float)
+    return not isinstance(value, bool) and isinstance(value, kinds) and value >= 0
 
 
-def _validate(name: str, params: dict[str, Any]) -> None:
-    if name == "server_error" and params["status"] not in (500, 502, 503, 504):
-        raise ValueError(
-            f"fault 'server_error': status must be 500/502/503/504, not {params['status']!r}"
-        )
-    if name == "cloudflare" and params["status"] not in (403, 503, 429):
-        raise ValueError(
-            f"fault 'cloudflare': status must be 403/503/429, not {params['status']!r}"
-        )
-    if name == "html" and not (isinstance(params["status"], int) and 200 <= params["status"] < 600):
-        raise ValueError(f"fault 'html': status must be an HTTP status, not {params['status']!r}")
-    if name == "flag" and params["kind"] not in FLAG_KINDS:
-        raise ValueError(f"fault 'flag': kind must be one of {', '.join(FLAG_KINDS)}")
-    for key in ("after", "errno"):
-        value = params.get(key, 0)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"fault {name!r}: {key} must be an int >= 0, got {value!r}")
-    if name == "api_error" and not (
-        isinstance(params["status"], int) and 400 <= params["status"] < 600
-    ):
-        raise ValueError(f"fault 'api_error': status must be 4xx/5xx, not {params['status']!r}")
-    if (
-        name in ("api_error",)
-        and params["code"] is not None
-        and not isinstance(params["code"], str)
-    ):
-        raise ValueError("fault 'api_error': code must be a string or None")
-    if name == "quota":
-        actions = params["actions"]
-        if not isinstance(actions, (list, tuple)) or not all(
-            isinstance(a, Mapping) for a in actions
-        ):
-            raise ValueError("fault 'quota': actions must be a sequence of mappings")
-    for key in ("delay", "chunk_delay", "first_delay"):
-        if key in params:
-            _check_number(name, key, params[key])
-    retry_after = params.get("retry_after")
-    if retry_after is not None and not isinstance(retry_after, (str, int, float, datetime)):
-        raise ValueError(f"fault {name!r}: retry_after must be seconds, an HTTP-date or a datetime")
-    for key in ("msg",):
-        if key in params and params[key] is not None and not isinstance(params[key], str):
-            raise ValueError(f"fault {name!r}: {key} must be a string")
+def _text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+_CHECKS: Mapping[str, tuple[Callable[[Any], bool], str]] = {
+    "after": (_count, "an int >= 0"),
+    "errno": (_count, "an int >= 0"),
+    "delay": (lambda v: _count(v, whole=False), "a number >= 0"),
+    "chunk_delay": (lambda v: _count(v, whole=False), "a number >= 0"),
+    "first_delay": (lambda v: _count(v, whole=False), "a number >= 0"),
+    "retry_after": (
+        lambda v: v is None or isinstance(v, (str, int, float, datetime)),
+        "seconds, an HTTP-date or a datetime",
+    ),
+    "msg": (_text, "a string"),
+    "doubled": (lambda v: isinstance(v, bool), "True or False"),
+    "continue_stream": (lambda v: isinstance(v, bool), "True or False"),
+    "code": (_text, "a string or None"),
+    "kind": (lambda v: v in FLAG_KINDS, "one of " + ", ".join(FLAG_KINDS)),
+    "actions": (
+        lambda v: isinstance(v, (list, tuple)) and all(isinstance(a, Mapping) for a in v),
+        "a sequence of mappings",
+    ),
+}
+_STATUSES: Mapping[str, tuple[Collection[int], str]] = {
+    "server_error": ((500, 502, 503, 504), "500/502/503/504"),
+    "cloudflare": ((403, 503, 429), "403/503/429"),
+    "html": (range(200, 600), "an HTTP status"),
+    "api_error": (range(400, 600), "4xx/5xx"),
+}
+
+
+def _validate(name: str, params: Mapping[str, Any]) -> None:
+    for key, value in params.items():
+        if key == "status":
+            allowed, what = _STATUSES[name]
+            ok = isinstance(value, int) and not isinstance(value, bool) and value in allowed
+        else:
+            check, what = _CHECKS[key]
+            ok = check(value)
+        if not ok:
+            raise ValueError(f"fault {name!r}: {key} must be {what}, got {value!r}")
 
 
 def make_fault(name: str, *, times: int = 1, on: str | None = None, **params: Any) -> Fault:
-    """Build and check a fault; bad names, targets or parameters raise ``ValueError``.
-
-    Example:
-        >>> make_fault("server_error", status=502).params["status"]
-        502
-
-    Args:
-        name: one of ``FAULTS``.
-        times: how many matching requests it applies to (>= 1).
-        on: ``"post"`` (default), ``"page"`` or an AIPKit action target where the fault allows
-            it; ``stale_page`` only applies to the page.
-        params: fault parameters (see ``FAULTS`` in the package docstring).
-    """
+    """Build and check a fault; bad names, targets or parameters raise ``ValueError``."""
     spec = _SPECS.get(name)
     if spec is None:
         raise ValueError(f"unknown fault {name!r}; choose one of {', '.join(FAULTS)}")
@@ -256,25 +230,14 @@ class _Entry:
 
 
 class FaultQueue:
-    """Faults waiting for requests, first in first out, safe to share between threads.
-
-    Example:
-        >>> queue = FaultQueue()
-        >>> queue.add(make_fault("drop"))
-        >>> queue.take("post", "edge").name
-        'drop'
-    """
+    """Faults waiting for requests, first in first out, safe to share between threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[_Entry] = []
 
     def add(self, fault: Fault) -> None:
-        """Queue ``fault`` behind the others.
-
-        Args:
-            fault: a fault from ``make_fault``.
-        """
+        """Queue ``fault`` behind the others."""
         with self._lock:
             self._entries.append(_Entry(fault))
 
@@ -284,13 +247,7 @@ class FaultQueue:
         stage: Stage | None,
         names: Collection[str] | None = None,
     ) -> Fault | None:
-        """Use up one application of the oldest matching fault, if any.
-
-        Args:
-            target: ``"page"``, ``"post"``, ... or several of them.
-            stage: where in request handling the caller is; ``None`` matches any stage.
-            names: only faults with one of these names.
-        """
+        """Use up one application of the oldest matching fault, if any."""
         targets = {target} if isinstance(target, str) else set(target)
         with self._lock:
             for entry in self._entries:

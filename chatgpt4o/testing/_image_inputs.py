@@ -22,16 +22,6 @@ from typing import Optional, Union
 
 from chatgpt4o.testing._php import php_empty, php_json, sanitize_text_field
 
-__all__ = [
-    "MAX_IMAGES",
-    "MAX_IMAGE_BYTES",
-    "ImagePart",
-    "ImageRefusal",
-    "describe_content_images",
-    "read_image_inputs",
-    "user_turn",
-]
-
 MAX_IMAGES = 4
 MAX_IMAGE_BYTES = 20971520
 _ALLOWED = ("image/jpeg", "image/png", "image/webp")
@@ -171,11 +161,6 @@ def read_image_inputs(
 
     ``multiple``: 2.4.1+ (up to 4, each checked in order); False for 2.3.71 → 2.4.0, which reads
     the first item and ignores the rest unread. No field, ``""`` or ``"0"``: no pictures.
-
-    Example::
-
-        >>> read_image_inputs('[{"mime_type":"image/gif","base64_data":"R0lG"}]').code
-        'invalid_image_type'
     """
     if value is None or php_empty(value):
         return ()

@@ -21,25 +21,7 @@ Attr = Tuple[str, str, bool]  # name, value, rendered as `name = "value"` (templ
 
 @dataclass(frozen=True)
 class PageTokens:
-    """Everything variable on a page: URLs, the nonces printed into it and the chat's switches.
-
-    Attributes:
-        url: the site root without trailing slash (also ``data-url``: the front page's URL).
-        ajax_url: the advertised AJAX endpoint.
-        post_id: the page's post ID.
-        nonce: the chat nonce (wpaicg: ``data-nonce`` and ``search_nonce``; AIPKit: every
-            bot's ``nonce``).
-        stream: the stream switch (``data-openai_stream_nav``; AIPKit 2.3 .. 2.4.0:
-            ``streamEnabled``).
-        img_nonce: wpaicg: the decoy ``wpaicg-img-nonce`` value.
-        comment_nonce: wpaicg: a decoy nonce left in an HTML comment.
-        form_nonce: wpaicg: another plugin's ``_wpnonce``.
-        rest_nonce: wpaicg: the ``wp_rest`` nonce in ``wpApiSettings`` (1.9+).
-        minified: wpaicg: whether the chat element is minified (unquoted values, one line).
-        bots: AIPKit: ``(bot_id, popup)`` for each chatbot on the page, in page order.
-        refresh_action: AIPKit: whether the nonce refresh action exists (its global is printed).
-        image_upload: AIPKit: the bots whose image upload is on (``imageUploadEnabledUI``).
-    """
+    """Everything variable on a page: URLs, the nonces printed into it and the chat's switches."""
 
     url: str
     ajax_url: str
@@ -57,15 +39,7 @@ class PageTokens:
 
 
 def render_page(profile: Profile, tokens: PageTokens) -> str:
-    """Render the chat page a site of this profile serves.
-
-    Example:
-        >>> html = render_page(PROFILES["1.8.79"], tokens)  # doctest: +SKIP
-
-    Args:
-        profile: the plugin era.
-        tokens: URLs, nonces and switches to print.
-    """
+    """Render the chat page a site of this profile serves."""
     t = tokens
     if profile.era == "aipkit":
         content: list[str] = ["<p>Ask the assistant anything.</p>\n"]
@@ -97,7 +71,8 @@ def _plugin_url(t: PageTokens) -> str:
 
 def _frame(t: PageTokens, assets: str, content: str, footer: str, scripts: str) -> str:
     """The WordPress page around the chat: the plugin's ``assets`` in the head, its chat in
-    the post's ``content`` or in the ``footer`` (``wp_footer``), its ``scripts`` last."""
+    the post's ``content`` or in the ``footer`` (``wp_footer``), its ``scripts`` last.
+    """
     return f"""<!doctype html>
 <html lang="en-US" >
 <head>
@@ -239,18 +214,7 @@ def _quote_min(value: str) -> str:
 
 
 def render_element(tag: str, css_class: str, attrs: Sequence[Attr], *, minified: bool) -> str:
-    """Render a chat element's opening tag as the plugin's template (or a minifier) prints it.
-
-    Example:
-        >>> render_element("div", "x", [("data-a", "1", False)], minified=True)
-        '<div class=x data-a=1>'
-
-    Args:
-        tag: the element name.
-        css_class: the ``class`` attribute.
-        attrs: ``(name, value, spaced)`` triples in template order.
-        minified: one line, single spaces, unquoted values where HTML allows.
-    """
+    """Render a chat element's opening tag as the plugin's template (or a minifier) prints it."""
     if minified:
         parts = [f"<{tag} class={_quote_min(css_class)}"]
         parts += [f"{name}={_quote_min(value)}" for name, value, _ in attrs]
@@ -263,82 +227,78 @@ def render_element(tag: str, css_class: str, attrs: Sequence[Attr], *, minified:
     return "\n".join(lines)
 
 
+# The chat element's data attributes in template order: name, value, the eras that print it
+# (7: 1.7, 8: 1.8, 9: 1.9+) and those whose template prints it spaced (`name = "value"`).
+_ATTRS = """\
+data-user-bg-color|#ccf5e1|789|
+data-color|#495057|789|
+data-fontsize|14|789|
+data-use-avatar|0|789|
+data-user-avatar|{images}/default_profile.png|789|
+data-you|You|789|
+data-ai-avatar|{images}/chatbot.png|789|
+data-ai-name|AI|789|
+data-ai-bg-color|#d1e8ff|789|
+data-nonce|{nonce}|789|
+data-post-id|{post_id}|789|
+data-url|{url}|789|
+data-bot-id|0|789|
+data-width|100%|789|
+data-height|50%|789|
+data-footer|false|789|
+data-has-bar|false|789|
+data-speech||789|
+data-voice||789|
+data-elevenlabs-model||89|
+data-voice-error||789|
+data-typewriter-effect||89|89
+data-typewriter-speed|1|89|9
+data-text_height|60|789|
+data-text_rounded|20|7|
+data-text_rounded|8|89|
+data-chat_rounded|20|7|
+data-chat_rounded|8|89|
+data-voice_service||789|
+data-voice_language|en-US|789|
+data-voice_name|en-US-Studio-M|789|
+data-voice_device||789|
+data-voice_speed|1|789|
+data-voice_pitch|0|789|
+data-openai_model|tts-1|89|
+data-openai_voice|alloy|89|
+data-openai_output_format|mp3|89|
+data-openai_voice_speed|1.0|89|
+data-openai_stream_nav|{stream}|89|
+data-autoload_chat_conversations|0|89|
+data-copy_btn||89|
+data-feedback_btn||89|89
+data-feedback_title|Feedback|89|89
+data-feedback_message|Please provide details: (optional)|89|89
+data-feedback_success|Thank you for your feedback!|89|89
+data-user-voice-control||89|89
+data-voice-muted-by-default||89|9
+data-memory-limit|10|9|9
+data-chat-sidebar|0|9|9
+data-lead-collection|0|9|9
+data-lead-title|Let us know how to contact you|9|9
+data-lead-name|Name|9|9
+data-lead-email|Email|9|9
+data-lead-phone|Phone|9|9"""
+
+
 def _common_attrs(t: PageTokens, post_id: str, *, era: str) -> list[Attr]:
-    images = f"{_plugin_url(t)}/admin/images"
-    attrs: list[Attr] = [
-        ("data-user-bg-color", "#ccf5e1", False),
-        ("data-color", "#495057", False),
-        ("data-fontsize", "14", False),
-        ("data-use-avatar", "0", False),
-        ("data-user-avatar", f"{images}/default_profile.png", False),
-        ("data-you", "You", False),
-        ("data-ai-avatar", f"{images}/chatbot.png", False),
-        ("data-ai-name", "AI", False),
-        ("data-ai-bg-color", "#d1e8ff", False),
-        ("data-nonce", t.nonce, False),
-        ("data-post-id", post_id, False),
-        ("data-url", t.url, False),
-        ("data-bot-id", "0", False),
-        ("data-width", "100%", False),
-        ("data-height", "50%", False),
-        ("data-footer", "false", False),
-        ("data-has-bar", "false", False),
-        ("data-speech", "", False),
-        ("data-voice", "", False),
-    ]
-    if era == "1.7":
-        attrs += [
-            ("data-voice-error", "", False),
-            ("data-text_height", "60", False),
-            ("data-text_rounded", "20", False),
-            ("data-chat_rounded", "20", False),
-            ("data-voice_service", "", False),
-            ("data-voice_language", "en-US", False),
-            ("data-voice_name", "en-US-Studio-M", False),
-            ("data-voice_device", "", False),
-            ("data-voice_speed", "1", False),
-            ("data-voice_pitch", "0", False),
-        ]
-        return attrs
-    spaced_19 = era == "1.9"
-    attrs += [
-        ("data-elevenlabs-model", "", False),
-        ("data-voice-error", "", False),
-        ("data-typewriter-effect", "", True),
-        ("data-typewriter-speed", "1", spaced_19),
-        ("data-text_height", "60", False),
-        ("data-text_rounded", "8", False),
-        ("data-chat_rounded", "8", False),
-        ("data-voice_service", "", False),
-        ("data-voice_language", "en-US", False),
-        ("data-voice_name", "en-US-Studio-M", False),
-        ("data-voice_device", "", False),
-        ("data-voice_speed", "1", False),
-        ("data-voice_pitch", "0", False),
-        ("data-openai_model", "tts-1", False),
-        ("data-openai_voice", "alloy", False),
-        ("data-openai_output_format", "mp3", False),
-        ("data-openai_voice_speed", "1.0", False),
-        ("data-openai_stream_nav", "1" if t.stream else "0", False),
-        ("data-autoload_chat_conversations", "0", False),
-        ("data-copy_btn", "", False),
-        ("data-feedback_btn", "", True),
-        ("data-feedback_title", "Feedback", True),
-        ("data-feedback_message", "Please provide details: (optional)", True),
-        ("data-feedback_success", "Thank you for your feedback!", True),
-        ("data-user-voice-control", "", True),
-        ("data-voice-muted-by-default", "", spaced_19),
-    ]
-    if spaced_19:
-        attrs += [
-            ("data-memory-limit", "10", True),
-            ("data-chat-sidebar", "0", True),
-            ("data-lead-collection", "0", True),
-            ("data-lead-title", "Let us know how to contact you", True),
-            ("data-lead-name", "Name", True),
-            ("data-lead-email", "Email", True),
-            ("data-lead-phone", "Phone", True),
-        ]
+    values = {
+        "images": f"{_plugin_url(t)}/admin/images",
+        "nonce": t.nonce,
+        "post_id": post_id,
+        "url": t.url,
+        "stream": "1" if t.stream else "0",
+    }
+    attrs: list[Attr] = []
+    for line in _ATTRS.splitlines():
+        name, value, eras, spaced = line.split("|")
+        if era[-1] in eras:
+            attrs.append((name, value.format(**values), era[-1] in spaced))
     return attrs
 
 
@@ -662,18 +622,7 @@ _BUBBLE_ICON = (
 
 
 def bot_config(profile: Profile, page: PageTokens, bot_id: int, *, popup: bool) -> dict[str, Any]:
-    """The ``data-config`` object of one bot, in the plugin's key order.
-
-    Example:
-        >>> list(bot_config(PROFILES["2.4.71"], page, 5, popup=False))[:4]  # doctest: +SKIP
-        ['botId', 'ajaxUrl', 'nonce', 'postId']
-
-    Args:
-        profile: the plugin era (2.3 .. 2.4.0 add ``streamEnabled``).
-        page: the page's tokens.
-        bot_id: the chatbot's post ID.
-        popup: whether the bot is deployed as a popup.
-    """
+    """The ``data-config`` object of one bot, in the plugin's key order."""
     config: dict[str, Any] = {
         "botId": bot_id,
         "ajaxUrl": page.ajax_url,

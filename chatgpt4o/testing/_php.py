@@ -26,9 +26,6 @@ def php_json(value: Any) -> str:
     Example:
         >>> php_json({"url": "http://x/y", "text": "café"})
         '{"url":"http:\\\\/\\\\/x\\\\/y","text":"caf\\\\u00e9"}'
-
-    Args:
-        value: a JSON-serialisable value; dict order is kept.
     """
     return json.dumps(value, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
 
@@ -69,11 +66,6 @@ def php_json_encode(value: Any, *, unicode: bool = False, hex_chars: bool = Fals
     Example:
         >>> php_json_encode({"a": "<é>"}, unicode=True, hex_chars=True)
         '{"a":"\\\\u003Cé\\\\u003E"}'
-
-    Args:
-        value: str, int, float, bool, None, list/tuple or dict (keys made strings).
-        unicode: keep non-ASCII characters as UTF-8 text.
-        hex_chars: escape ``< > & ' "`` inside strings as ``\\u00XX``.
     """
     if isinstance(value, str):
         return _encode_string(value, unicode=unicode, hex_chars=hex_chars)
@@ -99,9 +91,6 @@ def esc_html(text: str) -> str:
     Example:
         >>> esc_html("It's <b> & &amp;")
         'It&#039;s &lt;b&gt; &amp; &amp;'
-
-    Args:
-        text: the text to escape.
     """
     text = _ENTITY.sub("&amp;", text)
     return (
@@ -115,9 +104,6 @@ def esc_url(url: str) -> str:
     Example:
         >>> esc_url("http://x/?a=1&b=2")
         'http://x/?a=1&#038;b=2'
-
-    Args:
-        url: the URL to escape.
     """
     return url.replace("&", "&#038;").replace('"', "%22").replace("'", "&#039;").replace(" ", "%20")
 
@@ -128,9 +114,6 @@ def addslashes(text: str) -> str:
     Example:
         >>> addslashes('say "hi"')
         'say \\\\"hi\\\\"'
-
-    Args:
-        text: a request field as received.
     """
     return text.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"').replace("\0", "\\0")
 
@@ -149,9 +132,6 @@ def sanitize_text_field(text: str) -> str:
     Example:
         >>> sanitize_text_field("<b>bold</b>  100%25\\n sure")
         'bold 100 sure'
-
-    Args:
-        text: the text to sanitise (already slashed, as the plugin reads it).
     """
     filtered = text
     if "<" in filtered:
@@ -181,9 +161,6 @@ def esc_attr(text: str) -> str:
     Example:
         >>> esc_attr('{"a":1}')
         '{&quot;a&quot;:1}'
-
-    Args:
-        text: the attribute value.
     """
     return esc_html(text)
 
@@ -194,9 +171,6 @@ def sanitize_key(text: str) -> str:
     Example:
         >>> sanitize_key("AbC-1.2 x")
         'abc-12x'
-
-    Args:
-        text: a request field.
     """
     return _KEY_DROP.sub("", text.lower())
 
@@ -207,9 +181,6 @@ def absint(text: str) -> int:
     Example:
         >>> (absint("12abc"), absint("-5"), absint("x"))
         (12, 5, 0)
-
-    Args:
-        text: a request field.
     """
     match = _INT_PREFIX.match(text)
     return abs(int(match.group(1))) if match else 0
@@ -221,9 +192,6 @@ def php_empty(text: str) -> bool:
     Example:
         >>> (php_empty("0"), php_empty(" "))
         (True, False)
-
-    Args:
-        text: the string.
     """
     return text in ("", "0")
 
@@ -237,9 +205,6 @@ def kses_post(text: str) -> str:
     Example:
         >>> kses_post("a & b < c <b>d</b>")
         'a &amp; b &lt; c <b>d</b>'
-
-    Args:
-        text: the message text.
     """
     parts: list[str] = []
     last = 0

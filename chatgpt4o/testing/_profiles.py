@@ -48,13 +48,13 @@ class Profile:
     version: str
     era: Era
     description: str
-    can_stream: bool
-    nonce_failure: Literal["json-long", "json", "403"]
-    reads_query: bool
-    magic_quotes: bool
-    stream_trailer: bool
-    widget_only: bool
-    chat_enabled: bool
+    can_stream: bool = True
+    nonce_failure: Literal["json-long", "json", "403"] = "403"
+    reads_query: bool = False
+    magic_quotes: bool = False
+    stream_trailer: bool = False
+    widget_only: bool = False
+    chat_enabled: bool = True
     json_action: bool = False
     refresh_action: bool = False
     origin_gate: bool = False
@@ -78,48 +78,29 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             nonce_failure="json-long",
             reads_query=True,
             magic_quotes=True,
-            stream_trailer=False,
-            widget_only=False,
-            chat_enabled=True,
         ),
         "1.8.79": Profile(
             name="1.8.79",
             version="1.8.79",
             era="1.8",
             description="AI Power 1.8.79 (observed): 200 JSON nonce failure, [DONE] + bare JSON",
-            can_stream=True,
             nonce_failure="json",
             reads_query=True,
             magic_quotes=True,
             stream_trailer=True,
-            widget_only=False,
-            chat_enabled=True,
         ),
         "1.9.18": Profile(
             name="1.9.18",
             version="1.9.18",
             era="1.9",
             description="AI Power 1.9.18 (to 2.2): 403 HTML nonce failure, raw message, POST only",
-            can_stream=True,
-            nonce_failure="403",
-            reads_query=False,
-            magic_quotes=False,
-            stream_trailer=False,
-            widget_only=False,
-            chat_enabled=True,
         ),
         "widget": Profile(
             name="widget",
             version="1.9.18",
             era="1.9",
             description='AI Power 1.9.18 page with only the floating widget (data-post-id="<N")',
-            can_stream=True,
-            nonce_failure="403",
-            reads_query=False,
-            magic_quotes=False,
-            stream_trailer=False,
             widget_only=True,
-            chat_enabled=True,
         ),
         "2.3.20": Profile(
             name="2.3.20",
@@ -127,12 +108,6 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             era="aipkit",
             description="AI Puffer 2.3.20 .. 2.3.30: AIPKit JSON and SSE chat, no nonce refresh, "
             "no Origin check, no preamble",
-            can_stream=True,
-            nonce_failure="403",
-            reads_query=False,
-            magic_quotes=False,
-            stream_trailer=False,
-            widget_only=False,
             chat_enabled=False,
             json_action=True,
             quota_message="You have reached your token limit for this period.",
@@ -144,12 +119,6 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             era="aipkit",
             description="AI Puffer 2.4.0 (observed): SSE pair plus the JSON action, "
             "streamEnabled in data-config",
-            can_stream=True,
-            nonce_failure="403",
-            reads_query=False,
-            magic_quotes=False,
-            stream_trailer=False,
-            widget_only=False,
             chat_enabled=False,
             json_action=True,
             refresh_action=True,
@@ -164,12 +133,6 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             version="2.4.71",
             era="aipkit",
             description="AI Puffer 2.4.71 (observed, current): cache POST + SSE GET only",
-            can_stream=True,
-            nonce_failure="403",
-            reads_query=False,
-            magic_quotes=False,
-            stream_trailer=False,
-            widget_only=False,
             chat_enabled=False,
             refresh_action=True,
             origin_gate=True,
@@ -191,9 +154,6 @@ def get_profile(name: str) -> Profile:
     Example:
         >>> get_profile("widget").widget_only
         True
-
-    Args:
-        name: a key of ``PROFILES``.
     """
     try:
         return PROFILES[name]

@@ -13,12 +13,6 @@ _PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request the site received, as WordPress would have seen it.
-
-    Example:
-        >>> post = site.posts[-1]  # doctest: +SKIP
-        >>> post.fields["action"]  # doctest: +SKIP
-        'wpaicg_chat_shortcode_message'
-
     Attributes:
         method: ``"GET"``, ``"POST"``, ...
         path: the URL path without the query.
@@ -60,18 +54,7 @@ def _params(header_value: str) -> dict[str, str]:
 
 
 def parse_multipart(content_type: str, body: bytes) -> dict[str, str]:
-    """Parse a ``multipart/form-data`` body into fields (files become their decoded content).
-
-    Example:
-        >>> head = b'--b\\r\\nContent-Disposition: form-data; name="a"\\r\\n\\r\\n'
-        >>> body = head + b"1\\r\\n--b--\\r\\n"
-        >>> parse_multipart("multipart/form-data; boundary=b", body)
-        {'a': '1'}
-
-    Args:
-        content_type: the request's ``Content-Type`` header, with its ``boundary``.
-        body: the raw body.
-    """
+    """Parse a ``multipart/form-data`` body into fields (files become their decoded content)."""
     boundary = _params(content_type).get("boundary", "")
     if not boundary:
         return {}
@@ -97,16 +80,7 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, str]:
 
 
 def parse_form(content_type: str, body: bytes) -> dict[str, str]:
-    """Parse a request body the way PHP fills ``$_POST``; JSON and other types give ``{}``.
-
-    Example:
-        >>> parse_form("application/x-www-form-urlencoded", b"a=1&b=x+y")
-        {'a': '1', 'b': 'x y'}
-
-    Args:
-        content_type: the ``Content-Type`` header.
-        body: the raw body.
-    """
+    """Parse a request body the way PHP fills ``$_POST``; JSON and other types give ``{}``."""
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == "application/x-www-form-urlencoded":
         return parse_query(body.decode("latin-1"), encoding="utf-8")
@@ -116,29 +90,12 @@ def parse_form(content_type: str, body: bytes) -> dict[str, str]:
 
 
 def parse_query(query: str, *, encoding: str = "utf-8") -> dict[str, str]:
-    """Parse a query string; a repeated name keeps its last value, as in PHP.
-
-    Example:
-        >>> parse_query("a=1&a=2&b=")
-        {'a': '2', 'b': ''}
-
-    Args:
-        query: the text after ``?``.
-        encoding: how percent-decoded bytes are read.
-    """
+    """Parse a query string; a repeated name keeps its last value, as in PHP."""
     return dict(parse_qsl(query, keep_blank_values=True, encoding=encoding, errors="replace"))
 
 
 def parse_cookies(values: Iterable[str]) -> dict[str, str]:
-    """Parse ``Cookie`` header values into a dict.
-
-    Example:
-        >>> parse_cookies(["a=1; b=2"])
-        {'a': '1', 'b': '2'}
-
-    Args:
-        values: every ``Cookie`` header value received.
-    """
+    """Parse ``Cookie`` header values into a dict."""
     cookies: dict[str, str] = {}
     for value in values:
         for item in value.split(";"):
@@ -149,15 +106,7 @@ def parse_cookies(values: Iterable[str]) -> dict[str, str]:
 
 
 def header_dict(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Lower-case header names; repeated headers are joined with ``", "``.
-
-    Example:
-        >>> header_dict([("Accept", "a"), ("accept", "b")])
-        {'accept': 'a, b'}
-
-    Args:
-        items: ``(name, value)`` pairs as received.
-    """
+    """Lower-case header names; repeated headers are joined with ``", "``."""
     headers: dict[str, str] = {}
     for name, value in items:
         key = name.lower()

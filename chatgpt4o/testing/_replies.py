@@ -9,7 +9,7 @@ import string
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Any, Sequence, Union
+from typing import Any, Sequence
 
 from chatgpt4o.testing._php import esc_html, esc_url, php_json
 from chatgpt4o.testing._profiles import Profile
@@ -61,38 +61,25 @@ SSE_HEADERS: tuple[tuple[str, str], ...] = (
     ("Content-Type", SSE_TYPE),
     ("Cache-Control", "no-cache"),
     ("X-Accel-Buffering", "no"),
+    ("X-Robots-Tag", "noindex"),
 )
 
-JsonPayload = Union[dict[str, Any], str]
+Headers = Sequence[tuple[str, str]]
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What the server writes for one request.
-
-    Attributes:
-        status: the HTTP status.
-        headers: headers besides ``Date``, ``Content-Length`` and ``Transfer-Encoding``.
-        body: the body of a fixed-length reply.
-        events: if set, the body goes out chunked, one HTTP chunk (and flush) per item.
-        complete: for chunked replies, whether the terminating zero-length chunk is sent.
-        close: whether the connection closes after this reply.
-        delay: seconds to wait before replying.
-        event_delay: seconds to wait between chunks.
-        event_delays: if set, seconds to wait before each chunk (overrides ``event_delay``).
-        drop: close the connection without any reply.
-    """
+    """What the server writes for one request (``Date``, ``Server`` and framing it adds)."""
 
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
-    events: tuple[bytes, ...] | None = None
-    complete: bool = True
+    events: tuple[bytes, ...] | None = None  # chunked: one chunk (and flush) per event
+    complete: bool = True  # send the terminating chunk; if not, close after the events
     close: bool = False
-    delay: float = 0.0
-    event_delay: float = 0.0
-    event_delays: tuple[float, ...] | None = None
-    drop: bool = False
+    delay: float = 0.0  # seconds before the reply
+    delays: tuple[float, ...] = ()  # seconds before each event
+    drop: bool = False  # close the connection with no reply at all
 
 
 def with_php_warning(reply: Reply) -> Reply:
@@ -104,29 +91,12 @@ def with_php_warning(reply: Reply) -> Reply:
 
 
 def greeting(title: str | None) -> str:
-    """The ``greeting_message`` the plugin leaks: its prompt, plus the page title if known.
-
-    Example:
-        >>> greeting("Home")[-35:]
-        'Friendly.\\n, Current context: "Home"'
-
-    Args:
-        title: the title of the post named by ``post_id``; ``None`` if none was given.
-    """
+    """The ``greeting_message`` the plugin leaks: its prompt, plus the page title if known."""
     return GREETING if title is None else f'{GREETING}, Current context: "{title}"'
 
 
 def success_payload(greeting_text: str, data: str) -> dict[str, Any]:
-    """The success object in the observed key order ``status,msg,greeting_message,data,log``.
-
-    Example:
-        >>> list(success_payload("g", "hi"))
-        ['status', 'msg', 'greeting_message', 'data', 'log']
-
-    Args:
-        greeting_text: from ``greeting()``.
-        data: the model's reply.
-    """
+    """The success object in the observed key order ``status,msg,greeting_message,data,log``."""
     return {
         "status": "success",
         "msg": "Something went wrong",
@@ -137,58 +107,46 @@ def success_payload(greeting_text: str, data: str) -> dict[str, Any]:
 
 
 def error_payload(msg: str) -> dict[str, Any]:
-    """``{"status":"error","msg":…}`` as ``wp_send_json`` would order it.
-
-    Args:
-        msg: the error text.
-    """
+    """``{"status":"error","msg":…}`` as ``wp_send_json`` would order it."""
     return {"status": "error", "msg": msg}
 
 
-def json_reply(payload: JsonPayload, *, prefix: str = "", status: int = 200) -> Reply:
-    """A ``wp_send_json`` reply: PHP-style JSON, ``application/json; charset=UTF-8``.
-
-    Example:
-        >>> json_reply({"a": "b/c"}).body
-        b'{"a":"b\\\\/c"}'
-
-    Args:
-        payload: an object to encode, or already-encoded text.
-        prefix: text PHP printed first (warnings).
-        status: the HTTP status.
-    """
+def json_reply(payload: Any, *, status: int = 200, headers: Headers = AJAX_HEADERS) -> Reply:
+    """A ``wp_send_json`` reply of ``payload`` (PHP-style JSON, or already-encoded text)."""
     text = payload if isinstance(payload, str) else php_json(payload)
-    body = (prefix + text).encode("utf-8")
-    return Reply(status, (("Content-Type", JSON_TYPE), *AJAX_HEADERS), body)
+    return Reply(status, (("Content-Type", JSON_TYPE), *headers), text.encode("utf-8"))
 
 
-def html_reply(
-    status: int, html: str, headers: Sequence[tuple[str, str]] = (), *, ajax: bool = False
+def html_reply(status: int, html: str, headers: Headers = ()) -> Reply:
+    """A ``text/html; charset=UTF-8`` reply."""
+    return Reply(status, (("Content-Type", HTML_TYPE), *headers), html.encode("utf-8"))
+
+
+def sse_reply(
+    events: Sequence[bytes],
+    headers: Headers = SSE_HEADERS,
+    *,
+    complete: bool = True,
+    delays: Sequence[float] = (),
 ) -> Reply:
-    """A ``text/html; charset=UTF-8`` reply.
-
-    Args:
-        status: the HTTP status.
-        html: the body.
-        headers: extra headers.
-        ajax: add the headers ``admin-ajax.php`` always sends.
-    """
-    base = (("Content-Type", HTML_TYPE), *(AJAX_HEADERS if ajax else ()))
-    return Reply(status, (*base, *headers), html.encode("utf-8"))
+    """A chunked 200 reply, one chunk per event; an incomplete one closes the connection."""
+    return Reply(
+        200,
+        tuple(headers),
+        events=tuple(events),
+        complete=complete,
+        close=not complete,
+        delays=tuple(delays),
+    )
 
 
 def ajax_zero() -> Reply:
     """``wp_die('0', 400)``: the reply to a missing or unregistered AJAX action."""
-    return html_reply(400, "0", ajax=True)
+    return html_reply(400, "0", AJAX_HEADERS)
 
 
 def nonce_failure(profile: Profile, referer: str | None) -> Reply:
-    """The era's reply to a wrong, missing or expired nonce.
-
-    Args:
-        profile: the plugin era.
-        referer: a same-site ``Referer`` (1.8.91+ adds a "Please try again." link), else ``None``.
-    """
+    """The era's reply to a wrong, missing or expired nonce."""
     if profile.nonce_failure == "json-long":
         return json_reply(error_payload(NONCE_FAILED_17))
     if profile.nonce_failure == "json":
@@ -196,28 +154,18 @@ def nonce_failure(profile: Profile, referer: str | None) -> Reply:
     text = LINK_EXPIRED
     if referer:
         text += f'</p><p><a href="{esc_url(referer)}">Please try again.</a>'
-    return html_reply(403, text, ajax=True)
+    return html_reply(403, text, AJAX_HEADERS)
 
 
 def token_limit_payload(profile: Profile, msg: str) -> dict[str, Any]:
-    """The quota refusal: 1.7 ``status:error``; 1.8+ ``{"msg","tokenLimitReached":true}``.
-
-    Args:
-        profile: the plugin era.
-        msg: the site's limit message.
-    """
+    """The quota refusal: 1.7 ``status:error``; 1.8+ ``{"msg","tokenLimitReached":true}``."""
     if profile.era == "1.7":
         return error_payload(msg)
     return {"msg": msg, "tokenLimitReached": True}
 
 
 def upstream_error_payload(msg: str, greeting_text: str) -> dict[str, Any]:
-    """The upstream-error reply: HTML-escaped message, no ``data`` key (observed).
-
-    Args:
-        msg: the upstream's ``error.message``.
-        greeting_text: from ``greeting()``.
-    """
+    """The upstream-error reply: HTML-escaped message, no ``data`` key (observed)."""
     return {
         "status": "error",
         "msg": esc_html(msg),
@@ -233,15 +181,7 @@ def completion_id() -> str:
 
 
 def split_reply(text: str) -> list[str]:
-    """Cut a reply into token-like pieces (leading whitespace kept), as a model streams it.
-
-    Example:
-        >>> split_reply("Echo: hi there")
-        ['Echo:', ' hi', ' there']
-
-    Args:
-        text: the full reply.
-    """
+    """Cut a reply into token-like pieces (leading whitespace kept), as a model streams it."""
     return re.findall(r"\s*\S+|\s+$", text)
 
 
@@ -259,16 +199,7 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None) ->
 
 
 def completion_events(text: str, *, created: int) -> list[bytes]:
-    """The OpenAI-style SSE events for ``text``: role first, then pieces, then ``stop``.
-
-    Example:
-        >>> len(completion_events("Echo: hi", created=0))
-        4
-
-    Args:
-        text: the full reply.
-        created: the ``created`` Unix time.
-    """
+    """The OpenAI-style SSE events for ``text``: role first, then pieces, then ``stop``."""
     cid = completion_id()
     events = [_chunk(cid, created, {"role": "assistant", "content": ""}, None)]
     events += [_chunk(cid, created, {"content": piece}, None) for piece in split_reply(text)]
@@ -277,12 +208,7 @@ def completion_events(text: str, *, created: int) -> list[bytes]:
 
 
 def stream_end(profile: Profile, final: dict[str, Any]) -> list[bytes]:
-    """The era's end of a stream: ``[DONE]``, plus on 1.8.79 the bare JSON reply (no newline).
-
-    Args:
-        profile: the plugin era.
-        final: the JSON-mode reply 1.8.79 appends.
-    """
+    """The era's end of a stream: ``[DONE]``, plus on 1.8.79 the bare JSON reply (no newline)."""
     events = [b"data: [DONE]\n\n"]
     if profile.stream_trailer:
         events.append(php_json(final).encode())
@@ -293,13 +219,6 @@ def error_mode_events(msg: str) -> list[bytes]:
     """The plugin re-emitting an upstream error one word per event, then a ``stop`` line.
 
     Words are pasted into the JSON unescaped, as the plugin does: ``"`` or ``\\`` break it.
-
-    Example:
-        >>> error_mode_events("Bad key")[1]
-        b'event: message\\ndata: {"choices":[{"delta":{"content":" key"}}]}\\n\\n'
-
-    Args:
-        msg: the upstream's error message.
     """
     events = [_word_event(word if i == 0 else " " + word) for i, word in enumerate(msg.split(" "))]
     events.append(b'event: message\ndata: {"choices":[{"finish_reason":"stop"}]}\n\n')
@@ -312,46 +231,15 @@ def _word_event(content: str) -> bytes:
 
 
 def limited_events(msg: str) -> list[bytes]:
-    """A transport exception: the message one word per event, then ``data: [LIMITED]``.
-
-    Args:
-        msg: the exception text.
-    """
+    """A transport exception: the message one word per event, then ``data: [LIMITED]``."""
     events = [_word_event(word if i == 0 else " " + word) for i, word in enumerate(msg.split(" "))]
     events.append(b"event: message\ndata: [LIMITED]\n\n")
     return events
 
 
 def flag_event(kind: str, msg: str) -> bytes:
-    """One ``data: {"msg":…,"<kind>":true}`` line (quota, ban, moderation, Pinecone).
-
-    Example:
-        >>> flag_event("ipBanned", "No")
-        b'data: {"msg":"No","ipBanned":true}\\n\\n'
-
-    Args:
-        kind: ``tokenLimitReached``, ``ipBanned``, ``messageFlagged`` or ``pineconeError``.
-        msg: the text.
-    """
+    """One ``data: {"msg":…,"<kind>":true}`` line (quota, ban, moderation, Pinecone)."""
     return b"data: " + php_json({"msg": msg, kind: True}).encode() + b"\n\n"
-
-
-def sse_reply(events: Sequence[bytes], *, complete: bool = True, event_delay: float = 0.0) -> Reply:
-    """A chunked ``text/event-stream`` reply, one chunk per event.
-
-    Args:
-        events: the chunks.
-        complete: send the terminating chunk; if not, the connection just closes.
-        event_delay: seconds between chunks.
-    """
-    return Reply(
-        200,
-        (*SSE_HEADERS, *AJAX_HEADERS[:1]),
-        events=tuple(events),
-        complete=complete,
-        close=not complete,
-        event_delay=event_delay,
-    )
 
 
 def _retry_after(value: str | int | float | datetime) -> str:
@@ -381,12 +269,7 @@ _REASONS = {
 
 
 def edge_error(status: int, retry_after: str | int | float | datetime | None) -> Reply:
-    """A host or proxy error page (429, 5xx) from nginx in front of WordPress.
-
-    Args:
-        status: 429, 500, 502, 503 or 504.
-        retry_after: the ``Retry-After`` value (seconds, HTTP-date or datetime), or ``None``.
-    """
+    """A host or proxy error page (429, 5xx) from nginx in front of WordPress."""
     headers = [("Server", "nginx"), ("Content-Type", "text/html")]
     if retry_after is not None:
         headers.append(("Retry-After", _retry_after(retry_after)))
@@ -395,12 +278,7 @@ def edge_error(status: int, retry_after: str | int | float | datetime | None) ->
 
 
 def cloudflare_reply(status: int, host: str) -> Reply:
-    """A Cloudflare managed challenge ("Just a moment..."), as served in front of a site.
-
-    Args:
-        status: 403, 503 or 429.
-        host: the site's host name, printed into the challenge options.
-    """
+    """A Cloudflare managed challenge ("Just a moment..."), as served in front of a site."""
     ray = secrets.token_hex(8)
     body = f"""<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta http-equiv="X-UA-Compatible" content="IE=Edge"><meta name="robots" content="noindex,nofollow"><meta name="viewport" content="width=device-width,initial-scale=1"><style>*{{box-sizing:border-box;margin:0;padding:0}}html{{line-height:1.15;-webkit-text-size-adjust:100%;color:#313131}}</style><meta http-equiv="refresh" content="390"></head><body class="no-js"><div class="main-wrapper" role="main"><div class="main-content"><noscript><div id="challenge-error-title"><div class="h2"><span id="challenge-error-text">Enable JavaScript and cookies to continue</span></div></div></noscript><div id="cf-please-wait"><div id="spinner"><div id="cf-bubbles"></div></div><p data-translate="please_wait" id="cf-spinner-please-wait">Please stand by, while we are checking your browser...</p></div></div></div><script>(function(){{window._cf_chl_opt={{cvId: '3',cZone: "{host}",cType: 'managed',cRay: '{ray}',cH: '{secrets.token_urlsafe(24)}'}};var cpo=document.createElement('script');cpo.src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray={ray}';window._cf_chl_opt.cOgUHash=location.hash;document.getElementsByTagName('head')[0].appendChild(cpo);}}());</script><div class="footer" role="contentinfo"><div class="footer-inner"><div class="clearfix diagnostic-wrapper"><div class="ray-id">Ray ID: <code>{ray}</code></div></div><div class="text-center" id="footer-text">Performance &amp; security by <a rel="noopener noreferrer" href="https://www.cloudflare.com?utm_source=challenge&amp;utm_campaign=m" target="_blank">Cloudflare</a></div><div id="cf-cloudflare-status"></div></div></div></body></html>"""  # noqa: E501
     headers = (
@@ -437,12 +315,7 @@ def critical_error_page() -> str:
 
 
 def not_found_page(url: str, title: str) -> str:
-    """The theme's 404 page.
-
-    Args:
-        url: the site root.
-        title: the site title.
-    """
+    """The theme's 404 page."""
     return f"""<!doctype html>
 <html lang="en-US" >
 <head>
@@ -464,12 +337,7 @@ def not_found_page(url: str, title: str) -> str:
 
 
 def rest_index(url: str, title: str) -> dict[str, Any]:
-    """A minimal ``/wp-json/`` index (what the page's ``Link`` header points to).
-
-    Args:
-        url: the site root.
-        title: the site title.
-    """
+    """A minimal ``/wp-json/`` index (what the page's ``Link`` header points to)."""
     return {
         "name": title,
         "description": "",

@@ -35,16 +35,6 @@ class SiteServer(ThreadingHTTPServer):
     """A threading HTTP server on a background thread that answers with ``respond``.
 
     It tracks its connections so ``stop()`` can close them all, and cuts pending delays short.
-
-    Example:
-        >>> server = SiteServer(("127.0.0.1", 0), respond, options=False)  # doctest: +SKIP
-        >>> server.start(); server.stop()  # doctest: +SKIP
-
-    Args:
-        address: ``(host, port)``; port 0 picks a free one.
-        respond: the reply to each request.
-        options: whether ``OPTIONS`` requests reach ``respond`` (AIPKit answers CORS
-            preflights; older WordPress sites have no ``OPTIONS`` handler at all).
     """
 
     daemon_threads = True
@@ -247,10 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             for index, event in enumerate(reply.events):
-                if reply.event_delays is not None:
-                    pause = reply.event_delays[index] if index < len(reply.event_delays) else 0.0
-                else:
-                    pause = reply.event_delay if index else 0.0
+                pause = reply.delays[index] if index < len(reply.delays) else 0.0
                 if pause and stopping.wait(pause):
                     self.close_connection = True
                     return

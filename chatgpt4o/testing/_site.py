@@ -61,9 +61,6 @@ def echo(message: str) -> str:
     Example:
         >>> echo("hi")
         'Echo: hi'
-
-    Args:
-        message: the message as the plugin passed it to the model.
     """
     return f"Echo: {message}"
 
@@ -330,7 +327,7 @@ class LocalSite:
 
     @staticmethod
     def _check_life(value: float) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"nonce_life must be a positive number of seconds, got {value!r}")
 
     @property

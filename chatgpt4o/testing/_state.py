@@ -50,19 +50,7 @@ class SiteView(Protocol):
 
 
 class SiteState:
-    """A site's clock, nonce keys, queued faults, request and upstream logs, and its model.
-
-    Example:
-        >>> state = SiteState(answer=str.upper, model=None, clock=None, nonce_life=86400)
-        >>> state.think("hi")
-        'HI'
-
-    Args:
-        answer: maps the message the plugin sees to the reply text.
-        model: AIPKit's richer model (gets the whole ``UpstreamCall``); overrides ``answer``.
-        clock: returns the Unix time; ``time.time`` when ``None``.
-        nonce_life: WordPress's ``nonce_life`` in seconds.
-    """
+    """A site's clock, nonce keys, queued faults, request and upstream logs, and its model."""
 
     def __init__(
         self,
@@ -116,12 +104,7 @@ class SiteState:
             self._key = secrets.token_bytes(32)
 
     def make_nonce(self, action: str, *, key: str = "current") -> str:
-        """A nonce for ``action`` now, made with the current key, the previous one or a random one.
-
-        Args:
-            action: the nonce action.
-            key: ``"current"``, ``"previous"`` (a decoy) or ``"stale"`` (as a page cache serves).
-        """
+        """A nonce for ``action`` now: ``key`` is "current", "previous" (a decoy) or "stale"."""
         now = self.now()
         with self._lock:
             secret = {"current": self._key, "previous": self._old_key}.get(key)

@@ -41,15 +41,7 @@ CHAT_ACTIONS = frozenset({"wpaicg_chat_shortcode_message", "wpaicg_chatbox_messa
 
 
 class WpaicgPlugin:
-    """The plugin behind one ``LocalSite`` of a wpaicg profile (1.7 .. 2.2).
-
-    Example:
-        >>> reply = WpaicgPlugin(site, state).handle(request)  # doctest: +SKIP
-
-    Args:
-        site: the site's settings (profile, stream switch, URL, post).
-        state: the site's clock, nonces, faults and model.
-    """
+    """The plugin behind one ``LocalSite`` of a wpaicg profile (1.7 .. 2.2)."""
 
     def __init__(self, site: SiteView, state: SiteState) -> None:
         self._site = site
@@ -60,11 +52,7 @@ class WpaicgPlugin:
         return ("post",)
 
     def handle(self, request: RecordedRequest) -> Reply:
-        """admin-ajax.php and the plugin's handler, in the order the PHP runs.
-
-        Args:
-            request: a request to the AJAX endpoint (edge faults have already been applied).
-        """
+        """admin-ajax.php and the plugin's handler, in the order the PHP runs."""
         profile = self._site.profile
         faults = self._state.faults
         if request.method == "POST":
@@ -92,10 +80,10 @@ class WpaicgPlugin:
         fault = faults.take("post", "reply")
         warning = faults.take("post", "warning") is not None
         pace = faults.take("post", "pace")
-        event_delay = float(pace.params["chunk_delay"]) if pace is not None else 0.0
         reply = self._reply(message, greeting_text, fault, force_stream=pace is not None)
-        if event_delay and reply.events is not None:
-            reply = replace(reply, event_delay=event_delay)
+        if pace is not None and reply.events is not None:
+            chunk, first = float(pace.params["chunk_delay"]), float(pace.params["first_delay"])
+            reply = replace(reply, delays=(first, *[chunk] * (len(reply.events) - 1)))
         return with_php_warning(reply) if warning else reply
 
     def _same_site_referer(self, request: RecordedRequest) -> str | None:

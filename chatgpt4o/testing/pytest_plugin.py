@@ -21,41 +21,17 @@ the fixtures available everywhere::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Iterator, Literal, Protocol, Sequence
+from typing import Any, Callable, Iterator
 
 import pytest
 
-from chatgpt4o.testing._aipkit_store import UpstreamCall
 from chatgpt4o.testing._site import DEFAULT_PROFILE, LocalSite
 
 __all__ = ["SiteFactory", "chatgpt4o_site", "chatgpt4o_site_factory"]
 
 
-class SiteFactory(Protocol):
-    """The type of ``chatgpt4o_site_factory``: call it like ``LocalSite`` to get a running site."""
-
-    def __call__(
-        self,
-        profile: str = ...,
-        *,
-        stream: bool = ...,
-        host: str = ...,
-        port: int = ...,
-        nonce_life: float = ...,
-        clock: Callable[[], float] | None = ...,
-        answer: Callable[[str], str] | None = ...,
-        ajax_path: str = ...,
-        minified: bool = ...,
-        model: Callable[[UpstreamCall], str] | None = ...,
-        bots: Sequence[int] | None = ...,
-        draft_bots: Sequence[int] = ...,
-        popup: bool | Collection[int] = ...,
-        refresh_action: bool | None = ...,
-        guest_limit: int | None = ...,
-        banned_words: Sequence[str] = ...,
-        banned_ips: Sequence[str] = ...,
-        api_mode: Literal["responses", "chat_completions"] = ...,
-    ) -> LocalSite: ...
+SiteFactory = Callable[..., LocalSite]
+"""The type of ``chatgpt4o_site_factory``: call it like ``LocalSite`` to get a running site."""
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,6 +10,7 @@ import http.client
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -192,3 +193,20 @@ def test_image_upload_shows_on_the_page_of_the_bots_named() -> None:
         (c["botId"], c["imageUploadEnabledUI"], c["inputActionButtonEnabled"]) for _, c in configs
     ]
     assert flags == [(5, False, False), (9, True, True)]
+
+
+def test_slow_stream_holds_back_the_first_chunk_on_the_old_plugin_too() -> None:
+    with LocalSite("1.9.18", stream=True) as site:
+        site.inject("slow_stream", first_delay=60, chunk_delay=0)
+        host, port = site.url.rsplit("/", 1)[-1].split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=0.2)
+        body = urlencode(
+            {"action": "wpaicg_chat_shortcode_message", "_wpnonce": site.nonce, "message": "hi"}
+        )
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        conn.request("POST", site.ajax_path, body=body, headers=form)
+        reply = conn.getresponse()
+        assert reply.status == 200
+        with pytest.raises(TimeoutError):
+            reply.read(1)
+        conn.close()
