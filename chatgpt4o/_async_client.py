@@ -60,6 +60,8 @@ class AsyncClient(BaseClient):
             v4 by default, new per client; pass one to keep it across clients).
         token_cache: a TokenCache shared with other clients of the same site, so that they
             read its page once; by default each client has its own.
+        max_image_bytes: the largest picture a call sends, in bytes (1 to the site's 20 MB);
+            default 5 MiB, which a typical host's 8 MB POST limit still takes.
         http_client: an ``httpx.AsyncClient`` to use instead of a new one; it keeps its own proxy
             and TLS settings, and is not closed by us.
 
@@ -81,6 +83,7 @@ class AsyncClient(BaseClient):
         verify: bool = True,
         session_id: Optional[str] = None,
         token_cache: Optional[TokenCache] = None,
+        max_image_bytes: Optional[int] = None,
         http_client: Optional[httpx.AsyncClient] = None,
     ) -> None:
         super().__init__(
@@ -93,6 +96,7 @@ class AsyncClient(BaseClient):
             verify=verify,
             session_id=session_id,
             token_cache=token_cache,
+            max_image_bytes=max_image_bytes,
         )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidRequestTypeError(
@@ -244,6 +248,7 @@ class AsyncClient(BaseClient):
             conversation_uuid,
             session_id,
             client_session_id=self.session_id,
+            max_image_bytes=self.settings.max_image_bytes,
         )
         return AsyncConversation(state, send=self._send_call, stream=self._stream_call)
 

@@ -54,6 +54,7 @@ class BaseClient:
         verify: bool,
         session_id: Optional[str],
         token_cache: Optional[TokenCache],
+        max_image_bytes: Optional[int],
     ) -> None:
         self.settings: Settings = resolve_settings(
             base_url=base_url,
@@ -61,6 +62,7 @@ class BaseClient:
             max_retries=max_retries,
             proxy=proxy,
             verify=verify,
+            max_image_bytes=max_image_bytes,
             env=os.environ,
         )
         self._cookies = check_headers(cookies, "cookies")
@@ -109,6 +111,7 @@ class BaseClient:
         *,
         timeout: Union[float, int, None] = None,
         max_retries: Optional[int] = None,
+        max_image_bytes: Optional[int] = None,
     ) -> _Client:
         """A client with other settings that shares this one's connection pool and tokens.
 
@@ -119,12 +122,15 @@ class BaseClient:
 
             patient = client.with_options(timeout=300, max_retries=5)
             patient.ask("Write a long essay")
+            roomy = client.with_options(max_image_bytes=15_000_000)  # a host that takes more
 
         Raises:
             InvalidRequestError: a bad value, naming the argument.
         """
         clone = copy.copy(self)
-        clone.settings = self.settings.with_options(timeout=timeout, max_retries=max_retries)
+        clone.settings = self.settings.with_options(
+            timeout=timeout, max_retries=max_retries, max_image_bytes=max_image_bytes
+        )
         clone._policy = RetryPolicy(max_retries=clone.settings.max_retries)
         clone._owns_http = False
         clone._is_copy = True
@@ -158,6 +164,7 @@ class BaseClient:
             timeout=timeout,
             extra_headers=extra_headers,
             images=images,
+            max_image_bytes=self.settings.max_image_bytes,
         )
 
     def _check_open(self) -> None:

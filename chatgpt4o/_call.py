@@ -9,7 +9,7 @@ from typing import Optional
 
 from ._config import check_seconds
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
-from ._images import ImageInput
+from ._images import DEFAULT_MAX_IMAGE_BYTES, ImageInput
 from ._messages import build_prompt, split_pictures
 from ._models import resolve_model
 
@@ -81,11 +81,13 @@ def prepare_call(
     extra_headers: object = None,
     native: Optional[NativeTurn] = None,
     images: object = None,
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
 ) -> PreparedCall:
     """Check the arguments of a chat call; raises before any I/O, naming the bad field.
 
     Pictures come as ``image_url`` parts of the last user message, or as ``images`` (see
-    ``split_pictures()``).
+    ``split_pictures()``), each at most ``max_image_bytes`` (the client's setting, checked
+    when the client was made).
 
     Example::
 
@@ -98,7 +100,7 @@ def prepare_call(
         InvalidImageError, ImageTooLargeError: a picture that will not be sent.
         ModelError: an unknown model.
     """
-    messages, pictures = split_pictures(messages, images)
+    messages, pictures = split_pictures(messages, images, max_bytes=max_image_bytes)
     return PreparedCall(
         model=resolve_model(model),
         prompt=build_prompt(messages),

@@ -19,11 +19,12 @@ import select
 import stat
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Optional, TextIO, cast
 
 from ._demo import run_demo
 from ._doctor import run_doctor
 from ._exceptions import APIError, InvalidRequestError, ModelError
+from ._images import ImageInput, load_image
 from ._models import resolve_model
 from ._network import without_queries
 from ._output import (
@@ -48,6 +49,7 @@ _COMMANDS = ("demo", "doctor", "serve")
 
 _USAGE = """\
 chatgpt4o [options] [PROMPT ...]       ask once (the prompt may also come on stdin)
+       chatgpt4o --image PHOTO [PROMPT ...] ask about a picture (repeatable)
        chatgpt4o [options]                  chat interactively (on a terminal)
        chatgpt4o demo [--profile P]         chat with a local stand-in site, offline
        chatgpt4o doctor URL [--send] [--json]   find out why calls to a site fail
@@ -117,7 +119,8 @@ def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> No
 _ABOUT = {
     "": """\
 Chat with GPT-4o-mini through chatgpt4o.one or another AI Power site.
-Use 'chatgpt4o -- demo' to send the word 'demo' as a prompt.""",
+Use 'chatgpt4o -- demo' to send the word 'demo' as a prompt. In the interactive
+chat, '/image PATH' attaches a picture to your next message.""",
     "demo": """\
 Start a stand-in AI Power site in this process and chat with it through the real
 Client, narrating each step. Needs no network, and ignores proxy settings.""",
@@ -162,9 +165,30 @@ def _parser(command: str) -> _Parser:
         parser.add_argument("--json", action="store_true", help="print a JSON report for scripts")
     else:
         parser.add_argument("prompt", nargs="*", help="the message to send (words are joined)")
+        _picture_options(parser)
         parser.add_argument("--version", action="version", version=f"chatgpt4o {__version__}")
     _global_options(parser, site=command != "demo")
     return parser
+
+
+def _picture_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--image",
+        dest="images",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=(
+            "a JPEG, PNG or WEBP picture to send with the message (repeatable, up to 4; "
+            "the bot's page must offer image upload); without words it asks what is in it"
+        ),
+    )
+    parser.add_argument(
+        "--max-image-bytes",
+        type=int,
+        metavar="N",
+        help="the largest picture sent, in bytes (default: 5242880; the site's own limit: 20 MB)",
+    )
 
 
 def _split(argv: list[str]) -> tuple[Optional[str], list[str]]:
@@ -175,6 +199,7 @@ def _split(argv: list[str]) -> tuple[Optional[str], list[str]]:
     """
     parser = _Parser(prog="chatgpt4o", add_help=False, allow_abbrev=False)
     _global_options(parser)
+    _picture_options(parser)
     parser.add_argument("words", nargs=argparse.REMAINDER)  # keeps a leading "--"
     words: list[str] = parser.parse_known_args(argv)[0].words
     if words and words[0] in _COMMANDS:
@@ -218,19 +243,51 @@ def open_client(
         max_retries=settings.max_retries,
         proxy=settings.proxy,
         token_cache=DiskTokenCache(settings.base_url) if cache else None,
+        max_image_bytes=getattr(args, "max_image_bytes", None),
         http_client=session,
     )
 
 
+def _picture(client: Client, path: str, field: str) -> ImageInput:
+    """The picture at ``path``, read and checked now, so that a bad one fails before sending.
+
+    Raises:
+        InvalidImageError, ImageTooLargeError: naming ``field`` (``--image`` or ``/image``).
+    """
+    cap = client.settings.max_image_bytes
+    # load_image() refuses a remote URL (fetch_urls is off), so what it returns is read.
+    return cast(ImageInput, load_image(os.path.expanduser(path), field=field, max_bytes=cap))
+
+
+def _queued(path: str, picture: ImageInput) -> str:
+    return (
+        f"(picture {path} queued: {picture.mime_type}, {picture.size} bytes; "
+        "it goes with your next message)\n"
+    )
+
+
 def _chat(
-    client: Client, args: argparse.Namespace, stdin: TextIO, out: Output, err: Output
+    client: Client,
+    args: argparse.Namespace,
+    stdin: TextIO,
+    out: Output,
+    err: Output,
+    pictures: Sequence[tuple[str, ImageInput]] = (),
 ) -> None:
-    """The interactive chat: one conversation, which survives the errors of single turns."""
+    """The interactive chat: one conversation, which survives the errors of single turns.
+
+    ``/image PATH`` queues a picture for the next message (as ``--image`` does for the first);
+    a turn that fails for the network or the site keeps its text and pictures for Enter.
+    """
     conversation = client.conversation(args.model, bot_id=args.bot_id)
     out.write(
         f"Chatting with {client.base_url}. An empty line, Ctrl-D or Ctrl-C ends; "
-        "after an error the turn is kept: press Enter to send it again.\n"
+        "after an error the turn is kept: press Enter to send it again. "
+        "/image PATH attaches a picture to your next message.\n"
     )
+    pending = [picture for _, picture in pictures]
+    for path, picture in pictures:
+        out.write(_queued(path, picture))
     kept = ""
     while True:
         line = _read_line(stdin, out, kept)
@@ -241,20 +298,35 @@ def _chat(
         if not text:
             return
         kept = ""
+        if text == "/image" or text.startswith("/image "):
+            path = text[len("/image") :].strip().strip("'\"")
+            try:
+                if not path:
+                    raise UsageError("/image needs a path, e.g. /image photo.jpg")
+                pending.append(_picture(client, path, "/image"))
+                out.write(_queued(path, pending[-1]))
+            except (InvalidRequestError, UsageError) as exc:
+                err.write(f"chatgpt4o: {describe_failure(exc)[1]}\n")
+            continue
         try:
             _check_text(text, "that line")
             if args.stream:
                 out.write("ai> ")
-                with conversation.stream(text) as stream:
+                with conversation.stream(text, images=pending) as stream:
                     for piece in stream:
                         out.write(piece)
                 out.write("\n")
             else:
-                out.write(f"ai> {conversation.send(text)}\n")
-        except (APIError, InvalidRequestError) as exc:
+                out.write(f"ai> {conversation.send(text, images=pending)}\n")
+            pending = []
+        except (APIError, InvalidRequestError, UsageError) as exc:
             out.end_line()
             err.write(f"chatgpt4o: {describe_failure(exc)[1]}\n")
-            kept = text if isinstance(exc, APIError) else ""
+            if isinstance(exc, APIError):
+                kept = text
+            elif pending:
+                pending = []
+                err.write("chatgpt4o: the queued pictures were dropped\n")
 
 
 def _read_line(stdin: TextIO, out: Output, kept: str) -> Optional[str]:
@@ -325,15 +397,16 @@ def _ask(args: argparse.Namespace, stdin: TextIO, out: Output, err: Output) -> i
         )
     if not prompt.strip() and not interactive:
         prompt = _read_stdin(stdin).strip()
-        if not prompt:
+        if not prompt and not args.images:
             raise UsageError(
                 "no prompt: give one as arguments or on stdin (see 'chatgpt4o --help')"
             )
     with open_client(args, args.base_url, cache=args.cache) as client:
+        pictures = [(path, _picture(client, path, "--image")) for path in args.images]
         if interactive:
-            _chat(client, args, stdin, out, err)
+            _chat(client, args, stdin, out, err, pictures)
         else:
-            print_reply(client, args, prompt, out)
+            print_reply(client, args, prompt, out, images=[p for _, p in pictures])
     return 0
 
 

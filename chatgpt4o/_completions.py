@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Union
 
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
-from ._images import ImageInput
+from ._images import DEFAULT_MAX_IMAGE_BYTES, ImageInput
 from ._messages import build_prompt, split_pictures, validate_messages
 from ._models import resolve_model
 
@@ -406,7 +406,12 @@ def _is_empty(value: object) -> bool:
 
 
 def prepare_request(
-    model: Optional[str], messages: object, stream: object, params: Mapping[str, object]
+    model: Optional[str],
+    messages: object,
+    stream: object,
+    params: Mapping[str, object],
+    *,
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
 ) -> CompletionRequest:
     """Check every argument of ``create()`` and return the call to make; raises before any I/O.
 
@@ -420,6 +425,7 @@ def prepare_request(
         messages: OpenAI-style messages (see ``normalize_messages()``).
         stream: True to stream the reply.
         params: every other keyword argument (see ``check_parameters()``).
+        max_image_bytes: the largest picture sent (the client's setting).
 
     Raises:
         InvalidRequestError: an unsupported parameter, a bad message, an empty prompt.
@@ -430,7 +436,7 @@ def prepare_request(
     if not isinstance(stream, bool):
         raise InvalidRequestTypeError(f"stream: expected True or False, got {stream!r}")
     canonical = resolve_model(model)
-    texts, pictures = split_pictures(normalize_messages(messages))
+    texts, pictures = split_pictures(normalize_messages(messages), max_bytes=max_image_bytes)
     plain = validate_messages(texts)
     build_prompt(plain)  # the prompt-level checks: blank, too long
     return CompletionRequest(model=canonical, messages=plain, stream=stream, images=pictures)

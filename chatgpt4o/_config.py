@@ -20,6 +20,7 @@ from ._constants import (
     MAX_RETRIES_LIMIT,
 )
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
+from ._images import DEFAULT_MAX_IMAGE_BYTES, check_max_image_bytes
 
 __all__ = ["Settings", "check_seconds", "is_loopback", "redact_url", "resolve_settings"]
 
@@ -36,6 +37,7 @@ class Settings:
         max_retries: retries after the first attempt for transient failures.
         proxy: a proxy URL, or None.
         verify: whether TLS certificates are verified.
+        max_image_bytes: the largest picture a call sends, in bytes.
     """
 
     base_url: str
@@ -43,22 +45,31 @@ class Settings:
     max_retries: int
     proxy: Optional[str]
     verify: bool = True
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
 
     def with_options(
-        self, *, timeout: Union[float, int, None] = None, max_retries: Optional[int] = None
+        self,
+        *,
+        timeout: Union[float, int, None] = None,
+        max_retries: Optional[int] = None,
+        max_image_bytes: Optional[int] = None,
     ) -> Settings:
-        """A copy with a new timeout and/or retry budget (None keeps the current one)."""
+        """A copy with other values for those given (None keeps the current one)."""
         return replace(
             self,
             timeout=self.timeout if timeout is None else _timeout(timeout, ""),
             max_retries=self.max_retries if max_retries is None else _max_retries(max_retries, ""),
+            max_image_bytes=self.max_image_bytes
+            if max_image_bytes is None
+            else check_max_image_bytes(max_image_bytes),
         )
 
     def __repr__(self) -> str:
         proxy = redact_url(self.proxy) if self.proxy else None
         return (
             f"Settings(base_url={self.base_url!r}, timeout={self.timeout!r}, "
-            f"max_retries={self.max_retries!r}, proxy={proxy!r}, verify={self.verify!r})"
+            f"max_retries={self.max_retries!r}, proxy={proxy!r}, verify={self.verify!r}, "
+            f"max_image_bytes={self.max_image_bytes!r})"
         )
 
 
@@ -196,6 +207,7 @@ def resolve_settings(
     max_retries: Optional[int] = None,
     proxy: Optional[str] = None,
     verify: bool = True,
+    max_image_bytes: Optional[int] = None,
     env: Mapping[str, str],
 ) -> Settings:
     """Validate the arguments, fill the gaps from ``env`` (``CHATGPT4O_*``), then defaults.
@@ -216,4 +228,7 @@ def resolve_settings(
         max_retries=_max_retries(*_pick(max_retries, env, ENV_MAX_RETRIES)),
         proxy=_proxy(*_pick(proxy, env, ENV_PROXY)),
         verify=verify,
+        max_image_bytes=DEFAULT_MAX_IMAGE_BYTES
+        if max_image_bytes is None
+        else check_max_image_bytes(max_image_bytes),
     )

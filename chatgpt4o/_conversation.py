@@ -11,7 +11,7 @@ from typing import Any, Callable, Literal, Optional
 
 from ._call import NativeTurn, PreparedCall, check_bot_id, new_uuid, prepare_call
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
-from ._images import Images, message_text_for_images
+from ._images import DEFAULT_MAX_IMAGE_BYTES, Images, message_text_for_images
 from ._messages import format_prompt, validate_messages
 from ._models import resolve_model
 from ._streams import AsyncStream, Stream
@@ -62,6 +62,7 @@ class ConversationState:
             The plugin finds a guest's thread by bot, conversation_uuid *and* session_id.
         thread_started: whether the server already holds this thread (restored with its id,
             or a turn was sent).
+        max_image_bytes: the largest picture sent (the client's setting; not saved).
     """
 
     model: str
@@ -72,6 +73,7 @@ class ConversationState:
     conversation_uuid: Optional[str] = None
     session_id: Optional[str] = None
     thread_started: bool = False
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
 
     @classmethod
     def create(
@@ -85,6 +87,7 @@ class ConversationState:
         session_id: object = None,
         *,
         client_session_id: str,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     ) -> ConversationState:
         """Validate the arguments of ``client.conversation()``.
 
@@ -115,6 +118,7 @@ class ConversationState:
             conversation_uuid=_thread_key("conversation_uuid", conversation_uuid, mode, new_uuid),
             session_id=_thread_key("session_id", session_id, mode, lambda: client_session_id),
             thread_started=conversation_uuid is not None,
+            max_image_bytes=max_image_bytes,
         )
 
     def prepare(self, text: object, images: object = None) -> PreparedCall:
@@ -132,9 +136,14 @@ class ConversationState:
         user = {"role": "user", "content": text}
         earlier = [{"role": "system", "content": self.system}] if self.system else []
         earlier += self.turns
+        cap = self.max_image_bytes
         if self.history == "prompt" or self.conversation_uuid is None:
-            return prepare_call(self.model, [*earlier, user], bot_id=self.bot_id, images=images)
-        call = prepare_call(self.model, [user], bot_id=self.bot_id, images=images)
+            return prepare_call(
+                self.model, [*earlier, user], bot_id=self.bot_id, images=images, max_image_bytes=cap
+            )
+        call = prepare_call(
+            self.model, [user], bot_id=self.bot_id, images=images, max_image_bytes=cap
+        )
         sent = {"role": "user", "content": call.prompt}  # the text, or the default prompt
         native = NativeTurn(
             wpaicg_message=call.prompt,

@@ -193,14 +193,17 @@ def _on_site(page_url: str, site: str) -> bool:
 
 
 def _chat(item: Any, page_url: str) -> PageChat:
+    # A file from before a PageChat field existed lacks it: stale, like any other mismatch.
     if not isinstance(item, dict) or set(item) != {field.name for field in fields(PageChat)}:
         raise ValueError("a chat has other fields than PageChat")
     if item["generation"] not in _GENERATIONS or item["chat_type"] not in _CHAT_TYPES:
         raise ValueError("unknown generation or chat type")
     if not all(isinstance(item[name], str) for name in _STR_FIELDS):
         raise ValueError("a token is not a string")
-    if not isinstance(item["streams"], bool):
-        raise ValueError("streams is not a boolean")
+    if not isinstance(item["streams"], bool) or not isinstance(item["image_upload"], bool):
+        raise ValueError("streams or image_upload is not a boolean")
+    if item["plugin_version"] is not None and not isinstance(item["plugin_version"], str):
+        raise ValueError("plugin_version is neither a string nor null")
     # Tokens are written only after ajax_url() kept them on the page's origin: another host
     # here means someone else wrote the file, to receive the next prompt and nonce.
     if ajax_url(page_url, named=item["ajax_url"]) != item["ajax_url"]:

@@ -1,7 +1,8 @@
 """``chatgpt4o doctor URL``: diagnose a site step by step, for a user whose calls fail.
 
 Each step (reach the page, look for a block page, read the plugin's version hints, find the
-chats and their nonce, check the nonce refresh action, optionally send one message) is timed
+chats and their nonce, say which bots take pictures, check the nonce refresh action, optionally
+send one message) is timed
 and reported as plain text, or as JSON with ``--json``. The exit code is 0 only when a message
 can be sent: with ``--send``, when the test message got its reply; without, when the page
 carries everything a message needs.
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
 from ._exceptions import APIError, ChatPageError
+from ._images import allowed_images
 from ._network import describe_network_error
 from ._output import EXIT_BLOCKED, EXIT_NO_CHAT, EXIT_SITE, Output, describe_failure
 
@@ -42,8 +44,8 @@ class Step:
     """One step of the diagnosis.
 
     Attributes:
-        name: a short tag (``"reach"``, ``"block"``, ``"plugin"``, ``"chats"``, ``"refresh"``,
-            ``"send"``).
+        name: a short tag (``"reach"``, ``"block"``, ``"plugin"``, ``"chats"``, ``"pictures"``,
+            ``"refresh"``, ``"send"``).
         ok: True passed, False failed, None only informative (or not applicable).
         detail: one line for a person.
         seconds: how long the step took.
@@ -171,6 +173,9 @@ def diagnose(client: Client, *, send: bool = False) -> Report:
     report.can_send = True
 
     started = time.perf_counter()
+    _add(report, "pictures", started, None, *_describe_pictures(page))
+
+    started = time.perf_counter()
     _add(report, "refresh", started, *_refresh(client, page))
 
     if send:
@@ -209,6 +214,32 @@ def _describe_chats(page: Page) -> tuple[str, dict[str, Any]]:
         f"AJAX {first.ajax_url}"
     )
     return detail, {"generation": page.generation, "chats": chats, "streams": first.streams}
+
+
+def _describe_pictures(page: Page) -> tuple[str, dict[str, Any]]:
+    """Which bots take pictures and how many per message, as the clients will allow them."""
+    if page.generation != "aipkit":
+        detail = "the old AI Power plugin (1.7-2.2) takes no pictures"
+        return detail, {"bots": [{"bot_id": chat.bot_id, "max_images": 0} for chat in page.chats]}
+    bots: list[dict[str, Any]] = []
+    parts: list[str] = []
+    for chat in page.chats:
+        count = allowed_images(
+            generation=chat.generation,
+            upload_enabled=chat.image_upload,
+            plugin_version=chat.plugin_version,
+        )
+        bots.append({"bot_id": chat.bot_id, "image_upload": chat.image_upload, "max_images": count})
+        if count == 0:
+            parts.append(f"bot {chat.bot_id} takes none (its page offers no image upload)")
+        elif count == 1:
+            version = chat.plugin_version or "an unknown version"
+            parts.append(
+                f"bot {chat.bot_id} takes 1 per message (AI Puffer {version} reads only the first)"
+            )
+        else:
+            parts.append(f"bot {chat.bot_id} takes up to {count} per message")
+    return "; ".join(parts), {"bots": bots}
 
 
 def _refresh(client: Client, page: Page) -> tuple[Optional[bool], str, dict[str, Any]]:

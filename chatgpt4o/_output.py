@@ -4,6 +4,7 @@ and ``_doctor``, and importing none of them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ._exceptions import (
@@ -18,6 +19,9 @@ from ._exceptions import (
     ChatPageError,
     ContentFlaggedError,
     EndpointGoneError,
+    ImageRejectedError,
+    ImagesNotSupportedError,
+    ImageTooLargeForSiteError,
     InvalidRequestError,
     NonceError,
     PluginError,
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     import argparse
 
     from ._client import Client
+    from ._images import ImageInput
 
 __all__ = [
     "EXIT_BLOCKED",
@@ -64,12 +69,14 @@ EXIT_CODES_HELP = """\
 exit codes:
   0    the reply was printed (doctor: a message can be sent)
   1    an internal error (a bug in chatgpt4o: please report it)
-  2    bad usage or input: an unknown option, a bad value, no prompt, stdin not UTF-8
+  2    bad usage or input: an unknown option, a bad value, no prompt, stdin not UTF-8,
+       a picture that is missing, not JPEG/PNG/WEBP, or over --max-image-bytes
   3    network: the site could not be reached (refused, DNS, TLS, proxy, timeout)
   4    blocked (a Cloudflare challenge) or rate limited by the site
   5    the site failed: an HTTP error, a bad or cut reply, a nonce it keeps rejecting
   6    the site refused the message, in its own words (quota, banned word, guests off)
-  7    no chat there: no such page (404), no chat element, unknown bot, plugin missing
+  7    no chat there: no such page (404), no chat element, unknown bot, plugin missing;
+       or the bot takes no pictures (its page offers no image upload), or fewer
   130  interrupted (Ctrl-C)
   141  the output pipe was closed (as with SIGPIPE)"""
 
@@ -106,6 +113,11 @@ def describe_failure(exc: BaseException) -> tuple[int, str]:
         >>> describe_failure(InvalidRequestError("timeout: expected a number > 0"))
         (2, 'invalid input: timeout: expected a number > 0')
     """
+    if isinstance(exc, ImagesNotSupportedError):
+        return EXIT_NO_CHAT, (
+            f"no pictures there: {one_line(str(exc))}; pick a bot that takes them with "
+            f"--bot-id ('chatgpt4o doctor {exc.url}' lists them)"
+        )
     if isinstance(exc, (InvalidRequestError, UsageError)):
         return EXIT_USAGE, f"invalid input: {one_line(str(exc))}"
     if isinstance(exc, APIError):
@@ -158,6 +170,10 @@ def _describe_api_error(exc: APIError) -> tuple[int, str]:
 
 
 def _refusal_hint(exc: PluginError) -> str:
+    if isinstance(exc, ImageTooLargeForSiteError):
+        return "send a smaller picture"
+    if isinstance(exc, ImageRejectedError):
+        return "send a JPEG, PNG or WEBP picture"
     if isinstance(exc, TokenLimitError):
         return "the site's quota is used up: wait for it to reset"
     if isinstance(exc, ContentFlaggedError):
@@ -206,14 +222,21 @@ class Output:
 
 
 def print_reply(
-    client: Client, args: argparse.Namespace, prompt: str, out: Output, prefix: str = ""
+    client: Client,
+    args: argparse.Namespace,
+    prompt: str,
+    out: Output,
+    prefix: str = "",
+    images: Sequence[ImageInput] = (),
 ) -> None:
-    """Send ``prompt`` and print the reply, piece by piece unless ``--no-stream``."""
+    """Send ``prompt`` (with ``images``) and print the reply, piece by piece unless
+    ``--no-stream``."""
     if not args.stream:
-        out.write(prefix + client.create(args.model, prompt, bot_id=args.bot_id) + "\n")
+        reply = client.create(args.model, prompt, bot_id=args.bot_id, images=list(images))
+        out.write(prefix + reply + "\n")
         return
     out.write(prefix)
-    with client.stream(args.model, prompt, bot_id=args.bot_id) as stream:
+    with client.stream(args.model, prompt, bot_id=args.bot_id, images=list(images)) as stream:
         for piece in stream:
             out.write(piece)
     out.write("\n")

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Optional, Union
 from ._async_client import AsyncClient
 from ._base import log
 from ._constants import DEFAULT_BASE_URL
+from ._images import ImageInput, ImageSource, load_image
 from ._messages import Messages
 from ._models import DEFAULT_MODEL, MODEL_ALIASES, MODELS, resolve_model
 from ._provider_pool import ClientPools
@@ -140,15 +141,21 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             timeout: seconds each request may take, its whole reply included; when not given,
                 120 unless ``$CHATGPT4O_TIMEOUT`` says otherwise.
             cookies: cookies to send to the site.
-            kwargs: accepted for gpt4free compatibility and ignored (logged at debug level).
+            kwargs: ``media`` (gpt4free's current clients) or ``images`` (older ones):
+                pictures for the last user message, a list of ``(data, filename)`` pairs
+                where data is bytes, a path, a binary file or a ``data:`` URL; the filename
+                is ignored and the type read from the bytes. Anything else is accepted for
+                gpt4free compatibility and ignored (logged at debug level).
 
         Raises:
             APIError: a typed error (see chatgpt4o._exceptions), still a RuntimeError.
+            ImagesNotSupportedError: pictures for a bot whose page offers no image upload.
         """
         model = cls.get_model(model)
-        _log_ignored(cls.__name__, "create_async", kwargs)
         client = cls._client(proxy, cookies)
-        return await client.create(model, messages, timeout=_timeout(timeout))
+        images = _pictures(kwargs, client.settings.max_image_bytes)
+        _log_ignored(cls.__name__, "create_async", kwargs)
+        return await client.create(model, messages, timeout=_timeout(timeout), images=images)
 
     @classmethod
     async def create_async_generator(
@@ -167,13 +174,15 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             async for piece in Chatgpt4o.create_async_generator("", messages):
                 print(piece, end="")
 
-        Arguments and errors as for create_async(); a site that does not stream yields its
-        whole reply once.
+        Arguments (``media`` pictures too) and errors as for create_async(); a site that does
+        not stream yields its whole reply once.
         """
         model = cls.get_model(model)
-        _log_ignored(cls.__name__, "create_async_generator", kwargs)
         client = cls._client(proxy, cookies)
-        async with client.stream(model, messages, timeout=_timeout(timeout)) as stream:
+        images = _pictures(kwargs, client.settings.max_image_bytes)
+        _log_ignored(cls.__name__, "create_async_generator", kwargs)
+        stream = client.stream(model, messages, timeout=_timeout(timeout), images=images)
+        async with stream:
             async for piece in stream:
                 yield piece
 
@@ -212,6 +221,25 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
 
 async def _once(reply: Awaitable[str]) -> AsyncGenerator[str, None]:
     yield await reply
+
+
+def _pictures(kwargs: dict[str, Any], max_bytes: int) -> tuple[ImageInput, ...]:
+    """Take gpt4free's ``media`` and ``images`` out of ``kwargs``: pictures, read and checked.
+
+    Each item is a ``(data, filename)`` pair (or the data alone); the filename is ignored.
+    """
+    pictures: list[ImageSource] = []
+    for name in ("media", "images"):
+        items = kwargs.pop(name, None)
+        if items is None:
+            continue
+        if not isinstance(items, (list, tuple)):
+            items = [items]
+        for index, item in enumerate(items):
+            data = item[0] if isinstance(item, (list, tuple)) and len(item) == 2 else item
+            pictures.append(load_image(data, field=f"{name}[{index}]", max_bytes=max_bytes))
+    # load_image() refuses remote URLs (fetch_urls is off), so each is an ImageInput.
+    return tuple(picture for picture in pictures if isinstance(picture, ImageInput))
 
 
 def _timeout(value: Union[int, float]) -> Optional[float]:

@@ -280,7 +280,13 @@ class Completions:
             InvalidRequestError: an unsupported parameter or a bad message, before any request.
             APIError: its subclasses, after retries, for everything the site did wrong.
         """
-        request = prepare_request(model, messages, stream, params)
+        request = prepare_request(
+            model,
+            messages,
+            stream,
+            params,
+            max_image_bytes=self._client.settings.max_image_bytes,
+        )
         if request.stream:
             pieces = self._client.stream(
                 request.model,
@@ -402,7 +408,13 @@ class AsyncCompletions:
             InvalidRequestError: an unsupported parameter or a bad message, before any request.
             APIError: its subclasses, after retries, for everything the site did wrong.
         """
-        request = prepare_request(model, messages, stream, params)
+        request = prepare_request(
+            model,
+            messages,
+            stream,
+            params,
+            max_image_bytes=self._client.settings.max_image_bytes,
+        )
         if request.stream:
             pieces = self._client.stream(
                 request.model,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import socket
@@ -9,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 from subprocess import DEVNULL, PIPE, Popen
+from typing import Callable
 
 import pytest
 
 from chatgpt4o import __version__
 from chatgpt4o._cli import main
+from chatgpt4o._images import DEFAULT_IMAGE_PROMPT, ImageInput
 from chatgpt4o._output import (
     EXIT_BLOCKED,
     EXIT_BROKEN_PIPE,
@@ -424,3 +427,111 @@ def test_version() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"chatgpt4o {__version__}"
+
+
+# -- pictures ----------------------------------------------------------------------------------
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAH/VscvDQAAAABJRU5ErkJggg=="
+)
+WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+PNG_NOTE = ImageInput("image/png", PNG).describe()
+WEBP_NOTE = ImageInput("image/webp", WEBP).describe()
+
+
+@pytest.fixture
+def pictures(tmp_path: Path) -> tuple[str, str]:
+    """A PNG and a WEBP file (the WEBP named .jpg: the bytes decide)."""
+    (tmp_path / "dot.png").write_bytes(PNG)
+    (tmp_path / "photo.jpg").write_bytes(WEBP)
+    return str(tmp_path / "dot.png"), str(tmp_path / "photo.jpg")
+
+
+@pytest.mark.chatgpt4o_site("2.4.71", image_upload=True)
+@pytest.mark.parametrize("stream", ["--no-stream", "--timeout=5"], ids=["whole", "streamed"])
+def test_image_sends_pictures_with_the_prompt(
+    chatgpt4o_site: LocalSite, pictures: tuple[str, str], stream: str
+) -> None:
+    png, webp = pictures
+    url = chatgpt4o_site.url
+    code, out, err = run(["--image", png, "what is", stream, "--base-url", url, "--image", webp])
+    assert (code, err) == (0, "")
+    assert out == f"Echo: what is [images: {PNG_NOTE}, {WEBP_NOTE}]\n"
+
+    code, out, _ = run(["--base-url", chatgpt4o_site.url, "--image", png])  # no words, no stdin
+    assert (code, out) == (0, f"Echo: {DEFAULT_IMAGE_PROMPT} [images: {PNG_NOTE}]\n")
+
+
+@pytest.mark.parametrize(
+    ("make_args", "upload", "code", "words"),
+    [
+        (lambda d: ["--image", str(d / "missing.jpg")], True, EXIT_USAGE, "--image: cannot read"),
+        (lambda d: ["--image", str(d / "notes.txt")], True, EXIT_USAGE, "JPEG, PNG or WEBP"),
+        (
+            lambda d: ["--image", str(d / "dot.png"), "--max-image-bytes", "69"],
+            True,
+            EXIT_USAGE,
+            "at most 0.0 MB (69 bytes)",
+        ),
+        (
+            lambda d: ["--image", str(d / "dot.png"), "--max-image-bytes", "0"],
+            True,
+            EXIT_USAGE,
+            "max_image_bytes: expected 1 to",
+        ),
+        (lambda d: ["--image", str(d / "dot.png")], False, EXIT_NO_CHAT, "offers no image upload"),
+    ],
+    ids=["missing", "not a picture", "too large", "bad cap", "bot takes none"],
+)
+def test_a_picture_that_cannot_go_is_one_line_and_nothing_is_sent(
+    pictures: tuple[str, str],
+    tmp_path: Path,
+    make_args: Callable[[Path], list[str]],
+    upload: bool,
+    code: int,
+    words: str,
+) -> None:
+    (tmp_path / "notes.txt").write_text("not a picture")
+    with LocalSite("2.4.71", image_upload=upload) as site:
+        result = run(["--base-url", site.url, *make_args(tmp_path), "what is it?"])
+        assert site.posts == []
+
+    assert result[0] == code
+    assert_one_line(result[2])
+    assert words in result[2]
+
+
+@pytest.mark.chatgpt4o_site("2.4.71", image_upload=True)
+def test_image_in_the_chat_queues_a_picture_for_the_next_message(
+    chatgpt4o_site: LocalSite, pictures: tuple[str, str], tmp_path: Path
+) -> None:
+    png, webp = pictures
+    stdin = f"/image {tmp_path / 'missing.png'}\n/image {webp}\nwhat are they?\nthanks\n\n"
+
+    code, out, err = run(["--base-url", chatgpt4o_site.url, "--image", png], stdin=stdin, tty=True)
+
+    assert code == 0
+    assert f"(picture {png} queued: image/png, 70 bytes;" in out
+    assert f"(picture {webp} queued: image/webp, {len(WEBP)} bytes;" in out
+    assert f"ai> Echo: what are they? [images: {PNG_NOTE}, {WEBP_NOTE}]\n" in out
+    assert_one_line(err)
+    assert "/image: cannot read" in err
+    first, second = chatgpt4o_site.upstream_calls
+    assert [image.data for image in first.images] == [PNG, WEBP]
+    assert second.images == ()  # sent once, with the message after /image
+
+
+@pytest.mark.chatgpt4o_site("2.4.71")
+def test_pictures_a_bot_will_not_take_are_dropped_and_the_chat_goes_on(
+    chatgpt4o_site: LocalSite, pictures: tuple[str, str]
+) -> None:
+    stdin = f"/image {pictures[0]}\nwhat is it?\nhello\n\n"
+
+    code, out, err = run(["--base-url", chatgpt4o_site.url], stdin=stdin, tty=True)
+
+    assert code == 0
+    assert "offers no image upload" in err
+    assert "the queued pictures were dropped" in err
+    assert "ai> Echo: hello\n" in out
+    (call,) = chatgpt4o_site.upstream_calls
+    assert call.images == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -128,16 +129,52 @@ def test_a_corrupt_file_is_ignored_with_a_debug_log(
     assert "ignored" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("streams", "yes"),
+        ("image_upload", "yes"),
+        ("image_upload", 1),
+        ("image_upload", None),
+        ("plugin_version", 2.4),
+        ("plugin_version", ["2.4.71"]),
+    ],
+)
 def test_a_file_of_another_site_or_with_bad_chats_is_ignored(
-    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
+    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite, name: str, value: object
 ) -> None:
     path = tmp_path / "tokens.json"
     ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock))
     assert DiskTokenCache("https://other.example", path, clock=clock).fresh() is None
     data = json.loads(path.read_text())
-    data["page"]["chats"][0]["streams"] = "yes"
+    data["page"]["chats"][0][name] = value
     path.write_text(json.dumps(data))
     assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).fresh() is None
+
+
+def test_a_file_from_before_pictures_costs_one_page_fetch_never_an_error(
+    tmp_path: Path, clock: Clock
+) -> None:
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAH/VscvDQAAAABJRU5ErkJggg=="
+    )
+    path = tmp_path / "tokens.json"
+    with LocalSite("2.4.71", image_upload=True) as site:
+        ask(site, DiskTokenCache(site.url, path, clock=clock))
+        data = json.loads(path.read_text())
+        for chat in data["page"]["chats"]:  # as chatgpt4o wrote it before pictures
+            del chat["image_upload"], chat["plugin_version"]
+        path.write_text(json.dumps(data))
+
+        with chatgpt4o.Client(
+            site.url, token_cache=DiskTokenCache(site.url, path, clock=clock)
+        ) as client:
+            reply = client.ask("What is it?", images=png)
+
+        assert site.page_fetches == 2
+    assert reply.startswith("Echo: What is it? [images: image/png 70 bytes")
+    chat = json.loads(path.read_text())["page"]["chats"][0]
+    assert (chat["image_upload"], chat["plugin_version"]) == (True, "2.4.71")
 
 
 @pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads anything")

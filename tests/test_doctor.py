@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_every_profile_can_send(chatgpt4o_site_factory: SiteFactory, profile: st
     assert code == 0
     assert data["can_send"] is True
     found = steps(data)
-    assert list(found) == ["reach", "block", "plugin", "chats", "refresh", "send"]
+    assert list(found) == ["reach", "block", "plugin", "chats", "pictures", "refresh", "send"]
     chats = found["chats"]["data"]
     assert isinstance(chats, dict)
     aipkit = PROFILES[profile].era == "aipkit"
@@ -64,6 +65,41 @@ def test_plain_text_report(chatgpt4o_site: LocalSite) -> None:
     assert "ok   chats" in out
     assert "Verdict: a message can be sent." in out
     assert chatgpt4o_site.posts == []  # no message without --send
+
+
+@pytest.mark.parametrize(
+    ("profile", "options", "expected", "words"),
+    [
+        (
+            "2.4.71",
+            {"bots": (5, 9), "image_upload": (9,)},
+            [("5", False, 0), ("9", True, 4)],
+            "bot 5 takes none (its page offers no image upload); bot 9 takes up to 4 per message",
+        ),
+        (
+            "2.4.0",
+            {"bots": (8,), "image_upload": True},
+            [("8", True, 1)],
+            "bot 8 takes 1 per message (AI Puffer 2.4.0 reads only the first)",
+        ),
+        ("1.9.18", {}, [("0", None, 0)], "the old AI Power plugin (1.7-2.2) takes no pictures"),
+    ],
+    ids=["2.4.71 one bot of two", "2.4.0", "old plugin"],
+)
+def test_which_bots_take_pictures_and_how_many(
+    profile: str, options: dict[str, Any], expected: list[tuple[str, object, int]], words: str
+) -> None:
+    with LocalSite(profile, **options) as site:
+        code, data = report(site.url)
+        text = doctor(site.url)[1]
+
+    assert code == 0
+    pictures = steps(data)["pictures"]
+    assert pictures["ok"] is None
+    assert pictures["detail"] == words
+    bots = pictures["data"]["bots"]  # type: ignore[index]
+    assert [(b["bot_id"], b.get("image_upload"), b["max_images"]) for b in bots] == expected
+    assert f"info pictures {words} (" in text
 
 
 def test_the_refresh_action_missing(chatgpt4o_site_factory: SiteFactory) -> None:

@@ -24,8 +24,15 @@ from chatgpt4o import (
     ImageTooLargeError,
     ImageTooLargeForSiteError,
     InvalidImageError,
+    InvalidRequestError,
+    InvalidRequestTypeError,
 )
-from chatgpt4o._images import DEFAULT_IMAGE_PROMPT, ImageInput
+from chatgpt4o._images import (
+    DEFAULT_IMAGE_PROMPT,
+    DEFAULT_MAX_IMAGE_BYTES,
+    SITE_MAX_IMAGE_BYTES,
+    ImageInput,
+)
 from chatgpt4o.testing import LocalSite
 from tests.fakesite import BASE_URL, HTML, FakeSite, Runner, Step
 
@@ -101,14 +108,14 @@ ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def run(kind: str, site: LocalSite, call: Callable[[Any], Any]) -> Any:
+def run(kind: str, site: LocalSite, call: Callable[[Any], Any], **options: Any) -> Any:
     """``call(client)`` on a fresh client of ``kind`` for ``site``; awaited for the async one."""
     if kind == "sync":
-        with chatgpt4o.Client(site.url, **SETTINGS) as client:
+        with chatgpt4o.Client(site.url, **SETTINGS, **options) as client:
             return call(client)
 
     async def main() -> Any:
-        async with chatgpt4o.AsyncClient(site.url, **SETTINGS) as client:
+        async with chatgpt4o.AsyncClient(site.url, **SETTINGS, **options) as client:
             return await call(client)
 
     return asyncio.run(main())
@@ -244,6 +251,70 @@ def test_bad_pictures_are_refused_before_any_request(
         with pytest.raises(error, match=words):
             run(kind, site, call)
         assert site.requests == []
+
+
+# -- the client's size cap -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+def test_max_image_bytes_caps_every_entry_point(kind: str, entry: str) -> None:
+    with LocalSite("2.4.71", image_upload=True) as site:
+        with pytest.raises(ImageTooLargeError, match=r"at most 0.0 MB \(69 bytes\)") as caught:
+            run(kind, site, ENTRY_POINTS[entry], max_image_bytes=len(PNG) - 1)
+        assert site.requests == []
+    assert (caught.value.size, caught.value.limit) == (len(PNG), len(PNG) - 1)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_raised_max_image_bytes_sends_a_picture_over_the_default(kind: str) -> None:
+    big = PNG + bytes(DEFAULT_MAX_IMAGE_BYTES)  # trailing bytes: still a PNG by its signature
+    with LocalSite("2.4.71", image_upload=True) as site:
+        with pytest.raises(ImageTooLargeError, match="raise max_image_bytes"):
+            run(kind, site, lambda c: c.ask(QUESTION, images=big))
+
+        reply = run(kind, site, lambda c: c.ask(QUESTION, images=big), max_image_bytes=len(big))
+
+        (call,) = site.upstream_calls
+    assert reply == f"Echo: {QUESTION} [images: {ImageInput('image/png', big).describe()}]"
+    assert call.images[0].data == big
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_with_options_carries_max_image_bytes_and_checks_it(kind: str) -> None:
+    def strict_ask(client: Any) -> Any:
+        strict = client.with_options(max_image_bytes=len(PNG) - 1).with_options(timeout=9)
+        return strict.ask(QUESTION, images=PNG)
+
+    def original_ask(client: Any) -> Any:
+        with pytest.raises(InvalidRequestError, match=r"^max_image_bytes: expected 1 to"):
+            client.with_options(max_image_bytes=0)
+        client.with_options(max_image_bytes=len(PNG) - 1)
+        return client.ask(QUESTION, images=PNG)  # the original keeps its own cap
+
+    with LocalSite("2.4.71", image_upload=True) as site:
+        with pytest.raises(ImageTooLargeError, match="69 bytes"):
+            run(kind, site, strict_ask)
+        assert site.requests == []
+        assert run(kind, site, original_ask) == f"Echo: {QUESTION} {NOTE}"
+
+
+@pytest.mark.parametrize("client_class", [chatgpt4o.Client, chatgpt4o.AsyncClient])
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (0, InvalidRequestError),
+        (SITE_MAX_IMAGE_BYTES + 1, InvalidRequestError),
+        (1.5, InvalidRequestTypeError),
+        (True, InvalidRequestTypeError),
+        ("5000000", InvalidRequestTypeError),
+    ],
+)
+def test_a_bad_max_image_bytes_is_refused_by_the_constructor(
+    client_class: Callable[..., Any], value: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=r"^max_image_bytes: expected"):
+        client_class("http://127.0.0.1:9", max_image_bytes=value)
 
 
 # -- the site's refusals ---------------------------------------------------------------------
