@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import secrets
 import string
 import time
@@ -42,6 +43,7 @@ __all__ = [
     "new_completion_id",
     "normalize_messages",
     "prepare_request",
+    "split_reply_note",
 ]
 
 _ID_ALPHABET = string.ascii_letters + string.digits
@@ -90,6 +92,10 @@ _REFUSED: dict[str, str] = {
 # Values that ask for exactly what the site does anyway.
 _HARMLESS: dict[str, object] = {"n": 1, "logprobs": False}
 _MESSAGE_KEYS = ("role", "content")
+# The note the current plugin adds when the model's reply was cut ("warning" event, or the
+# end of the JSON path's reply), and what OpenAI calls each reason.
+_REPLY_NOTE = re.compile(r"\s*\*?\s*\(Incomplete: ([a-z_]+)\)\*?\s*\Z")
+_NOTE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
 
 class _Result:
@@ -147,7 +153,7 @@ class Choice(_Result):
     Attributes:
         index: the choice's position, 0.
         message: the reply.
-        finish_reason: always ``"stop"`` (the site reports no other reason).
+        finish_reason: ``"stop"``, or ``"length"`` when the site cut the reply short.
     """
 
     index: int
@@ -209,7 +215,7 @@ class ChunkChoice(_Result):
     Attributes:
         index: the choice's position, 0.
         delta: the text (or role) this chunk adds.
-        finish_reason: ``"stop"`` in the last chunk, else None.
+        finish_reason: ``"stop"`` (or ``"length"``, as in Choice) in the last chunk, else None.
     """
 
     index: int
@@ -442,6 +448,25 @@ def prepare_request(
     return CompletionRequest(model=canonical, messages=plain, stream=stream, images=pictures)
 
 
+def split_reply_note(text: str) -> tuple[str, Optional[str]]:
+    """Take the plugin's "(Incomplete: …)" note off the end of a reply, with its OpenAI reason.
+
+    Example::
+
+        split_reply_note("Once upon\\n\\n* (Incomplete: max_output_tokens)*")
+        # ("Once upon", "length")
+
+    Returns:
+        The text without the note, and ``"length"`` or ``"content_filter"``; or the text as
+        it is and None when it ends with no such note.
+    """
+    found = _REPLY_NOTE.search(text)
+    reason = _NOTE_REASONS.get(found.group(1)) if found else None
+    if found is None or reason is None:
+        return text, None
+    return text[: found.start()], reason
+
+
 def build_completion(text: str, model: str) -> ChatCompletion:
     """Wrap a reply text in a ChatCompletion with a new id and the current time.
 
@@ -450,14 +475,15 @@ def build_completion(text: str, model: str) -> ChatCompletion:
         build_completion("Hi!", "gpt-4o-mini-2024-07-18").choices[0].message.content  # "Hi!"
 
     Args:
-        text: the site's reply.
+        text: the site's reply; a note that the site cut it becomes ``finish_reason``.
         model: the canonical model name.
     """
+    content, reason = split_reply_note(text)
+    choice = Choice(
+        index=0, message=ChatCompletionMessage(content=content), finish_reason=reason or "stop"
+    )
     return ChatCompletion(
-        id=new_completion_id(),
-        created=int(time.time()),
-        model=model,
-        choices=[Choice(index=0, message=ChatCompletionMessage(content=text))],
+        id=new_completion_id(), created=int(time.time()), model=model, choices=[choice]
     )
 
 
@@ -466,7 +492,8 @@ class ChunkSequencer:
 
     The first chunk carries the role (``"assistant"``, content ``""``), then each piece has
     its own chunk, and ``finish()`` gives the last chunk: an empty delta with
-    ``finish_reason="stop"``.
+    ``finish_reason="stop"`` (``"length"`` when a piece was the site's note that it cut the
+    reply; the note itself is not passed on).
 
     Example::
 
@@ -490,15 +517,21 @@ class ChunkSequencer:
         self.model = model
         self.finished = False
         self._started = False
+        self._finish_reason = "stop"
 
     def feed(self, piece: str) -> list[ChatCompletionChunk]:
         """The chunks for the next text piece: the role chunk first, the first time."""
+        piece, reason = split_reply_note(piece)
+        if reason is not None:
+            self._finish_reason = reason
+        if not piece:
+            return self._start()
         return [*self._start(), self._chunk(ChoiceDelta(content=piece))]
 
     def finish(self) -> list[ChatCompletionChunk]:
         """The chunks that end the stream: the last chunk (after the role chunk, if none yet)."""
         self.finished = True
-        return [*self._start(), self._chunk(ChoiceDelta(), finish_reason="stop")]
+        return [*self._start(), self._chunk(ChoiceDelta(), finish_reason=self._finish_reason)]
 
     def _start(self) -> list[ChatCompletionChunk]:
         if self._started:

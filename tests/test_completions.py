@@ -212,6 +212,24 @@ def test_a_stream_cut_midway_raises_after_the_chunks_before_it(kind: str) -> Non
     assert all(chunk.choices[0].finish_reason is None for chunk in seen), "no stop chunk"
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize(("profile", "streams"), [("2.4.71", True), ("2.4.0", False)])
+def test_a_reply_the_site_cut_short_ends_with_length_and_no_plugin_note(
+    profile: str, streams: bool, stream: bool
+) -> None:
+    with LocalSite(profile, stream=streams) as site:
+        site.inject("warning")
+        result = create("sync", site, model="gpt-4o-mini", messages=MESSAGES, stream=stream)
+    if stream:
+        text = "".join(content or "" for content in contents(result))
+        reasons = [chunk.choices[0].finish_reason for chunk in result]
+        assert reasons == [None] * (len(result) - 1) + ["length"]
+    else:
+        text = result.choices[0].message.content
+        assert result.choices[0].finish_reason == "length"
+    assert text == f"Echo: {MESSAGE}"
+
+
 # -- the stream wrappers over any piece stream -----------------------------------------------
 
 
