@@ -7,8 +7,9 @@ import contextlib
 import json
 import logging
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Collection
+from collections.abc import AsyncIterator, Awaitable, Collection, Mapping
 from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar, Union, cast
 
 from starlette.applications import Starlette
@@ -20,7 +21,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chatgpt4o import ChatCompletion
+from chatgpt4o import format_prompt
+from chatgpt4o._completions import new_completion_id, prepare_request, split_reply_note
 
 from ._auth import authorize, local_caller
 from ._errors import (
@@ -30,22 +32,25 @@ from ._errors import (
     error_event,
     error_reply,
     model_not_found,
+    parameter_refused,
     route_not_found,
     unknown_parameter,
 )
+from ._policy import ParameterError, ReplyPlan, ReplyShaper, plan_reply
+from ._usage import counter
 from ._wire import (
     DONE,
+    ReplyWriter,
     UnknownParameterError,
-    chunk_event,
-    completion_bytes,
     dumps,
     model_entry,
     models_list,
     parse_chat_request,
+    usage_body,
 )
 
 if TYPE_CHECKING:
-    from chatgpt4o import AsyncClient, ChatCompletionChunk
+    from chatgpt4o import AsyncClient
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "ENV_API_KEY", "ServerState", "build_app", "create_app"]
 
@@ -60,16 +65,23 @@ log = logging.getLogger("chatgpt4o.serve")
 _JSON = "application/json"
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 # What a browser app may read from a reply, besides the CORS-safelisted headers.
-_EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-should-retry", "x-request-id"]
+IGNORED_PARAMS_HEADER = "x-chatgpt4o-ignored-params"
+_EXPOSED_HEADERS = [
+    "retry-after",
+    "retry-after-ms",
+    "x-should-retry",
+    "x-request-id",
+    IGNORED_PARAMS_HEADER,
+]
 _OPEN_PATHS = ("/health",)  # probes send no key; the answer reveals nothing
 
 
-class _ChunkStream(Protocol):
-    """What ``create(stream=True)`` returns: chunks, and ``aclose()`` to release the site."""
+class _PieceStream(Protocol):
+    """What ``AsyncClient.stream()`` returns: text pieces, and ``aclose()`` to release the site."""
 
-    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]: ...
+    def __aiter__(self) -> AsyncIterator[str]: ...
 
-    async def __anext__(self) -> ChatCompletionChunk: ...
+    async def __anext__(self) -> str: ...
 
     async def aclose(self) -> None: ...
 
@@ -131,6 +143,7 @@ def create_app(
     allowed_hosts: Collection[str] = (),
     cors_origins: Collection[str] = (),
     bot_id: Optional[int] = None,
+    strict: bool = False,
 ) -> Starlette:
     """An OpenAI-compatible ASGI app in front of one AI Power site.
 
@@ -164,6 +177,8 @@ def create_app(
             a request carrying any other ``Origin`` is refused.
         bot_id: the site's bot every request talks to (default: the page's first). Callers
             cannot choose it: only OpenAI's fields are read from a request body.
+        strict: refuse the parameters the server would otherwise accept and ignore
+            (``temperature``, ``seed``, ...; see the README's parameter table).
 
     Raises:
         InvalidRequestError: a bad option (checked here, not at the first request).
@@ -182,6 +197,7 @@ def create_app(
             allowed_hosts=allowed_hosts,
             cors_origins=cors_origins,
             bot_id=bot_id,
+            strict=strict,
         )
     make, close = _site_clients(base_url, timeout, max_retries)
     first: list[AsyncClient] = [make()]  # bad options raise now, not at startup
@@ -198,6 +214,7 @@ def create_app(
         allowed_hosts=allowed_hosts,
         cors_origins=cors_origins,
         bot_id=bot_id,
+        strict=strict,
     )
 
 
@@ -249,6 +266,7 @@ def build_app(
     allowed_hosts: Collection[str] = (),
     cors_origins: Collection[str] = (),
     bot_id: Optional[int] = None,
+    strict: bool = False,
 ) -> Starlette:
     """The app over clients from ``make_client``; closes them at shutdown when it owns them.
 
@@ -284,7 +302,7 @@ def build_app(
         finally:
             await state.aclose()
 
-    routes = _Routes(state, max_body_bytes, bot_id)
+    routes = _Routes(state, max_body_bytes, bot_id, strict=bool(strict))
     middleware = [Middleware(_RequestId), Middleware(_NoTrailingSlash)]
     if origins:
         middleware.append(
@@ -322,10 +340,13 @@ def _names(field: str, values: Collection[str]) -> list[str]:
 
 
 class _Routes:
-    def __init__(self, state: ServerState, max_body_bytes: int, bot_id: Optional[int]) -> None:
+    def __init__(
+        self, state: ServerState, max_body_bytes: int, bot_id: Optional[int], *, strict: bool
+    ) -> None:
         self.state = state
         self.max_body_bytes = max_body_bytes
         self.bot_id = bot_id
+        self.strict = strict
 
     async def chat_completions(self, request: Request) -> Response:
         body = await _read_json(request, self.max_body_bytes)
@@ -337,41 +358,49 @@ class _Routes:
             return _error_response(bad_json(str(exc)))
         except UnknownParameterError as exc:
             return _error_response(unknown_parameter(exc.param))
-        state = self.state
         try:
-            result = await _while_connected(
-                request,
-                state.client.chat.completions.create(
-                    model=chat.model,
-                    messages=chat.messages,
-                    stream=chat.stream,
-                    bot_id=self.bot_id,
-                    **chat.params,
-                ),
-            )
-        except _CallerGone:
-            return _gone()
+            plan = plan_reply(chat.params, strict=self.strict)
+            call = prepare_request(chat.model, chat.messages, chat.stream, {})
+        except ParameterError as exc:
+            return _error_response(parameter_refused(exc.param, str(exc), exc.code))
         except Exception as exc:
-            return _error_response(_logged(error_reply(exc, chat.params), exc))
-        if isinstance(result, ChatCompletion):
-            return Response(completion_bytes(result), media_type=_JSON)
-        stream = cast("_ChunkStream", result)
+            return _error_response(_logged(error_reply(exc), exc))
+        reply = _Reply(plan, format_prompt(call.messages), call.model)
+        client = self.state.client
+        if not call.stream:
+            try:
+                text = await _while_connected(
+                    request,
+                    client.create(
+                        call.model, call.messages, bot_id=self.bot_id, images=call.images
+                    ),
+                )
+            except _CallerGone:
+                return _gone()
+            except Exception as exc:
+                return _error_response(_logged(error_reply(exc), exc))
+            return Response(reply.whole(text), media_type=_JSON, headers=reply.headers)
+        stream = cast(
+            "_PieceStream",
+            client.stream(call.model, call.messages, bot_id=self.bot_id, images=call.images),
+        )
+        state = self.state
         state.open_streams += 1
         release = _Release(state, stream)
         try:
-            # The first chunk waits for the site's first piece: until then, a failure can
-            # still be a real HTTP status.
+            # The first piece is awaited here: until it comes, a failure can still be a real
+            # HTTP status.
             first = await _while_connected(request, stream.__anext__())
         except _CallerGone:
             await release()
             return _gone()
         except Exception as exc:
             await release()
-            return _error_response(_logged(error_reply(exc, chat.params), exc))
+            return _error_response(_logged(error_reply(exc), exc))
         except BaseException:
             await release()
             raise
-        return _EventStream(_events(first, stream, chat.params), release)
+        return _EventStream(reply.events(first, stream), release, reply.headers)
 
     async def list_models(self, request: Request) -> Response:
         return Response(dumps(models_list()), media_type=_JSON)
@@ -426,24 +455,76 @@ def _gone() -> Response:
     return Response(status_code=499)  # nginx's "client closed request"; nobody receives it
 
 
-async def _events(
-    first: ChatCompletionChunk, stream: _ChunkStream, params: Collection[str]
-) -> AsyncIterator[bytes]:
+class _Reply:
+    """One reply as the request's plan shapes it: the site's note, stop, max tokens, usage."""
+
+    def __init__(self, plan: ReplyPlan, prompt: str, model: str) -> None:
+        self._plan = plan
+        self._prompt = prompt
+        self._counter = counter()
+        self._shaper = ReplyShaper(plan.stop, plan.max_tokens, self._counter)
+        self._site_reason = "stop"
+        self._writer = ReplyWriter(new_completion_id(), int(time.time()), model)
+        self.headers = {IGNORED_PARAMS_HEADER: ", ".join(plan.ignored)} if plan.ignored else {}
+
+    def whole(self, text: str) -> bytes:
+        """The completion body for the site's whole reply."""
+        content = self._feed(text) + self._shaper.finish()
+        return self._writer.completion(content, self._finish_reason(), self._usage())
+
+    async def events(self, first: str, pieces: _PieceStream) -> AsyncIterator[bytes]:
+        """The stream's events: role, pieces, the finish chunk, usage if asked, ``[DONE]``.
+
+        Reading stops once the reply is cut; a failure after the first piece ends the stream
+        with an error event and no ``[DONE]``.
+        """
+        writer = self._writer
+        try:
+            yield writer.chunk({"role": "assistant", "content": ""})
+            piece: Optional[str] = first
+            while piece is not None:
+                text = self._feed(piece)
+                if text:
+                    yield writer.chunk({"content": text})
+                if self._shaper.done:
+                    break
+                piece = await _next_piece(pieces)
+            rest = self._shaper.finish()
+            if rest:
+                yield writer.chunk({"content": rest})
+        except Exception as exc:
+            yield error_event(_logged(error_reply(exc), exc))
+            return
+        yield writer.chunk({}, self._finish_reason())
+        if self._plan.include_usage:
+            yield writer.usage_chunk(self._usage())
+        yield DONE
+
+    def _feed(self, piece: str) -> str:
+        piece, reason = split_reply_note(piece)
+        if reason is not None:
+            self._site_reason = reason
+        return self._shaper.feed(piece)
+
+    def _finish_reason(self) -> str:
+        return self._shaper.finish_reason or self._site_reason
+
+    def _usage(self) -> dict[str, int]:
+        count = self._counter.count
+        return usage_body(count(self._prompt), count(self._shaper.text))
+
+
+async def _next_piece(pieces: _PieceStream) -> Optional[str]:
     try:
-        yield chunk_event(first)
-        async for chunk in stream:
-            yield chunk_event(chunk)
-    except Exception as exc:
-        # Too late for a status: end the stream with an error event, and no [DONE].
-        yield error_event(_logged(error_reply(exc, params), exc))
-        return
-    yield DONE
+        return await pieces.__anext__()
+    except StopAsyncIteration:
+        return None
 
 
 class _Release:
     """Closes one upstream stream and counts it closed, once, however often it is called."""
 
-    def __init__(self, state: ServerState, stream: _ChunkStream) -> None:
+    def __init__(self, state: ServerState, stream: _PieceStream) -> None:
         self._state = state
         self._stream = stream
         self._done = False
@@ -462,8 +543,15 @@ class _EventStream(StreamingResponse):
     """An SSE response that always closes its upstream stream: at the end, on error, and when
     the client goes away (Starlette cancels the body on ``http.disconnect``)."""
 
-    def __init__(self, events: AsyncIterator[bytes], release: Callable[[], Awaitable[None]]):
-        super().__init__(events, media_type="text/event-stream", headers=_SSE_HEADERS)
+    def __init__(
+        self,
+        events: AsyncIterator[bytes],
+        release: Callable[[], Awaitable[None]],
+        headers: Mapping[str, str],
+    ):
+        super().__init__(
+            events, media_type="text/event-stream", headers={**_SSE_HEADERS, **headers}
+        )
         self._release = release
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

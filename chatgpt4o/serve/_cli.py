@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
         "cannot choose it",
     )
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse the parameters the server would accept and ignore (temperature, seed, "
+        "user, ...) with 400, instead of naming them in x-chatgpt4o-ignored-params",
+    )
+    parser.add_argument(
         "--timeout", type=float, help="seconds per site request ($CHATGPT4O_TIMEOUT)"
     )
     parser.add_argument(
@@ -184,6 +190,7 @@ def main(
             allowed_hosts=args.allowed_host,
             cors_origins=args.cors_origin,
             bot_id=args.bot_id,
+            strict=args.strict,
         )
     except (Chatgpt4oError, ValueError, TypeError) as exc:
         stderr.write(f"{_PROG}: {exc}\n")

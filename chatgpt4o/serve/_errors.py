@@ -10,8 +10,8 @@ clients raise the error class their users already catch (``BadRequestError``,
 SDK error                                   status  OpenAI ``type`` / ``code``
 ==========================================  ======  =========================================
 ``ModelError``                              404     invalid_request_error / model_not_found
-``InvalidRequestError`` (and ``...Type``)   400     invalid_request_error / unsupported_parameter,
-                                                    unknown_parameter or null
+``InvalidRequestError`` (and ``...Type``)   400     invalid_request_error / null, or
+                                                    unsupported_parameter for a content part
 ``ContentFlaggedError``                     400     invalid_request_error / content_policy_violation
 ``AccessDeniedError``                       403     permission_error / access_denied
 ``RateLimitError``                          429     requests / rate_limit_exceeded
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -60,6 +60,7 @@ __all__ = [
     "missing_api_key",
     "model_not_found",
     "not_json",
+    "parameter_refused",
     "route_not_found",
     "rule_for",
     "unknown_parameter",
@@ -74,6 +75,7 @@ DEFAULT_QUOTA_RETRY_AFTER = 60.0
 _INTERNAL_MESSAGE = "The server had an error while processing your request."
 # The SDK's messages start with the field they are about: "temperature: ...",
 # "messages[0].content: ...", "model: unknown model ...".
+_PART_TYPE = re.compile(r"messages\[[0-9]+\]\.content\[[0-9]+\]\.type")
 _PARAM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\[[0-9]+\]|\.[A-Za-z_][A-Za-z0-9_]*)*): ")
 
 
@@ -156,18 +158,15 @@ def rule_for(exc: BaseException) -> Optional[Rule]:
     return None
 
 
-def error_reply(exc: BaseException, request_params: Collection[str] = ()) -> ErrorReply:
+def error_reply(exc: BaseException) -> ErrorReply:
     """The reply for an error raised by ``AsyncClient.chat.completions.create()`` or its stream.
 
     Example::
 
         error_reply(chatgpt4o.ModelError("gpt-5", ["gpt-4o-mini"])).status  # 404
 
-    Args:
-        exc: the error.
-        request_params: the request's parameters other than model, messages and stream; an
-            InvalidRequestError about one of them gets code ``unsupported_parameter`` (a known
-            OpenAI parameter the site cannot honour) or ``unknown_parameter``.
+    An InvalidRequestError about a content part the site cannot take (audio, a file) gets
+    code ``unsupported_parameter``, as the policy's refusals do.
     """
     rule = rule_for(exc)
     if rule is None:
@@ -175,8 +174,8 @@ def error_reply(exc: BaseException, request_params: Collection[str] = ()) -> Err
     message = str(exc) or type(exc).__name__
     param = _param_of(exc, message)
     code = rule.code
-    if rule.status == 400 and code is None and param is not None and param in request_params:
-        code = "unknown_parameter" if isinstance(exc, TypeError) else "unsupported_parameter"
+    if code is None and param is not None and _PART_TYPE.fullmatch(param):
+        code = "unsupported_parameter"
     headers = _retry_headers(exc, rule)
     return ErrorReply(rule.status, error_body(message, rule.type, param=param, code=code), headers)
 
@@ -317,6 +316,12 @@ def unknown_parameter(param: str) -> ErrorReply:
             code="unknown_parameter",
         ),
     )
+
+
+def parameter_refused(param: str, message: str, code: str) -> ErrorReply:
+    """400 for a parameter the policy refuses (``code`` ``unsupported_parameter``) or cannot
+    read (``invalid_value``); see ``chatgpt4o.serve._policy``."""
+    return ErrorReply(400, error_body(message, "invalid_request_error", param=param, code=code))
 
 
 def bad_json(detail: str) -> ErrorReply:

@@ -1,34 +1,32 @@
 """OpenAI's wire shapes for the server: request bodies in, JSON and SSE bytes out (pure).
 
-The SDK's ``ChatCompletion`` and ``ChatCompletionChunk`` are written out here field by field,
-the way OpenAI's API writes them: a chunk's delta carries only the keys it has (the last one is
-``{}``), and every choice has ``"logprobs": null``. Streams are ``data: {json}\\n\\n`` events
-and one final ``data: [DONE]\\n\\n``.
+Completions and chunks are written field by field, the way OpenAI's API writes them: a chunk's
+delta carries only the keys it has (the last one is ``{}``), every choice has
+``"logprobs": null``, and ``usage`` is on every completion (and, when asked for, in a last chunk
+with no choices). Streams are ``data: {json}\\n\\n`` events and one final
+``data: [DONE]\\n\\n``.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from chatgpt4o import MODEL_ALIASES, MODELS
-
-if TYPE_CHECKING:
-    from chatgpt4o import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
     "DONE",
     "MODEL_CREATED",
     "OPENAI_FIELDS",
     "ChatRequest",
+    "ReplyWriter",
     "UnknownParameterError",
-    "chunk_event",
-    "completion_bytes",
     "dumps",
     "model_entry",
     "models_list",
     "parse_chat_request",
+    "usage_body",
 ]
 
 DONE = b"data: [DONE]\n\n"
@@ -104,7 +102,7 @@ class ChatRequest:
         model: ``model`` as sent (None when absent: the default model).
         messages: ``messages`` as sent (``create()`` validates them).
         stream: True when ``stream`` is true; an absent or null ``stream`` is False.
-        params: every other field (all OpenAI's), for ``create()`` to accept or refuse by name.
+        params: every other field (all OpenAI's), for the parameter policy to judge.
     """
 
     model: Any
@@ -154,66 +152,71 @@ def dumps(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def completion_bytes(completion: ChatCompletion) -> bytes:
-    """A ChatCompletion as OpenAI's JSON body.
+def usage_body(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    """OpenAI's ``usage`` object.
 
     Example::
 
-        json.loads(completion_bytes(completion))["choices"][0]["message"]["content"]
+        usage_body(12, 5)  # {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
     """
-    choices = [
-        {
-            "index": choice.index,
-            "message": {"role": choice.message.role, "content": choice.message.content},
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+@dataclass(frozen=True)
+class ReplyWriter:
+    """Writes one reply as OpenAI does: a whole completion, or a stream's chunks and events.
+
+    Example::
+
+        writer = ReplyWriter("chatcmpl-x", 1700000000, "gpt-4o-mini-2024-07-18")
+        writer.chunk({"content": "Hi"})  # b'data: {"id":"chatcmpl-x",...}\\n\\n'
+
+    Attributes:
+        id: the completion's id, shared by every chunk.
+        created: its Unix time in seconds.
+        model: the canonical model name.
+    """
+
+    id: str
+    created: int
+    model: str
+
+    def completion(self, content: str, finish_reason: str, usage: dict[str, int]) -> bytes:
+        """The JSON body of a whole (non-streamed) completion."""
+        choice = {
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
             "logprobs": None,
-            "finish_reason": choice.finish_reason,
+            "finish_reason": finish_reason,
         }
-        for choice in completion.choices
-    ]
-    return dumps(
-        {
-            "id": completion.id,
-            "object": completion.object,
-            "created": completion.created,
-            "model": completion.model,
+        return dumps(self._head("chat.completion", [choice], usage=usage))
+
+    def chunk(self, delta: dict[str, str], finish_reason: Optional[str] = None) -> bytes:
+        """One SSE event: a chunk whose delta carries only the keys it has (``{}`` at the end)."""
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        return _event(self._head("chat.completion.chunk", [choice]))
+
+    def usage_chunk(self, usage: dict[str, int]) -> bytes:
+        """The event ``stream_options.include_usage`` asks for: empty choices, and the usage."""
+        return _event(self._head("chat.completion.chunk", [], usage=usage))
+
+    def _head(self, kind: str, choices: list[Any], **more: Any) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": kind,
+            "created": self.created,
+            "model": self.model,
             "choices": choices,
-            "usage": completion.usage,
+            **more,
         }
-    )
 
 
-def chunk_event(chunk: ChatCompletionChunk) -> bytes:
-    """A ChatCompletionChunk as one SSE event, ``data: {json}\\n\\n``.
-
-    Example::
-
-        chunk_event(chunk)  # b'data: {"id":"chatcmpl-...",...}\\n\\n'
-    """
-    choices = []
-    for choice in chunk.choices:
-        delta: dict[str, str] = {}
-        if choice.delta.role is not None:
-            delta["role"] = choice.delta.role
-        if choice.delta.content is not None:
-            delta["content"] = choice.delta.content
-        choices.append(
-            {
-                "index": choice.index,
-                "delta": delta,
-                "logprobs": None,
-                "finish_reason": choice.finish_reason,
-            }
-        )
-    body = dumps(
-        {
-            "id": chunk.id,
-            "object": chunk.object,
-            "created": chunk.created,
-            "model": chunk.model,
-            "choices": choices,
-        }
-    )
-    return b"data: " + body + b"\n\n"
+def _event(value: object) -> bytes:
+    return b"data: " + dumps(value) + b"\n\n"
 
 
 def model_entry(model_id: str) -> Optional[dict[str, Any]]:

@@ -22,6 +22,7 @@ from starlette.types import Message
 import chatgpt4o
 from chatgpt4o.serve import ServerState, create_app
 from chatgpt4o.serve._app import ENV_API_KEY
+from chatgpt4o.serve._usage import counter
 from chatgpt4o.testing import LocalSite
 
 from ._profiles import API_KEY, CLIENT_TIMEOUT
@@ -211,17 +212,213 @@ def test_a_stream_is_framed_as_openai_frames_it(fresh_site: LocalSite, site_stre
     assert "".join(delta.get("content", "") for delta in deltas) == "Echo: hello there"
 
 
-def test_the_openai_parameters_a_site_can_take_are_taken(fresh_site: LocalSite) -> None:
-    body = {"messages": HI, "n": 1, "logprobs": False, "temperature": None, "stream": None}
+# -- the parameter policy (the README's table, row by row) -----------------------------------
+
+TOOLS = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
+IGNORED_ROW = {
+    "temperature": 0,
+    "top_p": 1,
+    "frequency_penalty": 0,
+    "presence_penalty": 0.5,
+    "seed": 7,
+    "user": "u-1",
+    "metadata": {"k": "v"},
+    "store": False,
+    "service_tier": "auto",
+    "logit_bias": {"50256": -100},
+    "parallel_tool_calls": True,
+    "prompt_cache_key": "k",
+    "reasoning_effort": "low",
+    "safety_identifier": "s",
+    "verbosity": "low",
+    "prediction": {"type": "content", "content": "x"},
+}
+HONOURED_ROWS: list[dict[str, Any]] = [
+    {"response_format": {"type": "text"}},
+    {"n": 1},
+    {"logprobs": False, "top_logprobs": 0},
+    {"tools": TOOLS},
+    {"tools": TOOLS, "tool_choice": "auto"},
+    {"tools": TOOLS, "tool_choice": "none"},
+    {"modalities": ["text"]},
+    {"stop": []},
+    {"stream_options": {"include_usage": False}},
+    {"temperature": None, "n": None, "audio": None},
+]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+def test_sampling_and_bookkeeping_are_ignored_and_named_in_a_header(
+    fresh_site: LocalSite, stream: bool
+) -> None:
+    response = run(_post(fresh_site, {"messages": HI, "stream": stream, **IGNORED_ROW}))
+    assert response.status_code == 200, response.text
+    named = response.headers["x-chatgpt4o-ignored-params"].split(", ")
+    assert named == sorted(IGNORED_ROW)
+    assert "Echo: hello there" in response.text
+    assert fresh_site.posts[-1].fields["message"] == "hello there"  # nothing else was sent
+
+
+@pytest.mark.parametrize("extra", HONOURED_ROWS, ids=[json.dumps(e)[:40] for e in HONOURED_ROWS])
+def test_values_asking_for_what_the_site_does_are_taken(
+    fresh_site: LocalSite, extra: dict[str, Any]
+) -> None:
+    response = run(_post(fresh_site, {"messages": HI, **extra}))
+    assert response.status_code == 200, response.text
+    assert response.json()["choices"][0]["message"]["content"] == "Echo: hello there"
+    assert "x-chatgpt4o-ignored-params" not in response.headers
+
+
+REFUSED_ROWS: list[tuple[dict[str, Any], str]] = [
+    ({"n": 2}, "n"),
+    ({"tools": TOOLS, "tool_choice": "required"}, "tool_choice"),
+    (
+        {"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "f"}}},
+        "tool_choice",
+    ),
+    ({"response_format": {"type": "json_object"}}, "response_format"),
+    ({"response_format": {"type": "json_schema", "json_schema": {}}}, "response_format"),
+    ({"logprobs": True}, "logprobs"),
+    ({"audio": {"voice": "alloy", "format": "wav"}}, "audio"),
+    ({"modalities": ["text", "audio"]}, "modalities"),
+    ({"web_search_options": {}}, "web_search_options"),
+]
+
+
+@pytest.mark.parametrize(("extra", "param"), REFUSED_ROWS, ids=[r[1] for r in REFUSED_ROWS])
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+def test_what_would_change_the_answer_is_400_naming_the_parameter(
+    fresh_site: LocalSite, extra: dict[str, Any], param: str, stream: bool
+) -> None:
+    response = run(_post(fresh_site, {"messages": HI, "stream": stream, **extra}))
+    assert response.status_code == 400
+    error = _error(response)
+    assert (error["param"], error["code"]) == (param, "unsupported_parameter")
+    assert error["type"] == "invalid_request_error"
+    assert error["message"].startswith(f"Unsupported parameter: '{param}': ")
+    assert fresh_site.requests == []
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+        {"type": "file", "file": {"file_id": "f"}},
+    ],
+)
+def test_content_parts_the_site_cannot_take_are_400_naming_them(
+    fresh_site: LocalSite, part: dict[str, Any]
+) -> None:
+    content = [{"type": "text", "text": "what is this?"}, part]
+    response = run(_post(fresh_site, {"messages": [{"role": "user", "content": content}]}))
+    assert response.status_code == 400
+    error = _error(response)
+    assert (error["param"], error["code"]) == (
+        "messages[0].content[1].type",
+        "unsupported_parameter",
+    )
+    assert fresh_site.requests == []
+
+
+def test_strict_refuses_what_it_would_ignore(fresh_site: LocalSite) -> None:
+    refused = run(_post(fresh_site, {"messages": HI, "temperature": 0}, strict=True))
+    taken = run(_post(fresh_site, {"messages": HI, "n": 1, "stop": "zzz"}, strict=True))
+    error = _error(refused)
+    assert (refused.status_code, error["param"], error["code"]) == (
+        400,
+        "temperature",
+        "unsupported_parameter",
+    )
+    assert taken.status_code == 200, taken.text
+    assert len(fresh_site.posts) == 1
+
+
+@pytest.mark.parametrize("site_streams", [False, True], ids=["json", "sse"])
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize(
+    ("stop", "content"),
+    [("lo th", "Echo: hel"), ([" there", "zzz"], "Echo: hello"), ("Echo", "")],
+)
+def test_a_stop_sequence_cuts_the_reply_with_finish_reason_stop(
+    fresh_site: LocalSite, site_streams: bool, stream: bool, stop: object, content: str
+) -> None:
+    fresh_site.stream = site_streams
+    response = run(_post(fresh_site, {"messages": HI, "stop": stop, "stream": stream}))
+    assert response.status_code == 200, response.text
+    assert _reply_of(response, stream) == (content, "stop")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize("field", ["max_tokens", "max_completion_tokens"])
+def test_max_tokens_cuts_the_reply_as_usage_counts_it(
+    fresh_site: LocalSite, stream: bool, field: str
+) -> None:
+    fresh_site.stream = True
+    body = {
+        "messages": HI,
+        field: 2,
+        "stream": stream,
+        "stream_options": {"include_usage": True} if stream else None,
+    }
     response = run(_post(fresh_site, body))
     assert response.status_code == 200, response.text
+    content, reason = _reply_of(response, stream)
+    assert reason == "length"
+    assert content
+    assert "Echo: hello there".startswith(content)
+    assert content != "Echo: hello there"
+    assert _usage_of(response, stream)["completion_tokens"] == counter().count(content) <= 2
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+def test_usage_counts_the_prompt_the_site_was_sent_and_the_reply(
+    fresh_site: LocalSite, stream: bool
+) -> None:
+    messages = [{"role": "system", "content": "Be brief."}, *HI]
+    body = {"messages": messages, "stream": stream}
+    if stream:
+        body["stream_options"] = {"include_usage": True}
+    response = run(_post(fresh_site, body))
+    sent = fresh_site.posts[-1].fields["message"]
+    assert sent == "System: Be brief.\nUser: hello there\nAssistant:"
+    count = counter().count
+    assert _usage_of(response, stream) == {
+        "prompt_tokens": count(sent),
+        "completion_tokens": count("Echo: " + sent),
+        "total_tokens": count(sent) + count("Echo: " + sent),
+    }
+
+
+def test_a_stream_without_include_usage_has_no_usage_chunk(fresh_site: LocalSite) -> None:
+    response = run(_post(fresh_site, {"messages": HI, "stream": True}))
+    chunks = [json.loads(e[len("data: ") :]) for e in _events(response.text)[:-1]]
+    assert all("usage" not in chunk and chunk["choices"] for chunk in chunks)
+
+
+def _reply_of(response: httpx.Response, stream: bool) -> tuple[str, str]:
+    if not stream:
+        choice = response.json()["choices"][0]
+        return choice["message"]["content"], choice["finish_reason"]
+    chunks = [json.loads(e[len("data: ") :]) for e in _events(response.text)[:-1]]
+    choices = [chunk["choices"][0] for chunk in chunks if chunk["choices"]]
+    reasons = [choice["finish_reason"] for choice in choices]
+    assert reasons[:-1] == [None] * (len(reasons) - 1)
+    return "".join(c["delta"].get("content", "") for c in choices), reasons[-1]
+
+
+def _usage_of(response: httpx.Response, stream: bool) -> dict[str, int]:
+    if not stream:
+        whole: dict[str, int] = response.json()["usage"]
+        return whole
+    events = _events(response.text)
+    assert events[-1] == "data: [DONE]"
+    last = json.loads(events[-2][len("data: ") :])
+    assert last["choices"] == []  # OpenAI's usage chunk
+    usage: dict[str, int] = last["usage"]
+    return usage
 
 
 BAD_BODIES: list[dict[str, Any]] = [
-    {"messages": HI, "temperature": 0.2},
-    {"messages": HI, "max_tokens": 10, "top_p": 0.5},
-    {"messages": HI, "n": 2},
-    {"messages": HI, "tools": [{"type": "function", "function": {"name": "f"}}]},
     {"messages": HI, "stream": "yes"},
     {"messages": []},
     {},
@@ -328,13 +525,6 @@ def test_the_operator_chooses_the_bot() -> None:
 
         assert run(go()) == 200
         assert {post.fields.get("bot_id") for post in site.cache_posts} == {"9"}
-
-
-def test_a_refused_parameter_is_named_and_coded(fresh_site: LocalSite) -> None:
-    refused = _error(run(_post(fresh_site, {"messages": HI, "temperature": 0.2})))
-    unknown = _error(run(_post(fresh_site, {"messages": HI, "foo": 1})))
-    assert (refused["param"], refused["code"]) == ("temperature", "unsupported_parameter")
-    assert (unknown["param"], unknown["code"]) == ("foo", "unknown_parameter")
 
 
 def test_an_unknown_model_in_a_chat_is_404(fresh_site: LocalSite) -> None:

@@ -185,13 +185,11 @@ def test_unknown_model_names_the_model_param() -> None:
     assert reply.body["error"]["param"] == "model"
 
 
-def test_a_refused_openai_parameter_is_unsupported_and_an_unknown_one_unknown() -> None:
-    refused = chatgpt4o.InvalidRequestError("temperature: the site chooses; remove temperature")
-    unknown = chatgpt4o.InvalidRequestTypeError("foo: create() got an unexpected keyword argument")
-    assert error_reply(refused, {"temperature"}).body["error"]["code"] == "unsupported_parameter"
-    assert error_reply(unknown, {"foo"}).body["error"]["code"] == "unknown_parameter"
-    # Not about a parameter of the request: no code.
-    assert error_reply(refused, {"top_p"}).body["error"]["code"] is None
+def test_a_content_part_the_site_cannot_take_is_an_unsupported_parameter() -> None:
+    part = chatgpt4o.InvalidRequestError("messages[0].content[1].type: text and pictures only")
+    other = chatgpt4o.InvalidRequestError("messages[0].content: expected a str")
+    assert error_reply(part).body["error"]["code"] == "unsupported_parameter"
+    assert error_reply(other).body["error"]["code"] is None
 
 
 def test_errors_that_are_not_about_input_name_no_param() -> None:

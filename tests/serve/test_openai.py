@@ -181,13 +181,18 @@ def test_no_key_or_a_wrong_key_is_authentication_error(serve: Serve) -> None:
     assert served.site.requests == []
 
 
-def test_a_refused_parameter_is_bad_request_naming_it(serve: Serve) -> None:
+def test_an_ignored_parameter_is_named_and_a_refused_one_is_bad_request(serve: Serve) -> None:
     client = serve().sync_client()
+    raw = client.chat.completions.with_raw_response.create(
+        model=MODEL, messages=HI, temperature=0.3, seed=1
+    )
+    assert raw.headers["x-chatgpt4o-ignored-params"] == "seed, temperature"
+    assert raw.parse().usage is not None
     with pytest.raises(openai.BadRequestError) as caught:
-        client.chat.completions.create(model=MODEL, messages=HI, temperature=0.3)
-    assert caught.value.param == "temperature"
+        client.chat.completions.create(model=MODEL, messages=HI, n=2)
+    assert caught.value.param == "n"
     assert caught.value.code == "unsupported_parameter"
-    assert "temperature" in caught.value.message
+    assert "'n'" in caught.value.message
 
 
 def test_an_unknown_model_is_not_found(serve: Serve) -> None:

@@ -11,26 +11,18 @@ import chatgpt4o
 from chatgpt4o.serve._wire import (
     DONE,
     MODEL_CREATED,
-    chunk_event,
-    completion_bytes,
+    ReplyWriter,
     model_entry,
     models_list,
     parse_chat_request,
+    usage_body,
 )
 
 MODEL = chatgpt4o.DEFAULT_MODEL
 
 
-def _chunk(
-    role: Optional[str] = None, content: Optional[str] = None, finish: Optional[str] = None
-) -> chatgpt4o.ChatCompletionChunk:
-    delta = chatgpt4o.ChoiceDelta(role=role, content=content)
-    return chatgpt4o.ChatCompletionChunk(
-        id="chatcmpl-x",
-        created=1700000000,
-        model=MODEL,
-        choices=[chatgpt4o.ChunkChoice(index=0, delta=delta, finish_reason=finish)],
-    )
+WRITER = ReplyWriter("chatcmpl-x", 1700000000, MODEL)
+USAGE = usage_body(12, 5)
 
 
 def test_a_body_splits_into_create_arguments() -> None:
@@ -62,16 +54,9 @@ def test_only_an_object_is_a_request(body: object, kind: str) -> None:
         parse_chat_request(body)
 
 
-def test_a_completion_is_openais_json() -> None:
-    message = chatgpt4o.ChatCompletionMessage(content="Echo: hi")
-    completion = chatgpt4o.ChatCompletion(
-        id="chatcmpl-y",
-        created=1700000000,
-        model=MODEL,
-        choices=[chatgpt4o.Choice(index=0, message=message)],
-    )
-    assert json.loads(completion_bytes(completion)) == {
-        "id": "chatcmpl-y",
+def test_a_completion_is_openais_json_with_its_usage() -> None:
+    assert json.loads(WRITER.completion("Echo: hi", "length", USAGE)) == {
+        "id": "chatcmpl-x",
         "object": "chat.completion",
         "created": 1700000000,
         "model": MODEL,
@@ -80,29 +65,28 @@ def test_a_completion_is_openais_json() -> None:
                 "index": 0,
                 "message": {"role": "assistant", "content": "Echo: hi"},
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": "length",
             }
         ],
-        "usage": None,
+        "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17},
     }
 
 
-@pytest.mark.parametrize(
-    ("chunk", "delta", "finish"),
-    [
-        (_chunk(role="assistant", content=""), {"role": "assistant", "content": ""}, None),
-        (_chunk(content="Par"), {"content": "Par"}, None),
-        (_chunk(finish="stop"), {}, "stop"),
-    ],
-)
-def test_a_chunk_is_one_sse_event_with_only_the_delta_keys_it_has(
-    chunk: chatgpt4o.ChatCompletionChunk, delta: dict[str, str], finish: Optional[str]
-) -> None:
-    event = chunk_event(chunk)
+def _event_json(event: bytes) -> Any:
     assert event.startswith(b"data: {")
     assert event.endswith(b"}\n\n")
     assert event.count(b"\n") == 2
-    assert json.loads(event[len(b"data: ") :]) == {
+    return json.loads(event[len(b"data: ") :])
+
+
+@pytest.mark.parametrize(
+    ("delta", "finish"),
+    [({"role": "assistant", "content": ""}, None), ({"content": "Par"}, None), ({}, "stop")],
+)
+def test_a_chunk_is_one_sse_event_with_only_the_delta_keys_it_has(
+    delta: dict[str, str], finish: Optional[str]
+) -> None:
+    assert _event_json(WRITER.chunk(delta, finish)) == {
         "id": "chatcmpl-x",
         "object": "chat.completion.chunk",
         "created": 1700000000,
@@ -111,8 +95,19 @@ def test_a_chunk_is_one_sse_event_with_only_the_delta_keys_it_has(
     }
 
 
+def test_the_usage_chunk_has_no_choices_as_openai_sends_it() -> None:
+    assert _event_json(WRITER.usage_chunk(USAGE)) == {
+        "id": "chatcmpl-x",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": MODEL,
+        "choices": [],
+        "usage": USAGE,
+    }
+
+
 def test_newlines_in_a_piece_stay_inside_the_json() -> None:
-    event = chunk_event(_chunk(content="a\n\nb ü"))
+    event = WRITER.chunk({"content": "a\n\nb ü"})
     assert event.count(b"\n") == 2
     assert "ü".encode() in event
     assert json.loads(event[6:])["choices"][0]["delta"]["content"] == "a\n\nb ü"
