@@ -19,14 +19,27 @@ SDK error                                   status  OpenAI ``type`` / ``code``
 ``APITimeoutError``                         504     server_error / site_timeout
 ``APIConnectionError``                      502     server_error / site_unreachable
 ``ClientClosedError``                       503     server_error / shutting_down
+``ImageTooLargeError`` and ``...ForSite``   413     invalid_request_error / image_too_large
+``InvalidImageError``                       400     invalid_request_error / invalid_image
+``ImagesNotSupportedError``                 400     invalid_request_error / images_not_supported
+``ImageRejectedError``                      400     invalid_request_error / image_rejected
+``UpstreamError``                           502     server_error / upstream_error
+``PluginError`` (other refusals)            502     server_error / site_refused, not retried
+``EndpointGoneError``, ``BlockedError``,    502     server_error / site_error, site_blocked or
+``UnsupportedPluginError``,                         bot_not_found, not retried
+``BotNotFoundError``
 any other ``Chatgpt4oError``                502     server_error / site_error
 anything else                               500     server_error / null (message withheld)
 ==========================================  ======  =========================================
 
 429 replies carry ``Retry-After`` (whole seconds, rounded up; the site's own value when it sent
 one) and, when the site's wait is known, ``retry-after-ms``; a used-up quota also carries
-``x-should-retry: false`` so OpenAI clients do not retry it on their own. A 5xx whose site
-reply had a ``Retry-After`` passes it on.
+``x-should-retry: false`` so OpenAI clients do not retry it on their own. So does a 502 for a
+site misconfigured for good (no API key on the site, the model's API refusing its key, a bot
+that is not there, the plugin gone, a block page): the SDK does not retry those either, and
+neither should a caller. An UpstreamError is retryable unless its code is
+``upstream_refused``; a PluginError is not, unless its code is ``cache_miss``. Any other 5xx
+whose site reply had a ``Retry-After`` passes it on.
 
 The table is keyed by class *name* along the error's MRO (first match wins), so it is data that
 tests can check against ``chatgpt4o._exceptions.__all__``, and it holds for every error tree
@@ -87,15 +100,24 @@ class Rule:
         status: the HTTP status.
         type: OpenAI's ``error.type``.
         code: OpenAI's ``error.code`` (None for null).
+        retry: False when a later try cannot cure it: a 5xx then says ``x-should-retry:
+            false``, which OpenAI clients honour (the server's own client does not retry
+            these either).
     """
 
     status: int
     type: str
     code: Optional[str]
+    retry: bool = True
 
 
 RULES: Mapping[str, Rule] = {
     "ModelError": Rule(404, "invalid_request_error", "model_not_found"),
+    "ImageTooLargeError": Rule(413, "invalid_request_error", "image_too_large"),
+    "InvalidImageError": Rule(400, "invalid_request_error", "invalid_image"),
+    "ImagesNotSupportedError": Rule(400, "invalid_request_error", "images_not_supported"),
+    "ImageTooLargeForSiteError": Rule(413, "invalid_request_error", "image_too_large"),
+    "ImageRejectedError": Rule(400, "invalid_request_error", "image_rejected"),
     "InvalidRequestError": Rule(400, "invalid_request_error", None),
     "ContentFlaggedError": Rule(400, "invalid_request_error", "content_policy_violation"),
     "AccessDeniedError": Rule(403, "permission_error", "access_denied"),
@@ -104,6 +126,13 @@ RULES: Mapping[str, Rule] = {
     "APITimeoutError": Rule(504, "server_error", "site_timeout"),
     "APIConnectionError": Rule(502, "server_error", "site_unreachable"),
     "ClientClosedError": Rule(503, "server_error", "shutting_down"),
+    # A site misconfigured for good: no retry cures it.
+    "UpstreamError": Rule(502, "server_error", "upstream_error"),
+    "PluginError": Rule(502, "server_error", "site_refused", retry=False),
+    "EndpointGoneError": Rule(502, "server_error", "site_error", retry=False),
+    "BlockedError": Rule(502, "server_error", "site_blocked", retry=False),
+    "UnsupportedPluginError": Rule(502, "server_error", "site_error", retry=False),
+    "BotNotFoundError": Rule(502, "server_error", "bot_not_found", retry=False),
     "Chatgpt4oError": Rule(502, "server_error", "site_error"),
 }
 """SDK error class name -> its reply; an error takes the rule of the first name in its MRO."""
@@ -180,7 +209,24 @@ def error_reply(exc: BaseException) -> ErrorReply:
     return ErrorReply(rule.status, error_body(message, rule.type, param=param, code=code), headers)
 
 
+# The SDK's codes that say a later try may succeed, or may not, against the rule's default.
+_TRANSIENT_CODES = frozenset({"cache_miss", "upstream"})
+_PERMANENT_CODES = frozenset({"upstream_refused"})
+
+
+def _should_retry(exc: BaseException, rule: Rule) -> bool:
+    code = getattr(exc, "code", None)
+    if code in _PERMANENT_CODES:
+        return False
+    return rule.retry or code in _TRANSIENT_CODES
+
+
 def _param_of(exc: BaseException, message: str) -> Optional[str]:
+    field = getattr(exc, "field", None)
+    if isinstance(field, str):  # InvalidImageError: where the picture was given
+        return field
+    if rule_for(exc) is RULES["ImagesNotSupportedError"]:
+        return "messages"
     if rule_for(exc) not in (RULES["ModelError"], RULES["InvalidRequestError"]):
         return None
     found = _PARAM.match(message)
@@ -199,6 +245,8 @@ def _retry_headers(exc: BaseException, rule: Rule) -> dict[str, str]:
         headers["retry-after"] = str(math.ceil(wait))
         if seconds is not None:
             headers["retry-after-ms"] = str(math.ceil(seconds * 1000))
+    elif rule.status >= 500 and not _should_retry(exc, rule):
+        headers["x-should-retry"] = "false"
     elif rule.status >= 500 and seconds is not None:
         headers["retry-after"] = str(math.ceil(seconds))
     return headers

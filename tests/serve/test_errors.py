@@ -84,8 +84,8 @@ CASES: list[tuple[str, Callable[[], BaseException], tuple[int, str, Optional[str
         lambda: _plugin("AccessDeniedError"),
         (403, "permission_error", "access_denied"),
     ),
-    ("UpstreamError", lambda: _plugin("UpstreamError"), (502, "server_error", "site_error")),
-    ("PluginError", lambda: _plugin("PluginError"), (502, "server_error", "site_error")),
+    ("UpstreamError", lambda: _plugin("UpstreamError"), (502, "server_error", "upstream_error")),
+    ("PluginError", lambda: _plugin("PluginError"), (502, "server_error", "site_refused")),
     (
         "APITimeoutError",
         lambda: _error("APITimeoutError", "Timed out", url=URL),
@@ -105,7 +105,7 @@ CASES: list[tuple[str, Callable[[], BaseException], tuple[int, str, Optional[str
     (
         "BlockedError",
         lambda: _status("BlockedError", status=403),
-        (502, "server_error", "site_error"),
+        (502, "server_error", "site_blocked"),
     ),
     (
         "NonceError",
@@ -126,6 +126,36 @@ CASES: list[tuple[str, Callable[[], BaseException], tuple[int, str, Optional[str
         "BadReplyError",
         lambda: _error("BadReplyError", "empty data", url=URL),
         (502, "server_error", "site_error"),
+    ),
+    (
+        "BotNotFoundError",
+        lambda: _error("BotNotFoundError", "no bot 9", url=URL, bot_id=9, bots=["1"]),
+        (502, "server_error", "bot_not_found"),
+    ),
+    (
+        "InvalidImageError",
+        lambda: _error("InvalidImageError", "not an image", field="messages[0].content[1]"),
+        (400, "invalid_request_error", "invalid_image"),
+    ),
+    (
+        "ImageTooLargeError",
+        lambda: _error("ImageTooLargeError", "big", field="images[0]", size=9, limit=8),
+        (413, "invalid_request_error", "image_too_large"),
+    ),
+    (
+        "ImagesNotSupportedError",
+        lambda: _error("ImagesNotSupportedError", "no", url=URL, bot_id="1", max_images=0),
+        (400, "invalid_request_error", "images_not_supported"),
+    ),
+    (
+        "ImageRejectedError",
+        lambda: _plugin("ImageRejectedError"),
+        (400, "invalid_request_error", "image_rejected"),
+    ),
+    (
+        "ImageTooLargeForSiteError",
+        lambda: _plugin("ImageTooLargeForSiteError"),
+        (413, "invalid_request_error", "image_too_large"),
     ),
     (
         "ClientClosedError",
@@ -221,6 +251,44 @@ def test_a_used_up_quota_waits_long_and_tells_openai_clients_not_to_retry() -> N
         "x-should-retry": "false",
         "retry-after": str(int(_errors.DEFAULT_QUOTA_RETRY_AFTER)),
     }
+
+
+def _coded(name: str, code: Optional[str]) -> BaseException:
+    return _error(name, "no", url=URL, code=code)
+
+
+@pytest.mark.parametrize(
+    ("make", "retry"),
+    [
+        (lambda: _coded("PluginError", None), False),  # "API key missing for OpenAI."
+        (lambda: _coded("PluginError", "cache_miss"), True),
+        (lambda: _coded("UpstreamError", "upstream_refused"), False),  # the model API's 401
+        (lambda: _coded("UpstreamError", "upstream"), True),
+        (lambda: _status("EndpointGoneError", status=400), False),
+        (lambda: _status("BlockedError", status=403), False),
+        (lambda: _error("BotNotFoundError", "no", url=URL, bot_id=9, bots=[]), False),
+        (lambda: _error("UnsupportedPluginError", "x", url=URL, missing="chat"), False),
+        (lambda: _status("APIStatusError"), True),
+        (lambda: _error("APIConnectionError", "down", url=URL), True),
+        (lambda: _error("BadReplyError", "empty", url=URL), True),
+        (lambda: _error("NonceError", "rejected", url=URL), True),
+    ],
+)
+def test_a_site_misconfigured_for_good_tells_clients_not_to_retry(
+    make: Callable[[], BaseException], retry: bool
+) -> None:
+    reply = error_reply(make())
+    assert reply.status == 502
+    assert ("x-should-retry" not in reply.headers) is retry
+    if not retry:
+        assert reply.headers["x-should-retry"] == "false"
+
+
+def test_image_errors_name_where_the_picture_was() -> None:
+    bad = _error("InvalidImageError", "not an image", field="messages[0].content[1]")
+    refused = _error("ImagesNotSupportedError", "no", url=URL, bot_id="1", max_images=0)
+    assert error_reply(bad).body["error"]["param"] == "messages[0].content[1]"
+    assert error_reply(refused).body["error"]["param"] == "messages"
 
 
 def test_a_failing_site_passes_its_retry_after_on() -> None:

@@ -78,6 +78,25 @@ def test_openai_streams(serve: Serve, profile: str, stream: bool) -> None:
     assert served.site.posts[-1].fields  # the site was asked
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize(("profile", "site_streams"), [("2.4.71", True), ("2.4.0", False)])
+def test_a_reply_the_site_cut_short_is_length_without_the_plugins_note(
+    serve: Serve, profile: str, site_streams: bool, stream: bool
+) -> None:
+    served = serve(profile, stream=site_streams)
+    served.site.inject("warning")
+    client = served.sync_client()
+    if stream:
+        chunks = list(client.chat.completions.create(model=MODEL, messages=HI, stream=True))
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+        reason = chunks[-1].choices[0].finish_reason
+    else:
+        completion = client.chat.completions.create(model=MODEL, messages=HI)
+        text = completion.choices[0].message.content or ""
+        reason = completion.choices[0].finish_reason
+    assert (text, reason) == ("Echo: hello there", "length")
+
+
 @pytest.mark.parametrize(("profile", "stream"), SITES)
 def test_async_openai_creates_and_streams(serve: Serve, profile: str, stream: bool) -> None:
     served = serve(profile, stream=stream)
@@ -121,7 +140,7 @@ _AIPKIT = ("2.",)  # the current plugin's profiles ("AI Puffer", AIPKit)
         ("quota", openai.RateLimitError, "insufficient_quota"),
         ("banned_word", openai.BadRequestError, "content_policy_violation"),
         ("server_error", openai.InternalServerError, "site_error"),
-        ("cloudflare", openai.InternalServerError, "site_error"),
+        ("cloudflare", openai.InternalServerError, "site_blocked"),
     ],
 )
 def test_each_generation_s_refusals_are_openai_errors(
@@ -234,6 +253,29 @@ def test_a_failing_site_is_internal_server_error_502(serve: Serve, fault: str) -
     with pytest.raises(openai.InternalServerError) as caught:
         client.chat.completions.create(model=MODEL, messages=HI)
     assert caught.value.status_code == 502
+
+
+@pytest.mark.parametrize(
+    ("profile", "fault"),
+    [
+        ("1.9.18", "no_api_key"),
+        ("2.4.71", "no_api_key"),
+        ("2.4.71", "api_error"),
+        ("2.4.0", "unknown_bot"),
+    ],
+)
+def test_a_site_misconfigured_for_good_is_502_that_openai_does_not_retry(
+    serve: Serve, profile: str, fault: str
+) -> None:
+    served = serve(profile, stream=profile == "2.4.71")
+    for _ in range(3):  # were it retried, the next tries would meet no fault and succeed
+        served.site.inject(fault)
+    client = served.sync_client(max_retries=2)
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.chat.completions.create(model=MODEL, messages=HI)
+    assert caught.value.status_code == 502
+    assert caught.value.response.headers["x-should-retry"] == "false"
+    assert len(served.site.posts) == (2 if profile == "2.4.71" else 1)  # one call, one try
 
 
 def test_a_slow_site_is_504() -> None:
