@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -987,3 +988,57 @@ def test_a_mounted_app_makes_its_client_on_first_use(fresh_site: LocalSite) -> N
 
     response = run(go())
     assert response.json()["choices"][0]["message"]["content"] == "Echo: hello there"
+
+
+# -- pictures (issue 19) ---------------------------------------------------------------------
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAH/VscvDQAAAABJRU5ErkJggg=="
+)
+
+
+def _picture_body(url: str, stream: bool = False) -> dict[str, Any]:
+    content = [
+        {"type": "text", "text": "What is in this picture?"},
+        {"type": "image_url", "image_url": {"url": url}},
+    ]
+    return {"messages": [{"role": "user", "content": content}], "stream": stream}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+def test_a_data_url_picture_reaches_the_model_of_a_bot_that_takes_pictures(stream: bool) -> None:
+    url = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    with LocalSite("2.4.71", image_upload=True) as site:
+        response = run(_post(site, _picture_body(url, stream)))
+        (call,) = site.upstream_calls
+    assert response.status_code == 200, response.text
+    assert [part.data for part in call.images] == [PNG]
+    content, _ = _reply_of(response, stream)
+    assert content.endswith("[images: image/png 70 bytes sha256:49e1dad481e9]")
+
+
+@pytest.mark.parametrize(
+    ("url", "param", "status"),
+    [
+        ("https://example.com/cat.png", "messages[0].content[1].image_url.url", 400),
+        ("http://127.0.0.1/cat.png", "messages[0].content[1].image_url.url", 400),
+        ("data:image/png;base64,bm90IGEgcGljdHVyZQ==", "messages[0].content[1].image_url.url", 400),
+    ],
+)
+def test_a_remote_or_broken_picture_is_refused_naming_it(url: str, param: str, status: int) -> None:
+    with LocalSite("2.4.71", image_upload=True) as site:
+        response = run(_post(site, _picture_body(url)))
+        assert site.requests == []
+    assert response.status_code == status
+    error = _error(response)
+    assert (error["param"], error["code"]) == (param, "invalid_image")
+
+
+def test_a_picture_for_a_bot_that_takes_none_is_400_naming_messages() -> None:
+    url = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    with LocalSite("2.4.71") as site:
+        response = run(_post(site, _picture_body(url)))
+        assert site.cache_posts == []
+    assert response.status_code == 400
+    error = _error(response)
+    assert (error["param"], error["code"]) == ("messages", "images_not_supported")
