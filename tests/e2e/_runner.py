@@ -58,10 +58,14 @@ BACKOFF_2 = Between(0.5, 1.0)
 
 @dataclass
 class Runner:
-    """Runs scripts on the sync (``Client``) or async (``AsyncClient``) client; same interface."""
+    """Runs scripts on the sync (``Client``) or async (``AsyncClient``) client; same interface.
+
+    ``call`` holds extra arguments for every call of a script (``timeout=``...).
+    """
 
     kind: str
     sleeps: list[float] = field(default_factory=list)
+    call: dict[str, Any] = field(default_factory=dict)
 
     def run(self, site: LocalSite, *script: Step, **client_kwargs: Any) -> list[Outcome]:
         """Run ``script`` on one fresh client for ``site``; return each call's outcome."""
@@ -111,11 +115,11 @@ class Runner:
 
     def _call_sync(self, client: chatgpt4o.Client, message: Any) -> Outcome:
         """One call of the script; subclasses send it another way."""
-        return client.create(None, message)
+        return client.create(None, message, **self.call)
 
     async def _call_async(self, client: chatgpt4o.AsyncClient, message: Any) -> Outcome:
         """One call of the script; subclasses send it another way."""
-        return await client.create(None, message)
+        return await client.create(None, message, **self.call)
 
     async def _run_async(
         self, site: LocalSite, script: Sequence[Step], kwargs: dict[str, Any]

@@ -153,7 +153,7 @@ class StreamRunner(Runner):
     def _call_sync(self, client: chatgpt4o.Client, message: Any) -> Outcome:
         received: list[str] = []
         try:
-            with client.stream(None, message) as stream:
+            with client.stream(None, message, **self.call) as stream:
                 received.extend(stream)
         finally:
             self.pieces.append(len(received))
@@ -162,7 +162,7 @@ class StreamRunner(Runner):
     async def _call_async(self, client: chatgpt4o.AsyncClient, message: Any) -> Outcome:
         received: list[str] = []
         try:
-            async with client.stream(None, message) as stream:
+            async with client.stream(None, message, **self.call) as stream:
                 async for piece in stream:
                     received.append(piece)
         finally:
@@ -200,10 +200,10 @@ class Case:
         before: steps ahead of the measured call (warm-up calls, rotations); a callable
             makes them afresh for each run.
         client: extra client arguments.
+        call: extra arguments of each call (a call's ``timeout`` is its AJAX requests' only).
         streamed: also run through ``stream()``.
         pieces: for ``stream()`` rows, the pieces that must arrive before the error.
         unreachable: aim at a socket that never accepts instead of a site.
-        site: extra ``LocalSite`` options (such a site is made for the row, not pooled).
         check: looks further at the outcome (the error's message, status, code, details).
     """
 
@@ -217,10 +217,10 @@ class Case:
     inject: tuple[Inject, ...] = ()
     before: Union[tuple[Step, ...], Callable[[], tuple[Step, ...]]] = ()
     client: dict[str, Any] = field(default_factory=dict)
+    call: dict[str, Any] = field(default_factory=dict)
     streamed: bool = False
     unreachable: bool = False
     pieces: Optional[int] = None
-    site: dict[str, Any] = field(default_factory=dict)
     check: Optional[Check] = None
 
     @property
@@ -293,35 +293,18 @@ NO_API_KEY = "Unable to initialize the AI instance. Please make sure the API key
 MODERATED = "Your message was flagged by the moderation system and could not be sent."
 INCOMPLETE = " (Incomplete: max_output_tokens)"
 
-ERAS = (
-    ("1.7", False, "1.7, 200 JSON"),
-    ("1.8.79", False, "1.8.79, 200 JSON"),
-    ("1.8.79", True, "1.8.79 SSE, 200 JSON"),
-    ("1.9.18", False, "1.9.18, 403 HTML"),
-    ("1.9.18", True, "1.9.18 SSE, 403 HTML"),
-    ("widget", False, "widget, 403 HTML"),
-)
 SSE_SITES = ("1.8.79", "1.9.18")
-FAST_FAIL = {"timeout": SHORT_TIMEOUT, "max_retries": 0}
+NO_RETRY = {"max_retries": 0}
+SHORT = {"timeout": SHORT_TIMEOUT}
 JSON_PATH = "2.4.0"
 
 # fmt: off
 CASES: tuple[Case, ...] = (
-    # Nonces: a rotated key is re-scraped once, in every era and by every client (expiry by age
-    # and stale cached pages: tests/e2e/test_nonce.py).
-    *(
-        Case(f"nonce rotated ({label})", ECHO, 2, 3, profile=profile, stream=stream,
-             before=(WARM_UP, rotate_nonce), streamed=stream)
-        for profile, stream, label in ERAS
-    ),
+    # Nonces: a rejected one is re-scraped once (every era, on create(): tests/e2e/test_nonce.py);
+    # here through stream() too.
+    Case("nonce rotated (1.9.18 SSE, 403 HTML)", ECHO, 2, 3, stream=True,
+         before=(WARM_UP, rotate_nonce), streamed=True),
     Case("nonce 12 h old (previous tick, still valid)", ECHO, 1, 2, before=(WARM_UP, age_nonce)),
-    *(
-        Case(f"nonce rejected once ({profile})", ECHO, 2, 2, profile=profile,
-             inject=(Inject("nonce_expired"),))
-        for profile in ("1.7", "1.8.79", "1.9.18", "widget")
-    ),
-    Case("nonce rejected twice (the renewed one too)", NonceError, 2, 2,
-         inject=(Inject("nonce_expired", times=2),)),
     # 429 from the host or a CDN
     Case("429, Retry-After: 2 (seconds)", ECHO, 1, 2, (2.0,),
          inject=(Inject("rate_limit", params={"retry_after": "2"}),), streamed=True),
@@ -339,20 +322,13 @@ CASES: tuple[Case, ...] = (
          check=retry_after(1.0)),
     Case("429 on the page fetch", ECHO, 2, 1, (2.0,),
          inject=(Inject("rate_limit", on="page", params={"retry_after": "2"}),)),
-    # 5xx bursts against the default budget of 2 retries
-    *(
-        case
-        for code in (500, 502, 503, 504)
-        for case in (
-            Case(f"{code} x2, within the retry budget", ECHO, 1, 3, (BACKOFF_1, BACKOFF_2),
-                 inject=(Inject("server_error", times=2, params={"status": code}),),
-                 streamed=code == 503),
-            Case(f"{code} x3, longer than the retry budget", APIStatusError, 1, 3,
-                 (BACKOFF_1, BACKOFF_2),
-                 inject=(Inject("server_error", times=3, params={"status": code}),),
-                 streamed=code == 503, check=status(code)),
-        )
-    ),
+    # 5xx bursts against the default budget of 2 retries (which statuses are retried:
+    # tests/test_retry.py)
+    Case("503 x2, within the retry budget", ECHO, 1, 3, (BACKOFF_1, BACKOFF_2),
+         inject=(Inject("server_error", times=2, params={"status": 503}),), streamed=True),
+    Case("502 x3, longer than the retry budget", APIStatusError, 1, 3, (BACKOFF_1, BACKOFF_2),
+         inject=(Inject("server_error", times=3, params={"status": 502}),), streamed=True,
+         check=status(502)),
     Case("503 with Retry-After: 2", ECHO, 1, 2, (2.0,),
          inject=(Inject("server_error", params={"status": 503, "retry_after": "2"}),)),
     Case("504 with no retries (max_retries=0)", APIStatusError, 1, 1,
@@ -373,16 +349,17 @@ CASES: tuple[Case, ...] = (
          inject=(Inject("drop", times=3),)),
     Case("dropped connection on the page fetch", ECHO, 2, 1, (BACKOFF_1,),
          inject=(Inject("drop", on="page"),)),
-    # timeouts (these wait for real: SHORT_TIMEOUT per attempt)
+    # Timeouts wait for real, SHORT_TIMEOUT per attempt, and only the requests meant to time
+    # out get it (a call's timeout= is its AJAX requests'; the page fetch keeps the client's).
+    # That a timed-out request is retried: tests/test_clients.py.
     Case("connect timeout (backlog full)", APITimeoutError, 0, 0, (BACKOFF_1,),
          client={"timeout": SHORT_TIMEOUT, "max_retries": 1}, unreachable=True),
     Case("read timeout on the POST", APITimeoutError, 1, 1,
-         inject=(Inject("slow", params={"delay": 1.0}),), client=FAST_FAIL, streamed=True),
-    Case("read timeout on the POST once, then answered", ECHO, 1, 2, (BACKOFF_1,),
-         inject=(Inject("slow", params={"delay": 1.0}),),
-         client={"timeout": SHORT_TIMEOUT, "max_retries": 1}),
+         inject=(Inject("slow", params={"delay": 1.0}),), client=NO_RETRY, call=SHORT,
+         streamed=True),
     Case("read timeout on the page fetch", APITimeoutError, 1, 0,
-         inject=(Inject("slow", on="page", params={"delay": 1.0}),), client=FAST_FAIL),
+         inject=(Inject("slow", on="page", params={"delay": 1.0}),),
+         client={"timeout": SHORT_TIMEOUT, "max_retries": 0}),
     Case("slow POST within the timeout", ECHO, 1, 1,
          inject=(Inject("slow", params={"delay": 0.1}),), client={"timeout": 2.0}),
     # bodies that are not a chat reply
@@ -393,15 +370,12 @@ CASES: tuple[Case, ...] = (
          inject=(Inject("html", params={"status": 500}),)),
     Case("HTML where the chat page was expected", ChatPageError, 1, 0,
          inject=(Inject("html", on="page"),)),
-    # Cloudflare: blocked, at once, never retried
-    *(
-        Case(f"Cloudflare challenge on the {where} ({code})", BlockedError, 1,
-             0 if on == "page" else 1,
-             inject=(Inject("cloudflare", on=on, params={"status": code}),),
-             streamed=on == "post" and code == 403, check=status(code))
-        for on, where in (("page", "page fetch"), ("post", "POST"))
-        for code in (403, 503, 429)
-    ),
+    # Cloudflare: blocked, at once, never retried (whatever the status: tests/test_retry.py)
+    Case("Cloudflare challenge on the page fetch (503)", BlockedError, 1, 0,
+         inject=(Inject("cloudflare", on="page", params={"status": 503}),), check=status(503)),
+    Case("Cloudflare challenge on the POST (403)", BlockedError, 1, 1,
+         inject=(Inject("cloudflare", on="post", params={"status": 403}),), streamed=True,
+         check=status(403)),
     Case("400 0: upgraded to AI Power 2.3+ under a cached nonce", EndpointGoneError, 1, 2,
          before=upgrade_script),
     Case("AI Puffer 2.4.71 page: the stream pair", ECHO, 1, 2, profile="2.4.71"),
@@ -417,11 +391,7 @@ CASES: tuple[Case, ...] = (
              inject=(Inject("token_limit"),), streamed=stream, pieces=0, check=msg(TOKEN_LIMIT))
         for profile, stream, label in (
             ("1.7", False, "1.7, JSON"),
-            ("1.8.79", False, "1.8.79, JSON"),
             ("1.8.79", True, "1.8.79, SSE flag line"),
-            ("1.9.18", False, "1.9.18, JSON"),
-            ("1.9.18", True, "1.9.18, SSE flag line"),
-            ("widget", False, "widget, JSON"),
         )
     ),
     *(
@@ -481,28 +451,22 @@ CASES: tuple[Case, ...] = (
              inject=(Inject("flag", params={"kind": kind, "msg": f"refused: {kind}",
                                             "continue_stream": then}),),
              streamed=True, pieces=0, check=msg(f"refused: {kind}"))
-        for kind, error in (
-            ("tokenLimitReached", TokenLimitError),
-            ("ipBanned", ContentFlaggedError),
-            ("messageFlagged", ContentFlaggedError),
-            ("pineconeError", UpstreamError),
+        for kind, error, then in (
+            ("tokenLimitReached", TokenLimitError, True),
+            ("ipBanned", ContentFlaggedError, False),
+            ("messageFlagged", ContentFlaggedError, False),
+            ("pineconeError", UpstreamError, False),
         )
-        for then in (False, True)
     ),
     Case("slow stream", ECHO, 1, 1, stream=True,
          inject=(Inject("slow_stream", params={"chunk_delay": 0.02}),), streamed=True),
     Case("slow stream with the site's streaming off (1.8.79)", ECHO, 1, 1, profile="1.8.79",
          inject=(Inject("slow_stream", params={"chunk_delay": 0.02}),)),
     Case("slow stream stalls past the read timeout", APITimeoutError, 1, 1, stream=True,
-         inject=(Inject("slow_stream", params={"chunk_delay": 1.0}),), client=FAST_FAIL,
-         streamed=True, pieces=0),
+         inject=(Inject("slow_stream", params={"chunk_delay": 1.0}),), client=NO_RETRY,
+         call=SHORT, streamed=True, pieces=0),
     # The current plugin (2.4.71): a call is a cache POST and a stream GET, so 2 AJAX requests.
-    Case("2.4.71 nonce rotated: one nonce request, no page fetch", ECHO, 1, 6, profile=NEW,
-         before=(WARM_UP, rotate_nonce), streamed=True),
-    Case("2.4.71 nonce rotated, no refresh action: the page again", ECHO, 2, 6,
-         profile=NEW, before=(WARM_UP, rotate_nonce), site={"refresh_action": False}),
-    Case("2.4.71 nonce rejected on the cache POST: refresh action", ECHO, 1, 4, profile=NEW,
-         inject=(Inject("nonce_expired"),)),
+    # A rotated nonce, with and without the refresh action: tests/e2e/test_aipkit.py.
     Case("2.4.71 stale cached page: refresh action", ECHO, 1, 4, profile=NEW,
          inject=(Inject("stale_page"),)),
     Case("2.4.71 nonce rejected in the stream", ECHO, 1, 5, profile=NEW,
@@ -520,14 +484,10 @@ CASES: tuple[Case, ...] = (
          inject=(Inject("server_error", times=2, on="stream"),), streamed=True),
     Case("2.4.71 dropped cache POST", ECHO, 1, 3, (BACKOFF_1,), profile=NEW,
          inject=(Inject("drop"),)),
-    Case("2.4.71 dropped stream: cached again", ECHO, 1, 4, (BACKOFF_1,), profile=NEW,
-         inject=(Inject("drop", on="stream"),)),
     Case("2.4.71 dropped stream x3", APIConnectionError, 1, 6, (BACKOFF_1, BACKOFF_2),
          profile=NEW, inject=(Inject("drop", times=3, on="stream"),)),
     Case("2.4.71 read timeout on the cache POST", APITimeoutError, 1, 1, profile=NEW,
-         inject=(Inject("slow", params={"delay": 1.0}),), client=FAST_FAIL),
-    Case("2.4.71 read timeout on the stream", APITimeoutError, 1, 2, profile=NEW,
-         inject=(Inject("slow", on="stream", params={"delay": 1.0}),), client=FAST_FAIL),
+         inject=(Inject("slow", params={"delay": 1.0}),), client=NO_RETRY, call=SHORT),
     Case("2.4.71 Cloudflare on the cache POST", BlockedError, 1, 1, profile=NEW,
          inject=(Inject("cloudflare"),), streamed=True, check=status(403)),
     Case("2.4.71 HTML where the cache JSON was expected", BadReplyError, 1, 1, profile=NEW,
@@ -582,10 +542,8 @@ CASES: tuple[Case, ...] = (
     Case("2.4.71 PHP warning before the cache JSON", ECHO, 1, 2, profile=NEW,
          inject=(Inject("php_warning"),)),
     # 2.4.0 with its bot's stream switch off: one JSON POST
-    Case("2.4.0 JSON path nonce rotated", ECHO, 1, 4, profile=JSON_PATH,
-         before=(WARM_UP, rotate_nonce), streamed=True),
     Case("2.4.0 JSON path nonce rejected: refresh action", ECHO, 1, 3, profile=JSON_PATH,
-         inject=(Inject("nonce_expired"),)),
+         inject=(Inject("nonce_expired"),), streamed=True),
     Case("2.4.0 JSON path 429", ECHO, 1, 2, (1.0,), profile=JSON_PATH,
          inject=(Inject("rate_limit"),)),
     Case("2.4.0 JSON path quota (429)", TokenLimitError, 1, 1, profile=JSON_PATH,
@@ -630,8 +588,8 @@ class SitePool:
         site.stream = stream
         return site
 
-    def fresh(self, profile: str, *, stream: bool, **options: Any) -> LocalSite:
-        site = LocalSite(profile, stream=stream, **options).start()
+    def fresh(self, profile: str, *, stream: bool) -> LocalSite:
+        site = LocalSite(profile, stream=stream).start()
         self._others.append(site)
         return site
 
@@ -682,15 +640,15 @@ class Result:
 def _site_for(case: Case, pool: SitePool) -> LocalSite:
     if case.unreachable:
         return Unreachable()
-    if callable(case.before) or case.site:  # a site of its own: never share it
-        return pool.fresh(case.profile, stream=case.stream, **case.site)
+    if callable(case.before):  # a site of its own: never share it
+        return pool.fresh(case.profile, stream=case.stream)
     return pool.get(case.profile, stream=case.stream)
 
 
 def run_row(case: Case, client: str, pool: SitePool) -> Result:
     """Run ``case`` once through ``client`` (one of ``CLIENTS``) and report what happened."""
     kind = "sync" if client.startswith("Client") else "async"
-    runner = StreamRunner(kind) if client.endswith("stream") else Runner(kind)
+    runner = (StreamRunner if client.endswith("stream") else Runner)(kind, call=case.call)
     site = _site_for(case, pool)
     steps = case.steps()
     try:
