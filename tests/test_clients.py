@@ -3,8 +3,7 @@
 `responses` (requests) and `httpx.MockTransport` (httpx) make each HTTP library fail the way it
 does on a real network — a refused connection, a read timeout, a connection broken while the
 body is read — so these tests pin how each transport maps its library's errors to the SDK's,
-and which of them are retried. One reply, one status error and one nonce re-scrape show the
-plumbing of the retry path around them.
+and which of them are retried.
 
 Every fault a site can serve (statuses, bodies, nonces, streams, both plugin generations) is a
 row of the fault table instead, run over real sockets against the stand-in on both clients:
@@ -27,68 +26,17 @@ import chatgpt4o
 from chatgpt4o import (
     APIConnectionError,
     APIError,
-    APIStatusError,
     APITimeoutError,
     BadReplyError,
     ClientClosedError,
 )
-from tests.fakesite import BASE_URL, HTML, FakeSite, Runner, Step, httpx_transport, success
+from tests.fakesite import BASE_URL, FakeSite, Runner, Step, httpx_transport, success
 
 KINDS = ["sync", "async"]
-NONCE_18 = Step(200, b'{"status":"error","msg":"Nonce verification failed"}')
-UNAVAILABLE = Step(503, b"<h1>Service Unavailable</h1>", dict(HTML))
 
 
 def ask(client: object) -> object:
     return client.ask("Hi")  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_reply(kind: str) -> None:
-    site = FakeSite(posts=[Step(body=success("Hello there"))])
-    runner = Runner(kind, site)
-
-    assert runner.run(ask) == "Hello there"
-    assert site.page_fetches == 1
-    assert [form["_wpnonce"] for form in site.forms] == site.nonces_served
-    assert runner.sleeps == []
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_status_error_is_raised_with_its_status(kind: str) -> None:
-    site = FakeSite(posts=[UNAVAILABLE])
-    runner = Runner(kind, site, max_retries=0)
-
-    with pytest.raises(APIStatusError) as caught:
-        runner.run(ask)
-
-    assert type(caught.value) is APIStatusError
-    assert caught.value.status_code == 503
-    assert len(site.forms) == 1
-    assert runner.sleeps == []
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_rejected_nonce_drops_the_cached_tokens_and_is_re_scraped(kind: str) -> None:
-    # Two calls one after another; the second's nonce is rejected, which drops the cached
-    # tokens: the page is fetched again and the call re-sent at once with the new nonce.
-    site = FakeSite(posts=[Step(body=success("a")), NONCE_18, Step(body=success("b"))])
-
-    def ask_twice(client: object) -> object:
-        if kind == "sync":
-            return [ask(client), ask(client)]
-
-        async def both() -> list[object]:
-            return [await ask(client), await ask(client)]  # type: ignore[misc]
-
-        return both()
-
-    runner = Runner(kind, site)
-    assert runner.run(ask_twice) == ["a", "b"]
-    assert site.page_fetches == 2
-    first, second = site.nonces_served
-    assert [form["_wpnonce"] for form in site.forms] == [first, first, second]
-    assert runner.sleeps == [0.0]  # a renewal does not back off
 
 
 # -- each transport's mapping of its library's network errors ------------------------------

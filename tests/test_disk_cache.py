@@ -84,24 +84,19 @@ def test_tokens_expire_by_wall_clock(
     assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock, max_age=60).fresh() is None
 
 
-def test_a_rejected_cached_nonce_is_renewed(
-    tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
-) -> None:
+@pytest.mark.parametrize(("profile", "pages", "refreshes"), [("1.9.18", 2, 0), ("2.4.71", 1, 1)])
+def test_a_rejected_cached_nonce_is_renewed_and_written(
+    tmp_path: Path, clock: Clock, chatgpt4o_site_factory: SiteFactory,
+    profile: str, pages: int, refreshes: int,
+) -> None:  # fmt: skip
+    # The old plugin reads the page again; the current one asks its refresh action.
+    site = chatgpt4o_site_factory(profile)
     path = tmp_path / "tokens.json"
-    ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock))
-    chatgpt4o_site.rotate_nonce()
-    assert ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock)) == "Echo: Hi"
-    assert chatgpt4o_site.page_fetches == 2
-    assert json.loads(path.read_text())["page"]["chats"][0]["nonce"] == chatgpt4o_site.nonce
-
-
-def test_aipkit_rejection_uses_the_refresh_action(tmp_path: Path, clock: Clock) -> None:
-    path = tmp_path / "tokens.json"
-    with LocalSite("2.4.71") as site:
-        ask(site, DiskTokenCache(site.url, path, clock=clock))
-        site.rotate_nonce()
-        assert ask(site, DiskTokenCache(site.url, path, clock=clock)) == "Echo: Hi"
-        assert (site.page_fetches, len(site.nonce_refreshes)) == (1, 1)
+    ask(site, DiskTokenCache(site.url, path, clock=clock))
+    site.rotate_nonce()
+    assert ask(site, DiskTokenCache(site.url, path, clock=clock)) == "Echo: Hi"
+    assert (site.page_fetches, len(site.nonce_refreshes)) == (pages, refreshes)
+    assert json.loads(path.read_text())["page"]["chats"][0]["nonce"] == site.nonce
 
 
 @pytest.mark.parametrize(
