@@ -483,6 +483,8 @@ class Refusal:
     quota_notice: bool = False
 
 
+# The event streams of refusals: ``.body`` files hold a stream's bytes, ``.txt`` files the
+# whole exchange (the -limits copies of 28 to 31 differ from these only in an event id).
 RECORDED_REFUSALS = {
     "2.4.71/10-stream-wrong-nonce.body": Refusal(NonceError, "Security check failed."),
     "2.4.71/28-guest-access-disabled.body": Refusal(
@@ -499,52 +501,9 @@ RECORDED_REFUSALS = {
     "2.4.71/31-banned-ip.body": Refusal(
         ContentFlaggedError, "Access from your IP address has been blocked.", "banned_ip"
     ),
-    "2.4.71-limits/28-guest-access-disabled.body": Refusal(
-        AccessDeniedError, "Access disabled for guests.", "guests_disabled"
-    ),
-    "2.4.71-limits/29-guest-quota-exceeded.body": Refusal(
-        TokenLimitError, "You have reached your quota for this period.", quota_notice=True
-    ),
-    "2.4.71-limits/30-banned-word.body": Refusal(
-        ContentFlaggedError,
-        "Sorry, your message could not be sent as it contains prohibited words.",
-        "banned_word",
-    ),
-    "2.4.71-limits/31-banned-ip.body": Refusal(
-        ContentFlaggedError, "Access from your IP address has been blocked.", "banned_ip"
-    ),
     "2.4.71-limits/34-guest-quota-per-session.body": Refusal(
         TokenLimitError, "You have reached your quota for this period.", quota_notice=True
     ),
-}
-
-
-def check_refusal(exc: BaseException, expected: Refusal) -> None:
-    assert type(exc) is expected.type
-    assert expected.words in str(exc)
-    assert isinstance(exc, APIError)
-    assert exc.url == AJAX_URL
-    assert exc.method == "GET"
-    if isinstance(exc, PluginError):
-        assert exc.msg == expected.words
-        assert exc.code == expected.code
-        if expected.quota_notice:
-            notice = exc.details["quota_notice"]
-            assert notice["type"] == "quota_notice"
-            assert notice["message"] == expected.words
-        else:
-            assert "quota_notice" not in exc.details
-
-
-@pytest.mark.parametrize("name", sorted(RECORDED_REFUSALS))
-def test_recorded_refusals(name: str) -> None:
-    reader = stream_reader()
-    with pytest.raises(Chatgpt4oError) as info:
-        reader.feed(body(name))
-    check_refusal(info.value, RECORDED_REFUSALS[name])
-
-
-RECORDED_STREAM_ERRORS = {
     "2.4.71/11-stream-missing-nonce.txt": Refusal(NonceError, "Security check failed."),
     "2.4.71/14-reused-cache-key.txt": Refusal(
         PluginError, "Message not found in cache.", "cache_miss"
@@ -565,13 +524,30 @@ RECORDED_STREAM_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(RECORDED_STREAM_ERRORS))
-def test_recorded_stream_errors(name: str) -> None:
-    (exchange,) = [e for e in recorded(name) if e.headers["content-type"].startswith("text/event")]
-    reader = AipkitStreamReader(replace(exchange.reply("GET"), body=b""))
-    with pytest.raises(Chatgpt4oError) as info:
-        feed_and_close(reader, exchange.body)
-    check_refusal(info.value, RECORDED_STREAM_ERRORS[name])
+@pytest.mark.parametrize("name", sorted(RECORDED_REFUSALS))
+def test_recorded_refusals(name: str) -> None:
+    if name.endswith(".body"):
+        reader, data = stream_reader(), body(name)
+    else:
+        (exchange,) = [
+            e for e in recorded(name) if e.headers["content-type"].startswith("text/event")
+        ]
+        reader = AipkitStreamReader(replace(exchange.reply("GET"), body=b""))
+        data = exchange.body
+    expected = RECORDED_REFUSALS[name]
+    with pytest.raises(APIError) as info:
+        feed_and_close(reader, data)
+    exc = info.value
+    assert type(exc) is expected.type
+    assert expected.words in str(exc)
+    assert (exc.url, exc.method) == (AJAX_URL, "GET")
+    if isinstance(exc, PluginError):
+        assert (exc.msg, exc.code) == (expected.words, expected.code)
+        if expected.quota_notice:
+            notice = exc.details["quota_notice"]
+            assert (notice["type"], notice["message"]) == ("quota_notice", expected.words)
+        else:
+            assert "quota_notice" not in exc.details
 
 
 SPLIT_BODIES = [
@@ -586,7 +562,9 @@ SPLIT_BODIES = [
 def test_split_anywhere_gives_the_same_outcome(name: str) -> None:
     data = body(name)
     whole = read([data])
-    assert read([data[i : i + 1] for i in range(len(data))]).error == whole.error
+    byte_by_byte = read([data[i : i + 1] for i in range(len(data))])
+    assert (byte_by_byte.text, byte_by_byte.error) == (whole.text, whole.error)
+    assert whole.error is not None or whole.text == RECORDED_STREAMS[name]
     for cut in range(len(data) + 1):
         outcome = read([data[:cut], data[cut:]])
         assert outcome.error == whole.error, cut
@@ -595,12 +573,6 @@ def test_split_anywhere_gives_the_same_outcome(name: str) -> None:
         else:
             # An error ends the reply: what came before it is all there is.
             assert whole.text.startswith(outcome.text), cut
-
-
-def test_byte_by_byte_pieces_join_to_the_same_text() -> None:
-    for name in ("2.4.71/02-message.body", "2.4.71/27-html-unicode-message.body"):
-        data = body(name)
-        assert read([data[i : i + 1] for i in range(len(data))]).text == RECORDED_STREAMS[name]
 
 
 # -- event shapes the recordings do not show --------------------------------------------------
@@ -618,26 +590,27 @@ def named(name: str, data: str) -> bytes:
     return f"event: {name}\ndata: {data}\n\n".encode()
 
 
-def test_warning_text_is_appended_in_italics() -> None:
-    data = (
+WARNINGS = {
+    "appended in italics": (
         PREAMBLE
         + START
         + delta("Partial answer")
         + named("warning", '{"error":"The response was incomplete: max_output_tokens"}')
-        + DONE
-    )
-    assert read_whole(data) == (
-        "Partial answer\n\n*The response was incomplete: max_output_tokens*"
-    )
+        + DONE,
+        "Partial answer\n\n*The response was incomplete: max_output_tokens*",
+    ),
+    "alone, a reply": (
+        START + named("warning", '{"error":"I can\'t help with that."}') + DONE,
+        "\n\n*I can't help with that.*",
+    ),
+    "empty: adds nothing": (delta("Hi") + named("warning", '{"error":""}') + DONE, "Hi"),
+}
 
 
-def test_a_warning_alone_is_a_reply() -> None:
-    data = START + named("warning", '{"error":"I can\'t help with that."}') + DONE
-    assert read([data]).pieces == ("\n\n*I can't help with that.*",)
-
-
-def test_an_empty_warning_adds_nothing() -> None:
-    assert read_whole(delta("Hi") + named("warning", '{"error":""}') + DONE) == "Hi"
+@pytest.mark.parametrize("name", sorted(WARNINGS))
+def test_warnings(name: str) -> None:
+    data, text = WARNINGS[name]
+    assert read_whole(data) == text
 
 
 def test_quiet_events_and_comments_are_skipped() -> None:
@@ -669,33 +642,29 @@ def test_done_without_a_trailing_blank_line_still_ends_the_reply() -> None:
     assert read_whole(delta("Hi") + b'event: done\ndata: {"finished":true}') == "Hi"
 
 
-CUT_STREAMS = {
-    "cut after pieces": (PREAMBLE + START + delta("ECHO:") + delta(" Hel"), "9 characters"),
-    "cut inside an event's name line": (START + delta("ECHO:") + b"event: mess", "5 characters"),
-    "cut inside an event's data": (START + delta("ECHO:") + b'data: {"del', "5 characters"),
-    "only the preamble": (PREAMBLE, "0 characters"),
-    "empty body": (b"", "0 characters"),
-    "done named but its event never finished": (delta("Hi") + b"event: done\n", "2 characters"),
+CUT = "ended before its done event; {} characters received"
+EMPTY = "without any reply text"
+BAD_STREAMS = {
+    "cut after pieces": (PREAMBLE + START + delta("ECHO:") + delta(" Hel"), CUT.format(9)),
+    "cut inside an event's name line": (START + delta("ECHO:") + b"event: mess", CUT.format(5)),
+    "cut inside an event's data": (START + delta("ECHO:") + b'data: {"del', CUT.format(5)),
+    "only the preamble": (PREAMBLE, CUT.format(0)),
+    "empty body": (b"", CUT.format(0)),
+    "done named but its event never finished": (delta("Hi") + b"event: done\n", CUT.format(2)),
+    "done without text": (PREAMBLE + START + DONE, EMPTY),
+    "done after an empty delta": (START + delta("") + DONE, EMPTY),
+    "done alone": (DONE, EMPTY),
 }
 
 
-@pytest.mark.parametrize("name", sorted(CUT_STREAMS))
-def test_a_cut_stream_is_a_bad_reply(name: str) -> None:
-    data, received = CUT_STREAMS[name]
+@pytest.mark.parametrize("name", sorted(BAD_STREAMS))
+def test_a_cut_or_empty_stream_is_a_bad_reply(name: str) -> None:
+    data, words = BAD_STREAMS[name]
     outcome = read([data])
     assert outcome.error is not None
     kind, message = outcome.error
     assert kind is BadReplyError
-    assert "ended before its done event" in message
-    assert received in message
-
-
-def test_done_without_text_is_a_bad_reply() -> None:
-    for data in (PREAMBLE + START + DONE, START + delta("") + DONE, DONE):
-        outcome = read([data])
-        assert outcome.error is not None
-        assert outcome.error[0] is BadReplyError
-        assert "without any reply text" in outcome.error[1]
+    assert words in message
 
 
 @pytest.mark.parametrize(
@@ -918,6 +887,9 @@ QUOTA_NOTICE = {"type": "quota_notice", "message": "You have reached your quota.
 
 REFUSAL_WORDINGS: list[tuple[str, Optional[str], type[APIError], Optional[str]]] = [
     ("Access disabled for guests.", None, AccessDeniedError, "guests_disabled"),
+    # Case and surrounding space do not matter.
+    ("  ACCESS DISABLED FOR GUESTS. ", None, AccessDeniedError, "guests_disabled"),
+    ("security check failed.", None, NonceError, None),
     (
         "Embed feature is not available with your current plan.",
         "embed_not_available",
@@ -1028,13 +1000,6 @@ def test_classify_refusal(
         assert exc.msg == (message.strip() or "(no message)")
     else:
         assert message.strip()[:40] in str(exc)
-
-
-def test_classify_refusal_ignores_case_and_surrounding_space() -> None:
-    assert type(classify_refusal("  ACCESS DISABLED FOR GUESTS. ", url="u", method="GET")) is (
-        AccessDeniedError
-    )
-    assert type(classify_refusal("security check failed.", url="u", method="GET")) is NonceError
 
 
 def test_the_quota_notice_is_kept() -> None:
