@@ -108,14 +108,6 @@ def test_retryable_statuses_are_the_transient_ones() -> None:
     assert not RETRYABLE_STATUSES & {400, 401, 403, 404, 405, 410}
 
 
-def test_upstream_failure_is_retried_only_for_a_stateless_call() -> None:
-    policy = RetryPolicy(max_retries=2)
-    exc = UpstreamError("API Error: overloaded (Code: 503)", url=URL, code="upstream")
-    assert policy.is_retryable(exc, CallState(STATELESS))
-    # A conversation the server holds would record the turn twice.
-    assert not policy.is_retryable(exc, CallState(NATIVE))
-
-
 @pytest.mark.parametrize(
     "exc",
     [
@@ -137,18 +129,6 @@ def test_nothing_is_retried_once_a_piece_of_the_reply_arrived() -> None:
     state.replied = True
     assert not policy.is_retryable(failure, state)
     assert not policy.is_retryable(NonceError("expired", url=URL), state)
-
-
-def test_the_first_nonce_rejection_of_a_call_is_retried_not_the_second() -> None:
-    policy = RetryPolicy(max_retries=0)
-    state = CallState(STATELESS)
-    nonce = NonceError("expired", url=URL)
-    state.nonce_rejections = 1
-    assert policy.is_retryable(nonce, state)
-    assert policy.attempts_allowed(state) == 2
-    state.nonce_rejections = 2
-    assert not policy.is_retryable(nonce, state)
-    assert policy.attempts_allowed(state) == 2
 
 
 # --- the tenacity controllers, as the clients run them -----------------------------------------
@@ -253,26 +233,15 @@ def test_a_renewed_nonce_does_not_use_up_the_retry_budget() -> None:
     assert run(policy, [NonceError("expired", url=URL), status(503), status(503)]) == 4
 
 
-def test_nothing_else_is_retried(sleeps: list[float]) -> None:
-    policy = RetryPolicy(max_retries=5)
-    for exc in (
-        BlockedError("Cloudflare", status_code=403, url=URL),
-        TokenLimitError("quota", url=URL),
-        BadReplyError("bad", url=URL),
-    ):
-        failures: list[BaseException] = [exc]
-        with pytest.raises(type(exc)):
-            run(policy, failures, sleeps=sleeps)
-    assert sleeps == []
-
-
-def test_upstream_failure_retried_for_stateless_calls_through_tenacity() -> None:
+def test_upstream_failure_retried_for_stateless_calls_only(sleeps: list[float]) -> None:
     policy = RetryPolicy(max_retries=1)
     upstream = UpstreamError("Connection Error: timed out", url=URL, code="upstream")
     assert run(policy, [upstream]) == 2
+    # A conversation the server holds would record the turn twice: raised at once, no wait.
     failures: list[BaseException] = [upstream]
     with pytest.raises(UpstreamError):
-        run(policy, failures, NATIVE)
+        run(policy, failures, NATIVE, sleeps=sleeps)
+    assert sleeps == []
 
 
 def test_no_retry_starts_after_the_time_budget(sleeps: list[float]) -> None:
