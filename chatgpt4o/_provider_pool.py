@@ -12,6 +12,7 @@ closes, running its ``finally``. asyncio has no other hook at a loop's end.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import weakref
 from collections import OrderedDict
@@ -19,12 +20,13 @@ from collections.abc import AsyncGenerator, Awaitable, Mapping
 from typing import Optional
 
 from ._async_client import AsyncClient
+from ._config import resolve_settings
 from ._tokens import TokenCache
 
 __all__ = ["ClientPools"]
 
-_PoolKey = tuple[Optional[str], Optional[str], frozenset[tuple[str, str]]]
-_CacheKey = tuple[Optional[str], frozenset[tuple[str, str]]]
+_PoolKey = tuple[str, Optional[str], frozenset[tuple[str, str]]]
+_CacheKey = tuple[str, frozenset[tuple[str, str]]]
 
 MAX_CLIENTS_PER_LOOP = 8
 MAX_TOKEN_CACHES = 64
@@ -58,6 +60,9 @@ class ClientPools:
     ) -> AsyncClient:
         """The running loop's client for this site, proxy and cookies (made on first use)."""
         loop = asyncio.get_running_loop()
+        # Keyed by what the environment says now: $CHATGPT4O_BASE_URL may change in a process.
+        settings = resolve_settings(base_url=base_url, proxy=proxy, env=os.environ)
+        base_url, proxy = settings.base_url, settings.proxy
         jar = frozenset((cookies or {}).items())
         key: _PoolKey = (base_url, proxy, jar)
         with self._lock:
@@ -103,7 +108,7 @@ class ClientPools:
         for client in clients.values():
             await client.aclose()
 
-    def _cache(self, base_url: Optional[str], jar: frozenset[tuple[str, str]]) -> TokenCache:
+    def _cache(self, base_url: str, jar: frozenset[tuple[str, str]]) -> TokenCache:
         # A login cookie changes the nonce, so each cookie set gets its own tokens.
         key: _CacheKey = (base_url, jar)
         with self._lock:

@@ -216,3 +216,22 @@ def test_the_provider_reads_the_environment_and_pools_one_client_per_loop(
     assert (timeout, base_url) == (7.0, site.url)
     assert site.page_fetches == 1
     assert len(chat_sends(site)) == 3
+
+
+def test_the_provider_follows_a_change_of_the_base_url_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
+    messages = [{"role": "user", "content": "hi"}]
+
+    async def ask(*sites: LocalSite) -> list[str]:
+        replies = []
+        for site in sites:
+            monkeypatch.setenv("CHATGPT4O_BASE_URL", site.url)
+            replies.append(await Chatgpt4o.create_async("", messages))
+        return replies
+
+    with LocalSite() as first, LocalSite() as second:
+        assert asyncio.run(ask(first, second)) == ["Echo: hi"] * 2  # one loop: pooled clients
+        assert asyncio.run(ask(second)) == ["Echo: hi"]  # a new loop: shared page tokens
+        assert (len(chat_sends(first)), len(chat_sends(second))) == (1, 2)
