@@ -261,7 +261,7 @@ class AsyncClient(BaseClient):
 
     def _bind(self) -> None:
         self._retrying = async_retrying(self._policy)
-        self.chat = AsyncChat(self)
+        self.chat = AsyncChat(prepare=self._prepare, send=self._send_call, stream=self._stream_call)
 
     async def _pieces(self, call: PreparedCall) -> AsyncGenerator[str, None]:
         self._check_open()

@@ -260,7 +260,7 @@ class Client(BaseClient):
 
     def _bind(self) -> None:
         self._retrying = retrying(self._policy)
-        self.chat = Chat(self)
+        self.chat = Chat(prepare=self._prepare, send=self._send_call, stream=self._stream_call)
 
     def _pieces(self, call: PreparedCall) -> Generator[str, None, None]:
         self._check_open()

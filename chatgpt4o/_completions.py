@@ -42,6 +42,7 @@ __all__ = [
     "check_parameters",
     "new_completion_id",
     "normalize_messages",
+    "prepare_messages",
     "prepare_request",
     "split_reply_note",
 ]
@@ -256,14 +257,7 @@ MessagesParam = Sequence[MessageParam]
 
 @dataclass(frozen=True)
 class CompletionRequest:
-    """A validated ``create()`` call, ready for a client.
-
-    Attributes:
-        model: the canonical model name.
-        messages: plain ``{"role", "content"}`` dicts with str content.
-        stream: whether to stream the reply.
-        images: the pictures of the last user message's ``image_url`` parts.
-    """
+    """A checked ``create()`` call: canonical model, plain messages, stream flag, pictures."""
 
     model: str
     messages: list[dict[str, str]]
@@ -411,6 +405,26 @@ def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
 
 
+def prepare_messages(messages: object, stream: object, params: Mapping[str, object]) -> object:
+    """Refuse what the site cannot honour and flatten OpenAI-style messages, before any I/O.
+
+    What is left (model, the messages' roles and text, pictures) the client checks once.
+
+    Example::
+
+        prepare_messages([{"role": "developer", "content": "Be brief"}], False, {"n": 1})
+        # [{"role": "system", "content": "Be brief"}]
+
+    Raises:
+        InvalidRequestError: an unsupported parameter, a message part the site cannot take.
+        InvalidRequestTypeError: an unknown keyword argument or a value of the wrong type.
+    """
+    check_parameters(params)
+    if not isinstance(stream, bool):
+        raise InvalidRequestTypeError(f"stream: expected True or False, got {stream!r}")
+    return normalize_messages(messages)
+
+
 def prepare_request(
     model: Optional[str],
     messages: object,
@@ -419,33 +433,26 @@ def prepare_request(
     *,
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
 ) -> CompletionRequest:
-    """Check every argument of ``create()`` and return the call to make; raises before any I/O.
+    """Check every argument of ``create()`` and return them checked, for ``chatgpt4o serve``.
 
     Example::
 
         prepare_request("gpt-4o-mini", [{"role": "user", "content": "Hi"}], False, {})
         # CompletionRequest(model="gpt-4o-mini-2024-07-18", messages=[...], stream=False)
 
-    Args:
-        model: a model name or alias.
-        messages: OpenAI-style messages (see ``normalize_messages()``).
-        stream: True to stream the reply.
-        params: every other keyword argument (see ``check_parameters()``).
-        max_image_bytes: the largest picture sent (the client's setting).
-
     Raises:
         InvalidRequestError: an unsupported parameter, a bad message, an empty prompt.
         InvalidRequestTypeError: an unknown keyword argument or a value of the wrong type.
         ModelError: an unknown model.
     """
-    check_parameters(params)
-    if not isinstance(stream, bool):
-        raise InvalidRequestTypeError(f"stream: expected True or False, got {stream!r}")
+    normalized = prepare_messages(messages, stream, params)
     canonical = resolve_model(model)
-    texts, pictures = split_pictures(normalize_messages(messages), max_bytes=max_image_bytes)
+    texts, pictures = split_pictures(normalized, max_bytes=max_image_bytes)
     plain = validate_messages(texts)
     build_prompt(plain)  # the prompt-level checks: blank, too long
-    return CompletionRequest(model=canonical, messages=plain, stream=stream, images=pictures)
+    return CompletionRequest(
+        model=canonical, messages=plain, stream=stream is True, images=pictures
+    )
 
 
 def split_reply_note(text: str) -> tuple[str, Optional[str]]:

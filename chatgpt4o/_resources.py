@@ -7,22 +7,19 @@ return comes from ``_completions.py``, so they differ only in ``await`` and the 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Optional, Protocol, Union, overload
+from typing import Callable, Literal, Optional, Protocol, Union, overload
 
+from ._call import PreparedCall
 from ._completions import (
     ChatCompletion,
     ChatCompletionChunk,
     ChunkSequencer,
     MessagesParam,
     build_completion,
-    prepare_request,
+    prepare_messages,
 )
-
-if TYPE_CHECKING:
-    from ._async_client import AsyncClient
-    from ._client import Client
 
 __all__ = [
     "AsyncChat",
@@ -34,6 +31,9 @@ __all__ = [
     "Completions",
     "PieceStream",
 ]
+
+# The client's own preparation: checks model, messages, bot_id, timeout and extra_headers.
+Prepare = Callable[..., PreparedCall]
 
 
 class PieceStream(Protocol):
@@ -188,11 +188,21 @@ class Completions:
         client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 
     Args:
-        client: the Client that sends the requests.
+        prepare: checks a call's arguments and prepares it (the Client's).
+        send: sends a prepared call and returns the reply text (the Client's).
+        stream: sends a prepared call and returns its text pieces (the Client's).
     """
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(
+        self,
+        *,
+        prepare: Prepare,
+        send: Callable[[PreparedCall], str],
+        stream: Callable[[PreparedCall], PieceStream],
+    ) -> None:
+        self._prepare = prepare
+        self._send = send
+        self._stream = stream
 
     @overload
     def create(
@@ -280,32 +290,16 @@ class Completions:
             InvalidRequestError: an unsupported parameter or a bad message, before any request.
             APIError: its subclasses, after retries, for everything the site did wrong.
         """
-        request = prepare_request(
+        call = self._prepare(
             model,
-            messages,
-            stream,
-            params,
-            max_image_bytes=self._client.settings.max_image_bytes,
-        )
-        if request.stream:
-            pieces = self._client.stream(
-                request.model,
-                request.messages,
-                bot_id=bot_id,
-                timeout=timeout,
-                extra_headers=extra_headers,
-                images=request.images,
-            )
-            return ChatCompletionStream(pieces, request.model)
-        text = self._client.create(
-            request.model,
-            request.messages,
+            prepare_messages(messages, stream, params),
             bot_id=bot_id,
             timeout=timeout,
             extra_headers=extra_headers,
-            images=request.images,
         )
-        return build_completion(text, request.model)
+        if stream:
+            return ChatCompletionStream(self._stream(call), call.model)
+        return build_completion(self._send(call), call.model)
 
 
 class AsyncCompletions:
@@ -316,11 +310,21 @@ class AsyncCompletions:
         await client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 
     Args:
-        client: the AsyncClient that sends the requests.
+        prepare: checks a call's arguments and prepares it (the AsyncClient's).
+        send: sends a prepared call and returns the reply text (the AsyncClient's).
+        stream: sends a prepared call and returns its text pieces (the AsyncClient's).
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
+    def __init__(
+        self,
+        *,
+        prepare: Prepare,
+        send: Callable[[PreparedCall], Awaitable[str]],
+        stream: Callable[[PreparedCall], AsyncPieceStream],
+    ) -> None:
+        self._prepare = prepare
+        self._send = send
+        self._stream = stream
 
     @overload
     async def create(
@@ -408,32 +412,16 @@ class AsyncCompletions:
             InvalidRequestError: an unsupported parameter or a bad message, before any request.
             APIError: its subclasses, after retries, for everything the site did wrong.
         """
-        request = prepare_request(
+        call = self._prepare(
             model,
-            messages,
-            stream,
-            params,
-            max_image_bytes=self._client.settings.max_image_bytes,
-        )
-        if request.stream:
-            pieces = self._client.stream(
-                request.model,
-                request.messages,
-                bot_id=bot_id,
-                timeout=timeout,
-                extra_headers=extra_headers,
-                images=request.images,
-            )
-            return AsyncChatCompletionStream(pieces, request.model)
-        text = await self._client.create(
-            request.model,
-            request.messages,
+            prepare_messages(messages, stream, params),
             bot_id=bot_id,
             timeout=timeout,
             extra_headers=extra_headers,
-            images=request.images,
         )
-        return build_completion(text, request.model)
+        if stream:
+            return AsyncChatCompletionStream(self._stream(call), call.model)
+        return build_completion(await self._send(call), call.model)
 
 
 class Chat:
@@ -444,14 +432,20 @@ class Chat:
         client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 
     Args:
-        client: the Client that sends the requests.
+        prepare, send, stream: the Client's, as Completions takes them.
 
     Attributes:
         completions: the chat completions resource.
     """
 
-    def __init__(self, client: Client) -> None:
-        self.completions = Completions(client)
+    def __init__(
+        self,
+        *,
+        prepare: Prepare,
+        send: Callable[[PreparedCall], str],
+        stream: Callable[[PreparedCall], PieceStream],
+    ) -> None:
+        self.completions = Completions(prepare=prepare, send=send, stream=stream)
 
 
 class AsyncChat:
@@ -462,11 +456,17 @@ class AsyncChat:
         await client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 
     Args:
-        client: the AsyncClient that sends the requests.
+        prepare, send, stream: the AsyncClient's, as AsyncCompletions takes them.
 
     Attributes:
         completions: the chat completions resource.
     """
 
-    def __init__(self, client: AsyncClient) -> None:
-        self.completions = AsyncCompletions(client)
+    def __init__(
+        self,
+        *,
+        prepare: Prepare,
+        send: Callable[[PreparedCall], Awaitable[str]],
+        stream: Callable[[PreparedCall], AsyncPieceStream],
+    ) -> None:
+        self.completions = AsyncCompletions(prepare=prepare, send=send, stream=stream)
