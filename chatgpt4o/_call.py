@@ -10,7 +10,7 @@ from typing import Optional
 from ._config import check_seconds
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
 from ._images import DEFAULT_MAX_IMAGE_BYTES, ImageInput
-from ._messages import build_prompt, split_pictures
+from ._messages import check_prompt, format_prompt, split_pictures, validate_messages
 from ._models import resolve_model
 
 __all__ = ["NativeTurn", "PreparedCall", "new_uuid", "prepare_call"]
@@ -79,7 +79,6 @@ def prepare_call(
     bot_id: object = None,
     timeout: object = None,
     extra_headers: object = None,
-    native: Optional[NativeTurn] = None,
     images: object = None,
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
 ) -> PreparedCall:
@@ -103,9 +102,8 @@ def prepare_call(
     messages, pictures = split_pictures(messages, images, max_bytes=max_image_bytes)
     return PreparedCall(
         model=resolve_model(model),
-        prompt=build_prompt(messages),
+        prompt=check_prompt(format_prompt(validate_messages(messages))),
         bot_id=check_bot_id(bot_id),
-        native=native,
         timeout=None if timeout is None else check_seconds(timeout, "timeout"),
         extra_headers=check_headers(extra_headers, "extra_headers"),
         images=pictures,

@@ -24,7 +24,7 @@ from typing import Any, Literal, Optional, Union
 
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
 from ._images import DEFAULT_MAX_IMAGE_BYTES, ImageInput
-from ._messages import build_prompt, split_pictures, validate_messages
+from ._messages import check_prompt, format_prompt, split_pictures, validate_messages
 from ._models import resolve_model
 
 __all__ = [
@@ -449,7 +449,7 @@ def prepare_request(
     canonical = resolve_model(model)
     texts, pictures = split_pictures(normalized, max_bytes=max_image_bytes)
     plain = validate_messages(texts)
-    build_prompt(plain)  # the prompt-level checks: blank, too long
+    check_prompt(format_prompt(plain))
     return CompletionRequest(
         model=canonical, messages=plain, stream=stream is True, images=pictures
     )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import AsyncGenerator, Awaitable, Generator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Literal, Optional, cast
 
-from ._call import NativeTurn, PreparedCall, check_bot_id, new_uuid, prepare_call
+from ._call import NativeTurn, PreparedCall, check_bot_id, new_uuid
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
 from ._images import DEFAULT_MAX_IMAGE_BYTES, Images, message_text_for_images
-from ._messages import format_prompt, validate_messages
+from ._messages import check_prompt, format_prompt, split_pictures, validate_messages
 from ._models import resolve_model
 from ._streams import AsyncStream, Stream
 from ._wire import KEY_SHAPE
@@ -133,26 +132,22 @@ class ConversationState:
         """
         if not isinstance(text, str):
             raise InvalidRequestTypeError(f"text: expected a str, got {type(text).__name__}")
-        user = {"role": "user", "content": text}
+        messages, images = split_pictures(text, images, max_bytes=self.max_image_bytes)
+        user = cast("list[dict[str, str]]", messages)[0]  # the text, or the default prompt
         earlier = [{"role": "system", "content": self.system}] if self.system else []
         earlier += self.turns
-        cap = self.max_image_bytes
         if self.history == "prompt" or self.conversation_uuid is None:
-            return prepare_call(
-                self.model, [*earlier, user], bot_id=self.bot_id, images=images, max_image_bytes=cap
-            )
-        call = prepare_call(
-            self.model, [user], bot_id=self.bot_id, images=images, max_image_bytes=cap
-        )
-        sent = {"role": "user", "content": call.prompt}  # the text, or the default prompt
+            prompt = check_prompt(format_prompt([*earlier, user]))
+            return PreparedCall(self.model, prompt, bot_id=self.bot_id, images=images)
+        prompt = check_prompt(user["content"])
         native = NativeTurn(
-            wpaicg_message=call.prompt,
+            wpaicg_message=prompt,
             wpaicg_history=native_history(earlier),
-            aipkit_message=call.prompt if self.thread_started else format_prompt([*earlier, sent]),
+            aipkit_message=prompt if self.thread_started else format_prompt([*earlier, user]),
             conversation_uuid=self.conversation_uuid,
             session_id=self.session_id,
         )
-        return dataclasses.replace(call, native=native)
+        return PreparedCall(self.model, prompt, bot_id=self.bot_id, native=native, images=images)
 
     def record(self, text: str, reply: str) -> None:
         """Add a finished exchange to the turns."""

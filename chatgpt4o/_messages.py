@@ -21,7 +21,7 @@ __all__ = [
     "ROLES",
     "Message",
     "Messages",
-    "build_prompt",
+    "check_prompt",
     "format_prompt",
     "split_pictures",
     "validate_messages",
@@ -173,15 +173,17 @@ def split_pictures(
     return result, pictures
 
 
-def build_prompt(messages: object) -> str:
-    """Validate ``messages`` and return the prompt text the site will receive.
+def check_prompt(prompt: str) -> str:
+    """Return ``prompt`` if the site can take it: not blank, valid UTF-8, not too long.
+
+    Example::
+
+        check_prompt(format_prompt(validate_messages("Hi")))  # "Hi"
 
     Raises:
-        InvalidRequestTypeError, InvalidRequestError: see validate_messages(); also when the
-            prompt is blank (the site would answer "nothing was inputted"), holds a lone
-            surrogate (no site can receive it) or is longer than MAX_PROMPT_CHARS.
+        InvalidRequestError: a blank prompt (the site would answer "nothing was inputted"), a
+            lone surrogate (no site can receive it), or one longer than MAX_PROMPT_CHARS.
     """
-    prompt = format_prompt(validate_messages(messages))
     if not prompt.strip():
         raise InvalidRequestError("messages: the prompt is blank; expected some text to send")
     try:

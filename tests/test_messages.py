@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chatgpt4o import InvalidRequestError, InvalidRequestTypeError, format_prompt
-from chatgpt4o._messages import build_prompt, validate_messages
+from chatgpt4o._messages import check_prompt, validate_messages
 
 
 @pytest.mark.parametrize(
@@ -79,9 +79,9 @@ def test_validation_errors_are_value_and_type_errors() -> None:
         validate_messages(None)
 
 
-def test_build_prompt_refuses_blank_and_huge_prompts() -> None:
+def test_check_prompt_refuses_blank_and_huge_prompts() -> None:
     with pytest.raises(InvalidRequestError, match="blank"):
-        build_prompt("   \n")
+        check_prompt("   \n")
     with pytest.raises(InvalidRequestError, match="at most"):
-        build_prompt("x" * 200_001)
-    assert build_prompt("Hi") == "Hi"
+        check_prompt("x" * 200_001)
+    assert check_prompt("Hi") == "Hi"
