@@ -319,30 +319,20 @@ def _is_accepted(name: str, value: object) -> bool:
 
 
 def normalize_messages(messages: object) -> object:
-    """Turn OpenAI-style input messages into the plain ones the clients take.
+    """Turn OpenAI-style input messages into the ``{"role", "content"}`` ones the clients take.
 
-    - content given as a list of parts is flattened: the ``{"type": "text", "text": ...}``
-      parts are joined with ``"\\n"`` (so words at part boundaries stay apart); a list with
-      ``image_url`` parts is kept for ``split_pictures()``; any other part (audio, file) is
-      refused, since the site takes text and pictures only;
-    - a ``ChatCompletionMessage`` from an earlier reply becomes ``{"role", "content"}``;
-    - the ``"developer"`` role becomes ``"system"``, which is what it replaced;
-    - other keys with a value (``name``, ``tool_calls``, ...) are refused; empty ones (None,
-      ``[]``), as an OpenAI ``model_dump()`` carries, are left out.
-
-    Anything else is returned as it is, for ``validate_messages()`` to judge.
+    A ``ChatCompletionMessage`` from an earlier reply becomes a mapping, the ``"developer"``
+    role ``"system"`` (which it replaced); other keys with a value (``name``, ``tool_calls``)
+    are refused, empty ones (as ``model_dump()`` carries) left out. Content parts are left to
+    the clients, which join text parts with newlines and take ``image_url`` parts as pictures.
 
     Example::
 
-        normalize_messages([{"role": "user", "content": [{"type": "text", "text": "Hi"}]}])
-        # [{"role": "user", "content": "Hi"}]
-
-    Args:
-        messages: the ``messages`` argument of ``create()``.
+        normalize_messages([{"role": "developer", "content": "Be brief", "name": None}])
+        # [{"role": "system", "content": "Be brief"}]
 
     Raises:
-        InvalidRequestError, InvalidRequestTypeError: a part or key the site cannot take,
-            naming the message index and field.
+        InvalidRequestError: a key the site cannot take, naming the message index and key.
     """
     if isinstance(messages, (str, bytes, bytearray, Mapping)) or not isinstance(messages, Sequence):
         return messages
@@ -363,42 +353,7 @@ def _normalize_message(index: int, message: object) -> object:
     result = {key: message[key] for key in _MESSAGE_KEYS if key in message}
     if result.get("role") == "developer":
         result["role"] = "system"
-    content = result.get("content")
-    if (
-        isinstance(content, Sequence)
-        and not isinstance(content, (str, bytes, bytearray))
-        and not any(
-            isinstance(part, Mapping) and part.get("type") == "image_url" for part in content
-        )
-    ):
-        result["content"] = _flatten_parts(where, content)
     return result
-
-
-def _flatten_parts(where: str, parts: Sequence[object]) -> str:
-    if len(parts) == 0:
-        raise InvalidRequestError(
-            f"{where}.content: expected a str or at least one text part, got an empty list"
-        )
-    texts: list[str] = []
-    for index, part in enumerate(parts):
-        at = f"{where}.content[{index}]"
-        if not isinstance(part, Mapping):
-            raise InvalidRequestTypeError(
-                f"{at}: expected a {{'type': 'text', 'text': ...}} mapping, "
-                f"got {type(part).__name__}"
-            )
-        kind = part.get("type")
-        if kind != "text":
-            raise InvalidRequestError(
-                f"{at}.type: the site takes text and pictures only, got {kind!r}; "
-                "remove the part or describe it in text"
-            )
-        text = part.get("text")
-        if not isinstance(text, str):
-            raise InvalidRequestTypeError(f"{at}.text: expected a str, got {type(text).__name__}")
-        texts.append(text)
-    return "\n".join(texts)
 
 
 def _is_empty(value: object) -> bool:
