@@ -1,13 +1,8 @@
 """OpenAI-shaped chat completion types, and the pure steps that build them (no I/O).
 
-``client.chat.completions.create(...)`` returns these types with the OpenAI SDK's attribute
-paths (``completion.choices[0].message.content``, ``chunk.choices[0].delta.content``), so code
-written for the OpenAI SDK reads them unchanged. Everything here is a pure function or plain
-state: the resources in ``_resources.py`` do the I/O through the clients.
-
-The site takes one text field and runs its own settings, so this layer refuses every OpenAI
-parameter it cannot honour (``temperature``, ``max_tokens``, ``tools``, ...) with an error that
-names it, before any request; nothing is silently dropped.
+The types have openai-python's attribute paths (``completion.choices[0].message.content``), so
+code written for it reads them unchanged. OpenAI parameters the site cannot honour are refused
+by name before any request; nothing is silently dropped.
 """
 
 from __future__ import annotations
@@ -51,44 +46,38 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 _ID_LENGTH = 24
 
 _SAMPLING = "the site chooses its own sampling settings"
+_LENGTH = "the site sets its own reply length limit"
 _TOOLS = "the site cannot call tools or functions"
-_LOGPROBS = "the site does not report token log probabilities"
+_STORE = "the site does not store completions"
+_TEXT = "the site answers with text only"
+_NO_USER_ID = "the site takes no end-user id"
 _TRANSPORT = "the site takes form fields only; pass timeout or extra_headers instead"
 # Why each OpenAI parameter cannot be honoured: the site takes one text field and nothing else.
 _REFUSED: dict[str, str] = {
-    "temperature": _SAMPLING,
-    "top_p": _SAMPLING,
-    "presence_penalty": _SAMPLING,
-    "frequency_penalty": _SAMPLING,
-    "logit_bias": _SAMPLING,
-    "seed": _SAMPLING,
-    "max_tokens": "the site sets its own reply length limit",
-    "max_completion_tokens": "the site sets its own reply length limit",
+    **dict.fromkeys(
+        ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logit_bias", "seed"),
+        _SAMPLING,
+    ),
+    **dict.fromkeys(("max_tokens", "max_completion_tokens"), _LENGTH),
+    **dict.fromkeys(("tools", "tool_choice", "parallel_tool_calls", "functions"), _TOOLS),
+    **dict.fromkeys(
+        ("logprobs", "top_logprobs"), "the site does not report token log probabilities"
+    ),
+    **dict.fromkeys(("metadata", "store"), _STORE),
+    **dict.fromkeys(("modalities", "audio"), _TEXT),
+    **dict.fromkeys(("user", "safety_identifier"), _NO_USER_ID),
+    **dict.fromkeys(("extra_query", "extra_body"), _TRANSPORT),
+    "function_call": _TOOLS,
     "n": "the site returns one reply per request (n=1; call create() again for more)",
     "stop": "the site does not support stop sequences",
-    "logprobs": _LOGPROBS,
-    "top_logprobs": _LOGPROBS,
-    "tools": _TOOLS,
-    "tool_choice": _TOOLS,
-    "parallel_tool_calls": _TOOLS,
-    "functions": _TOOLS,
-    "function_call": _TOOLS,
     "response_format": "the site cannot enforce a reply format; ask for JSON in the prompt",
-    "user": "the site takes no end-user id",
     "stream_options": "the site reports no token usage, so there are no stream options",
-    "metadata": "the site does not store completions",
-    "store": "the site does not store completions",
     "service_tier": "the site has no service tiers",
-    "modalities": "the site answers with text only",
-    "audio": "the site answers with text only",
     "prediction": "the site does not take predicted outputs",
     "reasoning_effort": "the site's model does not take a reasoning effort",
     "verbosity": "the site's model does not take a verbosity",
     "web_search_options": "the site cannot search the web",
     "prompt_cache_key": "the site has no prompt cache",
-    "safety_identifier": "the site takes no end-user id",
-    "extra_query": _TRANSPORT,
-    "extra_body": _TRANSPORT,
 }
 # Values that ask for exactly what the site does anyway.
 _HARMLESS: dict[str, object] = {"n": 1, "logprobs": False}
@@ -100,44 +89,25 @@ _NOTE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filte
 
 
 class _Result:
-    """What every result type shares with openai-python's models: dumps to dicts and JSON."""
+    """What the result types share with openai-python's models: ``model_dump()``, ``to_json()``."""
 
     def to_dict(self) -> dict[str, Any]:
-        """This object as plain dicts and lists (the same as ``model_dump()``)."""
+        """This object as plain dicts and lists: ``completion.to_dict()["choices"]``."""
         fields: dict[str, Any] = dataclasses.asdict(self)  # type: ignore[call-overload]
         return fields
 
     def model_dump(self) -> dict[str, Any]:
-        """This object as plain dicts and lists, as openai-python's ``model_dump()`` gives it.
-
-        Example::
-
-            completion.model_dump()["choices"][0]["message"]["content"]
-        """
+        """As openai-python's: ``completion.model_dump()["choices"][0]["message"]["content"]``."""
         return self.to_dict()
 
     def to_json(self, *, indent: Optional[int] = 2) -> str:
-        """This object as JSON text, as openai-python's ``to_json()`` gives it.
-
-        Example::
-
-            print(completion.to_json())
-        """
+        """This object as JSON text, as openai-python's: ``print(completion.to_json())``."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
 class ChatCompletionMessage(_Result):
-    """The reply message of a completion, as in the OpenAI SDK.
-
-    Example::
-
-        completion.choices[0].message.content  # "Paris."
-
-    Attributes:
-        role: always ``"assistant"``.
-        content: the reply text.
-    """
+    """The reply message: ``completion.choices[0].message.content`` is the reply text."""
 
     role: Literal["assistant"] = field(default="assistant", init=False)
     content: str
@@ -145,17 +115,7 @@ class ChatCompletionMessage(_Result):
 
 @dataclass(frozen=True)
 class Choice(_Result):
-    """One choice of a completion; the site always gives exactly one.
-
-    Example::
-
-        completion.choices[0].finish_reason  # "stop"
-
-    Attributes:
-        index: the choice's position, 0.
-        message: the reply.
-        finish_reason: ``"stop"``, or ``"length"`` when the site cut the reply short.
-    """
+    """The one choice of a completion: ``finish_reason`` is ``"stop"``, or ``"length"`` if cut."""
 
     index: int
     message: ChatCompletionMessage
@@ -164,20 +124,12 @@ class Choice(_Result):
 
 @dataclass(frozen=True)
 class ChatCompletion(_Result):
-    """A whole reply, shaped like the OpenAI SDK's ``ChatCompletion``.
+    """A whole reply, shaped like openai-python's (``usage`` is None: the site counts nothing).
 
     Example::
 
         completion = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
         print(completion.choices[0].message.content)
-
-    Attributes:
-        id: ``"chatcmpl-"`` and 24 random letters and digits, made here (the site sends none).
-        object: always ``"chat.completion"``.
-        created: the Unix time, in whole seconds, the completion was made.
-        model: the canonical model name, e.g. ``"gpt-4o-mini-2024-07-18"``.
-        choices: one Choice.
-        usage: always None: the site reports no token counts.
     """
 
     id: str
@@ -190,16 +142,7 @@ class ChatCompletion(_Result):
 
 @dataclass(frozen=True)
 class ChoiceDelta(_Result):
-    """What one streamed chunk adds to the reply, as in the OpenAI SDK.
-
-    Example::
-
-        chunk.choices[0].delta.content  # "Par", or None in the last chunk
-
-    Attributes:
-        role: ``"assistant"`` in the first chunk of a stream, else None.
-        content: the next piece of text; ``""`` in the first chunk, None in the last.
-    """
+    """A chunk's text: ``chunk.choices[0].delta.content`` (``""`` first, None last)."""
 
     role: Optional[str] = None
     content: Optional[str] = None
@@ -207,17 +150,7 @@ class ChoiceDelta(_Result):
 
 @dataclass(frozen=True)
 class ChunkChoice(_Result):
-    """The one choice of a streamed chunk.
-
-    Example::
-
-        chunk.choices[0].finish_reason  # None, then "stop" in the last chunk
-
-    Attributes:
-        index: the choice's position, 0.
-        delta: the text (or role) this chunk adds.
-        finish_reason: ``"stop"`` (or ``"length"``, as in Choice) in the last chunk, else None.
-    """
+    """The one choice of a chunk: ``finish_reason`` is None, then as in Choice in the last."""
 
     index: int
     delta: ChoiceDelta
@@ -226,19 +159,12 @@ class ChunkChoice(_Result):
 
 @dataclass(frozen=True)
 class ChatCompletionChunk(_Result):
-    """One piece of a streamed reply, shaped like the OpenAI SDK's ``ChatCompletionChunk``.
+    """One piece of a streamed reply, shaped like openai-python's; all share one ``id``.
 
     Example::
 
         for chunk in client.chat.completions.create(model=m, messages=msgs, stream=True):
             print(chunk.choices[0].delta.content or "", end="")
-
-    Attributes:
-        id: shared by every chunk of one stream; ``"chatcmpl-"`` and 24 letters and digits.
-        object: always ``"chat.completion.chunk"``.
-        created: the Unix time, in whole seconds, the stream was made; the same in every chunk.
-        model: the canonical model name.
-        choices: one ChunkChoice.
     """
 
     id: str
@@ -278,16 +204,12 @@ def new_completion_id() -> str:
 def check_parameters(params: Mapping[str, object]) -> None:
     """Refuse the OpenAI parameters the site cannot honour, naming each and saying why.
 
-    A parameter given as None asks for the default and is accepted, as are ``n=1`` and
-    ``logprobs=False``, which ask for what the site does anyway.
+    None (the default) is accepted, as are ``n=1`` and ``logprobs=False``.
 
     Example::
 
         check_parameters({"n": 1})  # fine
         check_parameters({"temperature": 0.2})  # InvalidRequestError
-
-    Args:
-        params: the keyword arguments of ``create()`` other than model, messages and stream.
 
     Raises:
         InvalidRequestError: a known OpenAI parameter the site cannot honour.
@@ -435,10 +357,6 @@ def build_completion(text: str, model: str) -> ChatCompletion:
     Example::
 
         build_completion("Hi!", "gpt-4o-mini-2024-07-18").choices[0].message.content  # "Hi!"
-
-    Args:
-        text: the site's reply; a note that the site cut it becomes ``finish_reason``.
-        model: the canonical model name.
     """
     content, reason = split_reply_note(text)
     choice = Choice(
@@ -452,32 +370,20 @@ def build_completion(text: str, model: str) -> ChatCompletion:
 class ChunkSequencer:
     """Turns a reply's text pieces into OpenAI-style chunks that share one id.
 
-    The first chunk carries the role (``"assistant"``, content ``""``), then each piece has
-    its own chunk, and ``finish()`` gives the last chunk: an empty delta with
-    ``finish_reason="stop"`` (``"length"`` when a piece was the site's note that it cut the
-    reply; the note itself is not passed on).
+    The first chunk carries the role (content ``""``), each piece has its own chunk, and
+    ``finish()`` gives the last: an empty delta with ``finish_reason="stop"`` (``"length"``
+    when a piece was the site's note that it cut the reply; the note is not passed on).
 
     Example::
 
         sequencer = ChunkSequencer("gpt-4o-mini-2024-07-18")
         chunks = [*sequencer.feed("Hel"), *sequencer.feed("lo"), *sequencer.finish()]
-        # role chunk, "Hel", "lo", stop chunk
-
-    Args:
-        model: the canonical model name.
-
-    Attributes:
-        id: the id every chunk carries.
-        created: the Unix time every chunk carries.
-        model: as given.
-        finished: True once ``finish()`` was called.
     """
 
     def __init__(self, model: str) -> None:
         self.id = new_completion_id()
         self.created = int(time.time())
         self.model = model
-        self.finished = False
         self._started = False
         self._finish_reason = "stop"
 
@@ -492,7 +398,6 @@ class ChunkSequencer:
 
     def finish(self) -> list[ChatCompletionChunk]:
         """The chunks that end the stream: the last chunk (after the role chunk, if none yet)."""
-        self.finished = True
         return [*self._start(), self._chunk(ChoiceDelta(), finish_reason=self._finish_reason)]
 
     def _start(self) -> list[ChatCompletionChunk]:
