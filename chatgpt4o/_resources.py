@@ -1,8 +1,4 @@
-"""client.chat.completions: the OpenAI-shaped surface over Client and AsyncClient, thin.
-
-The sync and async halves mirror each other line for line; every check and every object they
-return comes from ``_completions.py``, so they differ only in ``await`` and the stream protocol.
-"""
+"""client.chat.completions: the OpenAI-shaped surface over Client and AsyncClient, thin twins."""
 
 from __future__ import annotations
 
@@ -55,19 +51,14 @@ class AsyncPieceStream(Protocol):
 class ChatCompletionStream:
     """The chunks of one streamed completion; an iterator and a context manager.
 
-    The first chunk carries the role, then each text piece has its own chunk, and the last
-    chunk has an empty delta and ``finish_reason="stop"``. All share one ``id``. The request
-    starts when you iterate; leaving the ``with`` block (or ``close()``) releases the connection.
+    The request starts when you iterate; leaving the block (or ``close()``) releases
+    the connection.
 
     Example::
 
         with client.chat.completions.create(model=m, messages=msgs, stream=True) as stream:
             for chunk in stream:
                 print(chunk.choices[0].delta.content or "", end="")
-
-    Args:
-        pieces: the text pieces, from ``Client.stream()``.
-        model: the canonical model name the chunks carry.
     """
 
     def __init__(self, pieces: PieceStream, model: str) -> None:
@@ -118,10 +109,8 @@ class ChatCompletionStream:
 class AsyncChatCompletionStream:
     """The chunks of one streamed completion; an async iterator and an async context manager.
 
-    The first chunk carries the role, then each text piece has its own chunk, and the last
-    chunk has an empty delta and ``finish_reason="stop"``. All share one ``id``. The request
-    starts when you iterate (no further ``await`` first); leaving the ``async with`` block (or
-    ``aclose()``) releases the connection.
+    The request starts when you iterate; leaving the block (or ``aclose()``) releases
+    the connection.
 
     Example::
 
@@ -129,10 +118,6 @@ class AsyncChatCompletionStream:
         async with stream:
             async for chunk in stream:
                 print(chunk.choices[0].delta.content or "", end="")
-
-    Args:
-        pieces: the text pieces, from ``AsyncClient.stream()``.
-        model: the canonical model name the chunks carry.
     """
 
     def __init__(self, pieces: AsyncPieceStream, model: str) -> None:
@@ -256,8 +241,7 @@ class Completions:
     ) -> Union[ChatCompletion, ChatCompletionStream]:
         """Send ``messages`` and return the reply as a ChatCompletion, or a stream of chunks.
 
-        Every argument is checked before any request. The site takes one text field and
-        chooses its own settings, so OpenAI parameters it cannot honour (``temperature``,
+        Checked before any request: OpenAI parameters the site cannot honour (``temperature``,
         ``max_tokens``, ``tools``, ...) raise InvalidRequestError naming them; None values,
         ``n=1`` and ``logprobs=False`` are accepted.
 
@@ -268,22 +252,13 @@ class Completions:
             )
             print(completion.choices[0].message.content)
 
-            for chunk in client.chat.completions.create(
-                model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
-            ):
-                print(chunk.choices[0].delta.content or "", end="")
-
         Args:
             model: a model name or alias, e.g. ``"gpt-4o-mini"``.
             messages: ``{"role", "content"}`` mappings (roles system, developer, user,
-                assistant); content is a str or a list of ``{"type": "text", "text"}`` parts,
-                which are joined with newlines, and in the last user message
-                ``{"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}}``
-                pictures. Reply messages can be passed back as they are.
-            stream: False for a ChatCompletion; True for a ChatCompletionStream of chunks.
-            bot_id: a bot on the site.
-            timeout: seconds for each request of this call, instead of the client's.
-            extra_headers: headers for this call on top of the client's.
+                assistant); content is a str or OpenAI ``text`` parts (joined with newlines)
+                and, in the last user message, ``image_url`` parts. Replies pass back as they are.
+            stream: True for a ChatCompletionStream of chunks.
+            bot_id, timeout, extra_headers: as for ``Client.create``.
             params: OpenAI parameters; each one the site cannot honour is refused by name.
 
         Raises:
@@ -378,39 +353,15 @@ class AsyncCompletions:
     ) -> Union[ChatCompletion, AsyncChatCompletionStream]:
         """Send ``messages`` and return the reply as a ChatCompletion, or a stream of chunks.
 
-        Every argument is checked before any request. The site takes one text field and
-        chooses its own settings, so OpenAI parameters it cannot honour (``temperature``,
-        ``max_tokens``, ``tools``, ...) raise InvalidRequestError naming them; None values,
-        ``n=1`` and ``logprobs=False`` are accepted.
+        As ``Client.chat.completions.create``, awaited; ``stream=True`` gives an
+        AsyncChatCompletionStream.
 
         Example::
-
-            completion = await client.chat.completions.create(
-                model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
-            )
-            print(completion.choices[0].message.content)
 
             async for chunk in await client.chat.completions.create(
                 model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
             ):
                 print(chunk.choices[0].delta.content or "", end="")
-
-        Args:
-            model: a model name or alias, e.g. ``"gpt-4o-mini"``.
-            messages: ``{"role", "content"}`` mappings (roles system, developer, user,
-                assistant); content is a str or a list of ``{"type": "text", "text"}`` parts,
-                which are joined with newlines, and in the last user message
-                ``{"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}}``
-                pictures. Reply messages can be passed back as they are.
-            stream: False for a ChatCompletion; True for an AsyncChatCompletionStream of chunks.
-            bot_id: a bot on the site.
-            timeout: seconds for each request of this call, instead of the client's.
-            extra_headers: headers for this call on top of the client's.
-            params: OpenAI parameters; each one the site cannot honour is refused by name.
-
-        Raises:
-            InvalidRequestError: an unsupported parameter or a bad message, before any request.
-            APIError: its subclasses, after retries, for everything the site did wrong.
         """
         call = self._prepare(
             model,
