@@ -84,20 +84,12 @@ def prepare_call(
 ) -> PreparedCall:
     """Check the arguments of a chat call; raises before any I/O, naming the bad field.
 
-    Pictures come as ``image_url`` parts of the last user message, or as ``images`` (see
-    ``split_pictures()``), each at most ``max_image_bytes`` (the client's setting, checked
-    when the client was made).
+    Pictures are at most ``max_image_bytes`` (the client's setting, checked when it was made).
 
     Example::
 
         call = prepare_call("gpt-4o-mini", "Hello", bot_id=7, timeout=30)
         call = prepare_call(None, "What is in it?", images=["photo.jpg"])
-
-    Raises:
-        InvalidRequestError: a bad value (blank or over-long prompt, negative bot id ...).
-        InvalidRequestTypeError: a value of the wrong type.
-        InvalidImageError, ImageTooLargeError: a picture that will not be sent.
-        ModelError: an unknown model.
     """
     messages, pictures = split_pictures(messages, images, max_bytes=max_image_bytes)
     return PreparedCall(

@@ -47,21 +47,11 @@ def native_history(turns: list[dict[str, str]]) -> str:
 class ConversationState:
     """What a conversation has said so far and how it sends it; plain data, no I/O.
 
-    Attributes:
-        model: the canonical model name.
-        system: a system prompt sent ahead of the turns, or None.
-        history: ``"prompt"`` flattens the turns into each message with format_prompt (what
-            the original provider did); ``"native"`` lets the site keep them: the old plugin's
-            ``wpaicg_chat_history`` field, the current plugin's server-side thread.
-        turns: the user and assistant messages so far.
-        bot_id: the site's bot, or None for the page's first.
-        conversation_uuid: the current plugin's thread id (native history only).
-        session_id: the guest id the current plugin keeps this thread under (native history
-            only): the client's when the conversation began, the saved one when restored.
-            The plugin finds a guest's thread by bot, conversation_uuid *and* session_id.
-        thread_started: whether the server already holds this thread (restored with its id,
-            or a turn was sent).
-        max_image_bytes: the largest picture sent (the client's setting; not saved).
+    ``history``: ``"prompt"`` flattens the turns into each message (as the original provider did),
+    ``"native"`` lets the site keep them (the old plugin's history field, the current plugin's
+    server-side thread, found by bot, ``conversation_uuid`` *and* ``session_id``).
+    ``thread_started``: the server already holds the thread (restored, or a turn was sent).
+    ``max_image_bytes``: the client's setting, not saved.
     """
 
     model: str
@@ -88,14 +78,7 @@ class ConversationState:
         client_session_id: str,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     ) -> ConversationState:
-        """Validate the arguments of ``client.conversation()``.
-
-        ``client_session_id`` (the client's own) is the thread's session unless a saved
-        ``session_id`` is restored.
-
-        Raises:
-            InvalidRequestError, InvalidRequestTypeError: naming the bad argument.
-        """
+        """Check ``client.conversation()``'s arguments; by default the client's session."""
         if system is not None and not isinstance(system, str):
             raise InvalidRequestTypeError(f"system: expected a str, got {type(system).__name__}")
         if history not in HISTORY_MODES:
@@ -123,12 +106,8 @@ class ConversationState:
     def prepare(self, text: object, images: object = None) -> PreparedCall:
         """The call that sends ``text`` (and ``images``) next, for either plugin generation.
 
-        In prompt mode every turn is flattened into the message. In native mode the old plugin
-        gets the new text with the earlier turns in its history field, and the current plugin
-        gets the new text alone under the conversation's thread id (the first message of a
-        thread carries the system prompt and any restored turns flattened, since the server
-        holds nothing yet). Pictures go with the new text only; blank text with pictures is
-        sent as ``DEFAULT_IMAGE_PROMPT``.
+        In native mode the current plugin gets the new text alone under the thread id, except the
+        thread's first message, which carries the system prompt and restored turns flattened.
         """
         if not isinstance(text, str):
             raise InvalidRequestTypeError(f"text: expected a str, got {type(text).__name__}")

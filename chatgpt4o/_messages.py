@@ -57,14 +57,11 @@ def format_prompt(messages: Sequence[Message], add_special_tokens: bool = False)
 
 
 def validate_messages(messages: object, field: str = "messages") -> list[dict[str, str]]:
-    """Check ``messages`` and return them as a list of plain ``{"role", "content"}`` dicts.
+    """Check ``messages`` (a str is one user message); plain ``{"role", "content"}`` dicts.
 
-    A str is taken as one user message. Roles are system, user and assistant; content is a str.
-    ``field`` is the argument's name in error messages.
+    Example::
 
-    Raises:
-        InvalidRequestTypeError: a value of the wrong type (names index and field).
-        InvalidRequestError: an empty list, an unknown role, or no text to send.
+        validate_messages("Hi")  # [{"role": "user", "content": "Hi"}]
     """
     if isinstance(messages, str):
         messages = [{"role": "user", "content": messages}]
@@ -108,27 +105,13 @@ def split_pictures(
 ) -> tuple[object, tuple[ImageInput, ...]]:
     """Take the pictures out of ``messages`` (OpenAI ``image_url`` parts) and ``images``.
 
-    Content given as parts becomes its text parts joined with newlines. Pictures go with the
-    last message, which must be a user message: the site hands the model the pictures of the
-    message being sent, and replays earlier turns as text. When that message's text is blank,
-    it becomes ``DEFAULT_IMAGE_PROMPT``, because the site drops a turn without words, pictures
-    and all. Anything else is left as it is, for ``validate_messages()`` to judge.
+    Text parts are joined with newlines. Pictures go with the last message, a user message (the
+    site replays earlier turns as text); its blank text becomes ``DEFAULT_IMAGE_PROMPT``, since
+    the site drops a turn without words. Anything else is left for ``validate_messages()``.
 
     Example::
 
         messages, pictures = split_pictures("What is this?", ["cat.png"])
-        # [{"role": "user", "content": "What is this?"}], (ImageInput("image/png", ...),)
-
-    Args:
-        messages: a str or a list of ``{"role", "content"}`` mappings.
-        images: ``images=`` of the entry points: a path, bytes, a binary file, a ``data:`` URL
-            or an ``image_url`` part, or a list of them.
-        max_bytes: the largest picture sent.
-
-    Raises:
-        InvalidImageError: a picture in another message, more than 4 pictures, a remote URL,
-            a bad picture; each names its field.
-        ImageTooLargeError: a picture over ``max_bytes``.
     """
     extra = load_images(images, field="images", max_bytes=max_bytes)
     if isinstance(messages, str):

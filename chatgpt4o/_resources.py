@@ -166,17 +166,7 @@ class AsyncChatCompletionStream:
 
 
 class Completions:
-    """``client.chat.completions``: OpenAI-style chat completions on a Client.
-
-    Example::
-
-        client.chat.completions.create(model="gpt-4o-mini", messages=messages)
-
-    Args:
-        prepare: checks a call's arguments and prepares it (the Client's).
-        send: sends a prepared call and returns the reply text (the Client's).
-        stream: sends a prepared call and returns its text pieces (the Client's).
-    """
+    """``client.chat.completions`` of a Client: ``client.chat.completions.create(...)``."""
 
     def __init__(
         self,
@@ -278,17 +268,7 @@ class Completions:
 
 
 class AsyncCompletions:
-    """``client.chat.completions``: OpenAI-style chat completions on an AsyncClient.
-
-    Example::
-
-        await client.chat.completions.create(model="gpt-4o-mini", messages=messages)
-
-    Args:
-        prepare: checks a call's arguments and prepares it (the AsyncClient's).
-        send: sends a prepared call and returns the reply text (the AsyncClient's).
-        stream: sends a prepared call and returns its text pieces (the AsyncClient's).
-    """
+    """``client.chat.completions`` of an AsyncClient: ``await ....completions.create(...)``."""
 
     def __init__(
         self,
@@ -376,18 +356,7 @@ class AsyncCompletions:
 
 
 class Chat:
-    """``client.chat``: the OpenAI SDK's ``chat`` namespace for a Client.
-
-    Example::
-
-        client.chat.completions.create(model="gpt-4o-mini", messages=messages)
-
-    Args:
-        prepare, send, stream: the Client's, as Completions takes them.
-
-    Attributes:
-        completions: the chat completions resource.
-    """
+    """``client.chat`` of a Client, as in openai-python: ``client.chat.completions.create(...)``."""
 
     def __init__(
         self,
@@ -400,18 +369,7 @@ class Chat:
 
 
 class AsyncChat:
-    """``client.chat``: the OpenAI SDK's ``chat`` namespace for an AsyncClient.
-
-    Example::
-
-        await client.chat.completions.create(model="gpt-4o-mini", messages=messages)
-
-    Args:
-        prepare, send, stream: the AsyncClient's, as AsyncCompletions takes them.
-
-    Attributes:
-        completions: the chat completions resource.
-    """
+    """``client.chat`` of an AsyncClient: ``await client.chat.completions.create(...)``."""
 
     def __init__(
         self,
