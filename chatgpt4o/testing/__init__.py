@@ -143,7 +143,7 @@ from __future__ import annotations
 
 from chatgpt4o.testing._aipkit_store import Turn, UpstreamCall
 from chatgpt4o.testing._faults import FAULTS, FLAG_KINDS, Fault
-from chatgpt4o.testing._nonce import create_nonce, verify_nonce
+from chatgpt4o.testing._php import create_nonce, verify_nonce
 from chatgpt4o.testing._profiles import PROFILES, Profile
 from chatgpt4o.testing._recording import RecordedRequest
 from chatgpt4o.testing._site import LocalSite, echo

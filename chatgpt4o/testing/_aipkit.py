@@ -98,6 +98,8 @@ class _Events:
 class AipkitPlugin:
     """The plugin behind one ``LocalSite`` of an AIPKit profile: its actions and its data."""
 
+    nonce_action = NONCE_ACTION
+
     def __init__(self, site: SiteView, state: SiteState) -> None:
         self._site = site
         self._state = state

@@ -24,15 +24,8 @@ from chatgpt4o.testing._faults import (
     fault_eras,
     make_fault,
 )
-from chatgpt4o.testing._nonce import (
-    AIPKIT_ACTION,
-    CHAT_ACTION,
-    DEFAULT_LIFE,
-    IMG_ACTION,
-    REST_ACTION,
-)
 from chatgpt4o.testing._pages import SITE_TITLE, PageTokens, render_page
-from chatgpt4o.testing._php import sanitize_key, sanitize_text_field
+from chatgpt4o.testing._php import NONCE_LIFE, sanitize_key, sanitize_text_field
 from chatgpt4o.testing._profiles import Profile, get_profile
 from chatgpt4o.testing._recording import RecordedRequest
 from chatgpt4o.testing._replies import (
@@ -47,7 +40,7 @@ from chatgpt4o.testing._replies import (
 )
 from chatgpt4o.testing._server import SiteServer
 from chatgpt4o.testing._state import SiteState
-from chatgpt4o.testing._wpaicg import WpaicgPlugin
+from chatgpt4o.testing._wpaicg import NONCE_ACTION, WpaicgPlugin
 
 DEFAULT_PROFILE = "1.9.18"
 _POST_IDS = {"1.7": 2, "1.8.79": 4, "1.9.18": 12, "widget": 123, "2.3.20": 6, "2.4.0": 9}
@@ -145,7 +138,7 @@ class LocalSite:
         stream: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
-        nonce_life: float = DEFAULT_LIFE,
+        nonce_life: float = NONCE_LIFE,
         clock: Callable[[], float] | None = None,
         answer: Callable[[str], str] | None = None,
         ajax_path: str = "/wp-admin/admin-ajax.php",
@@ -337,10 +330,7 @@ class LocalSite:
         Action ``wpaicg-chatbox``; on AIPKit profiles ``aipkit_frontend_chat_nonce`` (the
         ``nonce`` of every bot's ``data-config`` and of the refresh action).
         """
-        return self._state.make_nonce(self._chat_action())
-
-    def _chat_action(self) -> str:
-        return AIPKIT_ACTION if self._profile.era == "aipkit" else CHAT_ACTION
+        return self._state.make_nonce(self._plugin.nonce_action)
 
     def rotate_nonce(self) -> str:
         """Replace the nonce secret (like changing ``NONCE_KEY``): every earlier nonce fails.
@@ -579,12 +569,12 @@ class LocalSite:
             url=self.url,
             ajax_url=self.ajax_url,
             post_id=self.post_id,
-            nonce=make(self._chat_action(), key=key),
+            nonce=make(self._plugin.nonce_action, key=key),
             stream=self.streams,
-            img_nonce=make(IMG_ACTION, key=key),
-            comment_nonce=make(CHAT_ACTION, key="previous"),
+            img_nonce=make("wpaicg-img-nonce", key=key),
+            comment_nonce=make(NONCE_ACTION, key="previous"),
             form_nonce=make("newsletter_subscribe", key=key),
-            rest_nonce=make(REST_ACTION, key=key),
+            rest_nonce=make("wp_rest", key=key),
             minified=self.minified,
             bots=tuple(
                 (bot, popup is True or (not isinstance(popup, bool) and bot in popup))
