@@ -45,7 +45,7 @@ only shows the upload button on the page (``imageUploadEnabledUI``), as on a rea
 AIPKit example::
 
     with LocalSite("2.4.71", bots=(5, 9), popup={9}, guest_limit=100) as site:
-        ...  # GET site.url, POST the cache action, GET the stream (see tests/testing)
+        chatgpt4o.Client(site.url).ask("Hello")  # the page, the cache POST, the stream GET
         assert [t.role for t in site.thread(5, session_id, conversation_uuid)] == ["user", "bot"]
         assert site.upstream_calls[-1].input[-1] == {"role": "user", "content": "Hello"}
         site.advance_clock(61)  # unread cache keys expire after 60 s of the site's clock
