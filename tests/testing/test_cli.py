@@ -68,11 +68,11 @@ def run_module(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
 def test_module_prints_url_first_then_serves_until_sigterm() -> None:
-    with serve_module("--profile", "1.8.79", "--stream") as served:
+    with serve_module("--profile", "1.8.79", "--stream", "--minified") as served:
         assert served.url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(served.url + "/", timeout=5) as page:
             html = page.read().decode()
-        assert 'data-openai_stream_nav="1"' in html
+        assert " data-openai_stream_nav=1 " in html  # streaming, and minified: unquoted
         assert "\\/wp-admin\\/admin-ajax.php" in html
     assert served.returncode == 0
     assert served.out == ""  # the URL, then nothing more
