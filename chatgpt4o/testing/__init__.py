@@ -45,7 +45,7 @@ only shows the upload button on the page (``imageUploadEnabledUI``), as on a rea
 AIPKit example::
 
     with LocalSite("2.4.71", bots=(5, 9), popup={9}, guest_limit=100) as site:
-        ...  # GET site.url, POST the cache action, GET the stream (see tests/testing)
+        chatgpt4o.Client(site.url).ask("Hello")  # the page, the cache POST, the stream GET
         assert [t.role for t in site.thread(5, session_id, conversation_uuid)] == ["user", "bot"]
         assert site.upstream_calls[-1].input[-1] == {"role": "user", "content": "Hello"}
         site.advance_clock(61)  # unread cache keys expire after 60 s of the site's clock
@@ -143,7 +143,7 @@ from __future__ import annotations
 
 from chatgpt4o.testing._aipkit_store import Turn, UpstreamCall
 from chatgpt4o.testing._faults import FAULTS, FLAG_KINDS, Fault
-from chatgpt4o.testing._nonce import create_nonce, verify_nonce
+from chatgpt4o.testing._php import create_nonce, verify_nonce
 from chatgpt4o.testing._profiles import PROFILES, Profile
 from chatgpt4o.testing._recording import RecordedRequest
 from chatgpt4o.testing._site import LocalSite, echo

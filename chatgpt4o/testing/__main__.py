@@ -14,6 +14,7 @@ import sys
 import threading
 from typing import NoReturn, Sequence
 
+from chatgpt4o.testing._php import NONCE_LIFE
 from chatgpt4o.testing._profiles import PROFILES
 from chatgpt4o.testing._site import DEFAULT_PROFILE, LocalSite
 
@@ -72,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--port", type=_port, default=0, help="port (default: 0, a free one)")
     add("--ajax-path", default="/wp-admin/admin-ajax.php", help="AJAX path (default: %(default)s)")
     add("--minified", action="store_true", help="minify the chat element")
-    add("--nonce-life", type=float, default=86400.0, help="nonce life in seconds (default: 86400)")
+    add("--nonce-life", type=float, default=NONCE_LIFE, help="nonce life (default: %(default)g s)")
     aipkit = parser.add_argument_group("AIPKit profiles (2.3.20, 2.4.0, 2.4.71)").add_argument
     aipkit("--bots", type=_bots, help="chatbot ids on the page, e.g. 5,9")
     aipkit("--popup", action="store_true", help="render the bots as popups")

@@ -76,7 +76,23 @@ ACTION_TARGETS: Mapping[str, Target] = {
 """Which ``on=`` fault target each AIPKit action answers to (besides ``"post"``)."""
 
 _ANY: tuple[Target, ...] = ("post",)
-_UPSTREAM = frozenset({"api_error", "response_failed", "connection_error", "no_data"})
+# The upstream failure faults, one row each: the stream's error text, then the JSON path's
+# status and message (empty: UNEXPECTED_STRUCTURE), filled from the fault's parameters
+# ({code} is " (Code: <code>)" when it has one). On the stream ``after`` pieces come first.
+_FAILURES: Mapping[str, tuple[str, str, str]] = {
+    "api_error": (
+        "API Error: {msg}{code}",
+        "{status}",
+        "OpenAI API Error (HTTP {status}): {msg}{code}",
+    ),
+    "response_failed": (" (Error: {msg})", "200", "{msg}"),
+    "connection_error": (
+        "Connection Error: {msg}",
+        "503",
+        "HTTP request failed: cURL error {errno}: {msg}",
+    ),
+    "no_data": (NO_DATA, "200", ""),
+}
 _PHP_TRIM = " \t\n\r\0\x0b"
 
 
@@ -97,6 +113,8 @@ class _Events:
 
 class AipkitPlugin:
     """The plugin behind one ``LocalSite`` of an AIPKit profile: its actions and its data."""
+
+    nonce_action = NONCE_ACTION
 
     def __init__(self, site: SiteView, state: SiteState) -> None:
         self._site = site
@@ -324,13 +342,9 @@ class AipkitPlugin:
 
     def _stream_answer(self, call: UpstreamCall, head: list[bytes], now: float) -> Reply:
         site = self._site
-        profile = site.profile
-        targets = _ANY
-        upstream = self._take(targets, *_UPSTREAM)
-        warning = self._take(targets, "warning")
-        cut = self._take(targets, "stream_cut")
-        pace = self._take(targets, "slow_stream")
-        self._state.record_upstream(call)
+        failure, warning = self._ask(call)
+        cut = self._take(_ANY, "stream_cut")
+        pace = self._take(_ANY, "slow_stream")
         bot_id = message_id(now)
         # Chat Completions (2.4.68+'s API mode) has no response id and no status events.
         chat_completions = site.api_mode == "chat_completions"
@@ -340,34 +354,23 @@ class AipkitPlugin:
         status = [
             sse_event("status", {"type": kind, "status": "in_progress", "response_id": resp})
             for kind in ("response.created", "response.in_progress")
-            if profile.status_events and not chat_completions
+            if site.profile.status_events and not chat_completions
         ]
-        name = upstream.name if upstream is not None else ""
-        params = upstream.params if upstream is not None else {}
-        if name == "api_error":
-            code = f" (Code: {params['code']})" if params["code"] else ""
-            events.items.append(sse_error(f"API Error: {params['msg']}{code}", now))
-            return _paced(events, start, pace)
-        if name == "no_data":
-            events.items.append(sse_error(NO_DATA, now))
-            return _paced(events, start, pace)
-        text = self._state.think_call(call)
+        after = int(failure.params.get("after", 0)) if failure is not None else 0
+        text = self._state.think_call(call) if failure is None or after else ""
         if text is None:  # the model callable raised: a PHP fatal error mid-stream
             return sse_reply(events.items, SSE_HEADERS, complete=False)
         pieces = split_pieces(text)
         if chat_completions:  # as the recorded upstream sent it: two words, then the rest
             pieces = [part for part in ("".join(pieces[:2]), "".join(pieces[2:])) if part]
-        if name in ("response_failed", "connection_error"):
-            after = int(params["after"])
-            if name == "response_failed" or after:
+        if failure is not None:
+            if failure.name == "response_failed" or after:  # the response had begun
                 events.items += status
             _add_pieces(events, pieces[:after])
-            if name == "response_failed":
-                events.items.append(sse_error(f" (Error: {params['msg']})", now))
-            else:
-                if after:  # the partial answer was logged before cURL's error was seen
-                    self._log_bot(call, "".join(pieces[:after]), bot_id, resp, now, usage=False)
-                events.items.append(sse_error(f"Connection Error: {params['msg']}", now))
+            if failure.name == "connection_error" and after:  # stored before cURL's error
+                self._log_bot(call, "".join(pieces[:after]), bot_id, resp, now, usage=False)
+            message, _, _ = _failure_texts(failure)
+            events.items.append(sse_error(message, now))
             return _paced(events, start, pace)
         events.items += status
         _add_pieces(events, pieces)
@@ -386,6 +389,13 @@ class AipkitPlugin:
         if cut is not None:
             return _paced(_Events(events.items[:cut_at], events.first_piece), start, pace, cut=True)
         return _paced(events, start, pace)
+
+    def _ask(self, call: UpstreamCall) -> tuple[Fault | None, Fault | None]:
+        """Send ``call`` to the model: the upstream failure and ``warning`` queued, if any."""
+        failure = self._take(_ANY, *_FAILURES)
+        warning = self._take(_ANY, "warning")
+        self._state.record_upstream(call)
+        return failure, warning
 
     def _log_bot(
         self,
@@ -460,21 +470,10 @@ class AipkitPlugin:
         bot_raw_id = message_id(now)
         if self._take(_ANY, "no_api_key") is not None:
             return self._json_failure(call, NO_API_KEY_JSON, 400, bot_raw_id, now)
-        upstream = self._take(_ANY, *_UPSTREAM)
-        warning = self._take(_ANY, "warning")
-        self._state.record_upstream(call)
-        if upstream is not None:
-            params = upstream.params
-            if upstream.name == "api_error":
-                code = f" (Code: {params['code']})" if params["code"] else ""
-                status = int(params["status"])
-                text = f"{PROVIDER} API Error (HTTP {status}): {params['msg']}{code}"
-                return self._json_failure(call, text, status, bot_raw_id, now)
-            if upstream.name == "connection_error":
-                text = f"HTTP request failed: cURL error {params['errno']}: {params['msg']}"
-                return self._json_failure(call, text, 503, bot_raw_id, now)
-            text = str(params["msg"]) if upstream.name == "response_failed" else ""
-            return self._json_failure(call, text or UNEXPECTED_STRUCTURE, 200, bot_raw_id, now)
+        failure, warning = self._ask(call)
+        if failure is not None:
+            _, status, text = _failure_texts(failure)
+            return self._json_failure(call, text or UNEXPECTED_STRUCTURE, status, bot_raw_id, now)
         answer = self._state.think_call(call)
         if answer is None:
             return html_reply(500, CRITICAL_ERROR, AJAX_HEADERS)
@@ -491,6 +490,14 @@ class AipkitPlugin:
     ) -> Reply:
         self._log_bot(call, "Error: " + text, raw_id, None, now, usage=False)
         return json_error(text, status)
+
+
+def _failure_texts(failure: Fault) -> tuple[str, int, str]:
+    """The stream's error text, and the JSON path's status and message, for ``failure``."""
+    code = failure.params.get("code")
+    fields = {**failure.params, "code": f" (Code: {code})" if code else ""}
+    stream, status, message = (text.format(**fields) for text in _FAILURES[failure.name])
+    return stream, int(status), message
 
 
 def _request_fields(request: RecordedRequest) -> dict[str, str]:

@@ -1,8 +1,11 @@
-"""The PHP and WordPress string functions whose exact output the plugin's replies depend on."""
+"""The PHP and WordPress functions whose exact output the site depends on: strings, JSON, nonces."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import math
 import re
 from typing import Any
 
@@ -17,6 +20,7 @@ _KEY_DROP = re.compile(r"[^a-z0-9_\-]")
 _INT_PREFIX = re.compile(r"[ \t\n\r\v\f]*([+-]?[0-9]+)")
 _KSES_TAG = re.compile(r"<[A-Za-z/!][^<>]*>")
 _SHORT_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+NONCE_LIFE = 86400.0  # WordPress's default nonce_life, in seconds
 _HEX_ESCAPES = {"<": "\\u003C", ">": "\\u003E", "&": "\\u0026", "'": "\\u0027", '"': "\\u0022"}
 
 
@@ -218,3 +222,82 @@ def kses_post(text: str) -> str:
 
 def _kses_text(text: str) -> str:
     return _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _nonce_tick(now: float, life: float) -> int:
+    """WordPress's nonce tick, ``ceil(now / (life / 2))``: a nonce lives one or two ticks."""
+    if life <= 0:
+        raise ValueError(f"nonce life must be positive, got {life!r}")
+    return math.ceil(now / (life / 2))
+
+
+def _hash(secret: bytes | str, tick: int, action: str, uid: int, token: str) -> str:
+    key = secret.encode() if isinstance(secret, str) else secret
+    message = f"{tick}|{action}|{uid}|{token}".encode()
+    return hmac.new(key, message, hashlib.md5).hexdigest()[-12:-2]
+
+
+def create_nonce(
+    secret: bytes | str,
+    action: str = "wpaicg-chatbox",
+    *,
+    now: float,
+    life: float = NONCE_LIFE,
+    uid: int = 0,
+    token: str = "",
+) -> str:
+    """Make the 10-hex nonce WordPress would print for ``action`` at time ``now``.
+
+    ``substr(hash_hmac('md5', "$tick|$action|$uid|$token", $key), -12, 10)``, where the key is
+    ``NONCE_KEY . NONCE_SALT`` on a real site and ``secret`` here.
+
+    Example:
+        >>> create_nonce("put your unique phrase here", now=1_700_000_000.0)
+        'b9afe1f0ff'
+
+    Args:
+        secret: the site's nonce key and salt.
+        action: the nonce action; ``"wpaicg-chatbox"`` for AI Power's chat.
+        now: Unix time in seconds.
+        life: the nonce life in seconds.
+        uid: the user ID, 0 for anonymous visitors.
+        token: the session token, empty for anonymous visitors.
+    """
+    return _hash(secret, _nonce_tick(now, life), action, uid, token)
+
+
+def verify_nonce(
+    nonce: str,
+    secret: bytes | str,
+    action: str = "wpaicg-chatbox",
+    *,
+    now: float,
+    life: float = NONCE_LIFE,
+    uid: int = 0,
+    token: str = "",
+) -> int:
+    """Check a nonce like ``wp_verify_nonce()``: 1 if from this tick, 2 if from the last, else 0.
+
+    The comparison is constant-time; an empty nonce always fails.
+
+    Example:
+        >>> verify_nonce("b9afe1f0ff", "put your unique phrase here", now=1_700_000_000.0)
+        1
+
+    Args:
+        nonce: the nonce a client sent.
+        secret: the site's nonce key and salt.
+        action: the nonce action it must have been made for.
+        now: Unix time in seconds.
+        life: the nonce life in seconds.
+        uid: the user ID, 0 for anonymous visitors.
+        token: the session token, empty for anonymous visitors.
+    """
+    if not nonce:
+        return 0
+    tick = _nonce_tick(now, life)
+    for age, candidate_tick in ((1, tick), (2, tick - 1)):
+        expected = _hash(secret, candidate_tick, action, uid, token)
+        if hmac.compare_digest(expected.encode(), nonce.encode("utf-8", "replace")):
+            return age
+    return 0

@@ -24,15 +24,8 @@ from chatgpt4o.testing._faults import (
     fault_eras,
     make_fault,
 )
-from chatgpt4o.testing._nonce import (
-    AIPKIT_ACTION,
-    CHAT_ACTION,
-    DEFAULT_LIFE,
-    IMG_ACTION,
-    REST_ACTION,
-)
 from chatgpt4o.testing._pages import SITE_TITLE, PageTokens, render_page
-from chatgpt4o.testing._php import sanitize_key, sanitize_text_field
+from chatgpt4o.testing._php import NONCE_LIFE, sanitize_key, sanitize_text_field
 from chatgpt4o.testing._profiles import Profile, get_profile
 from chatgpt4o.testing._recording import RecordedRequest
 from chatgpt4o.testing._replies import (
@@ -47,7 +40,7 @@ from chatgpt4o.testing._replies import (
 )
 from chatgpt4o.testing._server import SiteServer
 from chatgpt4o.testing._state import SiteState
-from chatgpt4o.testing._wpaicg import WpaicgPlugin
+from chatgpt4o.testing._wpaicg import NONCE_ACTION, WpaicgPlugin
 
 DEFAULT_PROFILE = "1.9.18"
 _POST_IDS = {"1.7": 2, "1.8.79": 4, "1.9.18": 12, "widget": 123, "2.3.20": 6, "2.4.0": 9}
@@ -80,62 +73,41 @@ def _bot_ids(bots: Iterable[int] | None, drafts: Iterable[int], default: int) ->
 class LocalSite:
     """A local stand-in for a WordPress site running the AI Power chat plugin.
 
-    It serves the chat page at ``/`` and the plugin's AJAX endpoint, makes and checks real
-    WordPress nonces, replies with each plugin era's exact bytes (JSON or SSE), records every
-    request and plays queued faults (rate limits, Cloudflare, dropped connections, ...).
+    It serves the chat page at ``/`` and the plugin's AJAX endpoint; what each profile and
+    fault plays is told once, in ``help(chatgpt4o.testing)``.
 
     Example:
         >>> with LocalSite("1.8.79", stream=True) as site:  # doctest: +SKIP
-        ...     html = urllib.request.urlopen(site.url).read()
         ...     site.inject("rate_limit", retry_after="3")
 
     Args:
-        profile: the plugin era, a key of ``PROFILES`` (``"1.7"``, ``"1.8.79"``, ``"1.9.18"``,
-            ``"widget"``; AIPKit: ``"2.3.20"``, ``"2.4.0"``, ``"2.4.71"``).
-        stream: the plugin's server-side streaming switch (SSE replies); 1.7 ignores it. On
-            AIPKit 2.3 .. 2.4.0 it is the bots' ``streamEnabled`` (both paths answer anyway);
-            2.4.71 always streams.
-        host: the address to listen on.
-        port: the port; 0 picks a free one.
+        profile: the plugin era, a key of ``PROFILES``.
+        stream: the plugin's streaming switch (1.7 ignores it; on 2.3 .. 2.4.0 it is the
+            bots' ``streamEnabled``; 2.4.71 always streams).
+        host, port: where to listen; port 0 picks a free one.
         nonce_life: WordPress's ``nonce_life`` in seconds (a nonce lives 1/2 to 1 of it).
-        clock: returns the Unix time; ``time.time`` by default.
-        answer: the model: maps the message the plugin sees to the reply text (``echo`` by
-            default, on every profile).
+        clock: returns the Unix time (``time.time`` by default).
+        answer: the model: the message the plugin sees in, the reply text out (``echo``).
         ajax_path: the AJAX endpoint's path (security plugins rename it, e.g. ``"/rizq"``).
-        minified: serve the chat element minified (unquoted values, single spaces; wpaicg
-            pages only).
-        model: AIPKit: a richer model that gets the whole ``UpstreamCall`` (system prompt,
-            replayed history, current message); overrides ``answer``.
-        bots: AIPKit: the published chatbots on the page, in page order (default: the
-            recorded site's, 5 on 2.4.71 and 2.3.20, 8 on 2.4.0).
-        draft_bots: AIPKit: bots on the page whose post is a draft: the page renders them but
-            the chat refuses them ("Invalid chatbot specified.").
-        popup: AIPKit: render bots as popups (``div.aipkit_popup_wrapper[data-config]`` in the
-            footer): ``True`` for all, or the IDs of those that are.
+        minified: serve the wpaicg chat element minified (unquoted values, single spaces).
+        model: AIPKit: a model given the whole ``UpstreamCall``; overrides ``answer``.
+        bots: AIPKit: the published bots on the page, in order (default: the recorded site's).
+        draft_bots: AIPKit: bots the page shows but the chat refuses (unpublished).
+        popup: AIPKit: ``True``, or the IDs of the bots rendered as footer popups.
         refresh_action: AIPKit: whether ``aipkit_get_frontend_chat_nonce`` exists (``None``:
-            as the profile; ``False`` answers ``400 0`` as 2.3.20 .. 2.3.40 did).
-        guest_limit: AIPKit: the bots' guest token limit per ``session_id`` (``None``
-            unlimited, ``0`` guests disabled); tokens are words of the model's input plus
-            output, so ``1`` lets exactly one message through, as on the recorded site.
-        banned_words: AIPKit: the global banned words (whole words, any case).
-        banned_ips: AIPKit: the global banned IPs (exact ``REMOTE_ADDR`` match).
-        api_mode: AIPKit 2.4.68+: the admin's OpenAI API mode, ``"responses"`` (the default)
-            or ``"chat_completions"``: then the stream has no ``status`` events and no
-            ``openai_response_id``, and the model's text comes in two deltas (its first two
-            words, then the rest), as recorded.
-        image_upload: AIPKit: turn the bots' image upload on: ``True`` for all, or the IDs of
-            those whose upload is on. It changes the page only (``imageUploadEnabledUI``):
-            like the real site, every bot takes pictures in ``image_inputs`` either way.
+            as the profile).
+        guest_limit: AIPKit: guest tokens per ``session_id``, counted as words of the model's
+            input and output (``None`` unlimited, ``0`` guests disabled).
+        banned_words, banned_ips: AIPKit: the global bans (whole words; exact ``REMOTE_ADDR``).
+        api_mode: 2.4.71: ``"responses"`` or ``"chat_completions"`` (the admin's API mode).
+        image_upload: AIPKit: ``True``, or the IDs of the bots whose page offers picture
+            upload (every bot takes pictures either way, as on a real site).
 
     Attributes:
-        stream, minified, host, ajax_path: as given (``stream`` and ``minified`` may be changed
-            while running).
-        post_id: the page's post ID (4 on ``"1.8.79"`` as in the real fixture, 123 on
-            ``"widget"``; 6 on 2.4.71 and 2.3.20, 9 on 2.4.0, as recorded); a wpaicg post
-            naming it gets ``Current context: "<title>"``.
-        title: the site and page title, ``"AI Power harness"``.
-        guest_limit, banned_words, banned_ips: as given; may be changed while running.
-        api_mode: as given.
+        post_id: the page's post ID, as on the recorded site of the profile.
+        title: the site and page title.
+        stream, minified, host, ajax_path, api_mode, guest_limit, banned_words, banned_ips:
+            as given; ``stream``, ``minified`` and the last three may change while running.
     """
 
     def __init__(
@@ -145,7 +117,7 @@ class LocalSite:
         stream: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
-        nonce_life: float = DEFAULT_LIFE,
+        nonce_life: float = NONCE_LIFE,
         clock: Callable[[], float] | None = None,
         answer: Callable[[str], str] | None = None,
         ajax_path: str = "/wp-admin/admin-ajax.php",
@@ -220,12 +192,7 @@ class LocalSite:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> LocalSite:
-        """Start serving in a daemon thread; returns the site. Starting twice is an error.
-
-        Example:
-            >>> site = LocalSite().start()  # doctest: +SKIP
-            >>> site.stop()  # doctest: +SKIP
-        """
+        """Start serving in a daemon thread; returns the site. Starting twice is an error."""
         if self._server is not None:
             raise RuntimeError("LocalSite is already running")
         server = SiteServer(
@@ -236,10 +203,7 @@ class LocalSite:
         return self
 
     def stop(self) -> None:
-        """Stop serving: close the listening socket and every open connection, join threads.
-
-        Calling it again, or on a site never started, does nothing.
-        """
+        """Stop serving and close every connection; stopping a stopped site does nothing."""
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -289,11 +253,7 @@ class LocalSite:
 
     @property
     def streams(self) -> bool:
-        """Whether ordinary chat replies are SSE (``stream`` on and the era can stream).
-
-        On AIPKit it is what the page tells the browser: always on 2.4.71, ``stream`` (the
-        ``streamEnabled`` flag) on 2.3 .. 2.4.0.
-        """
+        """Whether chat replies are SSE (on AIPKit: what the page tells the browser)."""
         if self._profile.era == "aipkit" and not self._profile.json_action:
             return True
         return self.stream and self._profile.can_stream
@@ -305,14 +265,7 @@ class LocalSite:
         return self._state.now()
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the site's clock forward (or back), e.g. past a nonce's life, without sleeping.
-
-        Example:
-            >>> site.advance_clock(site.nonce_life)  # doctest: +SKIP
-
-        Args:
-            seconds: how far to move.
-        """
+        """Move the site's clock by ``seconds``, e.g. past a nonce's life, without sleeping."""
         self._state.advance(seconds)
 
     @property
@@ -332,21 +285,11 @@ class LocalSite:
 
     @property
     def nonce(self) -> str:
-        """The chat nonce a page fetched now would carry.
-
-        Action ``wpaicg-chatbox``; on AIPKit profiles ``aipkit_frontend_chat_nonce`` (the
-        ``nonce`` of every bot's ``data-config`` and of the refresh action).
-        """
-        return self._state.make_nonce(self._chat_action())
-
-    def _chat_action(self) -> str:
-        return AIPKIT_ACTION if self._profile.era == "aipkit" else CHAT_ACTION
+        """The chat nonce a page fetched now would carry."""
+        return self._state.make_nonce(self._plugin.nonce_action)
 
     def rotate_nonce(self) -> str:
-        """Replace the nonce secret (like changing ``NONCE_KEY``): every earlier nonce fails.
-
-        Returns the new current nonce.
-        """
+        """Replace the nonce secret (like changing ``NONCE_KEY``); returns the new nonce."""
         self._state.rotate_key()
         return self.nonce
 
@@ -360,15 +303,10 @@ class LocalSite:
             >>> site.inject("cloudflare", on="page")  # doctest: +SKIP
 
         Args:
-            name: one of ``FAULTS``; unknown names raise ``ValueError``, and so do faults of
-                the other plugin generation (e.g. ``quota`` on 1.9.18, ``flag`` on 2.4.71).
+            name: one of ``FAULTS`` of this profile's generation (else ``ValueError``).
             times: how many matching requests it applies to.
-            on: ``"post"`` (default: the AJAX endpoint) or ``"page"`` (the chat page GET);
-                ``stale_page`` defaults to and only applies to the page. On AIPKit profiles
-                edge faults, ``nonce_expired``, ``cross_origin``, ``truncated_json`` and
-                ``php_warning`` may name one action: ``"cache"``, ``"stream"``, ``"refresh"``,
-                ``"history"`` or ``"json"``.
-            params: the fault's parameters (see ``FAULTS`` in the package docstring).
+            on: ``"post"`` (the AJAX endpoint), ``"page"``, or on AIPKit one action.
+            params: the fault's parameters (the package docstring lists them).
         """
         fault = make_fault(name, times=times, on=on, **params)
         era = "aipkit" if self._profile.era == "aipkit" else "old"
@@ -413,14 +351,7 @@ class LocalSite:
         return [r for r in self.requests if r.path == self.ajax_path]
 
     def calls(self, action: str) -> list[RecordedRequest]:
-        """The requests to the AJAX endpoint whose ``action`` (POST over query) is ``action``.
-
-        Example:
-            >>> site.calls("aipkit_get_frontend_chat_nonce")  # doctest: +SKIP
-
-        Args:
-            action: the AJAX action name.
-        """
+        """The requests to the AJAX endpoint whose ``action`` (POST over query) is ``action``."""
         return [r for r in self.posts if r.action == action]
 
     @property
@@ -485,19 +416,13 @@ class LocalSite:
         return self._refresh and self._profile.era == "aipkit"
 
     def thread(self, bot_id: int, session_id: str, conversation_uuid: str) -> list[Turn]:
-        """AIPKit: the conversation the site stores for these ids, oldest turn first.
+        """AIPKit: the stored conversation for the ids a client sent, oldest turn first.
 
-        The ids are normalised as the plugin does (``conversation_uuid`` lower-cased by
-        ``sanitize_key``); an unknown conversation is ``[]``.
+        The ids are normalised as the plugin does; an unknown conversation is ``[]``.
 
         Example:
             >>> [t.role for t in site.thread(5, sid, cid)]  # doctest: +SKIP
-            ['user', 'bot', 'user', 'bot']
-
-        Args:
-            bot_id: the chatbot.
-            session_id: the guest id the client sent.
-            conversation_uuid: the conversation id the client sent.
+            ['user', 'bot']
         """
         plugin = self._require_aipkit()
         key = (bot_id, sanitize_text_field(session_id), sanitize_key(conversation_uuid))
@@ -508,12 +433,7 @@ class LocalSite:
         return self._require_aipkit().store.thread_keys()
 
     def guest_usage(self, bot_id: int, session_id: str) -> int:
-        """AIPKit: the tokens a guest has used with a bot (what ``guest_limit`` counts).
-
-        Args:
-            bot_id: the chatbot.
-            session_id: the guest id.
-        """
+        """AIPKit: the tokens a guest has used with a bot (what ``guest_limit`` counts)."""
         return self._require_aipkit().store.usage(bot_id, sanitize_text_field(session_id))
 
     @property
@@ -579,12 +499,12 @@ class LocalSite:
             url=self.url,
             ajax_url=self.ajax_url,
             post_id=self.post_id,
-            nonce=make(self._chat_action(), key=key),
+            nonce=make(self._plugin.nonce_action, key=key),
             stream=self.streams,
-            img_nonce=make(IMG_ACTION, key=key),
-            comment_nonce=make(CHAT_ACTION, key="previous"),
+            img_nonce=make("wpaicg-img-nonce", key=key),
+            comment_nonce=make(NONCE_ACTION, key="previous"),
             form_nonce=make("newsletter_subscribe", key=key),
-            rest_nonce=make(REST_ACTION, key=key),
+            rest_nonce=make("wp_rest", key=key),
             minified=self.minified,
             bots=tuple(
                 (bot, popup is True or (not isinstance(popup, bool) and bot in popup))

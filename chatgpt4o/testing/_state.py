@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 from chatgpt4o.testing._aipkit_store import UpstreamCall
 from chatgpt4o.testing._faults import FaultQueue
 from chatgpt4o.testing._image_inputs import describe_content_images
-from chatgpt4o.testing._nonce import create_nonce, verify_nonce
+from chatgpt4o.testing._php import create_nonce, verify_nonce
 from chatgpt4o.testing._profiles import Profile
 from chatgpt4o.testing._recording import RecordedRequest
 

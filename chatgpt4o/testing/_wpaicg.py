@@ -6,7 +6,6 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from chatgpt4o.testing._faults import STREAM_FAULTS, Fault, Target
-from chatgpt4o.testing._nonce import CHAT_ACTION
 from chatgpt4o.testing._php import addslashes, php_json, sanitize_text_field
 from chatgpt4o.testing._recording import RecordedRequest
 from chatgpt4o.testing._replies import (
@@ -38,10 +37,13 @@ from chatgpt4o.testing._replies import (
 from chatgpt4o.testing._state import SiteState, SiteView
 
 CHAT_ACTIONS = frozenset({"wpaicg_chat_shortcode_message", "wpaicg_chatbox_message"})
+NONCE_ACTION = "wpaicg-chatbox"
 
 
 class WpaicgPlugin:
     """The plugin behind one ``LocalSite`` of a wpaicg profile (1.7 .. 2.2)."""
+
+    nonce_action = NONCE_ACTION
 
     def __init__(self, site: SiteView, state: SiteState) -> None:
         self._site = site
@@ -67,7 +69,7 @@ class WpaicgPlugin:
         if guard is not None and profile.era == "1.7":
             return json_reply(error_payload(NO_API_KEY_17))
         expired = faults.take("post", "nonce") is not None
-        if expired or not self._state.nonce_ok(fields.get("_wpnonce", ""), CHAT_ACTION):
+        if expired or not self._state.nonce_ok(fields.get("_wpnonce", ""), NONCE_ACTION):
             return nonce_failure(profile, self._same_site_referer(request))
         message = self._message(request, fields)
         if message in ("", "0"):  # PHP empty()

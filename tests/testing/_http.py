@@ -10,7 +10,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from chatgpt4o.testing import LocalSite
 
@@ -90,25 +90,6 @@ def multipart(fields: dict[str, str]) -> tuple[str, bytes]:
     return f"multipart/form-data; boundary={boundary}", body
 
 
-def post(site: LocalSite, fields: dict[str, str], path: str | None = None) -> Raw:
-    """POST urlencoded ``fields`` to the AJAX endpoint (or ``path``)."""
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
-    body = urlencode(fields).encode()
-    return fetch(site, "POST", path or site.ajax_path, body=body, headers=form)
-
-
-def chat(site: LocalSite, message: str = "hi", **overrides: str) -> Raw:
-    """Send one chat message as the old plugin's page does (wpaicg profiles)."""
-    fields = {
-        "action": "wpaicg_chat_shortcode_message",
-        "_wpnonce": site.nonce,
-        "post_id": str(site.post_id),
-        "message": message,
-        **overrides,
-    }
-    return post(site, fields)
-
-
 def cache(site: LocalSite, message: str = "hi") -> Raw:
     """AIPKit: the cache POST of one message, with the page's nonce and first bot."""
     fields = {
@@ -119,30 +100,6 @@ def cache(site: LocalSite, message: str = "hi") -> Raw:
     }
     content_type, body = multipart(fields)
     return fetch(site, "POST", site.ajax_path, body=body, headers={"Content-Type": content_type})
-
-
-def aipkit_chat(site: LocalSite, message: str = "hi", session: str = "guest-1") -> Raw:
-    """AIPKit: cache one message, then GET its event stream; returns the stream."""
-    cached = cache(site, message)
-    assert cached.status == 200, cached.body
-    query = urlencode(
-        {
-            "action": "aipkit_frontend_chat_stream",
-            "cache_key": cached.json()["data"]["cache_key"],
-            "bot_id": str(site.bot_id),
-            "session_id": session,
-            "conversation_uuid": "c0ffee00-0000-4000-8000-000000000001",
-            "post_id": str(site.post_id),
-            "_ajax_nonce": site.nonce,
-        }
-    )
-    return fetch(site, "GET", f"{site.ajax_path}?{query}")
-
-
-def stream_text(body: bytes) -> str:
-    """AIPKit: the text pieces of an event stream (its unnamed ``data: {"delta": ...}`` events)."""
-    pieces = re.findall(rb'^data: (\{"delta".*\})$', body, re.MULTILINE)
-    return "".join(json.loads(piece)["delta"] for piece in pieces)
 
 
 def page_configs(page: str) -> list[tuple[str, dict[str, Any]]]:

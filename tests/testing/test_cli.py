@@ -68,57 +68,38 @@ def run_module(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
 def test_module_prints_url_first_then_serves_until_sigterm() -> None:
-    with serve_module("--profile", "1.8.79", "--stream") as served:
+    with serve_module("--profile", "1.8.79", "--stream", "--minified") as served:
         assert served.url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(served.url + "/", timeout=5) as page:
             html = page.read().decode()
-        assert 'data-openai_stream_nav="1"' in html
+        assert " data-openai_stream_nav=1 " in html  # streaming, and minified: unquoted
         assert "\\/wp-admin\\/admin-ajax.php" in html
     assert served.returncode == 0
     assert served.out == ""  # the URL, then nothing more
     assert "AI Power 1.8.79 stand-in" in served.err
 
 
-def test_module_rejects_unknown_profile() -> None:
-    result = run_module("--profile", "9.9")
-    assert result.returncode == 2
-    assert "invalid choice" in result.stderr
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
 def test_module_serves_an_aipkit_profile_with_its_options() -> None:
-    args = ("--profile", "2.4.71", "--bots", "5,9", "--popup", "--no-refresh-action")
-    with serve_module(*args) as served:
+    args = ("--profile", "2.4.71", "--bots", "5,9", "--popup", "--no-refresh-action", "--stream")
+    with serve_module(*args, "--api-mode", "chat_completions") as served:
         with urllib.request.urlopen(served.url + "/", timeout=5) as page:
             html = page.read().decode()
         assert html.count('<div class="aipkit_popup_wrapper ') == 2
         assert "aipkit_getChatNonceAction" not in html
+        with chatgpt4o.Client(served.url, timeout=5, max_retries=0) as client:
+            assert list(client.stream(None, "one two three")) == ["Echo: one", " two three"]
     assert served.returncode == 0
     assert "AI Puffer 2.4.71 stand-in" in served.err
     assert "bots [5, 9]" in served.err
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
-def test_module_serves_the_chat_completions_api_mode() -> None:
-    args = ("--profile", "2.4.71", "--api-mode", "chat_completions")
-    with (
-        serve_module(*args) as served,
-        chatgpt4o.Client(served.url, timeout=5, max_retries=0) as client,
-    ):
-        pieces = list(client.stream(None, "one two three"))
-    assert served.returncode == 0
-    assert pieces == ["Echo: one", " two three"]
-
-
-def test_module_refuses_aipkit_options_on_an_old_profile() -> None:
-    result = run_module("--profile", "1.9.18", "--bots", "5")
-    assert result.returncode == 2
-    assert "need an AIPKit profile" in result.stderr
+    assert "always streams" in served.err
 
 
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
+        (["--profile", "9.9"], 2, "invalid choice"),
+        (["--profile", "1.9.18", "--bots", "5"], 2, "need an AIPKit profile"),
         (["--port", "70000"], 2, "port must be 0 to 65535"),
         (["--port", "-1"], 2, "port must be 0 to 65535"),
         (["--nonce-life", "-5"], 2, "positive number of seconds"),
@@ -153,21 +134,3 @@ def test_help_lists_exit_codes_and_defaults() -> None:
     assert result.returncode == 0
     assert "exit codes:" in result.stdout
     assert "(default: 127.0.0.1)" in result.stdout
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
-def test_stream_on_an_always_streaming_profile_is_a_note() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "chatgpt4o.testing", "--profile", "2.4.71", "--stream"]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            assert proc.stdout.readline().startswith("http://127.0.0.1:")
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0
-    assert "always streams" in err

@@ -1,7 +1,8 @@
-"""What README and the package docstring promise of ``LocalSite``: profiles, options, faults.
+"""What the package docstring promises of ``LocalSite`` that no client test shows.
 
 How faithful each reply is to a real site is held by the recorded exchanges
-(``test_aipkit_fixtures.py``) and the recorded 1.8.79 page below, not restated here.
+(``test_aipkit_fixtures.py``) and the recorded 1.8.79 page below; how the clients meet every
+profile and fault, by tests/e2e and tests/reliability/fault_matrix.py.
 """
 
 from __future__ import annotations
@@ -14,33 +15,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chatgpt4o.testing import PROFILES, LocalSite
+import chatgpt4o
+from chatgpt4o.testing import LocalSite
 
-from ._http import aipkit_chat, chat, fetch, page_configs, post, stream_text
+from ._http import fetch
 
 FIXTURE = Path(__file__).resolve().parents[1] / "aipower-1.8.79-front-page.html"
-
-
-def talk(site: LocalSite, message: str = "hi", session: str = "guest-1") -> str:
-    """One chat message through the site's own generation; the answer's text."""
-    if site.profile.era != "aipkit":
-        return str(chat(site, message).json()["data"])
-    reply = aipkit_chat(site, message, session)
-    assert reply.status == 200, reply.body
-    return stream_text(reply.body)
-
-
-@pytest.mark.parametrize("profile", list(PROFILES))
-def test_every_profile_serves_its_page_answers_and_logs(profile: str) -> None:
-    with LocalSite(profile) as site:
-        page = fetch(site, "GET", "/")
-        assert page.status == 200
-        assert page.headers["link"] == f'<{site.url}/wp-json/>; rel="https://api.w.org/"'
-        assert site.nonce in page.body.decode()
-        assert talk(site, "hello") == "Echo: hello"
-        assert site.page_fetches == 1
-        assert site.posts[-1].method == ("GET" if site.profile.era == "aipkit" else "POST")
-        assert fetch(site, "GET", "/nowhere").status == 404
 
 
 def test_1879_element_matches_the_recorded_page_line_for_line() -> None:
@@ -75,28 +55,21 @@ def test_bad_options_fail_when_the_site_is_made(
         LocalSite(profile, **options)
 
 
-def test_answer_renamed_endpoint_and_a_broken_model() -> None:
+def test_a_broken_model_is_a_critical_error_and_is_logged() -> None:
     def answer(message: str) -> str:
         if message == "boom":
             raise RuntimeError("model down")
         return message.upper()
 
-    with LocalSite("1.8.79", answer=answer, ajax_path="/rizq") as site:
-        assert chat(site, "hi").json()["data"] == "HI"
-        assert site.posts[-1].fields["message"] == "hi"
-        assert post(site, {"action": "x"}, path="/wp-admin/admin-ajax.php").status == 404
-        assert chat(site, "boom").status == 500
+    with (
+        LocalSite("1.8.79", answer=answer) as site,
+        chatgpt4o.Client(site.url, max_retries=0) as client,
+    ):
+        assert client.ask("hi") == "HI"
+        with pytest.raises(chatgpt4o.APIStatusError) as caught:
+            client.ask("boom")
+        assert caught.value.status_code == 500
         assert [str(e) for e in site.errors] == ["model down"]
-
-
-def test_rotate_nonce_and_the_clock_expire_nonces() -> None:
-    with LocalSite("1.8.79") as site:
-        old = site.nonce
-        assert site.rotate_nonce() != old
-        assert chat(site, _wpnonce=old).json()["msg"] == "Nonce verification failed"
-        assert chat(site).json()["status"] == "success"
-        site.advance_clock(site.nonce_life + 1)
-        assert chat(site, _wpnonce=old).json()["status"] == "error"
 
 
 def test_bad_faults_are_refused() -> None:
@@ -114,85 +87,14 @@ def test_bad_faults_are_refused() -> None:
         site.inject("token_limit")
 
 
-def test_faults_count_down_and_can_be_cleared() -> None:
-    with LocalSite() as site:
-        fault = site.inject("rate_limit", times=2, retry_after="3")
-        assert (fault.name, fault.times, fault.on) == ("rate_limit", 2, "post")
-        assert chat(site).headers["retry-after"] == "3"
-        assert [f.times for f in site.pending_faults] == [1]
-        site.inject("drop")
-        site.clear_faults()
-        assert site.pending_faults == []
-        assert chat(site).status == 200
-
-
-@pytest.mark.parametrize("profile", ["1.9.18", "2.4.71"])
-@pytest.mark.parametrize(
-    ("fault", "params", "status", "marker"),
-    [
-        ("rate_limit", {"retry_after": "7"}, 429, "retry-after: 7"),
-        ("server_error", {"status": 502}, 502, "server: nginx"),
-        ("cloudflare", {}, 403, "server: cloudflare"),
-        ("html", {}, 200, "There has been a critical error"),
-    ],
-)
-def test_edge_faults_answer_the_page_and_the_endpoint(
-    profile: str, fault: str, params: dict[str, Any], status: int, marker: str
-) -> None:
-    with LocalSite(profile) as site:
-        site.inject(fault, on="page", **params)
-        site.inject(fault, **params)
-        for reply in (fetch(site, "GET", "/"), post(site, {"action": "any"})):
-            assert reply.status == status
-            seen = "".join(f"{k}: {v}\n" for k, v in reply.headers.items()) + reply.body.decode()
-            assert marker in seen
-        assert talk(site) == "Echo: hi"
-
-
-def test_drop_stale_page_and_nonce_expired() -> None:
-    with LocalSite("1.8.79") as site:
-        site.inject("drop")
-        with pytest.raises(http.client.RemoteDisconnected):
-            chat(site)
-        site.inject("stale_page")
-        stale = re.search(r'data-nonce="([0-9a-f]{10})"', fetch(site, "GET", "/").body.decode())
-        assert stale is not None
-        assert stale.group(1) != site.nonce
-        assert chat(site, _wpnonce=stale.group(1)).json()["status"] == "error"
-        site.inject("nonce_expired")
-        assert chat(site).json()["msg"] == "Nonce verification failed"
-        assert chat(site).json()["status"] == "success"
-
-
-def test_stream_cut_ends_without_the_terminating_chunk() -> None:
-    with LocalSite("1.8.79", stream=True) as site:
-        site.inject("stream_cut", after=2)
-        reply = chat(site)
-        assert reply.headers["content-type"].startswith("text/event-stream")
-        assert (len(reply.chunks), reply.terminated) == (2, False)
-        assert chat(site).terminated
-
-
-def test_aipkit_options_threads_and_guest_limit() -> None:
-    with LocalSite("2.4.71", bots=(5, 9), popup={9}, guest_limit=1) as site:
-        configs = re.findall(r'data-bot-id="(\d+)"', fetch(site, "GET", "/").body.decode())
-        assert configs[:2] == ["5", "9"]
-        assert talk(site, "hi", session="a") == "Echo: hi"
-        assert b"reached your quota" in aipkit_chat(site, "again", session="a").body
-        assert talk(site, "other", session="b") == "Echo: other"
-        ((bot, session, conversation),) = [k for k in site.threads() if k[1] == "a"]
+def test_an_aipkit_site_counts_what_each_guest_used() -> None:
+    with LocalSite("2.4.71") as site, chatgpt4o.Client(site.url) as client:
+        assert client.ask("one two") == "Echo: one two"
+        ((bot, session, conversation),) = site.threads()
         assert [t.role for t in site.thread(bot, session, conversation)] == ["user", "bot"]
-        assert site.upstream_calls[-1].input[-1] == {"role": "user", "content": "other"}
-        assert site.guest_usage(5, "a") >= 1
-
-
-def test_image_upload_shows_on_the_page_of_the_bots_named() -> None:
-    with LocalSite("2.4.71", bots=(5, 9), image_upload={9}) as site:
-        configs = page_configs(fetch(site, "GET", "/").body.decode())
-    flags = [
-        (c["botId"], c["imageUploadEnabledUI"], c["inputActionButtonEnabled"]) for _, c in configs
-    ]
-    assert flags == [(5, False, False), (9, True, True)]
+        words = sum(len(str(item["content"]).split()) for item in site.upstream_calls[0].input)
+        assert site.guest_usage(bot, session) == words + 3  # in, plus "Echo: one two" out
+        assert site.guest_usage(bot, "someone-else") == 0
 
 
 def test_slow_stream_holds_back_the_first_chunk_on_the_old_plugin_too() -> None:
