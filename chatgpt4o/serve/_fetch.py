@@ -124,7 +124,11 @@ class PictureFetcher:
             addresses = await self._resolver(target.host, target.port)
         except OSError as exc:
             raise _failed(field, target, f"its host does not resolve ({exc})") from None
-        address = pinned_address(addresses, host=target.host, field=field, policy=self._policy)
+        try:
+            address = pinned_address(addresses, host=target.host, field=field, policy=self._policy)
+        except InvalidImageError as exc:
+            log.warning("a picture URL was not fetched: %s", str(exc).split(": ", 1)[1])
+            raise
         try:
             pinned = httpx.URL(url).copy_with(
                 scheme=target.scheme, host=address.split("%")[0], port=target.port

@@ -175,7 +175,9 @@ def fetch_target(url: str, field: str) -> FetchTarget:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
         raise _refused(field, f"{host!r} is not a valid host name") from None
-    return FetchTarget(scheme, ascii_host, port or (443 if scheme == "https" else 80))
+    if port is None:
+        port = 443 if scheme == "https" else 80
+    return FetchTarget(scheme, ascii_host, port)
 
 
 def pinned_address(

@@ -297,6 +297,23 @@ def test_a_bad_request_is_refused_before_any_picture_is_fetched() -> None:
     assert hosts == []
 
 
+def test_more_pictures_than_the_site_takes_are_refused_before_any_is_fetched() -> None:
+    async def work(server: PictureServer) -> tuple[httpx.Response, list[str]]:
+        part = {"type": "image_url", "image_url": {"url": server.url("/cat.png")}}
+        body = {"messages": [{"role": "user", "content": [part] * 5}]}
+        with LocalSite("2.4.71", image_upload=True) as site:
+            async with _app(site, picture_fetcher=_fetcher()) as http:
+                response = await http.post(
+                    "/v1/chat/completions", content=json.dumps(body).encode(), headers=AUTH
+                )
+        return response, server.hosts
+
+    response, hosts = _run(work)
+    assert response.status_code == 400
+    assert "at most 4" in response.json()["error"]["message"]
+    assert hosts == []
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
 def test_a_fetched_picture_reaches_the_model(stream: bool) -> None:
     async def work(server: PictureServer) -> tuple[httpx.Response, Any]:

@@ -101,6 +101,7 @@ def test_a_host_is_refused_when_any_of_its_addresses_is_not_public() -> None:
         ("HTTP://Example.COM:8080/a?b=c#d", FetchTarget("http", "example.com", 8080)),
         ("https://[2606:4700::1111]/x", FetchTarget("https", "2606:4700::1111", 443)),
         ("https://bücher.example/x", FetchTarget("https", "xn--bcher-kva.example", 443)),
+        ("http://example.com:0/x", FetchTarget("http", "example.com", 0)),
     ],
 )
 def test_an_http_url_is_a_fetch_target(url: str, target: FetchTarget) -> None:
