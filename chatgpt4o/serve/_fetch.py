@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from typing import Awaitable, Callable
+import ssl
+from typing import Awaitable, Callable, Union
 from urllib.parse import urljoin
 
 import httpx
@@ -60,6 +61,7 @@ class PictureFetcher:
         max_redirects: redirects followed, each to a target checked anew.
         policy: which addresses may be fetched from; tests allow 127.0.0.1 with it.
         resolver: how host names are looked up; tests name hosts with it.
+        verify: the TLS context https certificates are checked with (default: certifi's).
     """
 
     def __init__(
@@ -70,12 +72,14 @@ class PictureFetcher:
         max_redirects: int = MAX_REDIRECTS,
         policy: AddressPolicy = address_refusal,
         resolver: Resolver = resolve,
+        verify: Union[bool, ssl.SSLContext] = True,
     ) -> None:
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.max_redirects = max_redirects
         self._policy = policy
         self._resolver = resolver
+        self._verify = verify
 
     async def fetch(self, url: str, field: str) -> ImageInput:
         """The picture at ``url``, a JPEG, PNG or WEBP of at most ``max_bytes``.
@@ -95,7 +99,10 @@ class PictureFetcher:
     async def _fetch(self, url: str, field: str) -> ImageInput:
         # No pooled connections: each request's TLS session is checked for its own name.
         async with httpx.AsyncClient(
-            trust_env=False, timeout=None, limits=httpx.Limits(max_keepalive_connections=0)
+            trust_env=False,
+            timeout=None,
+            verify=self._verify,
+            limits=httpx.Limits(max_keepalive_connections=0),
         ) as http:
             for _ in range(self.max_redirects + 1):
                 target = fetch_target(url, field)

@@ -12,7 +12,11 @@ import base64
 import contextlib
 import ipaddress
 import json
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
 import pytest
@@ -49,7 +53,11 @@ def _loopback_too(address: str) -> Optional[str]:
 
 
 async def _table(host: str, port: int) -> list[str]:
-    names = {HOST: ["127.0.0.1"], "mixed.test": ["127.0.0.1", "10.0.0.7"]}
+    names = {
+        HOST: ["127.0.0.1"],
+        "other.test": ["127.0.0.1"],
+        "mixed.test": ["127.0.0.1", "10.0.0.7"],
+    }
     return names.get(host, [host])  # an address resolves to itself
 
 
@@ -60,14 +68,15 @@ class PictureServer:
         hosts: the ``Host`` header of every request, in order.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Optional[ssl.SSLContext] = None) -> None:
         self.hosts: list[str] = []
         self.port = 0
+        self._tls = tls
         self._server: Optional[asyncio.base_events.Server] = None
         self._never = asyncio.Event()
 
     async def __aenter__(self) -> PictureServer:
-        self._server = await asyncio.start_server(self._answer, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._answer, "127.0.0.1", 0, ssl=self._tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -78,7 +87,7 @@ class PictureServer:
         await self._server.wait_closed()
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{'https' if self._tls else 'http'}://{host}:{self.port}{path}"
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
@@ -157,6 +166,44 @@ def test_the_connection_goes_to_the_checked_address_and_the_request_names_the_ho
     picture, hosts, port = _run(work)
     assert picture.data == PNG
     assert hosts == [f"{HOST}:{port}"]
+
+
+def _certificate(folder: Path) -> Path:
+    """A self-signed certificate (and its key, in the same file) for HOST only."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    pem = folder / "pictures.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", f"/CN={HOST}", "-addext", f"subjectAltName=DNS:{HOST}",
+         "-keyout", str(pem), "-out", str(pem)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return pem
+
+
+def test_https_is_checked_against_the_url_host_while_connecting_to_its_address(
+    tmp_path: Path,
+) -> None:
+    pem = _certificate(tmp_path)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(pem)
+    trusted = ssl.create_default_context(cafile=str(pem))
+
+    async def work() -> tuple[ImageInput, str, list[str]]:
+        async with PictureServer(tls=served) as server:
+            fetcher = _fetcher(verify=trusted)
+            picture = await fetcher.fetch(server.url("/cat.png", HOST), FIELD)
+            with pytest.raises(InvalidImageError) as caught:  # same address, another name
+                await fetcher.fetch(server.url("/cat.png", "other.test"), FIELD)
+            return picture, str(caught.value), server.hosts
+
+    picture, refusal, hosts = asyncio.run(work())
+    assert picture.data == PNG
+    assert "could not fetch the picture from other.test:" in refusal
+    assert "certificate" in refusal.lower()
+    assert hosts[0].startswith(f"{HOST}:")
 
 
 @pytest.mark.parametrize("path", ["/hop", "/hop-named"])
