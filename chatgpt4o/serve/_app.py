@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+import math
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Collection, Mapping
-from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -22,7 +24,14 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chatgpt4o import format_prompt
-from chatgpt4o._completions import new_completion_id, prepare_request, split_reply_note
+from chatgpt4o._completions import (
+    CompletionRequest,
+    new_completion_id,
+    prepare_request,
+    split_reply_note,
+)
+from chatgpt4o._exceptions import InvalidImageError
+from chatgpt4o._images import DEFAULT_MAX_IMAGE_BYTES, SITE_MAX_IMAGES
 
 from ._auth import authorize, local_caller
 from ._errors import (
@@ -36,6 +45,7 @@ from ._errors import (
     route_not_found,
     unknown_parameter,
 )
+from ._image_urls import PLACEHOLDER_PICTURE, RemotePicture, remote_pictures, with_picture_urls
 from ._policy import ParameterError, ReplyPlan, ReplyShaper, plan_reply
 from ._usage import counter
 from ._wire import (
@@ -52,13 +62,33 @@ from ._wire import (
 if TYPE_CHECKING:
     from chatgpt4o import AsyncClient
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "ENV_API_KEY", "ServerState", "build_app", "create_app"]
+    from ._fetch import PictureFetcher
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "ENV_API_KEY",
+    "TEXT_BODY_BYTES",
+    "ServerState",
+    "body_cap",
+    "build_app",
+    "create_app",
+]
 
 ENV_API_KEY = "CHATGPT4O_SERVE_API_KEY"
 """The environment variable ``create_app()`` and ``chatgpt4o serve`` read the API key from."""
 
-DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
-"""Request bodies above this are refused with 413: a prompt is at most 100,000 characters."""
+TEXT_BODY_BYTES = 2 * 1024 * 1024
+"""Room in a request body for everything but pictures: a prompt is at most 100,000 characters."""
+
+
+def body_cap(max_image_bytes: int) -> int:
+    """The largest request body taken by default: 4 pictures of ``max_image_bytes`` as
+    base64 ``data:`` URLs (4/3 of their size), and ``TEXT_BODY_BYTES`` for the rest."""
+    return SITE_MAX_IMAGES * 4 * math.ceil(max_image_bytes / 3) + TEXT_BODY_BYTES
+
+
+DEFAULT_MAX_BODY_BYTES = body_cap(DEFAULT_MAX_IMAGE_BYTES)
+"""Request bodies above this (28.7 MiB, for 5 MiB pictures) are refused with 413."""
 
 log = logging.getLogger("chatgpt4o.serve")
 
@@ -139,11 +169,13 @@ def create_app(
     timeout: Union[float, int, None] = None,
     max_retries: Optional[int] = None,
     client: Optional[AsyncClient] = None,
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_image_bytes: Optional[int] = None,
+    max_body_bytes: Optional[int] = None,
     allowed_hosts: Collection[str] = (),
     cors_origins: Collection[str] = (),
     bot_id: Optional[int] = None,
     strict: bool = False,
+    fetch_image_urls: bool = False,
 ) -> Starlette:
     """An OpenAI-compatible ASGI app in front of one AI Power site.
 
@@ -168,7 +200,9 @@ def create_app(
         max_retries: the client's retries for transient failures (see ``AsyncClient``).
         client: an AsyncClient to use instead of a new one; the app does not close it. The
             other client options must then be left out.
-        max_body_bytes: request bodies above this many bytes get 413.
+        max_image_bytes: the client's largest picture, in bytes (see ``AsyncClient``; 5 MiB).
+        max_body_bytes: request bodies above this many bytes get 413; default
+            ``body_cap(max_image_bytes)``, room for 4 pictures as ``data:`` URLs and the text.
         allowed_hosts: without an API key, host names the app answers to besides its own
             address (``127.0.0.1``, ``localhost``, ``[::1]`` and the address it was reached
             on, with its port), e.g. the name a reverse proxy forwards as ``Host``.
@@ -179,47 +213,57 @@ def create_app(
             cannot choose it: only OpenAI's fields are read from a request body.
         strict: refuse the parameters the server would otherwise accept and ignore
             (``temperature``, ``seed``, ...; see the README's parameter table).
+        fetch_image_urls: fetch the pictures of ``image_url`` parts with ``http(s)`` URLs
+            (else refused with 400): from public internet addresses only, at most
+            ``max_image_bytes`` each, 10 s each, no more than 3 redirects (README, "Pictures").
 
     Raises:
         InvalidRequestError: a bad option (checked here, not at the first request).
-        ValueError: ``client`` given together with ``base_url``, ``timeout`` or ``max_retries``.
+        ValueError: ``client`` given together with ``base_url``, ``timeout``, ``max_retries``
+            or ``max_image_bytes``.
     """
     if client is not None:
-        if base_url is not None or timeout is not None or max_retries is not None:
+        if (base_url, timeout, max_retries, max_image_bytes) != (None, None, None, None):
             raise ValueError(
-                "create_app: pass either client or base_url/timeout/max_retries, not both"
+                "create_app: pass either client or base_url/timeout/max_retries/"
+                "max_image_bytes, not both"
             )
-        return build_app(
-            lambda: client,
-            owns_client=False,
-            api_key=api_key,
-            max_body_bytes=max_body_bytes,
-            allowed_hosts=allowed_hosts,
-            cors_origins=cors_origins,
-            bot_id=bot_id,
-            strict=strict,
-        )
-    make, close = _site_clients(base_url, timeout, max_retries)
-    first: list[AsyncClient] = [make()]  # bad options raise now, not at startup
+        picture_cap = client.settings.max_image_bytes
+        make_client: Callable[[], AsyncClient] = lambda: client  # noqa: E731
+        close = None
+    else:
+        make, close = _site_clients(base_url, timeout, max_retries, max_image_bytes)
+        first: list[AsyncClient] = [make()]  # bad options raise now, not at startup
+        picture_cap = first[0].settings.max_image_bytes
 
-    def make_client() -> AsyncClient:
-        return first.pop() if first else make()
+        def make_client() -> AsyncClient:
+            return first.pop() if first else make()
 
+    fetcher = None
+    if fetch_image_urls:
+        from ._fetch import PictureFetcher
+
+        fetcher = PictureFetcher(max_bytes=picture_cap)
     return build_app(
         make_client,
-        owns_client=True,
+        owns_client=client is None,
         close_client=close,
         api_key=api_key,
-        max_body_bytes=max_body_bytes,
+        max_image_bytes=picture_cap,
+        max_body_bytes=body_cap(picture_cap) if max_body_bytes is None else max_body_bytes,
         allowed_hosts=allowed_hosts,
         cors_origins=cors_origins,
         bot_id=bot_id,
         strict=strict,
+        picture_fetcher=fetcher,
     )
 
 
 def _site_clients(
-    base_url: Optional[str], timeout: Union[float, int, None], max_retries: Optional[int]
+    base_url: Optional[str],
+    timeout: Union[float, int, None],
+    max_retries: Optional[int],
+    max_image_bytes: Optional[int],
 ) -> tuple[Callable[[], AsyncClient], Callable[[AsyncClient], Awaitable[None]]]:
     """How to make the site's clients, and close them.
 
@@ -232,18 +276,27 @@ def _site_clients(
     from chatgpt4o._config import is_loopback, resolve_settings
 
     settings = resolve_settings(
-        base_url=base_url, timeout=timeout, max_retries=max_retries, env=os.environ
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        max_image_bytes=max_image_bytes,
+        env=os.environ,
     )
     local = settings.proxy is None and is_loopback(settings.base_url)
     sessions: list[tuple[AsyncClient, httpx.AsyncClient]] = []
+    new_client = functools.partial(
+        AsyncClient,
+        base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        max_image_bytes=max_image_bytes,
+    )
 
     def make() -> AsyncClient:
         if not local:
-            return AsyncClient(base_url, timeout=timeout, max_retries=max_retries)
+            return new_client()
         session = httpx.AsyncClient(trust_env=False, follow_redirects=True)
-        client = AsyncClient(
-            base_url, timeout=timeout, max_retries=max_retries, http_client=session
-        )
+        client = new_client(http_client=session)
         sessions.append((client, session))
         return client
 
@@ -262,16 +315,19 @@ def build_app(
     owns_client: bool,
     close_client: Optional[Callable[[AsyncClient], Awaitable[None]]] = None,
     api_key: Optional[str] = None,
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     allowed_hosts: Collection[str] = (),
     cors_origins: Collection[str] = (),
     bot_id: Optional[int] = None,
     strict: bool = False,
+    picture_fetcher: Optional[PictureFetcher] = None,
 ) -> Starlette:
     """The app over clients from ``make_client``; closes them at shutdown when it owns them.
 
     ``create_app()`` is the documented way in. ``close_client`` closes an owned client at
-    shutdown (default: its ``aclose()``).
+    shutdown (default: its ``aclose()``). ``max_image_bytes`` is the clients' picture cap;
+    ``picture_fetcher`` fetches remote picture URLs (None: they are refused).
     """
     if api_key is None:
         api_key = os.environ.get(ENV_API_KEY) or None
@@ -302,7 +358,14 @@ def build_app(
         finally:
             await state.aclose()
 
-    routes = _Routes(state, max_body_bytes, bot_id, strict=bool(strict))
+    routes = _Routes(
+        state,
+        max_body_bytes,
+        bot_id,
+        strict=bool(strict),
+        max_image_bytes=max_image_bytes,
+        fetcher=picture_fetcher,
+    )
     middleware = [Middleware(_RequestId), Middleware(_NoTrailingSlash)]
     if origins:
         middleware.append(
@@ -341,12 +404,21 @@ def _names(field: str, values: Collection[str]) -> list[str]:
 
 class _Routes:
     def __init__(
-        self, state: ServerState, max_body_bytes: int, bot_id: Optional[int], *, strict: bool
+        self,
+        state: ServerState,
+        max_body_bytes: int,
+        bot_id: Optional[int],
+        *,
+        strict: bool,
+        max_image_bytes: int,
+        fetcher: Optional[PictureFetcher],
     ) -> None:
         self.state = state
         self.max_body_bytes = max_body_bytes
         self.bot_id = bot_id
         self.strict = strict
+        self.max_image_bytes = max_image_bytes
+        self.fetcher = fetcher
 
     async def chat_completions(self, request: Request) -> Response:
         body = await _read_json(request, self.max_body_bytes)
@@ -358,9 +430,20 @@ class _Routes:
             return _error_response(bad_json(str(exc)))
         except UnknownParameterError as exc:
             return _error_response(unknown_parameter(exc.param))
+        messages = chat.messages
         try:
             plan = plan_reply(chat.params, strict=self.strict)
-            call = prepare_request(chat.model, chat.messages, chat.stream, {})
+            remote = remote_pictures(messages)
+            if remote:
+                # Checked with stand-ins first, so a bad request fetches nothing.
+                stand_ins = {(p.message, p.part): PLACEHOLDER_PICTURE for p in remote}
+                self._prepare(chat.model, with_picture_urls(messages, stand_ins), chat.stream)
+                messages = with_picture_urls(
+                    messages, await _while_connected(request, self._fetch(remote))
+                )
+            call = self._prepare(chat.model, messages, chat.stream)
+        except _CallerGone:
+            return _gone()
         except ParameterError as exc:
             return _error_response(parameter_refused(exc.param, str(exc), exc.code))
         except Exception as exc:
@@ -401,6 +484,25 @@ class _Routes:
             await release()
             raise
         return _EventStream(reply.events(first, stream), release, reply.headers)
+
+    def _prepare(self, model: Any, messages: object, stream: object) -> CompletionRequest:
+        return prepare_request(model, messages, stream, {}, max_image_bytes=self.max_image_bytes)
+
+    async def _fetch(self, remote: list[RemotePicture]) -> dict[tuple[int, int], str]:
+        """The remote pictures, fetched one after another, as ``data:`` URLs by place."""
+        if self.fetcher is None:
+            raise InvalidImageError(
+                f"{remote[0].field}: this server does not fetch picture URLs (its operator can "
+                "allow it with --fetch-image-urls); send the picture as a data: URL",
+                field=remote[0].field,
+            )
+        fetched: dict[tuple[int, int], str] = {}
+        for picture in remote:
+            image = await self.fetcher.fetch(picture.url, picture.field)
+            fetched[picture.message, picture.part] = (
+                f"data:{image.mime_type};base64,{image.base64_data}"
+            )
+        return fetched
 
     async def list_models(self, request: Request) -> Response:
         return Response(dumps(models_list()), media_type=_JSON)

@@ -108,6 +108,25 @@ def _parser() -> argparse.ArgumentParser:
         "user, ...) with 400, instead of naming them in x-chatgpt4o-ignored-params",
     )
     parser.add_argument(
+        "--fetch-image-urls",
+        action="store_true",
+        help="fetch the pictures of image_url parts given as http(s) URLs (from public "
+        "internet addresses only, at most --max-image-bytes, 10 s each); off by default: "
+        "such URLs are refused with 400",
+    )
+    parser.add_argument(
+        "--max-image-bytes",
+        type=_count,
+        help="the largest picture sent to the site or fetched, in bytes (default 5 MiB; up to "
+        "the plugin's 20 MB for hosts that take more)",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=_count,
+        help="request bodies above this many bytes get 413 (default: room for 4 pictures of "
+        "--max-image-bytes as data: URLs plus 2 MiB of text; 28.7 MiB by default)",
+    )
+    parser.add_argument(
         "--timeout", type=float, help="seconds per site request ($CHATGPT4O_TIMEOUT)"
     )
     parser.add_argument(
@@ -191,6 +210,9 @@ def main(
             cors_origins=args.cors_origin,
             bot_id=args.bot_id,
             strict=args.strict,
+            max_image_bytes=args.max_image_bytes,
+            max_body_bytes=args.max_body_bytes,
+            fetch_image_urls=args.fetch_image_urls,
         )
     except (Chatgpt4oError, ValueError, TypeError) as exc:
         stderr.write(f"{_PROG}: {exc}\n")

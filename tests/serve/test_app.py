@@ -1034,6 +1034,37 @@ def test_a_remote_or_broken_picture_is_refused_naming_it(url: str, param: str, s
     assert (error["param"], error["code"]) == (param, "invalid_image")
 
 
+def test_a_picture_near_the_picture_cap_fits_in_a_request_body() -> None:
+    picture = PNG + bytes(3_000_000)  # a 3 MB "PNG": the echo model describes its bytes
+    url = "data:image/png;base64," + base64.b64encode(picture).decode()
+    with LocalSite("2.4.71", image_upload=True) as site:
+        response = run(_post(site, _picture_body(url)))
+        (call,) = site.upstream_calls
+    assert response.status_code == 200, response.text[:300]
+    assert [part.data for part in call.images] == [picture]
+
+
+def test_the_default_body_cap_follows_the_picture_cap(fresh_site: LocalSite) -> None:
+    from chatgpt4o.serve._app import body_cap
+
+    limit = body_cap(1000)
+    over = json.dumps({"messages": [{"role": "user", "content": "x" * limit}]}).encode()
+
+    async def go() -> httpx.Response:
+        client = chatgpt4o.AsyncClient(fresh_site.url, max_retries=0, max_image_bytes=1000)
+        app = create_app(client=client, api_key=API_KEY)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://serve") as http:
+                return await http.post("/v1/chat/completions", content=over, headers=AUTH)
+        finally:
+            await client.aclose()
+
+    response = run(go())
+    assert response.status_code == 413
+    assert f"({limit} bytes)" in _error(response)["message"]
+
+
 def test_a_picture_for_a_bot_that_takes_none_is_400_naming_messages() -> None:
     url = "data:image/png;base64," + base64.b64encode(PNG).decode()
     with LocalSite("2.4.71") as site:

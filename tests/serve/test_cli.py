@@ -35,7 +35,8 @@ def test_help_lists_the_options_and_exits_0() -> None:
     options = ("--base-url", "--host", "--port", "--api-key", "--timeout", "--max-retries")
     guards = ("--header-timeout", "--keep-alive-timeout", "--max-connections")
     gates = ("--allowed-host", "--cors-origin")
-    for option in (*options, *guards, *gates):
+    pictures = ("--fetch-image-urls", "--max-image-bytes", "--max-body-bytes")
+    for option in (*options, *guards, *gates, *pictures):
         assert option in out
     assert INSTALL_HINT in out
 
@@ -51,6 +52,7 @@ def test_help_lists_the_options_and_exits_0() -> None:
         ["--header-timeout", "0"],
         ["--keep-alive-timeout", "nan"],
         ["--max-connections", "0"],
+        ["--max-body-bytes", "0"],
     ],
 )
 def test_bad_arguments_exit_2_without_a_traceback(argv: list[str]) -> None:
@@ -80,6 +82,7 @@ def test_without_the_extra_one_line_says_how_to_install_it(
         (["--base-url", "ftp://127.0.0.1"], "base_url"),
         (["--api-key", " "], "api_key"),
         (["--api-key", " s3cret "], "api_key: has spaces or line breaks around it"),
+        (["--max-image-bytes", "30000000"], "max_image_bytes"),
     ],
 )
 def test_bad_option_values_are_one_line_and_exit_2(argv: list[str], words: str) -> None:
@@ -193,3 +196,25 @@ def test_the_listening_socket_gives_connections_tcp_nodelay() -> None:
         return seen[0]
 
     assert asyncio.run(accepted_nodelay()) != 0
+
+
+def test_the_picture_options_reach_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("uvicorn")
+    from chatgpt4o.serve import _app
+
+    given: dict[str, object] = {}
+
+    def create_app(*args: object, **options: object) -> None:
+        given.update(options)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(_app, "create_app", create_app)
+    argv = ["--fetch-image-urls", "--max-image-bytes", "1000", "--max-body-bytes", "99999"]
+    code, _, err = _main(*argv, "--port", "0")
+    assert (code, err) == (2, "chatgpt4o serve: stop here\n")
+    assert given["fetch_image_urls"] is True
+    assert (given["max_image_bytes"], given["max_body_bytes"]) == (1000, 99999)
+    given.clear()
+    _main("--port", "0")
+    assert given["fetch_image_urls"] is False
+    assert (given["max_image_bytes"], given["max_body_bytes"]) == (None, None)
