@@ -1,5 +1,5 @@
-"""The gpt4free-compatible Chatgpt4o provider, over a mocked httpx transport (pictures: the
-stand-in)."""
+"""The gpt4free-compatible Chatgpt4o provider: its class surface, and pictures as gpt4free hands
+them over (calls on every plugin era: tests/e2e/test_provider.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import asyncio
 import base64
 import inspect
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
-import httpx
 import pytest
 
 import chatgpt4o
@@ -19,37 +18,11 @@ from chatgpt4o import (
     Chatgpt4o,
     ImagesNotSupportedError,
     InvalidImageError,
-    InvalidRequestError,
     InvalidRequestTypeError,
-    ModelError,
-    NonceError,
-    _async_client,
 )
 from chatgpt4o._images import ImageInput, sniff_image_type
 from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o.testing import LocalSite
-from tests.fakesite import BASE_URL, FakeSite, Step, httpx_transport, success
-
-NONCE_18 = Step(200, b'{"status":"error","msg":"Nonce verification failed"}')
-
-
-@pytest.fixture
-def site(monkeypatch: pytest.MonkeyPatch) -> FakeSite:
-    """Point the provider at a FakeSite and give each test an empty token cache."""
-    fake = FakeSite()
-
-    def new_session(
-        verify: bool, proxy: Optional[str], headers: Mapping[str, str]
-    ) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx_transport(fake), headers=headers)
-
-    monkeypatch.setattr(_async_client, "_new_session", new_session)
-    monkeypatch.setattr(Chatgpt4o, "url", BASE_URL)
-    monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
-    return fake
-
-
-MESSAGES = [{"role": "user", "content": "Hi"}]
 
 
 def test_class_surface_matches_the_original() -> None:
@@ -67,68 +40,6 @@ def test_class_surface_matches_the_original() -> None:
     assert params["cookies"].default is None
     assert inspect.iscoroutinefunction(Chatgpt4o.create_async)
     assert chatgpt4o.Chatgpt4o is Chatgpt4o
-
-
-def test_create_async_returns_the_reply(site: FakeSite) -> None:
-    site.posts = [Step(body=success("Hello"))]
-    assert asyncio.run(Chatgpt4o.create_async("gpt-4o-mini", MESSAGES)) == "Hello"
-    assert site.forms[0]["message"] == "Hi"
-
-
-def test_tokens_are_cached_across_calls_and_refreshed_on_nonce_failure(site: FakeSite) -> None:
-    site.posts = [Step(body=success("one")), NONCE_18, Step(body=success("two"))]
-    assert asyncio.run(Chatgpt4o.create_async("", MESSAGES)) == "one"
-    assert asyncio.run(Chatgpt4o.create_async("", MESSAGES)) == "two"
-    assert site.page_fetches == 2
-    assert site.forms[2]["_wpnonce"] == site.nonces_served[1]
-
-
-def test_concurrent_cold_calls_fetch_once(site: FakeSite) -> None:
-    site.posts = [Step(body=success("ok"))] * 20
-    site.page_delay = 0.02
-
-    async def main() -> list[str]:
-        calls = (Chatgpt4o.create_async("", MESSAGES) for _ in range(20))
-        return list(await asyncio.gather(*calls))
-
-    assert asyncio.run(main()) == ["ok"] * 20
-    assert site.page_fetches == 1
-
-
-def test_create_completion_yields_the_reply_from_sync_code(site: FakeSite) -> None:
-    site.posts = [Step(body=success("sync hello"))]
-    assert list(Chatgpt4o.create_completion("", MESSAGES, stream=False)) == ["sync hello"]
-
-
-def test_create_completion_inside_a_running_loop_says_what_to_do(site: FakeSite) -> None:
-    async def main() -> None:
-        list(Chatgpt4o.create_completion("", MESSAGES))
-
-    with pytest.raises(RuntimeError, match=r"await Chatgpt4o\.create_async"):
-        asyncio.run(main())
-    assert site.page_fetches == 0
-
-
-def test_unknown_model_and_bad_messages_fail_before_io(site: FakeSite) -> None:
-    with pytest.raises(ModelError):
-        asyncio.run(Chatgpt4o.create_async("gpt-9", MESSAGES))
-    with pytest.raises(InvalidRequestError):
-        asyncio.run(Chatgpt4o.create_async("", [{"role": "user"}]))
-    assert site.page_fetches == 0
-
-
-def test_errors_are_typed_and_still_runtime_errors(site: FakeSite) -> None:
-    site.posts = [NONCE_18, NONCE_18]
-    with pytest.raises(NonceError) as info:
-        asyncio.run(Chatgpt4o.create_async("", MESSAGES))
-    assert isinstance(info.value, RuntimeError)
-
-
-def test_url_can_point_at_another_site(site: FakeSite) -> None:
-    # The fixture set Chatgpt4o.url to the fake site; tokens are cached under that URL.
-    site.posts = [Step(body=success("from the other site"))]
-    assert asyncio.run(Chatgpt4o.create_async("", MESSAGES)) == "from the other site"
-    assert site.page_fetches == 1
 
 
 def test_the_attributes_gpt4free_clients_read() -> None:
