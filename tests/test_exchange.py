@@ -18,18 +18,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from chatgpt4o import (
-    AccessDeniedError,
-    BadReplyError,
     BlockedError,
     NonceError,
-    RateLimitError,
     TokenState,
 )
 from chatgpt4o._aipkit import (
-    CACHE_ACTION,
-    JSON_ACTION,
     REFRESH_ACTION,
-    STREAM_ACTION,
     AipkitJsonReader,
     AipkitStreamReader,
 )
@@ -38,7 +32,7 @@ from chatgpt4o._exchange import Identity, open_reader, send_steps
 from chatgpt4o._page import Page, PageChat
 from chatgpt4o._tokens import TokenCache, renew_steps
 from chatgpt4o._wire import Reply, Request
-from chatgpt4o._wpaicg import SHORTCODE_ACTION, WpaicgReader
+from chatgpt4o._wpaicg import WpaicgReader
 from tests.canned import (
     AIPKIT,
     AJAX_URL,
@@ -97,86 +91,31 @@ def is_uuid4(value: str) -> bool:
 # -- send_steps: the old plugin ------------------------------------------------------------------
 
 
-def test_wpaicg_is_one_final_post() -> None:
+def test_wpaicg_is_one_final_post_with_the_clients_id() -> None:
+    # The form's fields: tests/test_protocol.py; here, what the steps add to it.
     request = first_and_only(send_steps(WPAICG, CALL, IDENTITY))
     assert (request.method, request.url, request.reader) == ("POST", AJAX_URL, "wpaicg")
     assert request.data is not None
-    assert request.data["action"] == SHORTCODE_ACTION
-    assert request.data["_wpnonce"] == "14004b0807"
-    assert request.data["message"] == "Hello there, bot!"
     assert request.data["wpaicg_chat_client_id"] == "AbCdEf1234"
-    assert request.data["wpaicg_chat_history"] == "[]"
     assert "session_id" not in request.data
 
 
-def test_wpaicg_native_turn_sends_its_history() -> None:
-    request = first_and_only(send_steps(WPAICG, NATIVE_CALL, IDENTITY))
-    assert request.data is not None
-    assert request.data["message"] == "And now?"
-    assert request.data["wpaicg_chat_history"] == '[{"text":"Human: Hi"}]'
-
-
-# -- send_steps: the current plugin, 2.4.1+ (cache POST, then stream GET) -----------------------
+# -- send_steps: the current plugin ----------------------------------------------------------
+# The fields of each request: tests/test_aipkit.py; here, what the steps carry between them.
 
 
 def test_aipkit_posts_the_message_then_streams_with_the_key() -> None:
     steps = send_steps(AIPKIT, CALL, IDENTITY)
     cache = next(steps)
     assert (cache.method, cache.url, cache.reader) == ("POST", AJAX_URL, "json")
-    assert cache.data is not None
-    assert cache.data["action"] == CACHE_ACTION
-    assert cache.data["message"] == "Hello there, bot!"
-    assert cache.data["_ajax_nonce"] == "defb835c4d"
     stream = finish(steps, reply(200, CACHE_OK, JSON))
     assert (stream.method, stream.url, stream.reader) == ("GET", AJAX_URL, "aipkit-stream")
-    assert stream.data is None
-    assert stream.params["action"] == STREAM_ACTION
     assert stream.params["cache_key"] == CACHE_KEY
     assert stream.params["session_id"] == IDENTITY.session_id
-    assert stream.params["post_id"] == "6"
-    assert stream.params["bot_id"] == "5"
-    assert stream.params["_ajax_nonce"] == "defb835c4d"
-    assert is_uuid4(stream.params["conversation_uuid"])
-
-
-def stream_of(chat: PageChat, call: PreparedCall) -> Request:
-    steps = send_steps(chat, call, IDENTITY)
-    next(steps)
-    return finish(steps, reply(200, CACHE_OK, JSON))
-
-
-def test_a_stateless_call_gets_a_fresh_conversation_every_time() -> None:
-    ids = {stream_of(AIPKIT, CALL).params["conversation_uuid"] for _ in range(5)}
-    assert len(ids) == 5
-    assert all(is_uuid4(value) for value in ids)
-
-
-def test_a_native_call_keeps_its_conversation_and_sends_the_new_turn() -> None:
-    steps = send_steps(AIPKIT, NATIVE_CALL, IDENTITY)
-    cache = next(steps)
-    assert cache.data is not None
-    assert cache.data["message"] == "And a second question?"
-    stream = finish(steps, reply(200, CACHE_OK, JSON))
-    assert stream.params["conversation_uuid"] == NATIVE.conversation_uuid
-    assert stream_of(AIPKIT, NATIVE_CALL).params["conversation_uuid"] == NATIVE.conversation_uuid
-
-
-@pytest.mark.parametrize("post_id", ["", "0"])
-def test_no_post_id_is_sent_for_a_page_that_is_not_a_post(post_id: str) -> None:
-    stream = stream_of(replace(AIPKIT, post_id=post_id), CALL)
-    assert "post_id" not in stream.params
-
-
-def test_the_calls_bot_overrides_the_pages() -> None:
-    call = replace(CALL, bot_id=11)
-    steps = send_steps(AIPKIT, call, IDENTITY)
-    cache = next(steps)
-    assert cache.data is not None
-    assert cache.data["bot_id"] == "11"
-    assert finish(steps, reply(200, CACHE_OK, JSON)).params["bot_id"] == "11"
 
 
 def test_a_rejected_cache_post_raises_from_the_steps() -> None:
+    # Each refusal of the cache POST: test_aipkit.py test_cache_key_failures_raise_typed_errors.
     steps = send_steps(AIPKIT, CALL, IDENTITY)
     next(steps)
     with pytest.raises(NonceError) as info:
@@ -184,53 +123,43 @@ def test_a_rejected_cache_post_raises_from_the_steps() -> None:
     assert info.value.status_code == 403
 
 
-@pytest.mark.parametrize(
-    ("answer", "kind"),
-    [
-        (reply(429, b"slow down", {**HTML, "retry-after": "4"}), RateLimitError),
-        (reply(200, b'{"success":true,"data":{}}', JSON), BadReplyError),
-        (
-            reply(
-                403,
-                b'{"success":false,"data":{"message":"Embed feature is not available with your '
-                b'current plan.","code":"embed_not_available"}}',
-                JSON,
-            ),
-            AccessDeniedError,
-        ),
-    ],
-)
-def test_other_cache_failures_raise_from_the_steps(answer: Reply, kind: type[Exception]) -> None:
-    steps = send_steps(AIPKIT, CALL, IDENTITY)
-    next(steps)
-    with pytest.raises(kind):
-        steps.send(answer)
-
-
-# -- send_steps: the 2.3 -> 2.4.0 JSON path ------------------------------------------------------
-
-
-def test_aipkit_json_path_is_one_final_post() -> None:
+def test_the_2_3_to_2_4_0_json_path_is_one_final_post() -> None:
     request = first_and_only(send_steps(AIPKIT_JSON, CALL, IDENTITY))
     assert (request.method, request.url, request.reader) == ("POST", AJAX_URL, "aipkit-json")
     assert request.data is not None
-    assert request.data["action"] == JSON_ACTION
     assert request.data["session_id"] == IDENTITY.session_id
-    assert request.data["message"] == "Hello there, bot!"
-    assert is_uuid4(request.data["conversation_uuid"])
-    again = first_and_only(send_steps(AIPKIT_JSON, CALL, IDENTITY))
-    assert again.data is not None
-    assert again.data["conversation_uuid"] != request.data["conversation_uuid"]
 
 
-def test_aipkit_json_path_native_turn() -> None:
-    request = first_and_only(send_steps(AIPKIT_JSON, NATIVE_CALL, IDENTITY))
-    assert request.data is not None
-    assert request.data["conversation_uuid"] == NATIVE.conversation_uuid
-    assert request.data["message"] == "And a second question?"
+def sent(chat: PageChat, call: PreparedCall) -> tuple[str, str]:
+    """The message and the conversation id the steps send for ``call``."""
+    if not chat.streams:
+        final = first_and_only(send_steps(chat, call, IDENTITY))
+        assert final.data is not None
+        return final.data["message"], final.data["conversation_uuid"]
+    steps = send_steps(chat, call, IDENTITY)
+    cache = next(steps)
+    assert cache.data is not None
+    stream = finish(steps, reply(200, CACHE_OK, JSON))
+    return cache.data["message"], stream.params["conversation_uuid"]
+
+
+@pytest.mark.parametrize("chat", [AIPKIT, AIPKIT_JSON], ids=["stream", "json"])
+def test_a_stateless_call_gets_a_fresh_conversation_and_a_native_one_keeps_its_own(
+    chat: PageChat,
+) -> None:
+    ids = {sent(chat, CALL)[1] for _ in range(5)}
+    assert len(ids) == 5
+    assert all(is_uuid4(value) for value in ids)
+    assert sent(chat, NATIVE_CALL) == ("And a second question?", NATIVE.conversation_uuid)
 
 
 # -- open_reader ---------------------------------------------------------------------------------
+
+
+def stream_of(chat: PageChat, call: PreparedCall) -> Request:
+    steps = send_steps(chat, call, IDENTITY)
+    next(steps)
+    return finish(steps, reply(200, CACHE_OK, JSON))
 
 
 def test_each_final_request_gets_its_reader() -> None:

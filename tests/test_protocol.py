@@ -88,8 +88,12 @@ def test_chat_request_of_a_native_conversation_sends_the_turn_and_its_history() 
     assert request.data["wpaicg_chat_history"] == native.wpaicg_history
 
 
-def test_success_returns_data_decoded() -> None:
+def test_success_returns_data_decoded_whole_or_in_pieces() -> None:
     assert interpret_reply(reply(200, SUCCESS)) == "Bonjour à vous / salut"
+    reader = WpaicgReader(reply(200, b""))
+    assert reader.feed(SUCCESS[:10]) == []
+    assert reader.feed(SUCCESS[10:]) == []
+    assert reader.close() == ["Bonjour à vous / salut"]  # a JSON reply is one piece
 
 
 def test_php_warning_before_json_is_skipped() -> None:
@@ -222,73 +226,39 @@ FAILURES = [
     [case[1:] for case in FAILURES],
     ids=[case[0] for case in FAILURES],
 )
-def test_failure_shapes_raise_typed_errors(
+def test_failure_shapes_raise_typed_errors_whole_or_fed_in_pieces(
     status: int, body: bytes, headers: dict[str, str], error: type, text: str
 ) -> None:
-    with pytest.raises(error) as info:
+    with pytest.raises(error) as whole:
         interpret_reply(reply(status, body, headers))
-    assert type(info.value) is error
-    assert text in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "headers", "error", "text"),
-    [case[1:] for case in FAILURES],
-    ids=[case[0] for case in FAILURES],
-)
-def test_the_reader_gives_the_same_verdict_fed_in_pieces(
-    status: int, body: bytes, headers: dict[str, str], error: type, text: str
-) -> None:
     reader = WpaicgReader(reply(status, b"", headers))
     for i in range(len(body)):
         assert reader.feed(body[i : i + 1]) == []
-    with pytest.raises(error) as info:
+    with pytest.raises(error) as pieces:
         reader.close()
-    assert type(info.value) is error
-    assert text in str(info.value)
+    for info in (whole, pieces):
+        assert type(info.value) is error
+        assert text in str(info.value)
 
 
-def test_the_reader_gives_a_whole_json_reply_as_one_piece() -> None:
-    reader = WpaicgReader(reply(200, b""))
-    assert reader.feed(SUCCESS[:10]) == []
-    assert reader.feed(SUCCESS[10:]) == []
-    assert reader.close() == ["Bonjour à vous / salut"]
-
-
-def test_the_reader_streams_a_200_event_stream() -> None:
+def test_a_200_event_stream_is_decoded_as_it_comes_or_whole() -> None:
     stream = {"content-type": "text/event-stream; charset=UTF-8"}
-    reader = WpaicgReader(reply(200, b"", stream))
     event = (
         b'data: {"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":"Hi"}}]}'
+        b"\n\n"
     )
-    assert reader.feed(event + b"\n\n") == ["Hi"]
+    reader = WpaicgReader(reply(200, b"", stream))
+    assert reader.feed(event) == ["Hi"]
     assert reader.feed(b"data: [DONE]\n\n") == []
     assert reader.close() == []
+    assert interpret_reply(reply(200, event + b"data: [DONE]\n\n", stream)) == "Hi"
 
 
-def test_a_whole_event_stream_body_is_decoded_too() -> None:
-    stream = {"content-type": "text/event-stream"}
-    body = (
-        b'data: {"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":"Hi"}}]}'
-        b"\n\ndata: [DONE]\n\n"
-    )
-    assert interpret_reply(reply(200, body, stream)) == "Hi"
-
-
-def test_rate_limit_carries_retry_after_and_status_errors_carry_the_body() -> None:
-    with pytest.raises(RateLimitError) as limited:
-        interpret_reply(reply(429, b"", {"retry-after": "3"}))
-    assert limited.value.retry_after == 3.0
-    assert limited.value.status_code == 429
+def test_status_errors_carry_the_body_and_old_errors_stay_runtime_errors() -> None:
+    # A rate limit's retry_after and a refusal's msg: the fault matrix's checks, on both clients.
     with pytest.raises(APIStatusError) as failed:
         interpret_reply(reply(500, b"boom", HTML))
     assert (failed.value.status_code, failed.value.body) == (500, "boom")
-
-
-def test_plugin_error_carries_msg_and_old_errors_stay_runtime_errors() -> None:
-    with pytest.raises(PluginError) as info:
-        interpret_reply(reply(200, b'{"status":"error","msg":"Missing API Setting"}'))
-    assert info.value.msg == "Missing API Setting"
     for body in (b'{"status":"error","msg":"Nonce verification failed"}', b'{"status":"x"}'):
         with pytest.raises(RuntimeError):
             interpret_reply(reply(200, body))
