@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -109,35 +109,44 @@ def test_the_refresh_action_missing(chatgpt4o_site_factory: SiteFactory) -> None
     assert steps(data)["refresh"]["data"] == {"exists": False}
 
 
-def test_unreachable_names_the_cause() -> None:
+def closed_port_url(site: LocalSite) -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    code, out, _ = doctor(f"http://127.0.0.1:{port}")
-    assert code == EXIT_NETWORK
-    assert "connection refused" in out
-    assert "Verdict: no message can be sent." in out
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def test_cloudflare(chatgpt4o_site: LocalSite) -> None:
-    chatgpt4o_site.inject("cloudflare", on="page")
-    code, data = report(chatgpt4o_site.url)
-    assert code == EXIT_BLOCKED
-    assert steps(data)["block"]["ok"] is False
+def page_fault(fault: str) -> Callable[[LocalSite], str]:
+    def prepare(site: LocalSite) -> str:
+        site.inject(fault, on="page", times=2)  # the JSON report, then the text one
+        return site.url
+
+    return prepare
 
 
-def test_no_such_page(chatgpt4o_site: LocalSite) -> None:
-    code, out, _ = doctor(chatgpt4o_site.url + "/missing")
-    assert code == EXIT_NO_CHAT
-    assert "HTTP 404" in out
-    assert "no such page" in out
-
-
-def test_no_chat_element(chatgpt4o_site: LocalSite) -> None:
-    chatgpt4o_site.inject("html", on="page")
-    code, data = report(chatgpt4o_site.url)
-    assert code == EXIT_NO_CHAT
-    assert steps(data)["chats"]["ok"] is False
+@pytest.mark.parametrize(
+    ("prepare", "code", "step", "words"),
+    [
+        (closed_port_url, EXIT_NETWORK, "reach", ["connection refused"]),
+        (page_fault("cloudflare"), EXIT_BLOCKED, "block", ["Cloudflare"]),
+        (lambda site: site.url + "/missing", EXIT_NO_CHAT, "reach", ["HTTP 404", "no such page"]),
+        (page_fault("html"), EXIT_NO_CHAT, "chats", ["no usable chat"]),
+    ],
+    ids=["unreachable", "cloudflare", "404", "no chat element"],
+)
+def test_the_failing_step_is_named_with_its_exit_code(
+    chatgpt4o_site: LocalSite,
+    prepare: Callable[[LocalSite], str],
+    code: int,
+    step: str,
+    words: list[str],
+) -> None:
+    url = prepare(chatgpt4o_site)
+    result, data = report(url)
+    assert result == code
+    failed = steps(data)[step]
+    assert failed["ok"] is False
+    assert all(word in str(failed["detail"]) for word in words)
+    assert doctor(url)[1].endswith("Verdict: no message can be sent.\n")
 
 
 def test_send_fails_when_the_site_refuses(chatgpt4o_site: LocalSite) -> None:
