@@ -1,6 +1,9 @@
-"""Made-up chats and replies for the tests that play the transport by hand (no network)."""
+"""Made-up chats and replies for the tests that play the transport by hand, and the recorded
+pictures the picture tests send."""
 
 from __future__ import annotations
+
+import base64
 
 from chatgpt4o._call import PreparedCall
 from chatgpt4o._page import PageChat
@@ -37,6 +40,19 @@ WPAICG = PageChat(
     chat_type="shortcode",
     streams=False,
 )
+
+
+# The recorded pictures (a.png, d.jpg, f.webp, e.gif of the fixtures' index).
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAH/VscvDQAAAABJRU5ErkJggg=="
+)
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP////////////////////////////////////////////////////////"
+    "//////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA="
+)
+WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
+PNG_URL = "data:image/png;base64," + base64.b64encode(PNG).decode()
 
 
 def reply(status: int, body: bytes, headers: dict[str, str] = JSON, url: str = AJAX_URL) -> Reply:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import os
 import socket
@@ -29,6 +28,7 @@ from chatgpt4o._output import (
 )
 from chatgpt4o.testing import PROFILES, LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory
+from tests.canned import PNG, WEBP
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -423,10 +423,6 @@ def test_version() -> None:
 
 # -- pictures ----------------------------------------------------------------------------------
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAH/VscvDQAAAABJRU5ErkJggg=="
-)
-WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
 PNG_NOTE = ImageInput("image/png", PNG).describe()
 WEBP_NOTE = ImageInput("image/webp", WEBP).describe()
 

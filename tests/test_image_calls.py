@@ -8,7 +8,6 @@ a hash of the bytes), so a reply shows which bytes arrived. The site's refusals 
 from __future__ import annotations
 
 import asyncio
-import base64
 import inspect
 import json
 import urllib.request
@@ -32,13 +31,9 @@ from chatgpt4o._images import (
     ImageInput,
 )
 from chatgpt4o.testing import LocalSite
+from tests.canned import PNG, PNG_URL, WEBP
 from tests.fakesite import BASE_URL, HTML, FakeSite, Runner, Step
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAH/VscvDQAAAABJRU5ErkJggg=="
-)
-WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
-PNG_URL = "data:image/png;base64," + base64.b64encode(PNG).decode()
 NOTE = "[images: image/png 70 bytes sha256:49e1dad481e9]"  # as the recorded model named a.png
 QUESTION = "What is in this picture?"
 SETTINGS: dict[str, Any] = {"timeout": 5, "max_retries": 2}

@@ -44,20 +44,8 @@ from chatgpt4o._images import (
 )
 from chatgpt4o._page import extract_page
 from chatgpt4o.testing import LocalSite
+from tests.canned import GIF, JPEG, PNG, PNG_URL, WEBP
 from tests.image_recordings import read_recording
-
-# The recorded pictures (a.png, d.jpg, f.webp, e.gif of the fixtures' index).
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAH/VscvDQAAAABJRU5ErkJggg=="
-)
-JPEG = base64.b64decode(
-    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP////////////////////////////////////////////////////////"
-    "//////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA="
-)
-WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
-GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
-PNG_URL = "data:image/png;base64," + base64.b64encode(PNG).decode()
-
 
 # -- the type, from the bytes --------------------------------------------------------------
 

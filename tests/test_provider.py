@@ -23,6 +23,7 @@ from chatgpt4o import (
 from chatgpt4o._images import ImageInput, sniff_image_type
 from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o.testing import LocalSite
+from tests.canned import PNG, WEBP
 
 
 def test_class_surface_matches_the_original() -> None:
@@ -57,10 +58,6 @@ def test_the_attributes_gpt4free_clients_read() -> None:
 
 # -- pictures, as gpt4free hands them over ----------------------------------------------------
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAH/VscvDQAAAABJRU5ErkJggg=="
-)
-WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
 PICTURE_QUESTION = [{"role": "user", "content": "What is in it?"}]
 
 
