@@ -308,6 +308,13 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def spawn(argv: Sequence[str], ready_path: str = "/") -> Iterator[str]:
     """Run ``python ARGV --port N`` in a child process; yield its URL once it answers HTTP."""
+    with spawn_process(argv, ready_path) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def spawn_process(argv: Sequence[str], ready_path: str = "/") -> Iterator[Tuple[str, int]]:
+    """spawn(), yielding the child's process id too (to read the CPU it uses)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGPT4O_")}
     process = subprocess.Popen(
@@ -330,7 +337,7 @@ def spawn(argv: Sequence[str], ready_path: str = "/") -> Iterator[str]:
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"{' '.join(argv)} did not answer at {url}")
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(10)

@@ -9,9 +9,11 @@ process, and ratios are medians of per-round ratios. Only chatgpt4o's public API
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
+import os
 import re
 import ssl
 import subprocess
@@ -41,6 +43,7 @@ from _harness import (
     Row,
     Samples,
     ainterleave,
+    fmt_ratio,
     fmt_time,
     interleave,
     median,
@@ -54,6 +57,7 @@ from _site import (
     SiteThread,
     page_fetches,
     spawn,
+    spawn_process,
     spawn_site,
 )
 
@@ -687,9 +691,10 @@ def provider(quick: bool) -> Result:
 
 
 def _serve(site_url: str) -> ContextManager[str]:
-    return spawn(
-        ["-m", "chatgpt4o", "serve", "--base-url", site_url, "--log-level", "warning"], "/health"
-    )
+    return spawn([*_SERVE, "--base-url", site_url], "/health")
+
+
+_SERVE = ["-m", "chatgpt4o", "serve", "--log-level", "warning"]
 
 
 async def _served_stream(http: httpx.AsyncClient, url: str) -> Tuple[str, float]:
@@ -722,20 +727,91 @@ async def _direct_stream(client: chatgpt4o.AsyncClient) -> Tuple[str, float]:
     return "".join(pieces), first
 
 
-async def _streams_at_once(site_url: str, served_url: str, side: str, streams: int) -> float:
-    """Streams per second for ``streams`` streams at once on new clients, through the server
-    (``side == "served"``) or directly.
+def _served_request(served_url: str) -> bytes:
+    """The bytes of one streamed chat request to the server, ``Connection: close``."""
+    body = json.dumps({"model": "gpt-4o-mini", "messages": MESSAGES, "stream": True}).encode()
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nHost: {served_url.split('//', 1)[1]}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
-    New clients every time, on both sides: the server closes a connection idle for 5 s (uvicorn's
-    default), which a pooled client could pick just as it closes.
+
+async def _served_raw(served_url: str, request: bytes) -> bytes:
+    """One streamed completion through the server, its reply read whole off a bare socket.
+
+    The load runs in this process, on the cores the server needs, so it is kept to a socket
+    write and reads until the server closes; the reply is decoded after the timing
+    (``_served_text``). httpx reading the event stream here cost about twice what the SDK
+    spends on a stream, and that was charged to the server.
+    """
+    host, port = served_url.split("//", 1)[1].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        return await reader.read()
+    finally:
+        writer.close()
+
+
+def _served_text(raw: bytes) -> str:
+    """The text of a reply ``_served_raw`` read: its status, chunks and events checked."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200 "):
+        raise RuntimeError(f"the server answered {head[:80]!r}")
+    if b"transfer-encoding: chunked" in head.lower():
+        chunks, rest = [], body
+        while True:
+            size, _, rest = rest.partition(b"\r\n")
+            length = int(size, 16)
+            if not length:
+                break
+            chunks.append(rest[:length])
+            rest = rest[length + 2 :]
+        body = b"".join(chunks)
+    if not body.endswith(b"data: [DONE]\n\n"):
+        raise RuntimeError(f"the stream did not finish: {body[-80:]!r}")
+    pieces = []
+    for event in body.split(b"\n\n"):
+        if event.startswith(b"data: {"):
+            pieces.append(json.loads(event[6:])["choices"][0]["delta"].get("content") or "")
+    return "".join(pieces)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _streams_at_once(
+    site_url: str, served: Tuple[str, int], side: str, streams: int, cpu: Samples
+) -> float:
+    """Streams per second for ``streams`` streams at once, through the server on new
+    connections (``side == "served"``) or directly on a new AsyncClient; the CPU each stream
+    cost the process making it (the server or this one) goes to ``cpu[side]``.
     """
     if side == "served":
-        limits = httpx.Limits(max_connections=streams, max_keepalive_connections=streams)
-        async with httpx.AsyncClient(limits=limits, timeout=300) as http:
-            return await _at_once(lambda: _served_stream(http, served_url), streams)
+        served_url, pid = served
+        request = _served_request(served_url)
+        before, start = _cpu_seconds(pid), time.perf_counter()
+        raws = await asyncio.gather(*(_served_raw(served_url, request) for _ in range(streams)))
+        seconds = time.perf_counter() - start
+        cpu[side].append((_cpu_seconds(pid) - before) / streams)
+        for raw in raws:
+            check(_served_text(raw))
+        return streams / seconds
     async with chatgpt4o.AsyncClient(site_url, timeout=300) as client:
         check((await _direct_stream(client))[0])  # the page's tokens, as a running client has
-        return await _at_once(lambda: _direct_stream(client), streams)
+        before = time.process_time()
+        rate = await _at_once(lambda: _direct_stream(client), streams)
+        cpu[side].append((time.process_time() - before) / streams)
+        return rate
 
 
 async def _at_once(call: Callable[[], Awaitable[Tuple[str, float]]], streams: int) -> float:
@@ -745,14 +821,17 @@ async def _at_once(call: Callable[[], Awaitable[Tuple[str, float]]], streams: in
     return streams / (time.perf_counter() - start)
 
 
-async def _serve_throughput(site_url: str, served_url: str, streams: int, rounds: int) -> Samples:
+async def _serve_throughput(
+    site_url: str, served: Tuple[str, int], streams: int, rounds: int
+) -> Tuple[Samples, Samples]:
     rates: Samples = {"served": [], "direct": []}
+    cpu: Samples = {"served": [], "direct": []}
     for side in rates:  # warm-up: the server's pool and tokens, the stand-in's threads
-        await _streams_at_once(site_url, served_url, side, min(streams, 50))
+        await _streams_at_once(site_url, served, side, min(streams, 50), {side: []})
     for turn in range(rounds):
         for side in list(rates) if turn % 2 == 0 else list(rates)[::-1]:
-            rates[side].append(await _streams_at_once(site_url, served_url, side, streams))
-    return rates
+            rates[side].append(await _streams_at_once(site_url, served, side, streams, cpu))
+    return rates, cpu
 
 
 async def _serve_first_piece(site: SiteThread, served_url: str, rounds: int) -> Samples:
@@ -773,11 +852,51 @@ async def _serve_first_piece(site: SiteThread, served_url: str, rounds: int) -> 
     return delays
 
 
+@contextlib.contextmanager
+def _site_and_server() -> Iterator[Tuple[str, Tuple[str, int]]]:
+    """The 2.4.71 stand-in and a server in front of it, each in a child process: the site's
+    URL, and the server's URL and process id."""
+    with spawn(["-m", "chatgpt4o.testing", "--profile", "2.4.71"]) as site:  # noqa: SIM117
+        with spawn_process([*_SERVE, "--base-url", site], "/health") as served:
+            yield site, served
+
+
+def _rss(pid: int) -> int:
+    """A process's resident memory in bytes (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+async def _serve_memory(served: Tuple[str, int], batches: int, calls: int) -> List[int]:
+    """The server's RSS after each batch of ``calls`` streams (100 at a time), the first
+    batch a warm-up."""
+    served_url, pid = served
+    request = _served_request(served_url)
+    sizes = []
+    for _ in range(batches):
+        for _ in range(calls // 100):
+            raws = await asyncio.gather(*(_served_raw(served_url, request) for _ in range(100)))
+            for raw in raws:
+                check(_served_text(raw))
+        sizes.append(_rss(pid))
+    return sizes
+
+
 def serve(quick: bool) -> Result:
-    """``chatgpt4o serve``: concurrent streams through it vs AsyncClient, and the added delay."""
+    """``chatgpt4o serve``: concurrent streams through it vs AsyncClient, the added delay, and
+    its memory over many calls."""
     streams, rounds, stream_rounds = (50, 1, 5) if quick else (300, 3, 30)
-    with spawn(["-m", "chatgpt4o.testing", "--profile", "2.4.71"]) as site, _serve(site) as served:
-        rates = asyncio.run(_serve_throughput(site, served, streams, rounds))
+    batches, calls = (3, 200) if quick else (11, 1000)
+    with _site_and_server() as (site, srv):
+        rates, cpu = asyncio.run(_serve_throughput(site, srv, streams, rounds))
+    with _site_and_server() as (site, srv):
+        sizes = asyncio.run(_serve_memory(srv, batches, calls))
     with SiteThread(stream_delay=0.005) as fast, _serve(fast.url + AIPKIT_PATH + "/") as served:
         delays = asyncio.run(_serve_first_piece(fast, served, stream_rounds))
     row, spread = ratio_row(
@@ -790,6 +909,10 @@ def serve(quick: bool) -> Result:
     )
     served_first, direct_first = median(delays["served"]), median(delays["direct"])
     added = served_first - direct_first
+    served_cpu, direct_cpu = median(cpu["served"]), median(cpu["direct"])
+    measured = calls * (batches - 1)
+    half = (batches - 1) // 2
+    late = (sizes[-1] - sizes[-1 - half]) / (calls * half)  # bytes per call, the last half
     return Result(
         "The OpenAI-compatible server (`chatgpt4o serve`)",
         [
@@ -802,15 +925,36 @@ def serve(quick: bool) -> Result:
                 "< 5 ms added",
                 added < 0.005,
             ),
+            Row(
+                f"CPU per stream at {streams} at once: the server process vs AsyncClient's process",
+                fmt_time(served_cpu),
+                fmt_time(direct_cpu),
+                fmt_ratio(served_cpu / direct_cpu) if direct_cpu else "—",
+            ),
+            Row(
+                f"the server's memory (RSS) over {measured:,} streamed calls after "
+                f"{calls:,} warm-up calls; growth per call over the last {calls * half:,}",
+                f"{(sizes[-1] - sizes[0]) / 2**20:+.1f} MB",
+                f"{sizes[0] / 2**20:.0f} MB",
+                f"{late:+,.0f} B/call",
+                "flat (< 100 B/call)",
+                late < 100,
+            ),
         ],
         [
             "streams: the stand-in site (`python -m chatgpt4o.testing --profile 2.4.71`) and "
             "`chatgpt4o serve --log-level warning` each in a child process; the served side's "
-            "load is a new httpx.AsyncClient in this process with a connection per stream, "
-            "reading the event stream; the direct side a new AsyncClient in this process "
+            "load is a plain socket per stream from this process (the request's bytes written, "
+            "the reply read until the server closes, decoded and checked after the timing); "
+            "the direct side a new AsyncClient in this process "
             "(`chat.completions.create(stream=True)`), its tokens fetched before the timing",
             f"{rounds} rounds after a warm-up, the order reversed every round; ratio: median of "
             f"the per-round ratios (middle half {spread})",
+            "CPU per stream: the server's process (from /proc) for the served side, this "
+            "process for the direct side; medians of the rounds",
+            f"memory: a fresh server and stand-in, {batches} batches of {calls:,} streamed "
+            f"calls 100 at a time; RSS after each batch (MB): "
+            + ", ".join(f"{size / 2**20:.1f}" for size in sizes),
             "first piece: the zero-latency server (AIPKit page) in a thread of this process, "
             f"the first piece 5 ms after the head; medians of {stream_rounds} streams per side",
         ],

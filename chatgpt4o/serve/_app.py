@@ -104,6 +104,7 @@ _EXPOSED_HEADERS = [
     IGNORED_PARAMS_HEADER,
 ]
 _OPEN_PATHS = ("/health",)  # probes send no key; the answer reveals nothing
+_SITE_CONNECTIONS = 512  # the connections to the site: _uvicorn.DEFAULT_MAX_CONNECTIONS
 
 
 class _PieceStream(Protocol):
@@ -267,6 +268,12 @@ def _site_clients(
 ) -> tuple[Callable[[], AsyncClient], Callable[[AsyncClient], Awaitable[None]]]:
     """How to make the site's clients, and close them.
 
+    A call holds one connection to the site at a time on either plugin generation (the
+    current plugin's cache POST and event-stream GET take turns on it), so the pool keeps as
+    many as ``chatgpt4o serve`` holds callers: no call queues for a connection, and none is
+    dialled anew after a burst. (httpx's default, 100 and 20 kept idle, queued the calls past
+    100, and its pool's bookkeeping grows with the square of the queue.)
+
     A site on this machine is reached without the environment's proxies, as the command line
     reaches it: ``$HTTP_PROXY`` cannot reach 127.0.0.1 of this machine.
     """
@@ -283,6 +290,7 @@ def _site_clients(
         env=os.environ,
     )
     local = settings.proxy is None and is_loopback(settings.base_url)
+    limits = httpx.Limits(max_connections=_SITE_CONNECTIONS, max_keepalive_connections=None)
     sessions: list[tuple[AsyncClient, httpx.AsyncClient]] = []
     new_client = functools.partial(
         AsyncClient,
@@ -293,9 +301,9 @@ def _site_clients(
     )
 
     def make() -> AsyncClient:
-        if not local:
-            return new_client()
-        session = httpx.AsyncClient(trust_env=False, follow_redirects=True)
+        session = httpx.AsyncClient(
+            proxy=settings.proxy, trust_env=not local, follow_redirects=True, limits=limits
+        )
         client = new_client(http_client=session)
         sessions.append((client, session))
         return client
