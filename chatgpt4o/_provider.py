@@ -16,15 +16,45 @@ from ._provider_pool import ClientPools
 
 _POOLS = ClientPools()
 
-__all__ = ["AsyncProvider", "Chatgpt4o", "ProviderModelMixin"]
+__all__ = ["Chatgpt4o"]
 
 
-class ProviderModelMixin:
-    """Model bookkeeping with gpt4free's 2024 semantics: empty → default, alias → target."""
+class _DefaultTimeout(int):
+    """The 120 of the original signature, told apart from an explicit 120 (see create_async)."""
 
-    default_model: ClassVar[str] = ""
-    models: ClassVar[list[str]] = []
-    model_aliases: ClassVar[dict[str, str]] = {}
+
+DEFAULT_TIMEOUT_ARGUMENT = _DefaultTimeout(120)
+
+
+class Chatgpt4o:
+    """The gpt4free ``Chatgpt4o`` provider, with its defects fixed.
+
+    Example::
+
+        reply = await Chatgpt4o.create_async("gpt-4o-mini", [{"role": "user", "content": "Hi"}])
+
+    Point ``Chatgpt4o.url`` at another AI Power site to use that one (or set
+    ``$CHATGPT4O_BASE_URL`` and leave ``url`` as it is). Calls in one event loop share one
+    pooled client per site, proxy and cookies; tokens are cached per site and cookies across
+    loops (refreshed by age and whenever the site rejects the nonce), and concurrent cold calls
+    fetch the page once. The class attributes are those gpt4free's 2024 providers carry
+    (``AsyncProvider`` and ``ProviderModelMixin``), so gpt4free drives it as its own.
+    """
+
+    url: ClassVar[str] = DEFAULT_BASE_URL
+    label: ClassVar[Optional[str]] = "ChatGPT4o (AI Power sites)"
+    working: ClassVar[bool] = True
+    needs_auth: ClassVar[bool] = False
+    supports_stream: ClassVar[bool] = True
+    supports_message_history: ClassVar[bool] = True
+    supports_system_message: ClassVar[bool] = True
+    supports_gpt_35_turbo: ClassVar[bool] = False
+    supports_gpt_4: ClassVar[bool] = True
+    live: ClassVar[int] = 0
+    use_stream_timeout: ClassVar[bool] = False  # the client applies its own timeout per read
+    default_model: ClassVar[str] = DEFAULT_MODEL
+    models: ClassVar[list[str]] = list(MODELS)
+    model_aliases: ClassVar[dict[str, str]] = dict(MODEL_ALIASES)
 
     @classmethod
     def get_models(cls) -> list[str]:
@@ -42,25 +72,6 @@ class ProviderModelMixin:
             model, default=cls.default_model, models=cls.models, aliases=cls.model_aliases
         )
 
-
-class AsyncProvider:
-    """A provider whose one job is ``create_async``; ``create_completion`` runs it to the end.
-
-    The same surface as gpt4free's 2024 ``AsyncProvider``, so gpt4free can drive subclasses.
-    """
-
-    url: ClassVar[str] = ""
-    working: ClassVar[bool] = False
-    needs_auth: ClassVar[bool] = False
-    supports_stream: ClassVar[bool] = False
-    supports_message_history: ClassVar[bool] = False
-    supports_system_message: ClassVar[bool] = False
-    supports_gpt_35_turbo: ClassVar[bool] = False
-    supports_gpt_4: ClassVar[bool] = False
-    label: ClassVar[Optional[str]] = None
-    live: ClassVar[int] = 0
-    use_stream_timeout: ClassVar[bool] = False  # the client applies its own timeout per read
-
     @classmethod
     def get_dict(cls) -> dict[str, Optional[str]]:
         """The provider's name, URL and label, as gpt4free's client reports them."""
@@ -70,57 +81,6 @@ class AsyncProvider:
     def get_parent(cls) -> str:
         """The provider family's name (gpt4free groups providers by it)."""
         return cls.__name__
-
-    @classmethod
-    def create_completion(
-        cls, model: str, messages: Messages, stream: bool = False, **kwargs: Any
-    ) -> Iterator[str]:
-        """Yield the whole reply once, from synchronous code (the gpt4free sync entry point).
-
-        Raises:
-            RuntimeError: called from inside a running event loop; await create_async instead.
-        """
-        _refuse_running_loop(cls.__name__)
-        yield asyncio.run(cls.create_async(model, messages, **kwargs))
-
-    @classmethod
-    async def create_async(cls, model: str, messages: Messages, **kwargs: Any) -> str:
-        """Return the reply to ``messages``; subclasses implement it."""
-        raise NotImplementedError
-
-
-class _DefaultTimeout(int):
-    """The 120 of the original signature, told apart from an explicit 120 (see create_async)."""
-
-
-DEFAULT_TIMEOUT_ARGUMENT = _DefaultTimeout(120)
-
-
-class Chatgpt4o(AsyncProvider, ProviderModelMixin):
-    """The gpt4free ``Chatgpt4o`` provider, with its defects fixed.
-
-    Example::
-
-        reply = await Chatgpt4o.create_async("gpt-4o-mini", [{"role": "user", "content": "Hi"}])
-
-    Point ``Chatgpt4o.url`` at another AI Power site to use that one (or set
-    ``$CHATGPT4O_BASE_URL`` and leave ``url`` as it is). Calls in one event loop share one
-    pooled client per site, proxy and cookies; tokens are cached per site and cookies across
-    loops (refreshed by age and whenever the site rejects the nonce), and concurrent cold calls
-    fetch the page once.
-    """
-
-    url: ClassVar[str] = DEFAULT_BASE_URL
-    label: ClassVar[Optional[str]] = "ChatGPT4o (AI Power sites)"
-    working: ClassVar[bool] = True
-    needs_auth: ClassVar[bool] = False
-    supports_stream: ClassVar[bool] = True
-    supports_message_history: ClassVar[bool] = True
-    supports_system_message: ClassVar[bool] = True
-    supports_gpt_4: ClassVar[bool] = True
-    default_model: ClassVar[str] = DEFAULT_MODEL
-    models: ClassVar[list[str]] = list(MODELS)
-    model_aliases: ClassVar[dict[str, str]] = dict(MODEL_ALIASES)
 
     @classmethod
     async def create_async(
@@ -151,11 +111,8 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             APIError: a typed error (see chatgpt4o._exceptions), still a RuntimeError.
             ImagesNotSupportedError: pictures for a bot whose page offers no image upload.
         """
-        model = cls.get_model(model)
-        client = cls._client(proxy, cookies)
-        images = _pictures(kwargs, client.settings.max_image_bytes)
-        _log_ignored(cls.__name__, "create_async", kwargs)
-        return await client.create(model, messages, timeout=_timeout(timeout), images=images)
+        client, model, options = cls._prepare(model, proxy, timeout, cookies, kwargs)
+        return await client.create(model, messages, **options)
 
     @classmethod
     async def create_async_generator(
@@ -177,12 +134,8 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
         Arguments (``media`` pictures too) and errors as for create_async(); a site that does
         not stream yields its whole reply once.
         """
-        model = cls.get_model(model)
-        client = cls._client(proxy, cookies)
-        images = _pictures(kwargs, client.settings.max_image_bytes)
-        _log_ignored(cls.__name__, "create_async_generator", kwargs)
-        stream = client.stream(model, messages, timeout=_timeout(timeout), images=images)
-        async with stream:
+        client, model, options = cls._prepare(model, proxy, timeout, cookies, kwargs)
+        async with client.stream(model, messages, **options) as stream:
             async for piece in stream:
                 yield piece
 
@@ -195,7 +148,15 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
         Raises:
             RuntimeError: called from inside a running event loop; use the async methods.
         """
-        _refuse_running_loop(cls.__name__)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError(
+                f"{cls.__name__}.create_completion() cannot run inside a running event loop; "
+                f"use 'await {cls.__name__}.create_async(...)' there instead"
+            )
         loop = asyncio.new_event_loop()
         if stream:
             pieces = cls.create_async_generator(model, messages, **kwargs)
@@ -214,9 +175,23 @@ class Chatgpt4o(AsyncProvider, ProviderModelMixin):
             loop.close()
 
     @classmethod
-    def _client(cls, proxy: Optional[str], cookies: Optional[Mapping[str, str]]) -> AsyncClient:
-        base_url = None if cls.url == DEFAULT_BASE_URL else cls.url
-        return _POOLS.client(base_url, proxy, cookies)
+    def _prepare(
+        cls,
+        model: str,
+        proxy: Optional[str],
+        timeout: Union[int, float],
+        cookies: Optional[Mapping[str, str]],
+        kwargs: dict[str, Any],
+    ) -> tuple[AsyncClient, str, dict[str, Any]]:
+        """The pooled client, the model and the call's options; logs what it ignores."""
+        model = cls.get_model(model)
+        client = _POOLS.client(None if cls.url == DEFAULT_BASE_URL else cls.url, proxy, cookies)
+        images = _pictures(kwargs, client.settings.max_image_bytes)
+        if kwargs:
+            log.debug("%s ignores %s", cls.__name__, ", ".join(sorted(kwargs)))
+        # Not given: the client's own timeout, which honours $CHATGPT4O_TIMEOUT.
+        options = {"timeout": None if timeout is DEFAULT_TIMEOUT_ARGUMENT else timeout}
+        return client, model, {**options, "images": images}
 
 
 async def _once(reply: Awaitable[str]) -> AsyncGenerator[str, None]:
@@ -224,10 +199,7 @@ async def _once(reply: Awaitable[str]) -> AsyncGenerator[str, None]:
 
 
 def _pictures(kwargs: dict[str, Any], max_bytes: int) -> tuple[ImageInput, ...]:
-    """Take gpt4free's ``media`` and ``images`` out of ``kwargs``: pictures, read and checked.
-
-    Each item is a ``(data, filename)`` pair (or the data alone); the filename is ignored.
-    """
+    """Pop gpt4free's ``media`` and ``images`` (``(data, filename)`` pairs) out of ``kwargs``."""
     pictures: list[ImageSource] = []
     for name in ("media", "images"):
         items = kwargs.pop(name, None)
@@ -240,24 +212,3 @@ def _pictures(kwargs: dict[str, Any], max_bytes: int) -> tuple[ImageInput, ...]:
             pictures.append(load_image(data, field=f"{name}[{index}]", max_bytes=max_bytes))
     # load_image() refuses remote URLs (fetch_urls is off), so each is an ImageInput.
     return tuple(picture for picture in pictures if isinstance(picture, ImageInput))
-
-
-def _timeout(value: Union[int, float]) -> Optional[float]:
-    # Not given: the client's own timeout, which honours $CHATGPT4O_TIMEOUT.
-    return None if value is DEFAULT_TIMEOUT_ARGUMENT else value
-
-
-def _log_ignored(name: str, method: str, ignored: Mapping[str, Any]) -> None:
-    if ignored:
-        log.debug("%s.%s ignores %s", name, method, ", ".join(sorted(ignored)))
-
-
-def _refuse_running_loop(name: str) -> None:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    raise RuntimeError(
-        f"{name}.create_completion() cannot run inside a running event loop; "
-        f"use 'await {name}.create_async(...)' there instead"
-    )
