@@ -1,11 +1,7 @@
-"""The command line: ``chatgpt4o "question"``, the interactive chat, and its subcommands.
+"""The command line: ``chatgpt4o "question"``, the interactive chat, demo, doctor and serve.
 
-``chatgpt4o demo``, ``chatgpt4o doctor URL`` and ``chatgpt4o serve`` are subcommands, each with
-its own argparse parser; argparse also finds the command (``_split``). The global options may
-come before or after it, and among the words of a prompt. Every failure is one
-line on stderr that names the cause and what to do, with an exit code of its own (``EXIT_*``
-in ``_output``, listed in ``--help``); no traceback reaches the terminal, not even with
-``--verbose``.
+Global options may stand before or after the subcommand and among the prompt's words. Every
+failure is one line on stderr with its own exit code (``EXIT_*`` in ``_output``); no traceback.
 """
 
 from __future__ import annotations
@@ -18,7 +14,7 @@ import os
 import select
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional, TextIO, cast
 
 from ._demo import run_demo
@@ -192,11 +188,7 @@ def _picture_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _split(argv: list[str]) -> tuple[Optional[str], list[str]]:
-    """The command (None: ask or chat) and its arguments, the options before it included.
-
-    argparse finds the first word, knowing which global options take a value; a word after
-    ``--`` is never a command.
-    """
+    """The command (None: ask or chat) and its arguments; a word after ``--`` is never one."""
     parser = _Parser(prog="chatgpt4o", add_help=False, allow_abbrev=False)
     _global_options(parser)
     _picture_options(parser)
@@ -205,15 +197,6 @@ def _split(argv: list[str]) -> tuple[Optional[str], list[str]]:
     if words and words[0] in _COMMANDS:
         return words[0], argv[: len(argv) - len(words)] + words[1:]
     return None, argv
-
-
-def _causes(exc: BaseException) -> Iterator[str]:
-    seen: set[int] = set()
-    item: Optional[BaseException] = exc
-    while item is not None and id(item) not in seen:
-        seen.add(id(item))
-        yield f"{type(item).__name__}: {one_line(without_queries(str(item)))}"
-        item = item.__cause__ or item.__context__
 
 
 def open_client(
@@ -249,13 +232,9 @@ def open_client(
 
 
 def _picture(client: Client, path: str, field: str) -> ImageInput:
-    """The picture at ``path``, read and checked now, so that a bad one fails before sending.
-
-    Raises:
-        InvalidImageError, ImageTooLargeError: naming ``field`` (``--image`` or ``/image``).
-    """
+    """The picture at ``path``, read and checked before anything is sent."""
     cap = client.settings.max_image_bytes
-    # load_image() refuses a remote URL (fetch_urls is off), so what it returns is read.
+    # fetch_urls is off: load_image() refuses a remote URL, so what it returns was read.
     return cast(ImageInput, load_image(os.path.expanduser(path), field=field, max_bytes=cap))
 
 
@@ -274,11 +253,7 @@ def _chat(
     err: Output,
     pictures: Sequence[tuple[str, ImageInput]] = (),
 ) -> None:
-    """The interactive chat: one conversation, which survives the errors of single turns.
-
-    ``/image PATH`` queues a picture for the next message (as ``--image`` does for the first);
-    a turn that fails for the network or the site keeps its text and pictures for Enter.
-    """
+    """The interactive chat: one conversation; a turn failed by the site is kept for Enter."""
     conversation = client.conversation(args.model, bot_id=args.bot_id)
     out.write(
         f"Chatting with {client.base_url}. An empty line, Ctrl-D or Ctrl-C ends; "
@@ -330,10 +305,7 @@ def _chat(
 
 
 def _read_line(stdin: TextIO, out: Output, kept: str) -> Optional[str]:
-    """The line typed at the prompt (Enter alone: ``kept``), or None at end of input.
-
-    On a real terminal, readline edits the line and pre-fills ``kept``.
-    """
+    """The line typed (Enter alone: ``kept``, pre-filled by readline), or None at the end."""
     if stdin is sys.stdin and out.stream is sys.stdout and stdin.isatty():
         with contextlib.suppress(ImportError):
             import readline
@@ -471,14 +443,16 @@ def main(
 
 def _fail(exc: BaseException, out: Output, err: Output, verbose: bool) -> int:
     code, line = describe_failure(exc)
-    try:
+    with contextlib.suppress(OSError):
         out.end_line()
         err.write(f"chatgpt4o: {line}\n")
-        if verbose:
-            for cause in list(_causes(exc))[1:]:
-                err.write(f"chatgpt4o:   caused by {cause}\n")
-    except OSError:
-        pass
+        seen = {id(exc)}
+        cause = exc.__cause__ or exc.__context__
+        while verbose and cause is not None and id(cause) not in seen:
+            seen.add(id(cause))
+            text = one_line(without_queries(str(cause)))
+            err.write(f"chatgpt4o:   caused by {type(cause).__name__}: {text}\n")
+            cause = cause.__cause__ or cause.__context__
     return code
 
 
