@@ -1,11 +1,7 @@
-"""``chatgpt4o doctor URL``: diagnose a site step by step, for a user whose calls fail.
+"""``chatgpt4o doctor URL``: diagnose a site step by step, timed, as text or ``--json``.
 
-Each step (reach the page, look for a block page, read the plugin's version hints, find the
-chats and their nonce, say which bots take pictures, check the nonce refresh action, optionally
-send one message) is timed
-and reported as plain text, or as JSON with ``--json``. The exit code is 0 only when a message
-can be sent: with ``--send``, when the test message got its reply; without, when the page
-carries everything a message needs.
+The exit code is 0 only when a message can be sent (with ``--send``: when the test message got
+its reply).
 """
 
 from __future__ import annotations
@@ -41,16 +37,8 @@ _CHAT_PLUGINS = ("gpt3-ai-content-generator", "ai-power", "aipkit", "ai-puffer",
 
 @dataclass
 class Step:
-    """One step of the diagnosis.
-
-    Attributes:
-        name: a short tag (``"reach"``, ``"block"``, ``"plugin"``, ``"chats"``, ``"pictures"``,
-            ``"refresh"``, ``"send"``).
-        ok: True passed, False failed, None only informative (or not applicable).
-        detail: one line for a person.
-        seconds: how long the step took.
-        data: facts for ``--json`` (never the nonce).
-    """
+    """One step of the diagnosis: ``ok`` is None when only informative; ``data`` goes to
+    ``--json`` (never the nonce)."""
 
     name: str
     ok: Optional[bool]
@@ -61,14 +49,7 @@ class Step:
 
 @dataclass
 class Report:
-    """What the doctor found.
-
-    Attributes:
-        url: the site's chat page.
-        steps: the steps, in order.
-        can_send: whether a message can be sent (or, with ``--send``, was).
-        exit_code: the command's exit code.
-    """
+    """What the doctor found: the steps in order, and whether a message can be sent."""
 
     url: str
     steps: list[Step] = field(default_factory=list)
@@ -96,23 +77,12 @@ def version_hints(html: str) -> dict[str, list[str]]:
     return hints
 
 
-def _add(
-    report: Report,
-    name: str,
-    started: float,
-    ok: Optional[bool],
-    detail: str,
-    data: Optional[dict[str, Any]] = None,
-) -> None:
-    report.steps.append(Step(name, ok, detail, time.perf_counter() - started, data or {}))
-
-
 def diagnose(client: Client, *, send: bool = False) -> Report:
-    """Diagnose the site of ``client`` (its settings, proxy and timeout apply).
+    """Diagnose the site of ``client`` (its token cache left alone); ``send`` one test message.
 
-    Args:
-        client: a client of the site (its token cache is left alone).
-        send: also send one test message.
+    Example::
+
+        report = diagnose(client, send=True)
     """
     from ._cloudflare import is_cloudflare_page
     from ._page import extract_page
@@ -120,37 +90,43 @@ def diagnose(client: Client, *, send: bool = False) -> Report:
 
     report = Report(client.base_url)
     started = time.perf_counter()
+
+    def add(
+        name: str, ok: Optional[bool], detail: str, data: Optional[dict[str, Any]] = None
+    ) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        report.steps.append(Step(name, ok, detail, now - started, data or {}))
+        started = now
+
     try:
         reply = client.perform(page_request(client.base_url, bust_cache=False))
     except APIError as exc:
         cause = describe_network_error(exc)
-        detail = f"cannot reach {client.base_url}: {cause}"
-        _add(report, "reach", started, False, detail, {"cause": cause})
+        add("reach", False, f"cannot reach {client.base_url}: {cause}", {"cause": cause})
         report.exit_code = describe_failure(exc)[0]
         return report
-    status, missing = reply.status_code, reply.status_code in (404, 410)
-    detail = f"HTTP {status} from {reply.url} ({len(reply.body)} bytes)"
+    status, size, missing = reply.status_code, len(reply.body), reply.status_code in (404, 410)
+    detail = f"HTTP {status} from {reply.url} ({size} bytes)"
     detail += ": no such page, check the URL" if missing else ""
-    data = {"status": status, "final_url": reply.url, "bytes": len(reply.body)}
-    _add(report, "reach", started, status < 400, detail, data)
+    add("reach", status < 400, detail, {"status": status, "final_url": reply.url, "bytes": size})
 
-    started = time.perf_counter()
     blocked = is_cloudflare_page(reply.text, reply.headers)
     if blocked or status == 429:
-        detail = (
+        add(
+            "block",
+            False,
             "a Cloudflare challenge or block page: the site blocks automated clients"
             if blocked
-            else "HTTP 429: the site rate-limits this client"
+            else "HTTP 429: the site rate-limits this client",
         )
-        _add(report, "block", started, False, detail)
         report.exit_code = EXIT_BLOCKED
         return report
-    _add(report, "block", started, True, "no Cloudflare challenge or block page")
+    add("block", True, "no Cloudflare challenge or block page")
     if status >= 400:
         report.exit_code = EXIT_NO_CHAT if missing else EXIT_SITE
         return report
 
-    started = time.perf_counter()
     hints = version_hints(reply.text)
     plugin_hints = {slug: vers for slug, vers in hints.items() if slug != "generator"}
     detail = (
@@ -159,37 +135,30 @@ def diagnose(client: Client, *, send: bool = False) -> Report:
         if plugin_hints
         else "no version hints from the chat plugin's scripts or styles"
     ) + (f"; {hints['generator'][0]}" if "generator" in hints else "")
-    _add(report, "plugin", started, None, detail, {"versions": hints})
+    add("plugin", None, detail, {"versions": hints})
 
-    started = time.perf_counter()
     try:
         page = extract_page(reply.text, reply.url, link_header=reply.headers.get("link"))
     except ChatPageError as exc:
-        detail = f"no usable chat: {exc.message}"
-        _add(report, "chats", started, False, detail, {"missing": exc.missing})
+        add("chats", False, f"no usable chat: {exc.message}", {"missing": exc.missing})
         report.exit_code = EXIT_NO_CHAT
         return report
-    _add(report, "chats", started, True, *_describe_chats(page))
+    add("chats", True, *_describe_chats(page))
     report.can_send = True
-
-    started = time.perf_counter()
-    _add(report, "pictures", started, None, *_describe_pictures(page))
-
-    started = time.perf_counter()
-    _add(report, "refresh", started, *_refresh(client, page))
+    add("pictures", None, *_describe_pictures(page))
+    add("refresh", *_refresh(client, page))
 
     if send:
-        started = time.perf_counter()
         try:
             answer = client.ask(TEST_MESSAGE)
         except APIError as exc:
             report.exit_code, line = describe_failure(exc)
-            _add(report, "send", started, False, line, {"error": type(exc).__name__})
+            add("send", False, line, {"error": type(exc).__name__})
             report.can_send = False
             return report
         shown = " ".join(answer.split())
         detail = f"the test message got a reply: {shown[:80]!r}" + ("…" if len(shown) > 80 else "")
-        _add(report, "send", started, True, detail, {"reply_chars": len(answer)})
+        add("send", True, detail, {"reply_chars": len(answer)})
     return report
 
 
