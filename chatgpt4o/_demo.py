@@ -15,14 +15,8 @@ __all__ = ["run_demo"]
 def run_demo(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Start a stand-in site in this process, chat with it through ``Client``, narrate, exit 0.
 
-    The stand-in listens on 127.0.0.1 and the client reaches it without the environment's
-    proxies (``$HTTP_PROXY``, ``$HTTPS_PROXY``), so the demo works behind a corporate proxy.
-
-    Args:
-        args: the parsed options of ``chatgpt4o demo`` (``profile``, ``site_stream``, and the
-            global ``model``, ``timeout``, ``max_retries``, ``bot_id``, ``stream``).
-        out: where the narration and the replies go.
-        err: where warnings go.
+    The client reaches 127.0.0.1 without the environment's proxies, so the demo works behind
+    a corporate proxy.
     """
     import requests
 

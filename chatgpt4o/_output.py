@@ -1,5 +1,4 @@
-"""What the command line prints and the exit codes it returns; shared by ``_cli``, ``_demo``
-and ``_doctor``, and importing none of them."""
+"""What the command line prints and the exit codes it returns (a leaf of ``_cli``)."""
 
 from __future__ import annotations
 
@@ -156,7 +155,8 @@ def _describe_api_error(exc: APIError) -> tuple[int, str]:
     if isinstance(exc, ChatPageError):
         return EXIT_NO_CHAT, f"no chat there: {message}"
     if isinstance(exc, PluginError):
-        return EXIT_REFUSED, f'the site refused: "{one_line(exc.msg)}"; {_refusal_hint(exc)}'
+        hint = next(hint for kind, hint in _REFUSAL_HINTS if isinstance(exc, kind))
+        return EXIT_REFUSED, f'the site refused: "{one_line(exc.msg)}"; {hint}'
     if isinstance(exc, NonceError):
         return EXIT_SITE, (
             f"{message}; the site rejected a freshly read nonce too: a page cache may serve a "
@@ -169,27 +169,23 @@ def _describe_api_error(exc: APIError) -> tuple[int, str]:
     return EXIT_SITE, f"site error: {message}; run 'chatgpt4o doctor {exc.url}' to see more"
 
 
-def _refusal_hint(exc: PluginError) -> str:
-    if isinstance(exc, ImageTooLargeForSiteError):
-        return "send a smaller picture"
-    if isinstance(exc, ImageRejectedError):
-        return "send a JPEG, PNG or WEBP picture"
-    if isinstance(exc, TokenLimitError):
-        return "the site's quota is used up: wait for it to reset"
-    if isinstance(exc, ContentFlaggedError):
-        return "rephrase the message, or ask from another network"
-    if isinstance(exc, AccessDeniedError):
-        return "the site does not serve guests this way: log in (cookies) or use another site"
-    if isinstance(exc, UpstreamError):
-        return "the site's own model failed: try again later"
-    return "this is the site's answer, not a fault of chatgpt4o"
+_REFUSAL_HINTS: tuple[tuple[type[PluginError], str], ...] = (
+    (ImageTooLargeForSiteError, "send a smaller picture"),
+    (ImageRejectedError, "send a JPEG, PNG or WEBP picture"),
+    (TokenLimitError, "the site's quota is used up: wait for it to reset"),
+    (ContentFlaggedError, "rephrase the message, or ask from another network"),
+    (
+        AccessDeniedError,
+        "the site does not serve guests this way: log in (cookies) or use another site",
+    ),
+    (UpstreamError, "the site's own model failed: try again later"),
+    (PluginError, "this is the site's answer, not a fault of chatgpt4o"),
+)
 
 
 def printable(text: str) -> str:
-    """``text`` without the terminal control sequences a hostile site could send.
-
-    The command line prints everything through this; the library returns text unchanged. A
-    sequence split between two streamed pieces loses its ESC and shows as plain text.
+    """``text`` without the terminal control sequences a hostile site could send (the command
+    line prints everything through this; a sequence split between two pieces loses its ESC).
 
     Example::
 
