@@ -34,7 +34,7 @@ from ._images import classify_image_refusal, with_image_inputs
 from ._page import PageChat
 from ._sse import ServerSentEvent, SSEDecoder
 from ._status import raise_for_status
-from ._wire import NONCE_SHAPE, Reply, Request, is_event_stream, parse_json_body
+from ._wire import NONCE_SHAPE, Reply, Request, bad_reply, is_event_stream, parse_json_body
 
 __all__ = [
     "CACHE_ACTION",
@@ -150,12 +150,8 @@ def read_cache_key(reply: Reply, *, picture_bytes: int = 0) -> str:
     data = payload.get("data")
     key = data.get("cache_key") if isinstance(data, dict) else None
     if not isinstance(key, str) or not _CACHE_KEY.fullmatch(key):
-        raise BadReplyError(
-            f"Unexpected reply from {reply.url}: the {CACHE_ACTION} answer has no cache key",
-            url=reply.url,
-            method=reply.method,
-            status_code=reply.status_code,
-            body=reply.text[:500],
+        raise bad_reply(
+            reply, f"Unexpected reply from {reply.url}: the {CACHE_ACTION} answer has no cache key"
         )
     return key
 
@@ -361,13 +357,7 @@ def _plugin_json(reply: Reply, action: str) -> dict[str, object]:
                 code=code if isinstance(code, str) else None,
             )
     raise_for_status(reply, action=action)
-    raise BadReplyError(
-        f"Unexpected reply from {reply.url} to {action}: {text.strip()[:80]!r}",
-        url=reply.url,
-        method=reply.method,
-        status_code=reply.status_code,
-        body=text[:500],
-    )
+    raise bad_reply(reply, f"Unexpected reply from {reply.url} to {action}: {text.strip()[:80]!r}")
 
 
 class AipkitStreamReader:
@@ -412,20 +402,15 @@ class AipkitStreamReader:
                 pieces = self._pieces(self._sse.flush())
             self._raise_pending()
         if not self._done:
-            raise BadReplyError(
+            raise bad_reply(
+                self._head,
                 f"The event stream from {self._head.url} ended before its done event; "
                 f"{self._received} characters received. The connection was cut or the site "
                 "timed out.",
-                url=self._head.url,
-                method=self._head.method,
-                status_code=200,
             )
         if not self._received:
-            raise BadReplyError(
-                f"The event stream from {self._head.url} ended without any reply text",
-                url=self._head.url,
-                method=self._head.method,
-                status_code=200,
+            raise bad_reply(
+                self._head, f"The event stream from {self._head.url} ended without any reply text"
             )
         return pieces
 
@@ -466,12 +451,10 @@ class AipkitStreamReader:
         if not isinstance(value, dict):
             if event.event == "error":
                 return {"error": event.data}
-            raise BadReplyError(
+            raise bad_reply(
+                self._head,
                 f"Unexpected event in the stream from {self._head.url}: expected the plugin's "
                 f"JSON, got {event.data[:80]!r}",
-                url=self._head.url,
-                method=self._head.method,
-                status_code=200,
             )
         return value
 
@@ -489,13 +472,10 @@ class AipkitStreamReader:
     def _whole(self) -> list[str]:
         reply = self._head.with_body(self._body)
         raise_for_status(reply, action=STREAM_ACTION)
-        raise BadReplyError(
+        raise bad_reply(
+            reply,
             f"Unexpected reply from {reply.url}: expected an event stream, got "
             f"{reply.content_type or 'no content type'}",
-            url=reply.url,
-            method=reply.method,
-            status_code=reply.status_code,
-            body=reply.text[:500],
         )
 
 
@@ -523,13 +503,7 @@ class AipkitJsonReader:
         data = payload.get("data")
         text = data.get("reply") if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip():
-            raise BadReplyError(
-                f"The site at {reply.url} answered success without reply text",
-                url=reply.url,
-                method=reply.method,
-                status_code=reply.status_code,
-                body=reply.text[:500],
-            )
+            raise bad_reply(reply, f"The site at {reply.url} answered success without reply text")
         return [text]
 
 

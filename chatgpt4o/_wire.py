@@ -26,6 +26,7 @@ __all__ = [
     "ContentDecoder",
     "Reply",
     "Request",
+    "bad_reply",
     "is_event_stream",
     "lower_headers",
     "parse_json_body",
@@ -253,6 +254,17 @@ class ContentDecoder:
         while piece or not decompressor.can_accept_more_data():
             yield piece
             piece = decompressor.process(b"", output_buffer_limit=READ_SIZE)
+
+
+def bad_reply(reply: Reply, message: str) -> BadReplyError:
+    """A ``BadReplyError`` carrying ``reply``'s URL, method, status and first 500 characters."""
+    return BadReplyError(
+        message,
+        url=reply.url,
+        method=reply.method,
+        status_code=reply.status_code,
+        body=reply.text[:500],
+    )
 
 
 def lower_headers(items: Mapping[str, str]) -> dict[str, str]:
