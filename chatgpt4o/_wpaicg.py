@@ -87,8 +87,7 @@ def build_form(
 ) -> dict[str, str]:
     """The POST fields for one chat message, in the order the site's own JS sends them.
 
-    ``bot_id`` names a custom bot defined on the site (None keeps the page's own); ``history``
-    is the earlier turns as the JSON the plugin expects.
+    ``bot_id`` names a custom bot (None keeps the page's); ``history`` is the earlier turns' JSON.
     """
     bot = str(bot_id) if bot_id is not None else chat.bot_id
     identity = f"custom_bot_{bot}" if bot != "0" else chat.chat_type
@@ -125,9 +124,7 @@ def chat_request(chat: PageChat, call: PreparedCall, *, client_id: str) -> Reque
 
 
 def interpret_reply(reply: Reply) -> str:
-    """Return the model's text from a whole chat reply, or raise the matching typed error.
-
-    Handles JSON replies of every era, PHP warnings before the JSON, and (whole) SSE bodies.
+    """The model's text from a whole chat reply (JSON of any era, or SSE), or its typed error.
 
     Raises:
         NonceError: the nonce was rejected (200 JSON in ≤1.8.90, 403 HTML from 1.8.91).
@@ -186,11 +183,7 @@ def _looks_like_json(text: str) -> bool:
 
 
 def interpret_payload(payload: Mapping[str, object], url: str) -> str:
-    """Return ``data`` from a plugin JSON object, or raise the typed error it stands for.
-
-    Raises:
-        NonceError, APIError, TokenLimitError, ContentFlaggedError, BadReplyError.
-    """
+    """Return ``data`` from a plugin JSON object, or raise the typed error it stands for."""
     msg = payload.get("msg")
     message = html.unescape(msg) if isinstance(msg, str) else ""
     if payload.get("tokenLimitReached"):
@@ -280,22 +273,17 @@ class WpaicgStreamDecoder:
         try:
             for item in self._sse.finish_items():
                 self._handle(item, pieces, at_eof=True)
-            if self._words:
-                raise self._word_error()
+            self._raise_words()
             text = "".join(self._pieces)
             if not self._done:
-                raise BadReplyError(
+                raise self._bad(
                     f"The event stream from {self._url} ended before the end marker "
                     f"([DONE] or finish_reason); {len(text)} characters received. "
-                    "The connection was cut or the site timed out; try again.",
-                    url=self._url,
-                    body=self._head_text(),
+                    "The connection was cut or the site timed out; try again."
                 )
             if not text.strip():
-                raise BadReplyError(
-                    f"The event stream from {self._url} ended without any reply text (empty reply)",
-                    url=self._url,
-                    body=self._head_text(),
+                raise self._bad(
+                    f"The event stream from {self._url} ended without any reply text (empty reply)"
                 )
         except Chatgpt4oError as exc:
             self._error = exc
@@ -313,13 +301,11 @@ class WpaicgStreamDecoder:
         if not stripped:
             return
         if stripped == _DONE:
-            if self._words:
-                raise self._word_error()
+            self._raise_words()
             self._done = True
             return
         if stripped == _LIMITED:
-            if self._words:
-                raise self._word_error()
+            self._raise_words()
             raise UpstreamError(
                 "the site's connection to the model failed mid-reply ([LIMITED]); try again",
                 url=self._url,
@@ -332,20 +318,16 @@ class WpaicgStreamDecoder:
                 if at_eof:
                     # An event cut by EOF: close() reports the truncation, not bad JSON.
                     return
-                raise BadReplyError(
+                raise self._bad(
                     f"Unexpected line in the event stream from {self._url}: expected JSON, "
-                    f"got {stripped[:80]!r}",
-                    url=self._url,
-                    body=self._head_text(),
+                    f"got {stripped[:80]!r}"
                 ) from None
             self._words.append(word)
             return
         if not isinstance(value, dict):
-            raise BadReplyError(
+            raise self._bad(
                 f"Unexpected line in the event stream from {self._url}: expected a JSON object, "
-                f"got {stripped[:80]!r}",
-                url=self._url,
-                body=self._head_text(),
+                f"got {stripped[:80]!r}"
             )
         if "choices" in value:
             self._chunk(value, stripped, pieces)
@@ -367,8 +349,7 @@ class WpaicgStreamDecoder:
             if word:
                 self._words.append(word)
             if finished:
-                if self._words:
-                    raise self._word_error()
+                self._raise_words()
                 self._done = True
             return
         if content:
@@ -378,8 +359,7 @@ class WpaicgStreamDecoder:
             self._done = True
 
     def _payload(self, payload: Mapping[str, object], pieces: list[str]) -> None:
-        if self._words:
-            raise self._word_error()
+        self._raise_words()
         if not any(key in payload for key in _PAYLOAD_KEYS):
             error = payload.get("error")
             if isinstance(error, dict):
@@ -407,12 +387,14 @@ class WpaicgStreamDecoder:
             return
         self._payload(payload, pieces)
 
-    def _word_error(self) -> UpstreamError:
-        message = "".join(self._words).strip()
-        return UpstreamError(message or "(the upstream error had no message)", url=self._url)
+    def _raise_words(self) -> None:
+        """Raise the upstream error that error mode's words spell, if any came."""
+        if self._words:
+            message = "".join(self._words).strip() or "(the upstream error had no message)"
+            raise UpstreamError(message, url=self._url)
 
-    def _head_text(self) -> str:
-        return self._head.decode("utf-8", "replace")
+    def _bad(self, message: str) -> BadReplyError:
+        return BadReplyError(message, url=self._url, body=self._head.decode("utf-8", "replace"))
 
 
 def _choice_text(choice: Mapping[str, object]) -> str:
