@@ -1,18 +1,9 @@
 """DiskTokenCache: a site's page tokens kept in a file of the user's cache directory.
 
-The command line uses it so that a second ``chatgpt4o "…"`` within the tokens' life skips the
-page fetch. Library users opt in::
-
-    cache = chatgpt4o.DiskTokenCache("https://chatgpt4o.one")
-    client = chatgpt4o.Client("https://chatgpt4o.one", token_cache=cache)
-
-The file holds the page's chats (nonce, post and bot ids, AJAX URL) as JSON with the wall-clock
-time they were read, never cookies; it is readable by its owner only (mode 0600). A file that
-is missing, corrupt, unreadable, of another site or too old is ignored (logged at debug level),
-and so is one the user may not have written: on POSIX, a file or directory that another user
-owns or that others can write, anything but a regular file (a symlink, a FIFO, a device), a
-file over ``MAX_TOKEN_FILE_BYTES``, or an AJAX URL off its page's origin. Ignored means one
-page fetch, never an error.
+The command line uses it so that a second ``chatgpt4o "…"`` skips the page fetch. The file
+(mode 0600, never cookies) is ignored, costing one page fetch, when it is missing, corrupt, of
+another site, too old, or one the user may not have written: owned or writable by others, not
+a regular file, over ``MAX_TOKEN_FILE_BYTES``, or naming an AJAX URL off its page's origin.
 """
 
 from __future__ import annotations
@@ -48,9 +39,6 @@ _STR_FIELDS = ("nonce", "post_id", "bot_id", "page_url", "ajax_url")
 
 def cache_dir(env: Optional[dict[str, str]] = None, platform: Optional[str] = None) -> Path:
     """The user's cache directory for chatgpt4o, by the platform's convention.
-
-    ``$XDG_CACHE_HOME/chatgpt4o`` (default ``~/.cache/chatgpt4o``) on Linux and other Unixes,
-    ``~/Library/Caches/chatgpt4o`` on macOS, ``%LOCALAPPDATA%\\chatgpt4o\\Cache`` on Windows.
 
     Example::
 
@@ -186,8 +174,7 @@ def _decode(data: Any, site: str) -> TokenState:
 
 
 def _on_site(page_url: str, site: str) -> bool:
-    """Whether a page read for ``site`` can be at ``page_url``: on its origin, or on the https
-    one of an http site (the redirect most sites make)."""
+    """Whether ``page_url`` is on ``site``'s origin (or the https one of an http site)."""
     page, home = origin(page_url), origin(site)
     return page == home or (home[:2] == ("http", page[1]) and page == ("https", page[1], 443))
 
@@ -212,15 +199,8 @@ def _chat(item: Any, page_url: str) -> PageChat:
 
 
 def _read_own_file(path: Path) -> str:
-    """The text of ``path`` if it is a small regular file the user alone can have written.
-
-    Never follows a symlink at ``path``, never blocks on a FIFO, reads at most
-    ``MAX_TOKEN_FILE_BYTES``. Ownership and write permissions are checked on POSIX only.
-
-    Raises:
-        OSError: the file cannot be opened (FileNotFoundError: there is none).
-        ValueError: the file is not one to trust, or not UTF-8.
-    """
+    """The text of ``path`` if it is a small regular file the user alone can have written
+    (no symlink followed, no FIFO waited on); ValueError for one not to trust."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     with os.fdopen(os.open(path, flags | getattr(os, "O_BINARY", 0)), "rb") as file:
         info = os.fstat(file.fileno())

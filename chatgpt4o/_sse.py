@@ -80,30 +80,16 @@ class SSEDecoder:
         return "\n".join(self._trailing)
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        """Add bytes; return the events they complete (maybe none).
-
-        Raises:
-            BadReplyError: a line, event or run of non-SSE text is longer than the cap.
-        """
+        """Add bytes; return the events they complete (BadReplyError past the line cap)."""
         return [item for item in self.items(chunk) if isinstance(item, ServerSentEvent)]
 
     def flush(self) -> list[ServerSentEvent]:
-        """At EOF: finish the last line and return the final event, even without a blank line.
-
-        Raises:
-            BadReplyError: the last line is longer than the cap.
-        """
+        """At EOF: finish the last line and return the final event, even without a blank line."""
         return [item for item in self.finish_items() if isinstance(item, ServerSentEvent)]
 
     def items(self, chunk: bytes) -> Iterator[SSEItem]:
-        """Add bytes; yield the events and the non-SSE lines (as str) they complete, in order.
-
-        A generator, so that an error in a later line surfaces only after the items before it,
-        whatever the chunking.
-
-        Raises:
-            BadReplyError: a line, event or run of non-SSE text is longer than the cap.
-        """
+        """Add bytes; yield the events and non-SSE lines (str) they complete, in order (an error
+        in a later line surfaces after the items before it, whatever the chunking)."""
         if self._skip_lf and chunk:
             self._skip_lf = False
             if chunk[:1] == b"\n":
