@@ -61,13 +61,9 @@ __all__ = [
 SITE_MAX_IMAGES = 4
 SITE_MAX_IMAGE_BYTES = 20 * 1024 * 1024  # 20971520 decoded bytes
 
-# What a typical host takes, far below the plugin's 20 MB. PHP's usual post_max_size is 8 MiB and
-# counts the whole POST body, where a picture travels as base64 (4/3 of its size) inside a
-# urlencoded form (+ and / become %2B and %2F: about 6 % more), so 8 MiB holds a picture of about
-# 5.9 MB; the recorded 6.5 MB picture was dropped (400 ``0``). The next walls are PHP's usual
-# memory_limit of 128 MiB (the plugin copies the picture a dozen times: 13 MB crashed it) and a
-# MySQL 5.7 max_allowed_packet of 4 MiB on the row that caches the base64. 5 MiB of raw bytes
-# clears the first two with room for the rest of the form; users with a bigger host raise it.
+# What a typical host takes: PHP's usual 8 MiB post_max_size holds a picture of about 5.9 MB as
+# urlencoded base64 (a recorded 6.5 MB one got 400 ``0``); past it wait PHP's 128 MiB
+# memory_limit (13 MB crashed the plugin) and MySQL 5.7's 4 MiB max_allowed_packet.
 DEFAULT_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 # Below this many bytes of pictures, a 400 ``0`` or a 500 page is not blamed on their size.
@@ -271,10 +267,8 @@ def image_from_file(
 def image_from_data_url(
     url: str, *, field: str, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
 ) -> ImageInput:
-    """A picture from a ``data:<type>;base64,<data>`` URL; the declared type is not trusted.
-
-    Whitespace inside the base64 and missing ``=`` padding are accepted, as the site accepts them.
-    """
+    """A picture from a ``data:<type>;base64,<data>`` URL; the declared type is not trusted
+    (whitespace and missing padding are accepted, as the site accepts them)."""
     header, comma, payload = url.partition(",")
     if not header[:5].lower() == "data:" or not comma:
         raise InvalidImageError(f"{field}: expected a data: URL with a comma", field=field)
@@ -319,9 +313,7 @@ def image_from_content_part(
 ) -> ImageSource:
     """A picture from an OpenAI ``{"type": "image_url", "image_url": {"url": ...}}`` part.
 
-    ``image_url`` may be a mapping (``url`` and an optional ``detail`` of auto, low or high,
-    which the site has no use for) or the URL itself. Never a local path, so a server that passes
-    parts on cannot be made to read its own files.
+    Never a local path, so a server that passes parts on cannot be made to read its own files.
     """
     if part.get("type") != "image_url":
         raise InvalidImageError(f"{field}.type: expected 'image_url'", field=f"{field}.type")
@@ -352,9 +344,7 @@ def load_image(
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     fetch_urls: bool = False,
 ) -> ImageSource:
-    """One picture as a script gives it: a path, bytes, a binary file, a URL or a content part.
-
-    A str is a ``data:`` URL, an ``http(s)`` URL, or else a path.
+    """One picture: a path, bytes, a binary file, a ``data:``/``http(s)`` URL or a content part.
 
     Example::
 
@@ -408,9 +398,7 @@ def split_content(
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     fetch_urls: bool = False,
 ) -> tuple[str, tuple[ImageSource, ...]]:
-    """A message's text and pictures: a str, or OpenAI parts (``text`` and ``image_url``).
-
-    Text parts are joined with newlines, in order.
+    """A message's text (parts joined by newlines) and pictures: a str, or OpenAI parts.
 
     Example::
 
@@ -457,10 +445,8 @@ def split_content(
 def allowed_images(*, generation: str, upload_enabled: bool, plugin_version: Optional[str]) -> int:
     """How many pictures one message to a bot may carry: 0, 1 or 4.
 
-    The old plugin (``wpaicg``) takes none; an AI Puffer bot takes them when its page offers
-    image upload (``imageUploadEnabledUI``). 2.4.1+ reads up to 4; 2.4.0 and earlier read the
-    first and silently drop the rest, so a page whose version is unknown gets one, as the
-    site's own browser sends.
+    None for the old plugin or a bot whose page offers no upload; 2.4.0 and earlier (or an
+    unknown version) read only the first; 2.4.1+ up to 4.
 
     Example::
 
@@ -484,11 +470,8 @@ def check_images_allowed(
     bot_id: str,
     url: str,
 ) -> None:
-    """Refuse (``ImagesNotSupportedError``) more pictures than the bot's page allows.
-
-    The site passes a picture on even when the bot's upload is off; only its page says what
-    the owner allows, so the check is ours.
-    """
+    """Refuse (``ImagesNotSupportedError``) more pictures than the bot's page allows (the site
+    itself passes them on even when the bot's upload is off)."""
     allowed = allowed_images(
         generation=generation, upload_enabled=upload_enabled, plugin_version=plugin_version
     )
@@ -513,9 +496,8 @@ def check_images_allowed(
 
 
 def message_text_for_images(text: str, picture_count: int) -> str:
-    """The ``message`` field for a turn with pictures: ``DEFAULT_IMAGE_PROMPT`` when blank.
-
-    The plugin trims the text (PHP's ``trim``) and drops an empty turn with its pictures.
+    """The ``message`` field for a turn with pictures: ``DEFAULT_IMAGE_PROMPT`` when blank (the
+    plugin drops a turn whose PHP-trimmed text is empty, pictures and all).
 
     Example::
 
@@ -542,11 +524,7 @@ def image_inputs_field(images: Sequence[ImageInput]) -> str:
 def with_image_inputs(
     form: Mapping[str, str], images: Sequence[ImageInput], *, after: str
 ) -> dict[str, str]:
-    """``form`` with ``image_inputs`` right after the field ``after``, in the browser's order.
-
-    The browser puts it after ``bot_id`` in the cache POST and after ``message`` in 2.4.0's JSON
-    POST, and leaves it out when there are no pictures.
-    """
+    """``form`` with ``image_inputs`` (if any pictures) right after ``after``, as the browser."""
     result: dict[str, str] = {}
     for key, value in form.items():
         result[key] = value
@@ -586,12 +564,8 @@ def classify_image_refusal(
 ) -> Optional[ImageRejectedError]:
     """The typed error for a reply to a POST that carried pictures, or None if it is not one.
 
-    The plugin's refusals (``invalid_image_payload``, ``too_many_images``,
-    ``invalid_image_type``, 413 ``image_too_large``) are always recognised; the host's limits
-    (400 ``0`` from PHP's post_max_size, a 500 "critical error" page from its memory_limit, 500
-    ``sse_cache_db_insert_failed`` from the database's packet size) only when the pictures made
-    up ``HOST_LIMIT_SUSPECT_BYTES`` or more: below that they mean something else, and the
-    ordinary reading of the reply applies. Neither kind is worth a retry.
+    The plugin's refusals are always recognised; the host's limits (400 ``0``, a 500 "critical
+    error" page, ``sse_cache_db_insert_failed``) only from ``HOST_LIMIT_SUSPECT_BYTES`` of pictures.
 
     Example::
 
