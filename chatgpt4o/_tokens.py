@@ -75,10 +75,8 @@ class TokenCache:
             than the clock's time is treated as too old.
 
     Attributes:
-        max_age: seconds a page's tokens are trusted.
         refresh_supported: False once the site answered the nonce refresh action with 400
             ``0``; it then only gets page fetches.
-        thread_lock: the renewal lock of threads.
     """
 
     def __init__(
@@ -87,7 +85,6 @@ class TokenCache:
         self.max_age = max_age
         self._clock = clock
         self._entry: Optional[_Entry] = None
-        # Once a site answered 400 "0" to the refresh action, it only gets page fetches.
         self.refresh_supported = True
         self.thread_lock = threading.Lock()
         self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -146,11 +143,7 @@ class TokenCache:
         return TokenState(entry.page, entry.fetched_at, entry.rejected, self.refresh_supported)
 
     def restore(self, state: TokenState) -> None:
-        """Load tokens kept elsewhere (a file, say), replacing the cached ones.
-
-        ``state.fetched_at`` counts in the cache's clock. ``persist()`` is not called: the
-        tokens come from where they are kept.
-        """
+        """Load tokens kept elsewhere (``fetched_at`` in the cache's clock); no ``persist()``."""
         self._entry = _Entry(state.page, state.fetched_at, state.rejected)
         self.refresh_supported = state.refresh_supported
 
@@ -161,12 +154,8 @@ class TokenCache:
         self.persist(None)
 
     def persist(self, state: Optional[TokenState]) -> None:
-        """Called after every change of the cached tokens, with ``state()``; subclasses keep
-        them here (None: no page is cached, after ``clear()``).
-
-        The base class keeps the tokens in memory only and does nothing. ``DiskTokenCache``
-        writes them to a file.
-        """
+        """Called with ``state()`` after every change (None after ``clear()``); a no-op here,
+        ``DiskTokenCache`` writes a file."""
 
     def async_lock(self) -> asyncio.Lock:
         """The renewal lock for the running event loop (asyncio locks belong to one loop)."""
