@@ -23,7 +23,7 @@ from ._completions import (
     ChunkChoice,
 )
 from ._conversation import AsyncConversation, Conversation
-from ._disk_cache import DiskTokenCache
+from ._disk_cache import DiskNonceCache
 from ._exceptions import (
     AccessDeniedError,
     APIConnectionError,
@@ -55,9 +55,9 @@ from ._exceptions import (
 )
 from ._messages import format_prompt
 from ._models import DEFAULT_MODEL, MODEL_ALIASES, MODELS
+from ._nonce_cache import NonceCache, NonceCacheState
 from ._resources import AsyncChatCompletionStream, ChatCompletionStream
 from ._streams import AsyncStream, Stream
-from ._tokens import TokenCache, TokenState
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ __all__ = [
     "ClientClosedError",
     "ContentFlaggedError",
     "Conversation",
-    "DiskTokenCache",
+    "DiskNonceCache",
     "EndpointGoneError",
     "ImageRejectedError",
     "ImageTooLargeError",
@@ -105,13 +105,13 @@ __all__ = [
     "InvalidRequestError",
     "InvalidRequestTypeError",
     "ModelError",
+    "NonceCache",
+    "NonceCacheState",
     "NonceError",
     "PluginError",
     "RateLimitError",
     "Stream",
-    "TokenCache",
     "TokenLimitError",
-    "TokenState",
     "UnsupportedPluginError",
     "UpstreamError",
     "__version__",

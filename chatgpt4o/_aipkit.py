@@ -30,11 +30,11 @@ from ._exceptions import (
     TokenLimitError,
     UpstreamError,
 )
+from ._http import NONCE_SHAPE, Reply, Request, bad_reply, is_event_stream, parse_json_body
 from ._images import classify_image_refusal, with_image_inputs
 from ._page import PageChat
 from ._sse import ServerSentEvent, SSEDecoder
 from ._status import raise_for_status
-from ._wire import NONCE_SHAPE, Reply, Request, bad_reply, is_event_stream, parse_json_body
 
 __all__ = [
     "CACHE_ACTION",

@@ -1,4 +1,4 @@
-"""What Client and AsyncClient share without I/O: settings, identity, tokens, call preparation
+"""What Client and AsyncClient share without I/O: settings, identity, nonce cache, call preparation
 and the errors a network failure becomes."""
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from ._exceptions import (
     InvalidRequestTypeError,
 )
 from ._exchange import Identity
+from ._http import ACCEPT_ENCODING, KEY_SHAPE, BodyLimit, Request
 from ._network import describe_network_error
+from ._nonce_cache import NonceCache
 from ._retry import RetryPolicy
-from ._tokens import TokenCache
-from ._wire import ACCEPT_ENCODING, KEY_SHAPE, BodyLimit, Request
 from ._wpaicg import new_client_id
 
 __all__ = ["BaseClient", "log"]
@@ -53,7 +53,7 @@ class BaseClient:
         headers: Optional[Mapping[str, str]],
         verify: bool,
         session_id: Optional[str],
-        token_cache: Optional[TokenCache],
+        nonce_cache: Optional[NonceCache],
         max_image_bytes: Optional[int],
     ) -> None:
         self.settings: Settings = resolve_settings(
@@ -79,11 +79,11 @@ class BaseClient:
         self._sets_origin = not any(name.lower() == "origin" for name in self._headers)
         self._host = urlsplit(self.settings.base_url).hostname or ""
         self._identity = Identity(client_id=new_client_id(), session_id=_session_id(session_id))
-        if token_cache is not None and not isinstance(token_cache, TokenCache):
+        if nonce_cache is not None and not isinstance(nonce_cache, NonceCache):
             raise InvalidRequestTypeError(
-                f"token_cache: expected a chatgpt4o.TokenCache, got {type(token_cache).__name__}"
+                f"nonce_cache: expected a chatgpt4o.NonceCache, got {type(nonce_cache).__name__}"
             )
-        self._store = token_cache if token_cache is not None else TokenCache()
+        self._store = nonce_cache if nonce_cache is not None else NonceCache()
         self._policy = RetryPolicy(max_retries=self.settings.max_retries)
         self._owns_http = True
         self._pool = _PoolState()
@@ -92,7 +92,7 @@ class BaseClient:
 
     @property
     def base_url(self) -> str:
-        """The chat page this client reads its tokens from."""
+        """The chat page this client reads its nonce and ids from."""
         return self.settings.base_url
 
     @property
@@ -113,7 +113,7 @@ class BaseClient:
         max_retries: Optional[int] = None,
         max_image_bytes: Optional[int] = None,
     ) -> _Client:
-        """A client with other settings that shares this one's connection pool and tokens.
+        """A client with other settings that shares this one's connection pool and nonce cache.
 
         Closing the copy leaves the pool and the original open; closing the original closes
         the pool and every copy.

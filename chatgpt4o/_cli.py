@@ -105,7 +105,7 @@ def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> No
         "--no-cache",
         dest="cache",
         action="store_false",
-        help="neither read nor keep the site's page tokens in the user's cache directory",
+        help="neither read nor keep the site's nonce and ids in the user's cache directory",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log each request and the error's causes"
@@ -207,7 +207,7 @@ def open_client(
 
     from ._client import Client
     from ._config import is_loopback, resolve_settings
-    from ._disk_cache import DiskTokenCache
+    from ._disk_cache import DiskNonceCache
 
     settings = resolve_settings(
         base_url=base_url,
@@ -225,7 +225,7 @@ def open_client(
         timeout=settings.timeout,
         max_retries=settings.max_retries,
         proxy=settings.proxy,
-        token_cache=DiskTokenCache(settings.base_url) if cache else None,
+        nonce_cache=DiskNonceCache(settings.base_url) if cache else None,
         max_image_bytes=getattr(args, "max_image_bytes", None),
         http_client=session,
     )

@@ -20,14 +20,14 @@ from ._exceptions import (
     NonceError,
 )
 from ._exchange import open_reader, send_steps
+from ._http import READ_SIZE, BodyLimit, Reply, Request, lower_headers
 from ._images import Images
 from ._messages import Messages
+from ._nonce_cache import NonceCache, renew_steps
 from ._page import Page
 from ._resources import Chat
 from ._retry import CallState, retrying
 from ._streams import Stream
-from ._tokens import TokenCache, renew_steps
-from ._wire import READ_SIZE, BodyLimit, Reply, Request, lower_headers
 
 __all__ = ["Client", "Stream"]
 
@@ -53,7 +53,7 @@ class Client(BaseClient):
         verify: verify TLS certificates (leave on unless you know why).
         session_id: the guest id the current plugin counts quota and threads under (a UUID
             v4 by default, new per client; pass one to keep it across clients).
-        token_cache: a TokenCache shared with other clients of the same site, so that they
+        nonce_cache: a NonceCache shared with other clients of the same site, so that they
             read its page once; by default each client has its own.
         max_image_bytes: the largest picture a call sends, in bytes (1 to the site's 20 MB);
             default 5 MiB, which a typical host's 8 MB POST limit still takes.
@@ -77,7 +77,7 @@ class Client(BaseClient):
         headers: Optional[Mapping[str, str]] = None,
         verify: bool = True,
         session_id: Optional[str] = None,
-        token_cache: Optional[TokenCache] = None,
+        nonce_cache: Optional[NonceCache] = None,
         max_image_bytes: Optional[int] = None,
         http_client: Optional[requests.Session] = None,
     ) -> None:
@@ -90,7 +90,7 @@ class Client(BaseClient):
             headers=headers,
             verify=verify,
             session_id=session_id,
-            token_cache=token_cache,
+            nonce_cache=nonce_cache,
             max_image_bytes=max_image_bytes,
         )
         if http_client is not None and not isinstance(http_client, requests.Session):

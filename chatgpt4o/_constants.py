@@ -10,7 +10,7 @@ DEFAULT_MAX_RETRIES = 2
 MAX_RETRIES_LIMIT = 10
 
 # Nonces live 12-24 h; refresh well before the shortest life so a cached page never outlives it.
-TOKEN_MAX_AGE = 3600.0
+NONCE_MAX_AGE = 3600.0
 
 BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 8.0
@@ -19,8 +19,8 @@ RETRY_AFTER_CAP = 60.0
 RETRY_TIME_BUDGET = 300.0
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
-# A token cache file holds a page's chats, a few hundred bytes each; a bigger one is not ours.
-MAX_TOKEN_FILE_BYTES = 64 * 1024
+# A nonce cache file holds a page's chats, a few hundred bytes each; a bigger one is not ours.
+MAX_NONCE_FILE_BYTES = 64 * 1024
 MAX_REPLY_BYTES = 10 * 1024 * 1024
 MAX_PROMPT_CHARS = 100_000
 # One SSE line, one event's data, or one run of non-SSE text in a stream may not exceed this.

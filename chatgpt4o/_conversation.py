@@ -10,11 +10,11 @@ from typing import Any, Callable, Literal, Optional, cast
 
 from ._call import NativeTurn, PreparedCall, check_bot_id, new_uuid
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
+from ._http import KEY_SHAPE
 from ._images import DEFAULT_MAX_IMAGE_BYTES, Images, message_text_for_images
 from ._messages import check_prompt, format_prompt, split_pictures, validate_messages
 from ._models import resolve_model
 from ._streams import AsyncStream, Stream
-from ._wire import KEY_SHAPE
 
 __all__ = ["AsyncConversation", "Conversation", "ConversationState", "native_history"]
 

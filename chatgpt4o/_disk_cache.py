@@ -1,9 +1,9 @@
-"""DiskTokenCache: a site's page tokens kept in a file of the user's cache directory.
+"""DiskNonceCache: a site's nonce and ids kept in a file of the user's cache directory.
 
 The command line uses it so that a second ``chatgpt4o "…"`` skips the page fetch. The file
 (mode 0600, never cookies) is ignored, costing one page fetch, when it is missing, corrupt, of
 another site, too old, or one the user may not have written: owned or writable by others, not
-a regular file, over ``MAX_TOKEN_FILE_BYTES``, or naming an AJAX URL off its page's origin.
+a regular file, over ``MAX_NONCE_FILE_BYTES``, or naming an AJAX URL off its page's origin.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from typing import Any, Callable, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from ._ajax_url import ajax_url, origin
-from ._constants import MAX_TOKEN_FILE_BYTES, TOKEN_MAX_AGE
+from ._constants import MAX_NONCE_FILE_BYTES, NONCE_MAX_AGE
+from ._nonce_cache import NonceCache, NonceCacheState
 from ._page import Page, PageChat
-from ._tokens import TokenCache, TokenState
 
-__all__ = ["DiskTokenCache", "cache_dir", "site_key"]
+__all__ = ["DiskNonceCache", "cache_dir", "site_key"]
 
 log = logging.getLogger("chatgpt4o")
 
@@ -70,24 +70,24 @@ def site_key(base_url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
-class DiskTokenCache(TokenCache):
-    """A ``TokenCache`` whose tokens also live in a file, so that they outlive the process.
+class DiskNonceCache(NonceCache):
+    """A ``NonceCache`` whose nonces and ids also live in a file, so that they outlive the process.
 
     One file per site (the name is a hash of the site's URL); it holds every chat (bot) the
-    page offers, each with its nonce. Tokens are trusted for ``max_age`` seconds from when the
+    page offers, each with its nonce. A page is trusted for ``max_age`` seconds from when the
     page was read, by the wall clock; a nonce the site rejects is renewed as with any
-    ``TokenCache`` and the file rewritten. Cookies are never written.
+    ``NonceCache`` and the file rewritten. Cookies are never written.
 
     Example::
 
         url = "https://chatgpt4o.one"
-        with chatgpt4o.Client(url, token_cache=chatgpt4o.DiskTokenCache(url)) as client:
-            client.ask("Hi")  # reads the page only when the file has no young tokens
+        with chatgpt4o.Client(url, nonce_cache=chatgpt4o.DiskNonceCache(url)) as client:
+            client.ask("Hi")  # reads the page only when the file has no young nonce
 
     Args:
         base_url: the site's chat page (the client's ``base_url``).
-        path: the file; default ``cache_dir() / "tokens-<hash>.json"``.
-        max_age: seconds a page's tokens are trusted.
+        path: the file; default ``cache_dir() / "nonces-<hash>.json"``.
+        max_age: seconds a page's nonce and ids are trusted.
         clock: wall-clock seconds since the epoch (tests pass a fake).
 
     Attributes:
@@ -100,17 +100,17 @@ class DiskTokenCache(TokenCache):
         base_url: str,
         path: Union[str, os.PathLike[str], None] = None,
         *,
-        max_age: float = TOKEN_MAX_AGE,
+        max_age: float = NONCE_MAX_AGE,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(max_age, clock)
         self.site = site_key(base_url)
         digest = hashlib.sha256(self.site.encode("utf-8")).hexdigest()[:24]
-        self.path = Path(path) if path is not None else cache_dir() / f"tokens-{digest}.json"
+        self.path = Path(path) if path is not None else cache_dir() / f"nonces-{digest}.json"
         self._load()
 
     def clear(self) -> None:
-        """Forget the tokens, in memory and on disk."""
+        """Forget the cached page, in memory and on disk."""
         super().clear()
         with contextlib.suppress(OSError):
             self.path.unlink()
@@ -121,15 +121,15 @@ class DiskTokenCache(TokenCache):
         except FileNotFoundError:
             return
         except (OSError, ValueError) as exc:
-            log.debug("token cache %s: not read, ignored (%s)", self.path, exc)
+            log.debug("nonce cache %s: not read, ignored (%s)", self.path, exc)
             return
         try:
             self.restore(_decode(json.loads(text), self.site))
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
-            log.debug("token cache %s: not a valid cache file, ignored (%s)", self.path, exc)
+            log.debug("nonce cache %s: not a valid cache file, ignored (%s)", self.path, exc)
 
-    def persist(self, state: Optional[TokenState]) -> None:
-        """Write the tokens to the file (nothing to write when none are cached)."""
+    def persist(self, state: Optional[NonceCacheState]) -> None:
+        """Write the cached page to the file (nothing to write when none are cached)."""
         if state is None:
             return
         data = {
@@ -143,10 +143,10 @@ class DiskTokenCache(TokenCache):
         try:
             _write_private(self.path, json.dumps(data, indent=1) + "\n")
         except OSError as exc:
-            log.debug("token cache %s: not written (%s)", self.path, exc)
+            log.debug("nonce cache %s: not written (%s)", self.path, exc)
 
 
-def _decode(data: Any, site: str) -> TokenState:
+def _decode(data: Any, site: str) -> NonceCacheState:
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise ValueError("unknown format")
     if data.get("site") != site:
@@ -165,7 +165,7 @@ def _decode(data: Any, site: str) -> TokenState:
     chats = page["chats"]
     if not isinstance(chats, list):
         raise ValueError("chats is not a list")
-    return TokenState(
+    return NonceCacheState(
         Page(page["url"], tuple(_chat(item, page["url"]) for item in chats)),
         fetched_at,
         rejected,
@@ -186,12 +186,12 @@ def _chat(item: Any, page_url: str) -> PageChat:
     if item["generation"] not in _GENERATIONS or item["chat_type"] not in _CHAT_TYPES:
         raise ValueError("unknown generation or chat type")
     if not all(isinstance(item[name], str) for name in _STR_FIELDS):
-        raise ValueError("a token is not a string")
+        raise ValueError("a nonce or id is not a string")
     if not isinstance(item["streams"], bool) or not isinstance(item["image_upload"], bool):
         raise ValueError("streams or image_upload is not a boolean")
     if item["plugin_version"] is not None and not isinstance(item["plugin_version"], str):
         raise ValueError("plugin_version is neither a string nor null")
-    # Tokens are written only after ajax_url() kept them on the page's origin: another host
+    # Chats are written only after ajax_url() kept them on the page's origin: another host
     # here means someone else wrote the file, to receive the next prompt and nonce.
     if ajax_url(page_url, named=item["ajax_url"]) != item["ajax_url"]:
         raise ValueError(f"the AJAX URL {item['ajax_url']!r} is not on the page's origin")
@@ -208,9 +208,9 @@ def _read_own_file(path: Path) -> str:
             raise ValueError("not a regular file")
         _check_owner(info, "the file")
         _check_owner(os.stat(path.parent), "its directory")
-        data = file.read(MAX_TOKEN_FILE_BYTES + 1)
-    if len(data) > MAX_TOKEN_FILE_BYTES:
-        raise ValueError(f"larger than {MAX_TOKEN_FILE_BYTES} bytes")
+        data = file.read(MAX_NONCE_FILE_BYTES + 1)
+    if len(data) > MAX_NONCE_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_NONCE_FILE_BYTES} bytes")
     return data.decode("utf-8")
 
 
@@ -226,7 +226,7 @@ def _check_owner(info: os.stat_result, what: str) -> None:
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically, readable and writable by its owner only."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".tokens-", suffix=".tmp", dir=path.parent)
+    fd, temp = tempfile.mkstemp(prefix=".nonces-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)

@@ -78,15 +78,15 @@ def version_hints(html: str) -> dict[str, list[str]]:
 
 
 def diagnose(client: Client, *, send: bool = False) -> Report:
-    """Diagnose the site of ``client`` (its token cache left alone); ``send`` one test message.
+    """Diagnose the site of ``client`` (its nonce cache left alone); ``send`` one test message.
 
     Example::
 
         report = diagnose(client, send=True)
     """
     from ._cloudflare import is_cloudflare_page
+    from ._nonce_cache import page_request
     from ._page import extract_page
-    from ._tokens import page_request
 
     report = Report(client.base_url)
     started = time.perf_counter()

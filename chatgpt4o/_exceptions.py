@@ -196,7 +196,7 @@ class BlockedError(APIStatusError):
 
 
 class ChatPageError(APIError):
-    """The page does not carry the chat tokens (post id, nonce, bot) this client needs.
+    """The page does not carry the chat's nonce and ids (post id, bot) this client needs.
 
     Attributes:
         missing: what was not found, e.g. ``"nonce"``.

@@ -13,9 +13,9 @@ from typing import Protocol
 
 from . import _aipkit, _wpaicg
 from ._call import PreparedCall, new_uuid
+from ._http import Reply, Request
 from ._images import check_images_allowed
 from ._page import PageChat
-from ._wire import Reply, Request
 
 __all__ = ["Identity", "ReplyReader", "SendSteps", "open_reader", "send_steps"]
 

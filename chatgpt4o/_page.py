@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from ._ajax_url import REST_API_REL, ajax_url, rest_url_from_link_header
 from ._cloudflare import is_cloudflare_page
 from ._exceptions import BlockedError, BotNotFoundError, ChatPageError, UnsupportedPluginError
-from ._wire import NONCE_SHAPE
+from ._http import NONCE_SHAPE
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -61,7 +61,7 @@ _PAGE_HINT = (
 
 @dataclass(frozen=True)
 class PageChat:
-    """One chat the page offers, with the tokens needed to talk to it.
+    """One chat the page offers, with the nonce and ids needed to talk to it.
 
     Example::
 
@@ -149,7 +149,7 @@ class Page:
 
 
 def extract_page(html: str, url: str, *, link_header: Optional[str] = None) -> Page:
-    """Read the chats a page offers, and the tokens to talk to each.
+    """Read the chats a page offers, and the nonce and ids to talk to each.
 
     A page with ``div.aipkit_chat_container[data-config]`` or
     ``div.aipkit_popup_wrapper[data-config]`` is an aipkit page: each such element is a chat, in

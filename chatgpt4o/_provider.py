@@ -35,7 +35,7 @@ class Chatgpt4o:
 
     Point ``Chatgpt4o.url`` at another AI Power site to use that one (or set
     ``$CHATGPT4O_BASE_URL`` and leave ``url`` as it is). Calls in one event loop share one
-    pooled client per site, proxy and cookies; tokens are cached per site and cookies across
+    pooled client per site, proxy and cookies; nonces are cached per site and cookies across
     loops (refreshed by age and whenever the site rejects the nonce), and concurrent cold calls
     fetch the page once. The class attributes are those gpt4free's 2024 providers carry
     (``AsyncProvider`` and ``ProviderModelMixin``), so gpt4free drives it as its own.

@@ -1,8 +1,8 @@
-"""The provider's clients: one pooled AsyncClient per event loop and site, tokens per site.
+"""The provider's clients: one pooled AsyncClient per event loop and site, nonces per site.
 
 gpt4free calls the provider's class methods, so the provider keeps its clients here: each event
 loop gets its own (an httpx pool belongs to one loop), held weakly by the loop and bounded, and
-all loops share the page tokens of a site, so a fresh loop does not read the page again.
+all loops share the nonce cache of a site, so a fresh loop does not read the page again.
 
 A loop's clients are closed when the loop shuts down: each loop gets a small async generator
 parked at its first ``yield``, which ``loop.shutdown_asyncgens()`` (run by ``asyncio.run``)
@@ -21,7 +21,7 @@ from typing import Optional
 
 from ._async_client import AsyncClient
 from ._config import resolve_settings
-from ._tokens import TokenCache
+from ._nonce_cache import NonceCache
 
 __all__ = ["ClientPools"]
 
@@ -33,7 +33,7 @@ MAX_TOKEN_CACHES = 64
 
 
 class ClientPools:
-    """Pooled clients per event loop and (site, proxy, cookies); token caches per site and cookies.
+    """Pooled clients per event loop and (site, proxy, cookies); nonce caches per site and cookies.
 
     Example::
 
@@ -46,7 +46,7 @@ class ClientPools:
         self._loops: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, OrderedDict[_PoolKey, AsyncClient]
         ] = weakref.WeakKeyDictionary()
-        self._caches: OrderedDict[_CacheKey, TokenCache] = OrderedDict()
+        self._caches: OrderedDict[_CacheKey, NonceCache] = OrderedDict()
         self._closers: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, AsyncGenerator[None, None]
         ] = weakref.WeakKeyDictionary()
@@ -76,7 +76,7 @@ class ClientPools:
                 return client
         # Validates the arguments (a bad proxy raises here) before anything is pooled.
         client = AsyncClient(
-            base_url, proxy=proxy, cookies=cookies, token_cache=self._cache(base_url, jar)
+            base_url, proxy=proxy, cookies=cookies, nonce_cache=self._cache(base_url, jar)
         )
         with self._lock:
             clients[key] = client
@@ -108,13 +108,13 @@ class ClientPools:
         for client in clients.values():
             await client.aclose()
 
-    def _cache(self, base_url: str, jar: frozenset[tuple[str, str]]) -> TokenCache:
-        # A login cookie changes the nonce, so each cookie set gets its own tokens.
+    def _cache(self, base_url: str, jar: frozenset[tuple[str, str]]) -> NonceCache:
+        # A login cookie changes the nonce, so each cookie set gets its own nonce cache.
         key: _CacheKey = (base_url, jar)
         with self._lock:
             cache = self._caches.get(key)
             if cache is None:
-                cache = self._caches[key] = TokenCache()
+                cache = self._caches[key] = NonceCache()
                 while len(self._caches) > MAX_TOKEN_CACHES:
                     self._caches.popitem(last=False)
             self._caches.move_to_end(key)

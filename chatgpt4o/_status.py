@@ -10,7 +10,7 @@ from ._exceptions import (
     RateLimitError,
     body_preview,
 )
-from ._wire import Reply, parse_retry_after
+from ._http import Reply, parse_retry_after
 
 __all__ = ["BLOCK_HINT", "raise_for_status"]
 

@@ -26,10 +26,10 @@ from ._exceptions import (
     TokenLimitError,
     UpstreamError,
 )
+from ._http import Reply, Request, is_event_stream, parse_json_body
 from ._page import PageChat
 from ._sse import SSEDecoder, SSEItem
 from ._status import raise_for_status
-from ._wire import Reply, Request, is_event_stream, parse_json_body
 
 __all__ = [
     "SHORTCODE_ACTION",

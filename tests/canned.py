@@ -6,8 +6,8 @@ from __future__ import annotations
 import base64
 
 from chatgpt4o._call import PreparedCall
+from chatgpt4o._http import Reply
 from chatgpt4o._page import PageChat
-from chatgpt4o._wire import Reply
 
 PAGE_URL = "http://127.0.0.1:8108"
 AJAX_URL = "http://127.0.0.1:8108/wp-admin/admin-ajax.php"

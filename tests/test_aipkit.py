@@ -44,7 +44,7 @@ from chatgpt4o._aipkit import (
     stream_request,
 )
 from chatgpt4o._call import NativeTurn, PreparedCall
-from chatgpt4o._wire import Reply
+from chatgpt4o._http import Reply
 from tests.canned import (
     AIPKIT,
     AJAX_URL,

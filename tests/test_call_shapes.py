@@ -172,7 +172,7 @@ def test_completions_dump_as_openai_python_does(site: LocalSite) -> None:
     assert all(json.loads(chunk.to_json(indent=None))["id"] == chunks[0].id for chunk in chunks)
 
 
-def test_with_options_shares_the_pool_and_tokens_but_has_its_own_chat(site: LocalSite) -> None:
+def test_with_options_shares_the_pool_and_nonce_cache_but_has_its_own_chat(site: LocalSite) -> None:
     with chatgpt4o.Client(site.url, **SETTINGS) as client:
         patient = client.with_options(timeout=30, max_retries=5)
         assert client.ask("one") == "Echo: one"

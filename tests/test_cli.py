@@ -382,7 +382,7 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("profile", "requests"), [("1.9.18", 2), ("1.7", 2), ("2.4.71", 3)])
-def test_a_second_call_reuses_the_cached_tokens(
+def test_a_second_call_reuses_the_cached_nonce(
     chatgpt4o_site_factory: SiteFactory, profile: str, requests: int, cache_in_tmp: Path
 ) -> None:
     site = chatgpt4o_site_factory(profile)
@@ -391,7 +391,7 @@ def test_a_second_call_reuses_the_cached_tokens(
     assert run(["--base-url", site.url, "two"])[:2] == (0, "Echo: two\n")
     assert len(site.requests) == 2 * requests - 1
     assert site.page_fetches == 1
-    assert list(cache_in_tmp.glob("tokens-*.json"))
+    assert list(cache_in_tmp.glob("nonces-*.json"))
 
 
 def test_no_cache_fetches_the_page_every_time(

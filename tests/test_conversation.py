@@ -223,7 +223,7 @@ def test_a_failed_send_keeps_no_turn(kind: str) -> None:
         assert chat(kind, site, script, script_async) == []
 
 
-def test_with_options_shares_pool_and_tokens_and_validates() -> None:
+def test_with_options_shares_pool_and_nonce_cache_and_validates() -> None:
     with LocalSite("1.9.18") as site, chatgpt4o.Client(site.url) as client:
         patient = client.with_options(timeout=30, max_retries=0)
         assert (patient.settings.timeout, patient.settings.max_retries) == (30.0, 0)
@@ -239,7 +239,7 @@ def test_with_options_shares_pool_and_tokens_and_validates() -> None:
             client.with_options(timeout=-1)
 
 
-def test_async_with_options_shares_pool_and_tokens() -> None:
+def test_async_with_options_shares_pool_and_nonce_cache() -> None:
     async def main() -> None:
         with LocalSite("1.9.18") as site:
             async with chatgpt4o.AsyncClient(site.url) as client:

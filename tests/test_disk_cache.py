@@ -1,4 +1,4 @@
-"""DiskTokenCache: tokens outlive the process, for their age only, and a bad file is ignored."""
+"""DiskNonceCache: tokens outlive the process, for their age only, and a bad file is ignored."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 
 import chatgpt4o
-from chatgpt4o import DiskTokenCache, TokenState
+from chatgpt4o import DiskNonceCache, NonceCacheState
 from chatgpt4o._disk_cache import cache_dir, site_key
 from chatgpt4o.testing import LocalSite
 from chatgpt4o.testing.pytest_plugin import SiteFactory
@@ -35,8 +35,8 @@ def clock() -> Clock:
     return Clock()
 
 
-def ask(site: LocalSite, cache: chatgpt4o.TokenCache, text: str = "Hi") -> str:
-    with chatgpt4o.Client(site.url, token_cache=cache) as client:
+def ask(site: LocalSite, cache: chatgpt4o.NonceCache, text: str = "Hi") -> str:
+    with chatgpt4o.Client(site.url, nonce_cache=cache) as client:
         return client.ask(text)
 
 
@@ -47,9 +47,9 @@ def test_a_second_process_skips_the_page_fetch(
 ) -> None:  # fmt: skip
     site = chatgpt4o_site_factory(profile)
     path = tmp_path / "tokens.json"
-    assert ask(site, DiskTokenCache(site.url, path, clock=clock)) == "Echo: Hi"
+    assert ask(site, DiskNonceCache(site.url, path, clock=clock)) == "Echo: Hi"
     first = len(site.requests)
-    assert ask(site, DiskTokenCache(site.url, path, clock=clock), "Again") == "Echo: Again"
+    assert ask(site, DiskNonceCache(site.url, path, clock=clock), "Again") == "Echo: Again"
     assert len(site.requests) - first == first - 1
     assert site.page_fetches == 1
 
@@ -58,9 +58,9 @@ def test_the_file_is_private_json_without_cookies(
     tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
 ) -> None:
     path = tmp_path / "sub" / "tokens.json"
-    cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
+    cache = DiskNonceCache(chatgpt4o_site.url, path, clock=clock)
     with chatgpt4o.Client(
-        chatgpt4o_site.url, token_cache=cache, cookies={"wp_login": "secret"}
+        chatgpt4o_site.url, nonce_cache=cache, cookies={"wp_login": "secret"}
     ) as c:
         c.ask("Hi")
     if sys.platform != "win32":
@@ -73,15 +73,15 @@ def test_the_file_is_private_json_without_cookies(
     assert data["fetched_at"] == clock.now
 
 
-def test_tokens_expire_by_wall_clock(
+def test_a_cached_page_expires_by_wall_clock(
     tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
 ) -> None:
     path = tmp_path / "tokens.json"
-    ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock, max_age=60))
+    ask(chatgpt4o_site, DiskNonceCache(chatgpt4o_site.url, path, clock=clock, max_age=60))
     clock.now += 61
-    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock, max_age=60).fresh() is None
+    assert DiskNonceCache(chatgpt4o_site.url, path, clock=clock, max_age=60).fresh() is None
     clock.now -= 3600  # a clock set back proves nothing
-    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock, max_age=60).fresh() is None
+    assert DiskNonceCache(chatgpt4o_site.url, path, clock=clock, max_age=60).fresh() is None
 
 
 @pytest.mark.parametrize(("profile", "pages", "refreshes"), [("1.9.18", 2, 0), ("2.4.71", 1, 1)])
@@ -92,9 +92,9 @@ def test_a_rejected_cached_nonce_is_renewed_and_written(
     # The old plugin reads the page again; the current one asks its refresh action.
     site = chatgpt4o_site_factory(profile)
     path = tmp_path / "tokens.json"
-    ask(site, DiskTokenCache(site.url, path, clock=clock))
+    ask(site, DiskNonceCache(site.url, path, clock=clock))
     site.rotate_nonce()
-    assert ask(site, DiskTokenCache(site.url, path, clock=clock)) == "Echo: Hi"
+    assert ask(site, DiskNonceCache(site.url, path, clock=clock)) == "Echo: Hi"
     assert (site.page_fetches, len(site.nonce_refreshes)) == (pages, refreshes)
     assert json.loads(path.read_text())["page"]["chats"][0]["nonce"] == site.nonce
 
@@ -119,7 +119,7 @@ def test_a_corrupt_file_is_ignored_with_a_debug_log(
     path = tmp_path / "tokens.json"
     path.write_bytes(content)
     with caplog.at_level(logging.DEBUG, logger="chatgpt4o"):
-        cache = DiskTokenCache("https://example.com", path)
+        cache = DiskNonceCache("https://example.com", path)
     assert cache.fresh() is None
     assert "ignored" in caplog.text
 
@@ -139,12 +139,12 @@ def test_a_file_of_another_site_or_with_bad_chats_is_ignored(
     tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite, name: str, value: object
 ) -> None:
     path = tmp_path / "tokens.json"
-    ask(chatgpt4o_site, DiskTokenCache(chatgpt4o_site.url, path, clock=clock))
-    assert DiskTokenCache("https://other.example", path, clock=clock).fresh() is None
+    ask(chatgpt4o_site, DiskNonceCache(chatgpt4o_site.url, path, clock=clock))
+    assert DiskNonceCache("https://other.example", path, clock=clock).fresh() is None
     data = json.loads(path.read_text())
     data["page"]["chats"][0][name] = value
     path.write_text(json.dumps(data))
-    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).fresh() is None
+    assert DiskNonceCache(chatgpt4o_site.url, path, clock=clock).fresh() is None
 
 
 def test_a_file_from_before_pictures_costs_one_page_fetch_never_an_error(
@@ -155,14 +155,14 @@ def test_a_file_from_before_pictures_costs_one_page_fetch_never_an_error(
     )
     path = tmp_path / "tokens.json"
     with LocalSite("2.4.71", image_upload=True) as site:
-        ask(site, DiskTokenCache(site.url, path, clock=clock))
+        ask(site, DiskNonceCache(site.url, path, clock=clock))
         data = json.loads(path.read_text())
         for chat in data["page"]["chats"]:  # as chatgpt4o wrote it before pictures
             del chat["image_upload"], chat["plugin_version"]
         path.write_text(json.dumps(data))
 
         with chatgpt4o.Client(
-            site.url, token_cache=DiskTokenCache(site.url, path, clock=clock)
+            site.url, nonce_cache=DiskNonceCache(site.url, path, clock=clock)
         ) as client:
             reply = client.ask("What is it?", images=png)
 
@@ -177,7 +177,7 @@ def test_an_unreadable_file_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
     path.write_text("{}")
     path.chmod(0)
-    assert DiskTokenCache("https://example.com", path).fresh() is None
+    assert DiskNonceCache("https://example.com", path).fresh() is None
 
 
 def test_an_unwritable_directory_does_not_fail_the_call(
@@ -185,13 +185,13 @@ def test_an_unwritable_directory_does_not_fail_the_call(
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    cache = DiskTokenCache(chatgpt4o_site.url, blocker / "tokens.json")
+    cache = DiskNonceCache(chatgpt4o_site.url, blocker / "tokens.json")
     assert ask(chatgpt4o_site, cache) == "Echo: Hi"
 
 
 def test_clear_forgets(tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite) -> None:
     path = tmp_path / "tokens.json"
-    cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
+    cache = DiskNonceCache(chatgpt4o_site.url, path, clock=clock)
     ask(chatgpt4o_site, cache)
     cache.refresh_unsupported()
     cache.clear()
@@ -199,7 +199,7 @@ def test_clear_forgets(tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite) 
     assert cache.fresh() is None
     assert cache.state() is None
     assert cache.refresh_supported
-    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).state() is None
+    assert DiskNonceCache(chatgpt4o_site.url, path, clock=clock).state() is None
     cache.clear()  # no file: nothing to unlink
     assert not path.exists()
 
@@ -208,32 +208,32 @@ def test_the_file_holds_the_state_a_new_cache_restores(
     tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
 ) -> None:
     path = tmp_path / "tokens.json"
-    cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
+    cache = DiskNonceCache(chatgpt4o_site.url, path, clock=clock)
     ask(chatgpt4o_site, cache)
     page = cache.fresh()
     assert page is not None
     cache.reject(page)
     cache.refresh_unsupported()
     state = cache.state()
-    assert state == TokenState(page, clock.now, rejected=True, refresh_supported=False)
+    assert state == NonceCacheState(page, clock.now, rejected=True, refresh_supported=False)
     data = json.loads(path.read_text())
     assert (data["fetched_at"], data["rejected"], data["refresh_supported"]) == (
         clock.now,
         True,
         False,
     )
-    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).state() == state
+    assert DiskNonceCache(chatgpt4o_site.url, path, clock=clock).state() == state
 
 
 def test_restore_does_not_write_the_file_and_persist_does(
     tmp_path: Path, clock: Clock, chatgpt4o_site: LocalSite
 ) -> None:
-    source = DiskTokenCache(chatgpt4o_site.url, tmp_path / "a.json", clock=clock)
+    source = DiskNonceCache(chatgpt4o_site.url, tmp_path / "a.json", clock=clock)
     ask(chatgpt4o_site, source)
     state = source.state()
     assert state is not None
     path = tmp_path / "b.json"
-    cache = DiskTokenCache(chatgpt4o_site.url, path, clock=clock)
+    cache = DiskNonceCache(chatgpt4o_site.url, path, clock=clock)
     cache.restore(state)
     assert not path.exists()
     assert cache.fresh() == state.page
@@ -242,7 +242,7 @@ def test_restore_does_not_write_the_file_and_persist_does(
     cache.persist(cache.state())
     if sys.platform != "win32":
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert DiskTokenCache(chatgpt4o_site.url, path, clock=clock).state() == state
+    assert DiskNonceCache(chatgpt4o_site.url, path, clock=clock).state() == state
 
 
 def test_default_path_follows_the_platform(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -255,12 +255,12 @@ def test_default_path_follows_the_platform(monkeypatch: pytest.MonkeyPatch, tmp_
         "Cache",
     )
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    first = DiskTokenCache("https://a.example")
+    first = DiskNonceCache("https://a.example")
     assert first.path.parent == (
         tmp_path / "chatgpt4o" if sys.platform.startswith("linux") else first.path.parent
     )
-    assert DiskTokenCache("https://A.example/").path == first.path
-    assert DiskTokenCache("https://b.example").path != first.path
+    assert DiskNonceCache("https://A.example/").path == first.path
+    assert DiskNonceCache("https://b.example").path != first.path
 
 
 # --- a file someone else may have written (issue 21) ------------------------------------------
@@ -347,9 +347,9 @@ def test_a_file_someone_else_may_have_written_costs_one_page_fetch(
     directory = tmp_path / "cache"
     directory.mkdir(mode=0o700)
     path = directory / "tokens.json"
-    ask(site, DiskTokenCache(site.url, path, clock=clock))
+    ask(site, DiskNonceCache(site.url, path, clock=clock))
     hostile(path, foreign)
 
-    assert ask(site, DiskTokenCache(site.url, path, clock=clock), "Again") == "Echo: Again"
+    assert ask(site, DiskNonceCache(site.url, path, clock=clock), "Again") == "Echo: Again"
     assert site.page_fetches == 2, "the file was ignored: the page was read again"
     assert foreign.requests == []

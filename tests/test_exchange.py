@@ -19,8 +19,8 @@ import pytest
 
 from chatgpt4o import (
     BlockedError,
+    NonceCacheState,
     NonceError,
-    TokenState,
 )
 from chatgpt4o._aipkit import (
     REFRESH_ACTION,
@@ -29,9 +29,9 @@ from chatgpt4o._aipkit import (
 )
 from chatgpt4o._call import NativeTurn, PreparedCall
 from chatgpt4o._exchange import Identity, open_reader, send_steps
+from chatgpt4o._http import Reply, Request
+from chatgpt4o._nonce_cache import NonceCache, renew_steps
 from chatgpt4o._page import Page, PageChat
-from chatgpt4o._tokens import TokenCache, renew_steps
-from chatgpt4o._wire import Reply, Request
 from chatgpt4o._wpaicg import WpaicgReader
 from tests.canned import (
     AIPKIT,
@@ -199,7 +199,7 @@ def refreshed(nonce: str) -> Reply:
     return reply(200, b'{"success":true,"data":{"nonce":"' + nonce.encode() + b'"}}', JSON)
 
 
-def read_first_page(store: TokenCache, html: bytes = AIPKIT_PAGE) -> Page:
+def read_first_page(store: NonceCache, html: bytes = AIPKIT_PAGE) -> Page:
     steps = renew_steps(store, BASE_URL)
     request = next(steps)
     assert (request.method, request.url, request.reader) == ("GET", BASE_URL, "page")
@@ -211,7 +211,7 @@ def read_first_page(store: TokenCache, html: bytes = AIPKIT_PAGE) -> Page:
 
 
 def test_the_first_renewal_reads_the_page() -> None:
-    store = TokenCache()
+    store = NonceCache()
     page = read_first_page(store)
     assert page.generation == "aipkit"
     assert page.chat().nonce == "defb835c4d"
@@ -219,7 +219,7 @@ def test_the_first_renewal_reads_the_page() -> None:
 
 def test_a_rejected_aipkit_nonce_is_refreshed_with_one_small_request() -> None:
     clock = Clock()
-    store = TokenCache(max_age=100.0, clock=clock)
+    store = NonceCache(max_age=100.0, clock=clock)
     page = read_first_page(store)
     clock.now = 60.0
     store.reject(page)
@@ -240,7 +240,7 @@ def test_a_rejected_aipkit_nonce_is_refreshed_with_one_small_request() -> None:
 
 
 def test_every_chat_of_the_page_gets_the_refreshed_nonce() -> None:
-    store = TokenCache()
+    store = NonceCache()
     page = Page(BASE_URL, (AIPKIT, replace(AIPKIT, bot_id="7")))
     store.put(page)
     store.reject(page)
@@ -252,7 +252,7 @@ def test_every_chat_of_the_page_gets_the_refreshed_nonce() -> None:
 
 
 def test_a_site_without_the_refresh_action_is_read_again_and_remembered() -> None:
-    store = TokenCache()
+    store = NonceCache()
     page = read_first_page(store)
     store.reject(page)
     steps = renew_steps(store, BASE_URL)
@@ -275,7 +275,7 @@ def test_a_site_without_the_refresh_action_is_read_again_and_remembered() -> Non
 
 def test_a_rejected_page_past_its_age_is_still_read_past_the_page_cache() -> None:
     clock = Clock()
-    store = TokenCache(max_age=100.0, clock=clock)
+    store = NonceCache(max_age=100.0, clock=clock)
     page = read_first_page(store, WPAICG_PAGE)
     store.reject(page)
     clock.now = 150.0  # too old to keep its other tokens, and its nonce was refused
@@ -287,14 +287,14 @@ def test_a_rejected_page_past_its_age_is_still_read_past_the_page_cache() -> Non
 
 def test_a_page_past_its_age_but_never_rejected_is_read_plainly() -> None:
     clock = Clock()
-    store = TokenCache(max_age=100.0, clock=clock)
+    store = NonceCache(max_age=100.0, clock=clock)
     read_first_page(store, WPAICG_PAGE)
     clock.now = 150.0
     assert not next(renew_steps(store, BASE_URL)).params
 
 
 def test_a_failed_refresh_raises_and_keeps_the_refresh_action() -> None:
-    store = TokenCache()
+    store = NonceCache()
     page = read_first_page(store)
     store.reject(page)
     steps = renew_steps(store, BASE_URL)
@@ -308,7 +308,7 @@ def test_a_failed_refresh_raises_and_keeps_the_refresh_action() -> None:
 
 
 def test_a_rejected_wpaicg_nonce_reads_the_page_past_its_cache() -> None:
-    store = TokenCache()
+    store = NonceCache()
     page = read_first_page(store, WPAICG_PAGE)
     assert page.generation == "wpaicg"
     store.reject(page)
@@ -321,9 +321,9 @@ def test_a_rejected_wpaicg_nonce_reads_the_page_past_its_cache() -> None:
     assert store.fresh() is fresh
 
 
-def test_old_tokens_are_read_again_whatever_the_generation() -> None:
+def test_an_old_page_is_read_again_whatever_the_generation() -> None:
     clock = Clock()
-    store = TokenCache(max_age=10.0, clock=clock)
+    store = NonceCache(max_age=10.0, clock=clock)
     read_first_page(store)
     clock.now = 10.0
     assert store.fresh() is None
@@ -334,39 +334,39 @@ def test_old_tokens_are_read_again_whatever_the_generation() -> None:
 
 
 def test_a_rejection_of_an_older_page_does_not_mark_the_new_one() -> None:
-    store = TokenCache()
+    store = NonceCache()
     old = read_first_page(store)
     new = read_first_page(store)
     store.reject(old)
     assert store.fresh() is new
 
 
-class RecordingCache(TokenCache):
-    """A TokenCache that keeps every state ``persist`` is given."""
+class RecordingCache(NonceCache):
+    """A NonceCache that keeps every state ``persist`` is given."""
 
     def __init__(self, max_age: float = 100.0, clock: Optional[Clock] = None) -> None:
         super().__init__(max_age, clock if clock is not None else Clock())
-        self.persisted: list[Optional[TokenState]] = []
+        self.persisted: list[Optional[NonceCacheState]] = []
 
-    def persist(self, state: Optional[TokenState]) -> None:
+    def persist(self, state: Optional[NonceCacheState]) -> None:
         self.persisted.append(state)
 
 
-def test_state_is_a_snapshot_of_the_cached_tokens() -> None:
+def test_state_is_a_snapshot_of_the_cached_page() -> None:
     clock = Clock()
-    store = TokenCache(max_age=100.0, clock=clock)
+    store = NonceCache(max_age=100.0, clock=clock)
     assert store.state() is None
     page = Page(BASE_URL, (AIPKIT,))
     clock.now = 5.0
     store.put(page)
     before = store.state()
-    assert before == TokenState(page, 5.0, rejected=False, refresh_supported=True)
+    assert before == NonceCacheState(page, 5.0, rejected=False, refresh_supported=True)
     store.reject(page)
     store.refresh_unsupported()
-    assert before == TokenState(page, 5.0)  # a snapshot: later changes do not reach it
-    assert store.state() == TokenState(page, 5.0, rejected=True, refresh_supported=False)
+    assert before == NonceCacheState(page, 5.0)  # a snapshot: later changes do not reach it
+    assert store.state() == NonceCacheState(page, 5.0, rejected=True, refresh_supported=False)
     clock.now = 500.0  # however old
-    assert store.state() == TokenState(page, 5.0, rejected=True, refresh_supported=False)
+    assert store.state() == NonceCacheState(page, 5.0, rejected=True, refresh_supported=False)
     with pytest.raises(AttributeError):
         before.rejected = True  # type: ignore[misc]
 
@@ -382,10 +382,10 @@ def test_persist_is_given_the_state_after_every_change() -> None:
     store.renewed(renewed)
     store.clear()
     assert store.persisted == [
-        TokenState(page, 0.0),
-        TokenState(page, 0.0, rejected=True),
-        TokenState(page, 0.0, rejected=True, refresh_supported=False),
-        TokenState(renewed, 0.0, refresh_supported=False),
+        NonceCacheState(page, 0.0),
+        NonceCacheState(page, 0.0, rejected=True),
+        NonceCacheState(page, 0.0, rejected=True, refresh_supported=False),
+        NonceCacheState(renewed, 0.0, refresh_supported=False),
         None,
     ]
 
@@ -393,14 +393,14 @@ def test_persist_is_given_the_state_after_every_change() -> None:
 def test_renew_steps_persist_the_page_they_read() -> None:
     store = RecordingCache()
     page = read_first_page(store)
-    assert store.persisted == [TokenState(page, 0.0)]
+    assert store.persisted == [NonceCacheState(page, 0.0)]
 
 
 def test_restore_loads_a_state_and_does_not_persist_it() -> None:
     clock = Clock()
     store = RecordingCache(max_age=100.0, clock=clock)
     page = Page(BASE_URL, (AIPKIT,))
-    state = TokenState(page, 10.0, rejected=True, refresh_supported=False)
+    state = NonceCacheState(page, 10.0, rejected=True, refresh_supported=False)
     clock.now = 50.0
     store.restore(state)
     assert store.persisted == []
@@ -410,37 +410,39 @@ def test_restore_loads_a_state_and_does_not_persist_it() -> None:
     # A restored page ages from its fetched_at, not from when it was restored.
     clock.now = 110.0
     assert (store.rejected(), store.nonce_rejected) == (None, True)
-    store.restore(TokenState(page, 100.0))
+    store.restore(NonceCacheState(page, 100.0))
     assert store.fresh() is page
     assert store.refresh_supported
 
 
 def test_a_restored_rejected_page_is_renewed_with_the_refresh_action() -> None:
-    store = TokenCache(max_age=100.0, clock=Clock())
-    store.restore(TokenState(Page(BASE_URL, (AIPKIT,)), 0.0, rejected=True))
+    store = NonceCache(max_age=100.0, clock=Clock())
+    store.restore(NonceCacheState(Page(BASE_URL, (AIPKIT,)), 0.0, rejected=True))
     steps = renew_steps(store, BASE_URL)
     assert next(steps).data == {"action": REFRESH_ACTION, "bot_id": "5"}
     assert finish(steps, refreshed("6758ffb9c3")).chat().nonce == "6758ffb9c3"
-    assert store.state() == TokenState(Page(BASE_URL, (replace(AIPKIT, nonce="6758ffb9c3"),)), 0.0)
+    assert store.state() == NonceCacheState(
+        Page(BASE_URL, (replace(AIPKIT, nonce="6758ffb9c3"),)), 0.0
+    )
     # Restored as lacking the refresh action: the page is read again at once.
-    store.restore(TokenState(Page(BASE_URL, (AIPKIT,)), 0.0, True, refresh_supported=False))
+    store.restore(NonceCacheState(Page(BASE_URL, (AIPKIT,)), 0.0, True, refresh_supported=False))
     assert next(renew_steps(store, BASE_URL)).reader == "page"
 
 
 def test_a_page_from_the_clocks_future_is_too_old() -> None:
     clock = Clock()
-    store = TokenCache(max_age=100.0, clock=clock)
+    store = NonceCache(max_age=100.0, clock=clock)
     page = Page(BASE_URL, (AIPKIT,))
     clock.now = 50.0
-    store.restore(TokenState(page, 60.0))  # read "later" than now: its age proves nothing
+    store.restore(NonceCacheState(page, 60.0))  # read "later" than now: its age proves nothing
     assert store.fresh() is None
-    store.restore(TokenState(page, 60.0, rejected=True))
+    store.restore(NonceCacheState(page, 60.0, rejected=True))
     assert store.rejected() is None
     clock.now = 60.0
     assert store.rejected() is page
 
 
-def test_clear_forgets_the_tokens_and_the_missing_refresh_action() -> None:
+def test_clear_forgets_the_page_and_the_missing_refresh_action() -> None:
     store = RecordingCache()
     page = read_first_page(store)
     store.reject(page)
@@ -455,5 +457,5 @@ def test_clear_forgets_the_tokens_and_the_missing_refresh_action() -> None:
 
 
 def test_the_page_url_is_the_base_url() -> None:
-    request = next(renew_steps(TokenCache(), "https://site.test/chat/"))
+    request = next(renew_steps(NonceCache(), "https://site.test/chat/"))
     assert urlsplit(request.url).path == "/chat/"

@@ -653,7 +653,7 @@ def test_ordinary_pages_are_not_cloudflare_pages(html: str) -> None:
 @pytest.mark.parametrize(
     "html", ["", "<html><body><p>Hello</p></body></html>", page("<p>Hi</p>", footer="")]
 )
-def test_no_tokens(html: str) -> None:
+def test_no_nonce_or_ids(html: str) -> None:
     with pytest.raises(ChatPageError) as caught:
         extract_page(html, URL)
 
@@ -702,7 +702,7 @@ def test_markup_the_parser_rejects_gives_a_chat_page_error() -> None:
     assert outcome == NONCE or outcome.startswith(rejected)
 
 
-def test_truncated_page_fails_without_a_token() -> None:
+def test_truncated_page_fails_without_a_nonce() -> None:
     html = (
         '<div class="wpaicg-chat-shortcode" ' + 'data-x = "a" ' * 20_000 + 'data-nonce="0a1b2c3d4e'
     )

@@ -22,7 +22,7 @@ def test_all_has_no_duplicates_and_the_promised_names() -> None:
     assert len(set(chatgpt4o.__all__)) == len(chatgpt4o.__all__)
     for name in ("Client", "AsyncClient", "Chatgpt4o", "format_prompt", "Chatgpt4oError"):
         assert name in chatgpt4o.__all__
-    for name in ("TokenCache", "TokenState", "DiskTokenCache"):  # the token-cache interface
+    for name in ("NonceCache", "NonceCacheState", "DiskNonceCache"):  # the token-cache interface
         assert name in chatgpt4o.__all__
     errors = [n for n in chatgpt4o.__all__ if n.endswith("Error")]
     assert all(issubclass(getattr(chatgpt4o, n), chatgpt4o.Chatgpt4oError) for n in errors)

@@ -25,6 +25,7 @@ from chatgpt4o import (
     UpstreamError,
 )
 from chatgpt4o._call import NativeTurn, PreparedCall
+from chatgpt4o._http import parse_retry_after
 from chatgpt4o._retry import (
     RETRYABLE_STATUSES,
     CallState,
@@ -32,7 +33,6 @@ from chatgpt4o._retry import (
     async_retrying,
     retrying,
 )
-from chatgpt4o._wire import parse_retry_after
 
 URL = "http://site.test/"
 STATELESS = PreparedCall(model="gpt-4o", prompt="Hi")

@@ -25,8 +25,8 @@ from chatgpt4o._exceptions import (
     TokenLimitError,
     UpstreamError,
 )
+from chatgpt4o._http import is_event_stream
 from chatgpt4o._sse import MAX_LINE_BYTES, ServerSentEvent, SSEDecoder
-from chatgpt4o._wire import is_event_stream
 from chatgpt4o._wpaicg import WpaicgStreamDecoder
 from chatgpt4o.testing import LocalSite
 from tests.reliability._servers import Exchange, TinySite, chat_page

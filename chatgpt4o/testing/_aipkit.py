@@ -63,7 +63,13 @@ from chatgpt4o.testing._faults import Fault, Target
 from chatgpt4o.testing._image_inputs import ImagePart, ImageRefusal, read_image_inputs, user_turn
 from chatgpt4o.testing._php import absint, kses_post, php_empty, sanitize_key, sanitize_text_field
 from chatgpt4o.testing._recording import RecordedRequest
-from chatgpt4o.testing._replies import Reply, html_reply, json_reply, sse_reply, with_php_warning
+from chatgpt4o.testing._replies import (
+    SiteReply,
+    html_reply,
+    json_reply,
+    sse_reply,
+    with_php_warning,
+)
 from chatgpt4o.testing._state import SiteState, SiteView
 
 ACTION_TARGETS: Mapping[str, Target] = {
@@ -128,7 +134,7 @@ class AipkitPlugin:
 
     # -- dispatch ----------------------------------------------------------------------------
 
-    def handle(self, request: RecordedRequest) -> Reply:
+    def handle(self, request: RecordedRequest) -> SiteReply:
         """Answer one request to the AJAX endpoint, as admin-ajax.php and the plugin would."""
         action = request.action
         handler = self._handlers().get(action)
@@ -142,8 +148,8 @@ class AipkitPlugin:
             reply = with_php_warning(reply)
         return reply
 
-    def _handlers(self) -> dict[str, Callable[[RecordedRequest, tuple[Target, ...]], Reply]]:
-        handlers: dict[str, Callable[[RecordedRequest, tuple[Target, ...]], Reply]] = {
+    def _handlers(self) -> dict[str, Callable[[RecordedRequest, tuple[Target, ...]], SiteReply]]:
+        handlers: dict[str, Callable[[RecordedRequest, tuple[Target, ...]], SiteReply]] = {
             CACHE_ACTION: self._cache,
             STREAM_ACTION: self._stream,
             HISTORY_ACTION: self._history,
@@ -230,7 +236,7 @@ class AipkitPlugin:
             },
         )
 
-    def _json_ok(self, data: Any, targets: Collection[Target]) -> Reply:
+    def _json_ok(self, data: Any, targets: Collection[Target]) -> SiteReply:
         reply = json_success(data)
         if self._take(targets, "truncated_json") is not None:
             text = reply.body.decode("utf-8")
@@ -239,7 +245,7 @@ class AipkitPlugin:
 
     # -- aipkit_cache_sse_message ------------------------------------------------------------
 
-    def _cache(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+    def _cache(self, request: RecordedRequest, targets: tuple[Target, ...]) -> SiteReply:
         site = self._site
         fields = request.fields if request.method == "POST" else {}  # $_POST only
         bot_id = absint(fields.get("bot_id", ""))
@@ -268,7 +274,7 @@ class AipkitPlugin:
 
     # -- aipkit_get_frontend_chat_nonce ------------------------------------------------------
 
-    def _refresh(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+    def _refresh(self, request: RecordedRequest, targets: tuple[Target, ...]) -> SiteReply:
         fields = request.fields if request.method == "POST" else {}
         bot_id = absint(fields.get("bot_id", ""))
         if self._site.profile.origin_gate and bot_id > 0 and self._cross_origin(request, targets):
@@ -277,7 +283,7 @@ class AipkitPlugin:
 
     # -- aipkit_get_conversation_history -----------------------------------------------------
 
-    def _history(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+    def _history(self, request: RecordedRequest, targets: tuple[Target, ...]) -> SiteReply:
         if not self._nonce_ok(_request_fields(request).get("_ajax_nonce", ""), targets):
             return json_error(NONCE_FAILURE, 403, "nonce_failure")
         fields = request.fields if request.method == "POST" else {}
@@ -293,12 +299,12 @@ class AipkitPlugin:
 
     # -- aipkit_frontend_chat_stream ---------------------------------------------------------
 
-    def _stream(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+    def _stream(self, request: RecordedRequest, targets: tuple[Target, ...]) -> SiteReply:
         site = self._site
         now = self._state.now()
         head = [PREAMBLE] if site.profile.sse_preamble else []
 
-        def refuse(message: str, extra: Mapping[str, Any] | None = None) -> Reply:
+        def refuse(message: str, extra: Mapping[str, Any] | None = None) -> SiteReply:
             return sse_reply([*head, sse_error(message, now, extra=extra), DONE], SSE_HEADERS)
 
         query = request.query  # $_GET: fields POSTed in a body are not read
@@ -340,7 +346,7 @@ class AipkitPlugin:
         )
         return self._stream_answer(call, head, now)
 
-    def _stream_answer(self, call: UpstreamCall, head: list[bytes], now: float) -> Reply:
+    def _stream_answer(self, call: UpstreamCall, head: list[bytes], now: float) -> SiteReply:
         site = self._site
         failure, warning = self._ask(call)
         cut = self._take(_ANY, "stream_cut")
@@ -430,7 +436,7 @@ class AipkitPlugin:
 
     # -- aipkit_frontend_chat_message (2.3 .. 2.4.0) -----------------------------------------
 
-    def _json(self, request: RecordedRequest, targets: tuple[Target, ...]) -> Reply:
+    def _json(self, request: RecordedRequest, targets: tuple[Target, ...]) -> SiteReply:
         site = self._site
         now = self._state.now()
         fields = request.fields if request.method == "POST" else {}  # $_POST only
@@ -487,7 +493,7 @@ class AipkitPlugin:
 
     def _json_failure(
         self, call: UpstreamCall, text: str, status: int, raw_id: str, now: float
-    ) -> Reply:
+    ) -> SiteReply:
         self._log_bot(call, "Error: " + text, raw_id, None, now, usage=False)
         return json_error(text, status)
 
@@ -616,7 +622,7 @@ def _add_pieces(events: _Events, pieces: list[str]) -> None:
     events.items += [sse_event(None, {"delta": piece}) for piece in pieces]
 
 
-def _paced(events: _Events, start: int, pace: Fault | None, *, cut: bool = False) -> Reply:
+def _paced(events: _Events, start: int, pace: Fault | None, *, cut: bool = False) -> SiteReply:
     """The stream reply; ``slow_stream`` spaces every event after ``message_start``."""
     delays: list[float] = []
     if pace is not None:

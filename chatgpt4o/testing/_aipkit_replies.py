@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from chatgpt4o.testing._php import php_json_encode, sanitize_key
-from chatgpt4o.testing._replies import HTML_TYPE, Reply, html_reply, json_reply
+from chatgpt4o.testing._replies import HTML_TYPE, SiteReply, html_reply, json_reply
 
 SSE_TYPE = "text/event-stream; charset=utf-8"
 NONCE_ACTION = "aipkit_frontend_chat_nonce"
@@ -94,12 +94,12 @@ _ALNUM = string.ascii_letters + string.digits
 _PIECE = re.compile(r" *[^ ]+| +$")
 
 
-def json_success(data: Any, *, status: int = 200) -> Reply:
+def json_success(data: Any, *, status: int = 200) -> SiteReply:
     """``wp_send_json_success($data)``: ``{"success":true,"data":…}``."""
     return json_reply({"success": True, "data": data}, status=status, headers=AJAX_HEADERS)
 
 
-def json_error(message: str, status: int, code: str | None = None) -> Reply:
+def json_error(message: str, status: int, code: str | None = None) -> SiteReply:
     """``wp_send_json_error(['message' => …, 'code' => …], $status)``."""
     data: dict[str, Any] = {"message": message}
     if code is not None:
@@ -107,15 +107,15 @@ def json_error(message: str, status: int, code: str | None = None) -> Reply:
     return json_reply({"success": False, "data": data}, status=status, headers=AJAX_HEADERS)
 
 
-def ajax_zero(*, missing: bool = False) -> Reply:
+def ajax_zero(*, missing: bool = False) -> SiteReply:
     """``wp_die('0', 400)``: admin-ajax.php's answer to a missing or unregistered action."""
     if missing:  # dies before nosniff; admin_init already added frame and referrer headers
         headers = (("Content-Type", HTML_TYPE), AJAX_HEADERS[0], *AJAX_HEADERS[4:])
-        return Reply(400, headers, b"0")
+        return SiteReply(400, headers, b"0")
     return html_reply(400, "0", AJAX_HEADERS)
 
 
-def preflight() -> Reply:
+def preflight() -> SiteReply:
     """The plugin's CORS preflight answer to ``OPTIONS``: 200, CORS headers, empty body."""
     return html_reply(200, "", (*AJAX_HEADERS, *CORS_HEADERS))
 

@@ -20,7 +20,7 @@ Attr = Tuple[str, str, bool]  # name, value, rendered as `name = "value"` (templ
 
 
 @dataclass(frozen=True)
-class PageTokens:
+class PageFields:
     """Everything variable on a page: URLs, the nonces printed into it and the chat's switches."""
 
     url: str
@@ -38,7 +38,7 @@ class PageTokens:
     image_upload: frozenset[int] = frozenset()
 
 
-def render_page(profile: Profile, tokens: PageTokens) -> str:
+def render_page(profile: Profile, tokens: PageFields) -> str:
     """Render the chat page a site of this profile serves."""
     t = tokens
     if profile.era == "aipkit":
@@ -65,11 +65,11 @@ def render_page(profile: Profile, tokens: PageTokens) -> str:
     return _frame(t, assets, _decoys(t) + _shortcode(t, profile), "", scripts)
 
 
-def _plugin_url(t: PageTokens) -> str:
+def _plugin_url(t: PageFields) -> str:
     return f"{t.url}/wp-content/plugins/gpt3-ai-content-generator"
 
 
-def _frame(t: PageTokens, assets: str, content: str, footer: str, scripts: str) -> str:
+def _frame(t: PageFields, assets: str, content: str, footer: str, scripts: str) -> str:
     """The WordPress page around the chat: the plugin's ``assets`` in the head, its chat in
     the post's ``content`` or in the ``footer`` (``wp_footer``), its ``scripts`` last.
     """
@@ -164,7 +164,7 @@ _WPAICG_ASSETS = """
 """  # noqa: E501
 
 
-def _wpaicg_scripts(t: PageTokens, *, params: bool, rest: bool) -> str:
+def _wpaicg_scripts(t: PageFields, *, params: bool, rest: bool) -> str:
     scripts = ""
     if params:
         wpaicg_params = php_json(
@@ -286,7 +286,7 @@ data-lead-email|Email|9|9
 data-lead-phone|Phone|9|9"""
 
 
-def _common_attrs(t: PageTokens, post_id: str, *, era: str) -> list[Attr]:
+def _common_attrs(t: PageFields, post_id: str, *, era: str) -> list[Attr]:
     values = {
         "images": f"{_plugin_url(t)}/admin/images",
         "nonce": t.nonce,
@@ -310,7 +310,7 @@ _SEND_SVG = (
 )
 
 
-def _chat_body(t: PageTokens, kind: str, *, img_decoy: bool) -> str:
+def _chat_body(t: PageFields, kind: str, *, img_decoy: bool) -> str:
     """The element's inner markup: messages, thinking dots, textarea, decoy img nonce."""
     img = ""
     if img_decoy:
@@ -385,7 +385,7 @@ body{--wp--preset--color--black: #000000;--wp--preset--color--white: #FFFFFF;--w
 """  # noqa: E501
 
 
-def _decoys(t: PageTokens) -> str:
+def _decoys(t: PageFields) -> str:
     """A commented-out old chat element and another plugin's form, both with 10-hex nonces."""
     return f"""<!-- <div class="wpaicg-chat-shortcode" data-nonce="{t.comment_nonce}"></div> -->
 <p>Ask the assistant anything below.</p>
@@ -397,14 +397,14 @@ def _decoys(t: PageTokens) -> str:
 """  # noqa: E501
 
 
-def _shortcode(t: PageTokens, profile: Profile) -> str:
+def _shortcode(t: PageFields, profile: Profile) -> str:
     attrs = _common_attrs(t, str(t.post_id), era=profile.era)
     attrs.append(("data-type", "shortcode", False))
     opening = render_element("div", "wpaicg-chat-shortcode", attrs, minified=t.minified)
     return _CHAT_CSS + opening + _chat_body(t, "shortcode", img_decoy=profile.era != "1.7")
 
 
-def _widget(t: PageTokens, profile: Profile) -> str:
+def _widget(t: PageFields, profile: Profile) -> str:
     # 1.9.16-2.2 template bug: a stray "<" before get_the_ID() in the widget markup.
     attrs = _common_attrs(t, f"<{t.post_id}", era=profile.era)
     attrs.append(("data-type", "widget", False))
@@ -621,7 +621,7 @@ _BUBBLE_ICON = (
 )
 
 
-def bot_config(profile: Profile, page: PageTokens, bot_id: int, *, popup: bool) -> dict[str, Any]:
+def bot_config(profile: Profile, page: PageFields, bot_id: int, *, popup: bool) -> dict[str, Any]:
     """The ``data-config`` object of one bot, in the plugin's key order."""
     config: dict[str, Any] = {
         "botId": bot_id,
@@ -732,7 +732,7 @@ def _popup(config: dict[str, Any], bot_id: int) -> str:
 """  # noqa: E501
 
 
-def _aipkit_scripts(profile: Profile, page: PageTokens) -> str:
+def _aipkit_scripts(profile: Profile, page: PageFields) -> str:
     scripts = (
         "<script id='aipkit-public-main-js-extra'>\n"
         f"var aipkit_chat_config_global = {php_json({'text': _GLOBAL_TEXT})};\n</script>\n"

@@ -1,4 +1,4 @@
-"""Reply bytes: the plugin's JSON, SSE events and the HTML of WordPress, hosts and Cloudflare."""
+"""The stand-in's reply bytes: the plugin's JSON and SSE, WordPress, host and Cloudflare HTML."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ Headers = Sequence[tuple[str, str]]
 
 
 @dataclass(frozen=True)
-class Reply:
+class SiteReply:
     """What the server writes for one request (``Date``, ``Server`` and framing it adds)."""
 
     status: int
@@ -82,7 +82,7 @@ class Reply:
     drop: bool = False  # close the connection with no reply at all
 
 
-def with_php_warning(reply: Reply) -> Reply:
+def with_php_warning(reply: SiteReply) -> SiteReply:
     """The reply with PHP's warning line printed before its body (or its first event)."""
     warning = PHP_WARNING.encode()
     if reply.events is not None:
@@ -111,15 +111,15 @@ def error_payload(msg: str) -> dict[str, Any]:
     return {"status": "error", "msg": msg}
 
 
-def json_reply(payload: Any, *, status: int = 200, headers: Headers = AJAX_HEADERS) -> Reply:
+def json_reply(payload: Any, *, status: int = 200, headers: Headers = AJAX_HEADERS) -> SiteReply:
     """A ``wp_send_json`` reply of ``payload`` (PHP-style JSON, or already-encoded text)."""
     text = payload if isinstance(payload, str) else php_json(payload)
-    return Reply(status, (("Content-Type", JSON_TYPE), *headers), text.encode("utf-8"))
+    return SiteReply(status, (("Content-Type", JSON_TYPE), *headers), text.encode("utf-8"))
 
 
-def html_reply(status: int, html: str, headers: Headers = ()) -> Reply:
+def html_reply(status: int, html: str, headers: Headers = ()) -> SiteReply:
     """A ``text/html; charset=UTF-8`` reply."""
-    return Reply(status, (("Content-Type", HTML_TYPE), *headers), html.encode("utf-8"))
+    return SiteReply(status, (("Content-Type", HTML_TYPE), *headers), html.encode("utf-8"))
 
 
 def sse_reply(
@@ -128,9 +128,9 @@ def sse_reply(
     *,
     complete: bool = True,
     delays: Sequence[float] = (),
-) -> Reply:
+) -> SiteReply:
     """A chunked 200 reply, one chunk per event; an incomplete one closes the connection."""
-    return Reply(
+    return SiteReply(
         200,
         tuple(headers),
         events=tuple(events),
@@ -140,12 +140,12 @@ def sse_reply(
     )
 
 
-def ajax_zero() -> Reply:
+def ajax_zero() -> SiteReply:
     """``wp_die('0', 400)``: the reply to a missing or unregistered AJAX action."""
     return html_reply(400, "0", AJAX_HEADERS)
 
 
-def nonce_failure(profile: Profile, referer: str | None) -> Reply:
+def nonce_failure(profile: Profile, referer: str | None) -> SiteReply:
     """The era's reply to a wrong, missing or expired nonce."""
     if profile.nonce_failure == "json-long":
         return json_reply(error_payload(NONCE_FAILED_17))
@@ -268,16 +268,16 @@ _REASONS = {
 }
 
 
-def edge_error(status: int, retry_after: str | int | float | datetime | None) -> Reply:
+def edge_error(status: int, retry_after: str | int | float | datetime | None) -> SiteReply:
     """A host or proxy error page (429, 5xx) from nginx in front of WordPress."""
     headers = [("Server", "nginx"), ("Content-Type", "text/html")]
     if retry_after is not None:
         headers.append(("Retry-After", _retry_after(retry_after)))
     body = _nginx_page(status, _REASONS.get(status, "Error"))
-    return Reply(status, tuple(headers), body.encode())
+    return SiteReply(status, tuple(headers), body.encode())
 
 
-def cloudflare_reply(status: int, host: str) -> Reply:
+def cloudflare_reply(status: int, host: str) -> SiteReply:
     """A Cloudflare managed challenge ("Just a moment..."), as served in front of a site."""
     ray = secrets.token_hex(8)
     body = f"""<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta http-equiv="X-UA-Compatible" content="IE=Edge"><meta name="robots" content="noindex,nofollow"><meta name="viewport" content="width=device-width,initial-scale=1"><style>*{{box-sizing:border-box;margin:0;padding:0}}html{{line-height:1.15;-webkit-text-size-adjust:100%;color:#313131}}</style><meta http-equiv="refresh" content="390"></head><body class="no-js"><div class="main-wrapper" role="main"><div class="main-content"><noscript><div id="challenge-error-title"><div class="h2"><span id="challenge-error-text">Enable JavaScript and cookies to continue</span></div></div></noscript><div id="cf-please-wait"><div id="spinner"><div id="cf-bubbles"></div></div><p data-translate="please_wait" id="cf-spinner-please-wait">Please stand by, while we are checking your browser...</p></div></div></div><script>(function(){{window._cf_chl_opt={{cvId: '3',cZone: "{host}",cType: 'managed',cRay: '{ray}',cH: '{secrets.token_urlsafe(24)}'}};var cpo=document.createElement('script');cpo.src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray={ray}';window._cf_chl_opt.cOgUHash=location.hash;document.getElementsByTagName('head')[0].appendChild(cpo);}}());</script><div class="footer" role="contentinfo"><div class="footer-inner"><div class="clearfix diagnostic-wrapper"><div class="ray-id">Ray ID: <code>{ray}</code></div></div><div class="text-center" id="footer-text">Performance &amp; security by <a rel="noopener noreferrer" href="https://www.cloudflare.com?utm_source=challenge&amp;utm_campaign=m" target="_blank">Cloudflare</a></div><div id="cf-cloudflare-status"></div></div></div></body></html>"""  # noqa: E501
@@ -291,7 +291,7 @@ def cloudflare_reply(status: int, host: str) -> Reply:
         ("Referrer-Policy", "same-origin"),
         ("X-Frame-Options", "SAMEORIGIN"),
     )
-    return Reply(status, headers, body.encode())
+    return SiteReply(status, headers, body.encode())
 
 
 def critical_error_page() -> str:

@@ -1,4 +1,4 @@
-"""The stand-in's HTTP/1.1 server: reads each request, asks a responder, writes its Reply.
+"""The stand-in's HTTP/1.1 server: reads each request, asks a responder, writes its SiteReply.
 
 Hand-written on ``http.server`` because the stand-in must control the bytes a framework would
 tidy up: chunk boundaries and pauses, dropped connections, streams with no terminating chunk.
@@ -23,12 +23,12 @@ from chatgpt4o.testing._recording import (
     parse_form,
     parse_query,
 )
-from chatgpt4o.testing._replies import Reply, html_reply
+from chatgpt4o.testing._replies import SiteReply, html_reply
 
 MAX_BODY = 16 * 1024 * 1024
 
-Responder = Callable[[RecordedRequest], Reply]
-"""Decides the reply to one request (delays and drops are carried in the Reply)."""
+Responder = Callable[[RecordedRequest], SiteReply]
+"""Decides the reply to one request (delays and drops are carried in the SiteReply)."""
 
 
 class SiteServer(ThreadingHTTPServer):
@@ -110,7 +110,7 @@ class SiteServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Reads a request, asks the server's responder for a Reply and writes it byte for byte."""
+    """Reads a request, asks the server's responder for a SiteReply and writes it byte for byte."""
 
     protocol_version = "HTTP/1.1"
     server_version = "Apache"
@@ -202,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._write(self.server.respond(request), head=head)
 
-    def _write(self, reply: Reply, *, head: bool) -> None:
+    def _write(self, reply: SiteReply, *, head: bool) -> None:
         stopping = self.server.stopping
         if reply.delay and stopping.wait(reply.delay):
             self.close_connection = True

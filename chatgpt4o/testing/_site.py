@@ -24,12 +24,12 @@ from chatgpt4o.testing._faults import (
     fault_eras,
     make_fault,
 )
-from chatgpt4o.testing._pages import SITE_TITLE, PageTokens, render_page
+from chatgpt4o.testing._pages import SITE_TITLE, PageFields, render_page
 from chatgpt4o.testing._php import NONCE_LIFE, sanitize_key, sanitize_text_field
 from chatgpt4o.testing._profiles import Profile, get_profile
 from chatgpt4o.testing._recording import RecordedRequest
 from chatgpt4o.testing._replies import (
-    Reply,
+    SiteReply,
     cloudflare_reply,
     critical_error_page,
     edge_error,
@@ -452,8 +452,8 @@ class LocalSite:
 
     # -- behaviour ---------------------------------------------------------------------------
 
-    def _respond(self, request: RecordedRequest) -> Reply:
-        """Log one request and decide its reply (delays and drops are carried in the Reply)."""
+    def _respond(self, request: RecordedRequest) -> SiteReply:
+        """Log one request and decide its reply (delays and drops are carried in the SiteReply)."""
         self._state.record(request)
         if request.path == "/":
             return self._page(request)
@@ -467,7 +467,7 @@ class LocalSite:
     def _link_header(self) -> tuple[str, str]:
         return ("Link", f'<{self.url}/wp-json/>; rel="https://api.w.org/"')
 
-    def _edge(self, target: Target | tuple[Target, ...]) -> tuple[float, Reply | None]:
+    def _edge(self, target: Target | tuple[Target, ...]) -> tuple[float, SiteReply | None]:
         slow = self._state.faults.take(target, "delay")
         delay = float(slow.params["delay"]) if slow is not None else 0.0
         fault = self._state.faults.take(target, "edge")
@@ -483,10 +483,10 @@ class LocalSite:
         elif fault.name == "html":
             reply = html_reply(int(p["status"]), critical_error_page())
         else:  # drop
-            reply = Reply(0, drop=True)
+            reply = SiteReply(0, drop=True)
         return delay, replace(reply, delay=delay)
 
-    def _page(self, request: RecordedRequest) -> Reply:
+    def _page(self, request: RecordedRequest) -> SiteReply:
         delay, edge = self._edge("page")
         if edge is not None:
             return edge
@@ -495,7 +495,7 @@ class LocalSite:
         key = "stale" if stale else "current"
         make = self._state.make_nonce
         popup = self._popup
-        tokens = PageTokens(
+        tokens = PageFields(
             url=self.url,
             ajax_url=self.ajax_url,
             post_id=self.post_id,
@@ -522,7 +522,7 @@ class LocalSite:
         reply = html_reply(200, html, (self._link_header(),))
         return replace(reply, delay=delay) if delay else reply
 
-    def _ajax(self, request: RecordedRequest) -> Reply:
+    def _ajax(self, request: RecordedRequest) -> SiteReply:
         delay, edge = self._edge(self._plugin.targets(request))
         if edge is not None:
             return edge

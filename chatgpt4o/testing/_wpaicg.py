@@ -15,7 +15,7 @@ from chatgpt4o.testing._replies import (
     NO_API_KEY,
     NO_API_KEY_17,
     NOTHING_INPUTTED,
-    Reply,
+    SiteReply,
     ajax_zero,
     completion_events,
     critical_error_page,
@@ -53,7 +53,7 @@ class WpaicgPlugin:
         """The fault targets this request answers to: every AJAX request is ``"post"``."""
         return ("post",)
 
-    def handle(self, request: RecordedRequest) -> Reply:
+    def handle(self, request: RecordedRequest) -> SiteReply:
         """admin-ajax.php and the plugin's handler, in the order the PHP runs."""
         profile = self._site.profile
         faults = self._state.faults
@@ -110,7 +110,7 @@ class WpaicgPlugin:
 
     def _reply(
         self, message: str, greeting_text: str, fault: Fault | None, *, force_stream: bool
-    ) -> Reply:
+    ) -> SiteReply:
         profile = self._site.profile
         name = fault.name if fault is not None else ""
         params = fault.params if fault is not None else {}

@@ -24,10 +24,10 @@ from typing import Callable
 import pytest
 
 import chatgpt4o
-import chatgpt4o._wire
+import chatgpt4o._http
 from chatgpt4o import APITimeoutError, BadReplyError
 from chatgpt4o._constants import MAX_PAGE_BYTES, MAX_REPLY_BYTES, MAX_SSE_LINE_BYTES
-from chatgpt4o._wire import ACCEPT_ENCODING, READ_SIZE, BodyLimit, ContentDecoder
+from chatgpt4o._http import ACCEPT_ENCODING, READ_SIZE, BodyLimit, ContentDecoder
 from tests.reliability._servers import (
     CHUNK,
     Exchange,
@@ -207,7 +207,7 @@ def test_a_trickling_reply_is_cut_off_at_the_timeout(
         now[0] += every
         return now[0]
 
-    monkeypatch.setattr(chatgpt4o._wire, "monotonic", clock)
+    monkeypatch.setattr(chatgpt4o._http, "monotonic", clock)
     with TinySite({"/": page, AJAX: route}) as server:
         url = server.url
         outcome, _ = call(kind, url, streamed, timeout=2)
@@ -220,7 +220,7 @@ def test_a_trickling_reply_is_cut_off_at_the_timeout(
 
 def test_the_deadline_is_set_when_the_request_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [0.0]
-    monkeypatch.setattr(chatgpt4o._wire, "monotonic", lambda: now[0])
+    monkeypatch.setattr(chatgpt4o._http, "monotonic", lambda: now[0])
     limit = BodyLimit(100, "http://site.test/", seconds=2)
     now[0] = 2.0
     assert limit.add(b"in time") == b"in time"

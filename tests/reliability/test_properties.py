@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 
 from chatgpt4o import Chatgpt4oError
 from chatgpt4o._exceptions import ChatPageError, UnsupportedPluginError
+from chatgpt4o._http import Reply, parse_retry_after
+from chatgpt4o._http import Reply as HttpReply
+from chatgpt4o._nonce_cache import read_page
 from chatgpt4o._page import Page, extract_page
-from chatgpt4o._tokens import read_page
-from chatgpt4o._wire import Reply, parse_retry_after
-from chatgpt4o._wire import Reply as HttpReply
 from chatgpt4o._wpaicg import interpret_reply
 
 NONCE = re.compile(r"[0-9a-fA-F]{6,32}")

@@ -278,7 +278,7 @@ def test_reprs_hide_the_proxy_password(kind: str) -> None:
         asyncio.run(client.aclose())
 
 
-def test_page_tokens_repr_hides_the_nonce(fresh: LocalSite) -> None:
+def test_page_repr_hides_the_nonce(fresh: LocalSite) -> None:
     with urllib.request.urlopen(fresh.url + "/") as response:
         html = response.read().decode()
     page = extract_page(html, fresh.url + "/")

@@ -25,7 +25,7 @@ import pytest
 from chatgpt4o.testing import LocalSite
 from chatgpt4o.testing._php import php_json
 
-from ._http import PREAMBLE, Raw, cache, fetch, multipart, page_configs
+from ._raw_http import PREAMBLE, Raw, cache, fetch, multipart, page_configs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aipkit"
 ECHO: Callable[[str], str] = lambda message: "ECHO: " + message  # noqa: E731

@@ -18,7 +18,7 @@ import pytest
 import chatgpt4o
 from chatgpt4o.testing import LocalSite
 
-from ._http import fetch
+from ._raw_http import fetch
 
 FIXTURE = Path(__file__).resolve().parents[1] / "aipower-1.8.79-front-page.html"
 

@@ -1,6 +1,6 @@
 """The HTTP vocabulary the core and the transports share: requests to make, replies received.
 
-A leaf module: the dialects, the token store and both transports import it; it imports nothing
+A leaf module: the dialects, the nonce cache and both transports import it; it imports nothing
 of the package but the error tree and the constants.
 """
 

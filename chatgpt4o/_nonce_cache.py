@@ -1,4 +1,4 @@
-"""The page tokens a client keeps: an age-limited cache, rejection, and how to renew them.
+"""The nonce and ids a client keeps: an age-limited cache, rejection, and how to renew them.
 
 Renewal is a generator the transports drive (see ``renew_steps``): after the current plugin
 rejects a nonce it asks the site's refresh action for a new one, one small JSON request; where
@@ -16,22 +16,29 @@ from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 from . import _aipkit
-from ._constants import MAX_PAGE_BYTES, TOKEN_MAX_AGE
+from ._constants import MAX_PAGE_BYTES, NONCE_MAX_AGE
+from ._http import Reply, Request
 from ._page import Page, extract_page
 from ._status import raise_for_status
-from ._wire import Reply, Request
 
-__all__ = ["RenewSteps", "TokenCache", "TokenState", "page_request", "read_page", "renew_steps"]
+__all__ = [
+    "NonceCache",
+    "NonceCacheState",
+    "RenewSteps",
+    "page_request",
+    "read_page",
+    "renew_steps",
+]
 
 RenewSteps = Generator[Request, Reply, Page]
 
 
 @dataclass(frozen=True)
-class TokenState:
-    """What a ``TokenCache`` holds, as ``TokenCache.state()`` gives and ``restore()`` takes it.
+class NonceCacheState:
+    """What a ``NonceCache`` holds, as ``NonceCache.state()`` gives and ``restore()`` takes it.
 
     Attributes:
-        page: the page's tokens (nonce, ids, AJAX URL of each chat).
+        page: the page's chats (nonce, ids, AJAX URL of each).
         fetched_at: when the page was read, in seconds of the cache's clock.
         rejected: whether the site rejected the page's nonce.
         refresh_supported: False once the site answered the nonce refresh action with 400
@@ -51,26 +58,26 @@ class _Entry:
     rejected: bool = False
 
 
-class TokenCache:
-    """The page tokens (nonce, ids, AJAX URL) of one site, shared by the clients given it.
+class NonceCache:
+    """The nonce, ids and AJAX URL of each chat of one site, shared by the clients given it.
 
     Every client makes its own by default. Pass one to several clients of the same site (and
     the same cookies: a login cookie changes the nonce) so that they read the page once::
 
-        cache = chatgpt4o.TokenCache()
-        sync_client = chatgpt4o.Client(url, token_cache=cache)
-        async_client = chatgpt4o.AsyncClient(url, token_cache=cache)
+        cache = chatgpt4o.NonceCache()
+        sync_client = chatgpt4o.Client(url, nonce_cache=cache)
+        async_client = chatgpt4o.AsyncClient(url, nonce_cache=cache)
 
-    Tokens are trusted for ``max_age`` seconds and renewed at once when the site rejects the
+    A page is trusted for ``max_age`` seconds and renewed at once when the site rejects the
     nonce. Renewals are single-flight: callers take ``thread_lock`` (threads) or
     ``async_lock()`` (tasks of one event loop), call ``fresh()`` again, and only then renew.
 
-    To keep the tokens elsewhere too (``DiskTokenCache`` keeps them in a file), subclass and
-    override ``persist()``, which is called after every change; load kept tokens with
+    To keep them elsewhere too (``DiskNonceCache`` keeps them in a file), subclass and
+    override ``persist()``, which is called after every change; load kept ones with
     ``restore()``, take a snapshot with ``state()``, forget them with ``clear()``.
 
     Args:
-        max_age: seconds a page's tokens are trusted.
+        max_age: seconds a page's nonce and ids are trusted.
         clock: monotonic seconds (tests pass a fake). A page whose ``fetched_at`` is later
             than the clock's time is treated as too old.
 
@@ -80,7 +87,7 @@ class TokenCache:
     """
 
     def __init__(
-        self, max_age: float = TOKEN_MAX_AGE, clock: Callable[[], float] = time.monotonic
+        self, max_age: float = NONCE_MAX_AGE, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.max_age = max_age
         self._clock = clock
@@ -99,7 +106,7 @@ class TokenCache:
         return None
 
     def rejected(self) -> Optional[Page]:
-        """The cached page whose nonce the site rejected, while its other tokens are young."""
+        """The cached page whose nonce the site rejected, while its ids are young."""
         entry = self._entry
         if entry is not None and entry.rejected and self._age(entry) < self.max_age:
             return entry.page
@@ -118,12 +125,12 @@ class TokenCache:
         self.persist(self.state())
 
     def put(self, page: Page) -> None:
-        """Cache freshly read tokens."""
+        """Cache a freshly read page."""
         self._entry = _Entry(page, self._clock())
         self.persist(self.state())
 
     def renewed(self, page: Page) -> None:
-        """Cache ``page`` with a refreshed nonce; the rest of its tokens keep their age."""
+        """Cache ``page`` with a refreshed nonce; its ids keep their age."""
         entry = self._entry
         self._entry = _Entry(page, entry.fetched_at if entry else self._clock())
         self.persist(self.state())
@@ -135,27 +142,27 @@ class TokenCache:
             entry.rejected = True
             self.persist(self.state())
 
-    def state(self) -> Optional[TokenState]:
-        """A snapshot of the cached tokens, however old; None when no page is cached."""
+    def state(self) -> Optional[NonceCacheState]:
+        """A snapshot of the cached page, however old; None when no page is cached."""
         entry = self._entry
         if entry is None:
             return None
-        return TokenState(entry.page, entry.fetched_at, entry.rejected, self.refresh_supported)
+        return NonceCacheState(entry.page, entry.fetched_at, entry.rejected, self.refresh_supported)
 
-    def restore(self, state: TokenState) -> None:
-        """Load tokens kept elsewhere (``fetched_at`` in the cache's clock); no ``persist()``."""
+    def restore(self, state: NonceCacheState) -> None:
+        """Load a page kept elsewhere (``fetched_at`` in the cache's clock); no ``persist()``."""
         self._entry = _Entry(state.page, state.fetched_at, state.rejected)
         self.refresh_supported = state.refresh_supported
 
     def clear(self) -> None:
-        """Forget the cached tokens, and that the site lacks the nonce refresh action."""
+        """Forget the cached page, and that the site lacks the nonce refresh action."""
         self._entry = None
         self.refresh_supported = True
         self.persist(None)
 
-    def persist(self, state: Optional[TokenState]) -> None:
+    def persist(self, state: Optional[NonceCacheState]) -> None:
         """Called with ``state()`` after every change (None after ``clear()``); a no-op here,
-        ``DiskTokenCache`` writes a file."""
+        ``DiskNonceCache`` writes a file."""
 
     def async_lock(self) -> asyncio.Lock:
         """The renewal lock for the running event loop (asyncio locks belong to one loop)."""
@@ -168,7 +175,7 @@ class TokenCache:
 
     def _age(self, entry: _Entry) -> float:
         age = self._clock() - entry.fetched_at
-        # A clock set back (or a file from the future) proves nothing about the tokens' age.
+        # A clock set back (or a file from the future) proves nothing about the page's age.
         return age if age >= 0 else float("inf")
 
 
@@ -191,8 +198,8 @@ def read_page(reply: Reply) -> Page:
     return extract_page(reply.text, reply.url, link_header=reply.headers.get("link"))
 
 
-def renew_steps(store: TokenCache, base_url: str) -> RenewSteps:
-    """The requests that renew the store's tokens; returns the page to use and caches it.
+def renew_steps(store: NonceCache, base_url: str) -> RenewSteps:
+    """The requests that renew the store's nonce; returns the page to use and caches it.
 
     Call with the store's lock held, after ``fresh()`` said None.
     """
