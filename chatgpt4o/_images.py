@@ -297,8 +297,8 @@ def _from_url(url: str, *, field: str, max_bytes: int, fetch_urls: bool) -> Opti
         return None
     if not fetch_urls:
         raise InvalidImageError(
-            f"{field}: a remote picture URL is fetched only when you allow it; send the picture "
-            "itself (a path, bytes or a data: URL) instead",
+            f"{field}: chatgpt4o does not fetch remote pictures; download it and send the "
+            "picture itself (a path, bytes or a data: URL)",
             field=field,
         )
     return RemoteImage(url, field)

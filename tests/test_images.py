@@ -231,7 +231,7 @@ def test_content_part_remote_url_needs_permission() -> None:
     with pytest.raises(InvalidImageError) as caught:
         image_from_content_part(part, field="messages[0].content[1]")
     assert caught.value.field == "messages[0].content[1].image_url.url"
-    assert "fetched only when you allow it" in str(caught.value)
+    assert "does not fetch remote pictures" in str(caught.value)
     allowed = image_from_content_part(part, field="p", fetch_urls=True)
     assert allowed == RemoteImage("https://example.com/a.png", "p.image_url.url")
 
@@ -279,7 +279,7 @@ def test_load_image_takes_every_shape_a_script_has(tmp_path: Path) -> None:
     assert load_image("http://h/a.png", field="i", fetch_urls=True) == RemoteImage(
         "http://h/a.png", "i"
     )
-    with pytest.raises(InvalidImageError, match="fetched only when you allow it"):
+    with pytest.raises(InvalidImageError, match="does not fetch remote pictures"):
         load_image("HTTPS://h/a.png", field="i")
     with pytest.raises(
         InvalidRequestTypeError, match=r"images: expected a path, bytes, .* got int"
