@@ -488,7 +488,8 @@ def check_images_allowed(
             "2.4.1 and later read up to 4); send one picture per message"
         )
     raise ImagesNotSupportedError(
-        f"bot {bot_id} at {url} does not take {count} picture{'s' if count > 1 else ''}: {why}",
+        f"bot {bot_id} at {url} takes "
+        + (f"no pictures: {why}" if allowed == 0 else f"at most {allowed}, not {count}: {why}"),
         url=url,
         bot_id=bot_id,
         max_images=allowed,

@@ -384,9 +384,8 @@ def test_check_images_allowed_refuses_naming_bot_and_site(
             bot_id="5",
             url="https://example.com/",
         )
-    assert str(caught.value).startswith(
-        f"bot 5 at https://example.com/ does not take {count} picture"
-    )
+    takes = "no pictures" if allowed == 0 else f"at most {allowed}, not {count}"
+    assert str(caught.value).startswith(f"bot 5 at https://example.com/ takes {takes}: ")
     assert words in str(caught.value)
     assert (caught.value.max_images, caught.value.bot_id, caught.value.url) == (
         allowed,
