@@ -39,3 +39,9 @@ ENV_BASE_URL = "CHATGPT4O_BASE_URL"
 ENV_TIMEOUT = "CHATGPT4O_TIMEOUT"
 ENV_PROXY = "CHATGPT4O_PROXY"
 ENV_MAX_RETRIES = "CHATGPT4O_MAX_RETRIES"
+
+# chatgpt4o serve's defaults, here so that its --help runs without the serve extra.
+ENV_SERVE_API_KEY = "CHATGPT4O_SERVE_API_KEY"
+SERVE_HEADER_TIMEOUT = 10.0  # seconds for a request's headers, from connect or the last reply
+SERVE_KEEP_ALIVE_TIMEOUT = 5.0  # seconds an idle connection is kept after a reply
+SERVE_MAX_CONNECTIONS = 512  # client connections held open, and connections to the site

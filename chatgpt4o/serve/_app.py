@@ -1,10 +1,9 @@
-"""The Starlette app: OpenAI's routes over one pooled AsyncClient, its auth and its body cap."""
+"""The Starlette app: OpenAI's routes over one pooled AsyncClient, its gate and its body cap."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import math
@@ -12,9 +11,10 @@ import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Collection, Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -30,37 +30,29 @@ from chatgpt4o._completions import (
     prepare_request,
     split_reply_note,
 )
+from chatgpt4o._constants import ENV_SERVE_API_KEY, SERVE_MAX_CONNECTIONS
 from chatgpt4o._exceptions import InvalidImageError
 from chatgpt4o._images import DEFAULT_MAX_IMAGE_BYTES, SITE_MAX_IMAGES
 
 from ._auth import authorize, local_caller
 from ._errors import (
     ErrorReply,
+    Refusal,
     bad_json,
     body_too_large,
+    error_body,
     error_event,
     error_reply,
     model_not_found,
-    parameter_refused,
     route_not_found,
-    unknown_parameter,
 )
-from ._image_urls import PLACEHOLDER_PICTURE, RemotePicture, remote_pictures, with_picture_urls
-from ._policy import ParameterError, ReplyPlan, ReplyShaper, plan_reply
+from ._image_urls import PLACEHOLDER_PICTURE, remote_pictures, with_picture_urls
+from ._policy import ChatRequest, ReplyPlan, ReplyShaper, parse_chat_request, plan_reply
 from ._usage import counter
-from ._wire import (
-    DONE,
-    ReplyWriter,
-    UnknownParameterError,
-    dumps,
-    model_entry,
-    models_list,
-    parse_chat_request,
-    usage_body,
-)
+from ._wire import DONE, ReplyWriter, dumps, model_entry, models_list, usage_body
 
 if TYPE_CHECKING:
-    from chatgpt4o import AsyncClient
+    from chatgpt4o import AsyncClient, AsyncStream
 
     from ._fetch import PictureFetcher
 
@@ -74,7 +66,7 @@ __all__ = [
     "create_app",
 ]
 
-ENV_API_KEY = "CHATGPT4O_SERVE_API_KEY"
+ENV_API_KEY = ENV_SERVE_API_KEY
 """The environment variable ``create_app()`` and ``chatgpt4o serve`` read the API key from."""
 
 TEXT_BODY_BYTES = 2 * 1024 * 1024
@@ -94,8 +86,8 @@ log = logging.getLogger("chatgpt4o.serve")
 
 _JSON = "application/json"
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
-# What a browser app may read from a reply, besides the CORS-safelisted headers.
 IGNORED_PARAMS_HEADER = "x-chatgpt4o-ignored-params"
+# What a browser app may read from a reply, besides the CORS-safelisted headers.
 _EXPOSED_HEADERS = [
     "retry-after",
     "retry-after-ms",
@@ -104,17 +96,10 @@ _EXPOSED_HEADERS = [
     IGNORED_PARAMS_HEADER,
 ]
 _OPEN_PATHS = ("/health",)  # probes send no key; the answer reveals nothing
-_SITE_CONNECTIONS = 512  # the connections to the site: _uvicorn.DEFAULT_MAX_CONNECTIONS
 
-
-class _PieceStream(Protocol):
-    """What ``AsyncClient.stream()`` returns: text pieces, and ``aclose()`` to release the site."""
-
-    def __aiter__(self) -> AsyncIterator[str]: ...
-
-    async def __anext__(self) -> str: ...
-
-    async def aclose(self) -> None: ...
+Closer = Callable[[], Awaitable[None]]
+ClientOpener = Callable[[], "tuple[AsyncClient, Optional[Closer]]"]
+"""Makes the app's client, and how to close it (None: the app does not own it)."""
 
 
 class ServerState:
@@ -126,41 +111,29 @@ class ServerState:
         open_streams: streamed replies being sent right now (each holds one site request).
     """
 
-    def __init__(
-        self,
-        make_client: Callable[[], AsyncClient],
-        owns_client: bool,
-        close_client: Optional[Callable[[AsyncClient], Awaitable[None]]] = None,
-    ) -> None:
-        self._make_client = make_client
-        self._owns_client = owns_client
-        self._close_client = close_client
+    def __init__(self, open_client: ClientOpener) -> None:
+        self._open_client = open_client
         self._client: Optional[AsyncClient] = None
+        self._close: Optional[Closer] = None
         self.open_streams = 0
 
     @property
     def client(self) -> AsyncClient:
-        """The pooled AsyncClient every request uses; made on first use if the lifespan did not.
-
-        (A Starlette app mounted in another one does not run its own lifespan.)
-        """
+        """The pooled AsyncClient every request uses; made on first use if the lifespan did not
+        (a Starlette app mounted in another one does not run its own lifespan)."""
         if self._client is None:
-            self._client = self._make_client()
+            self._client, self._close = self._open_client()
         return self._client
 
     def start(self) -> None:
         """Make the client now (the lifespan's startup) rather than at the first request."""
-        if self._client is None:
-            self._client = self._make_client()
+        self.client  # noqa: B018
 
     async def aclose(self) -> None:
         """Close the client if this app made it; the next request would make a new one."""
-        client, self._client = self._client, None
-        if client is not None and self._owns_client:
-            if self._close_client is not None:
-                await self._close_client(client)
-            else:
-                await client.aclose()
+        close, self._client, self._close = self._close, None, None
+        if close is not None:
+            await close()
 
 
 def create_app(
@@ -229,26 +202,21 @@ def create_app(
                 "create_app: pass either client or base_url/timeout/max_retries/"
                 "max_image_bytes, not both"
             )
-        picture_cap = client.settings.max_image_bytes
-        make_client: Callable[[], AsyncClient] = lambda: client  # noqa: E731
-        close = None
+        given = client
+        open_client: ClientOpener = lambda: (given, None)  # noqa: E731
     else:
-        make, close = _site_clients(base_url, timeout, max_retries, max_image_bytes)
-        first: list[AsyncClient] = [make()]  # bad options raise now, not at startup
-        picture_cap = first[0].settings.max_image_bytes
-
-        def make_client() -> AsyncClient:
-            return first.pop() if first else make()
-
+        make = _site_clients(base_url, timeout, max_retries, max_image_bytes)
+        first = [make()]  # bad options raise now, not at startup
+        client = first[0][0]
+        open_client = lambda: first.pop() if first else make()  # noqa: E731
+    picture_cap = client.settings.max_image_bytes
     fetcher = None
     if fetch_image_urls:
         from ._fetch import PictureFetcher
 
         fetcher = PictureFetcher(max_bytes=picture_cap)
     return build_app(
-        make_client,
-        owns_client=client is None,
-        close_client=close,
+        open_client,
         api_key=api_key,
         max_image_bytes=picture_cap,
         max_body_bytes=body_cap(picture_cap) if max_body_bytes is None else max_body_bytes,
@@ -265,8 +233,8 @@ def _site_clients(
     timeout: Union[float, int, None],
     max_retries: Optional[int],
     max_image_bytes: Optional[int],
-) -> tuple[Callable[[], AsyncClient], Callable[[AsyncClient], Awaitable[None]]]:
-    """How to make the site's clients, and close them.
+) -> Callable[[], tuple[AsyncClient, Closer]]:
+    """How to make the site's clients, each with its own closer.
 
     A call holds one connection to the site at a time on either plugin generation (the
     current plugin's cache POST and event-stream GET take turns on it), so the pool keeps as
@@ -282,46 +250,33 @@ def _site_clients(
     from chatgpt4o import AsyncClient
     from chatgpt4o._config import is_loopback, resolve_settings
 
-    settings = resolve_settings(
-        base_url=base_url,
-        timeout=timeout,
-        max_retries=max_retries,
-        max_image_bytes=max_image_bytes,
-        env=os.environ,
-    )
+    options: dict[str, Any] = {
+        "timeout": timeout,
+        "max_retries": max_retries,
+        "max_image_bytes": max_image_bytes,
+    }
+    settings = resolve_settings(base_url=base_url, env=os.environ, **options)
     local = settings.proxy is None and is_loopback(settings.base_url)
-    limits = httpx.Limits(max_connections=_SITE_CONNECTIONS, max_keepalive_connections=None)
-    sessions: list[tuple[AsyncClient, httpx.AsyncClient]] = []
-    new_client = functools.partial(
-        AsyncClient,
-        base_url,
-        timeout=timeout,
-        max_retries=max_retries,
-        max_image_bytes=max_image_bytes,
-    )
+    limits = httpx.Limits(max_connections=SERVE_MAX_CONNECTIONS, max_keepalive_connections=None)
 
-    def make() -> AsyncClient:
+    def make() -> tuple[AsyncClient, Closer]:
         session = httpx.AsyncClient(
             proxy=settings.proxy, trust_env=not local, follow_redirects=True, limits=limits
         )
-        client = new_client(http_client=session)
-        sessions.append((client, session))
-        return client
+        client = AsyncClient(base_url, http_client=session, **options)
 
-    async def close(client: AsyncClient) -> None:
-        await client.aclose()
-        for pair in [pair for pair in sessions if pair[0] is client]:
-            sessions.remove(pair)
-            await pair[1].aclose()
+        async def close() -> None:
+            await client.aclose()
+            await session.aclose()
 
-    return make, close
+        return client, close
+
+    return make
 
 
 def build_app(
-    make_client: Callable[[], AsyncClient],
+    open_client: ClientOpener,
     *,
-    owns_client: bool,
-    close_client: Optional[Callable[[AsyncClient], Awaitable[None]]] = None,
     api_key: Optional[str] = None,
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
@@ -331,32 +286,27 @@ def build_app(
     strict: bool = False,
     picture_fetcher: Optional[PictureFetcher] = None,
 ) -> Starlette:
-    """The app over clients from ``make_client``; closes them at shutdown when it owns them.
+    """The app over the client ``open_client`` makes; ``create_app()`` is the documented way in.
 
-    ``create_app()`` is the documented way in. ``close_client`` closes an owned client at
-    shutdown (default: its ``aclose()``). ``max_image_bytes`` is the clients' picture cap;
-    ``picture_fetcher`` fetches remote picture URLs (None: they are refused).
+    ``max_image_bytes`` is the client's picture cap; ``picture_fetcher`` fetches remote
+    picture URLs (None: they are refused).
     """
     if api_key is None:
         api_key = os.environ.get(ENV_API_KEY) or None
-    if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
+    if api_key is not None and not api_key.strip():
         raise ValueError("api_key: expected a non-empty str")
     if api_key is not None and api_key != api_key.strip():
         # A header cannot carry them, so no request could ever match the key.
         raise ValueError(
             "api_key: has spaces or line breaks around it, which no request can send; remove them"
         )
-    if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int):
-        raise TypeError("max_body_bytes: expected an int")
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes: expected at least 1")
-    if bot_id is not None and (isinstance(bot_id, bool) or not isinstance(bot_id, int)):
-        raise TypeError("bot_id: expected an int")
     if bot_id is not None and bot_id < 1:
         raise ValueError(f"bot_id: expected a positive bot id, got {bot_id}")
-    hosts = _names("allowed_hosts", allowed_hosts)
+    hosts = [name.strip().lower() for name in _names("allowed_hosts", allowed_hosts)]
     origins = _names("cors_origins", cors_origins)
-    state = ServerState(make_client, owns_client, close_client)
+    state = ServerState(open_client)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -366,16 +316,10 @@ def build_app(
         finally:
             await state.aclose()
 
-    routes = _Routes(
-        state,
-        max_body_bytes,
-        bot_id,
-        strict=bool(strict),
-        max_image_bytes=max_image_bytes,
-        fetcher=picture_fetcher,
-    )
-    middleware = [Middleware(_RequestId), Middleware(_NoTrailingSlash)]
+    routes = _Routes(state, max_body_bytes, bot_id, bool(strict), max_image_bytes, picture_fetcher)
+    middleware = [Middleware(_Front)]
     if origins:
+        # Outside the gate: a preflight carries no key, and a refusal must stay readable.
         middleware.append(
             Middleware(
                 CORSMiddleware,
@@ -385,10 +329,7 @@ def build_app(
                 expose_headers=_EXPOSED_HEADERS,
             )
         )
-    if api_key is None:
-        middleware.append(Middleware(_LocalOnly, allowed_hosts=hosts, cors_origins=origins))
-    else:
-        middleware.append(Middleware(_BearerAuth, key=api_key.encode()))
+    middleware.append(Middleware(_Gate, refuse=_gate(api_key, hosts, origins)))
     app = Starlette(
         routes=[
             Route("/v1/chat/completions", routes.chat_completions, methods=["POST"]),
@@ -407,7 +348,7 @@ def build_app(
 def _names(field: str, values: Collection[str]) -> list[str]:
     if isinstance(values, str) or not all(isinstance(v, str) and v.strip() for v in values):
         raise TypeError(f"{field}: expected a list of non-empty str")
-    return [value.strip().lower() if field == "allowed_hosts" else value for value in values]
+    return list(values)
 
 
 class _Routes:
@@ -416,7 +357,6 @@ class _Routes:
         state: ServerState,
         max_body_bytes: int,
         bot_id: Optional[int],
-        *,
         strict: bool,
         max_image_bytes: int,
         fetcher: Optional[PictureFetcher],
@@ -429,88 +369,62 @@ class _Routes:
         self.fetcher = fetcher
 
     async def chat_completions(self, request: Request) -> Response:
-        body = await _read_json(request, self.max_body_bytes)
-        if isinstance(body, ErrorReply):
-            return _error_response(body)
         try:
-            chat = parse_chat_request(body)
-        except TypeError as exc:
-            return _error_response(bad_json(str(exc)))
-        except UnknownParameterError as exc:
-            return _error_response(unknown_parameter(exc.param))
-        messages = chat.messages
-        try:
+            chat = parse_chat_request(await _read_json(request, self.max_body_bytes))
             plan = plan_reply(chat.params, strict=self.strict)
-            remote = remote_pictures(messages)
-            if remote:
-                # Checked with stand-ins first, so a bad request fetches nothing.
-                stand_ins = {(p.message, p.part): PLACEHOLDER_PICTURE for p in remote}
-                self._prepare(chat.model, with_picture_urls(messages, stand_ins), chat.stream)
-                messages = with_picture_urls(
-                    messages, await _while_connected(request, self._fetch(remote))
+            call = self._prepare(chat.model, await self._pictures(request, chat), chat.stream)
+            reply = _Reply(plan, format_prompt(call.messages), call.model)
+            client = self.state.client
+            if not call.stream:
+                sent = client.create(
+                    call.model, call.messages, bot_id=self.bot_id, images=call.images
                 )
-            call = self._prepare(chat.model, messages, chat.stream)
-        except _CallerGone:
-            return _gone()
-        except ParameterError as exc:
-            return _error_response(parameter_refused(exc.param, str(exc), exc.code))
+                text = await _while_connected(request, sent)
+                return Response(reply.whole(text), media_type=_JSON, headers=reply.headers)
+            stream = client.stream(
+                call.model, call.messages, bot_id=self.bot_id, images=call.images
+            )
         except Exception as exc:
-            return _error_response(_logged(error_reply(exc), exc))
-        reply = _Reply(plan, format_prompt(call.messages), call.model)
-        client = self.state.client
-        if not call.stream:
-            try:
-                text = await _while_connected(
-                    request,
-                    client.create(
-                        call.model, call.messages, bot_id=self.bot_id, images=call.images
-                    ),
-                )
-            except _CallerGone:
-                return _gone()
-            except Exception as exc:
-                return _error_response(_logged(error_reply(exc), exc))
-            return Response(reply.whole(text), media_type=_JSON, headers=reply.headers)
-        stream = cast(
-            "_PieceStream",
-            client.stream(call.model, call.messages, bot_id=self.bot_id, images=call.images),
-        )
-        state = self.state
-        state.open_streams += 1
-        release = _Release(state, stream)
+            return _refused(exc)
+        release = _Release(self.state, stream)
         try:
-            # The first piece is awaited here: until it comes, a failure can still be a real
-            # HTTP status.
+            # Until the first piece comes, a failure can still be a real HTTP status.
             first = await _while_connected(request, stream.__anext__())
-        except _CallerGone:
+        except BaseException as exc:
             await release()
-            return _gone()
-        except Exception as exc:
-            await release()
-            return _error_response(_logged(error_reply(exc), exc))
-        except BaseException:
-            await release()
-            raise
+            if not isinstance(exc, Exception):
+                raise
+            return _refused(exc)
         return _EventStream(reply.events(first, stream), release, reply.headers)
 
     def _prepare(self, model: Any, messages: object, stream: object) -> CompletionRequest:
         return prepare_request(model, messages, stream, {}, max_image_bytes=self.max_image_bytes)
 
-    async def _fetch(self, remote: list[RemotePicture]) -> dict[tuple[int, int], str]:
-        """The remote pictures, fetched one after another, as ``data:`` URLs by place."""
-        if self.fetcher is None:
+    async def _pictures(self, request: Request, chat: ChatRequest) -> object:
+        """The request's messages, with its remote pictures fetched as ``data:`` URLs."""
+        remote = remote_pictures(chat.messages)
+        if not remote:
+            return chat.messages
+        # Checked with stand-ins first, so a bad request fetches nothing.
+        stand_ins = {(p.message, p.part): PLACEHOLDER_PICTURE for p in remote}
+        self._prepare(chat.model, with_picture_urls(chat.messages, stand_ins), chat.stream)
+        fetcher = self.fetcher
+        if fetcher is None:
             raise InvalidImageError(
                 f"{remote[0].field}: this server does not fetch picture URLs (its operator can "
                 "allow it with --fetch-image-urls); send the picture as a data: URL",
                 field=remote[0].field,
             )
-        fetched: dict[tuple[int, int], str] = {}
-        for picture in remote:
-            image = await self.fetcher.fetch(picture.url, picture.field)
-            fetched[picture.message, picture.part] = (
-                f"data:{image.mime_type};base64,{image.base64_data}"
-            )
-        return fetched
+
+        async def fetch_all() -> dict[tuple[int, int], str]:
+            fetched: dict[tuple[int, int], str] = {}
+            for picture in remote:
+                image = await fetcher.fetch(picture.url, picture.field)
+                url = f"data:{image.mime_type};base64,{image.base64_data}"
+                fetched[picture.message, picture.part] = url
+            return fetched
+
+        return with_picture_urls(chat.messages, await _while_connected(request, fetch_all()))
 
     async def list_models(self, request: Request) -> Response:
         return Response(dumps(models_list()), media_type=_JSON)
@@ -534,10 +448,8 @@ class _CallerGone(Exception):
 
 
 async def _while_connected(request: Request, work: Awaitable[_T]) -> _T:
-    """``work``'s result, or _CallerGone once the caller disconnects, with ``work`` cancelled.
-
-    A request whose caller has gone would otherwise keep its site request running to the end.
-    """
+    """``work``'s result, or _CallerGone once the caller disconnects, with ``work`` cancelled
+    (else a caller gone would keep its site request running to the end)."""
     task = asyncio.ensure_future(work)
     watch = asyncio.ensure_future(_disconnect(request))
     try:
@@ -560,11 +472,6 @@ async def _disconnect(request: Request) -> None:
         pass
 
 
-def _gone() -> Response:
-    log.info("the caller disconnected before its reply; its site request was cancelled")
-    return Response(status_code=499)  # nginx's "client closed request"; nobody receives it
-
-
 class _Reply:
     """One reply as the request's plan shapes it: the site's note, stop, max tokens, usage."""
 
@@ -582,7 +489,7 @@ class _Reply:
         content = self._feed(text) + self._shaper.finish()
         return self._writer.completion(content, self._finish_reason(), self._usage())
 
-    async def events(self, first: str, pieces: _PieceStream) -> AsyncIterator[bytes]:
+    async def events(self, first: str, pieces: AsyncStream) -> AsyncIterator[bytes]:
         """The stream's events: role, pieces, the finish chunk, usage if asked, ``[DONE]``.
 
         Reading stops once the reply is cut; a failure after the first piece ends the stream
@@ -603,7 +510,7 @@ class _Reply:
             if rest:
                 yield writer.chunk({"content": rest})
         except Exception as exc:
-            yield error_event(_logged(error_reply(exc), exc))
+            yield error_event(_reply_for(exc))
             return
         yield writer.chunk({}, self._finish_reason())
         if self._plan.include_usage:
@@ -624,7 +531,7 @@ class _Reply:
         return usage_body(count(self._prompt), count(self._shaper.text))
 
 
-async def _next_piece(pieces: _PieceStream) -> Optional[str]:
+async def _next_piece(pieces: AsyncStream) -> Optional[str]:
     try:
         return await pieces.__anext__()
     except StopAsyncIteration:
@@ -632,21 +539,20 @@ async def _next_piece(pieces: _PieceStream) -> Optional[str]:
 
 
 class _Release:
-    """Closes one upstream stream and counts it closed, once, however often it is called."""
+    """Counts one upstream stream open; closing it counts it closed, once, however often."""
 
-    def __init__(self, state: ServerState, stream: _PieceStream) -> None:
+    def __init__(self, state: ServerState, stream: AsyncStream) -> None:
         self._state = state
-        self._stream = stream
-        self._done = False
+        self._stream: Optional[AsyncStream] = stream
+        state.open_streams += 1
 
     async def __call__(self) -> None:
-        if self._done:
-            return
-        self._done = True
-        try:
-            await self._stream.aclose()
-        finally:
-            self._state.open_streams -= 1
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                await stream.aclose()
+            finally:
+                self._state.open_streams -= 1
 
 
 class _EventStream(StreamingResponse):
@@ -654,14 +560,10 @@ class _EventStream(StreamingResponse):
     the client goes away (Starlette cancels the body on ``http.disconnect``)."""
 
     def __init__(
-        self,
-        events: AsyncIterator[bytes],
-        release: Callable[[], Awaitable[None]],
-        headers: Mapping[str, str],
-    ):
-        super().__init__(
-            events, media_type="text/event-stream", headers={**_SSE_HEADERS, **headers}
-        )
+        self, events: AsyncIterator[bytes], release: _Release, headers: Mapping[str, str]
+    ) -> None:
+        headers = {**_SSE_HEADERS, **headers}
+        super().__init__(events, media_type="text/event-stream", headers=headers)
         self._release = release
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -671,38 +573,36 @@ class _EventStream(StreamingResponse):
             await self._release()
 
 
-async def _read_json(request: Request, limit: int) -> Union[ErrorReply, object]:
+async def _read_json(request: Request, limit: int) -> object:
+    """The body, decoded; a ``Refusal`` for one over ``limit`` bytes or not JSON."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
-        return body_too_large(limit)
+        raise Refusal(body_too_large(limit))
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                return body_too_large(limit)
+                raise Refusal(body_too_large(limit))
             chunks.append(chunk)
     except ClientDisconnect:
         # The caller's doing, and nobody is left to answer: one line, no traceback.
         log.info("the caller disconnected while sending its request body")
-        return bad_json("the body ended early: the connection was closed")
+        raise Refusal(bad_json("the body ended early: the connection was closed")) from None
     raw = b"".join(chunks)
-    if not raw.strip():
-        return bad_json("the body is empty; expected a JSON object")
     try:
-        text = raw.decode("utf-8")
+        if not raw.strip():
+            raise ValueError("the body is empty; expected a JSON object")
+        return json.loads(raw.decode("utf-8"), parse_int=_int, parse_constant=_no_constant)
     except UnicodeDecodeError:
-        return bad_json("the body is not UTF-8")
-    try:
-        value: object = json.loads(text, parse_int=_int, parse_constant=_no_constant)
+        raise Refusal(bad_json("the body is not UTF-8")) from None
     except json.JSONDecodeError as exc:
-        return bad_json(exc.msg)
+        raise Refusal(bad_json(exc.msg)) from None
     except RecursionError:
-        return bad_json("the JSON is nested too deeply")
-    except ValueError as exc:  # from _int and _no_constant
-        return bad_json(str(exc))
-    return value
+        raise Refusal(bad_json("the JSON is nested too deeply")) from None
+    except ValueError as exc:  # from _int, _no_constant and the empty body
+        raise Refusal(bad_json(str(exc))) from None
 
 
 _MAX_DIGITS = 100  # no OpenAI field needs more; Python refuses more than 4300 anyway
@@ -718,12 +618,21 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _logged(reply: ErrorReply, exc: BaseException) -> ErrorReply:
+def _reply_for(exc: BaseException) -> ErrorReply:
+    reply = error_reply(exc)
     if reply.status >= 500:
         # The SDK's messages carry no nonce, cookies or credentials; a bug's stays out of it.
         shown = reply.message if reply.status != 500 else repr(type(exc).__name__)
         log.warning("chat completion failed (%d): %s", reply.status, shown)
     return reply
+
+
+def _refused(exc: Exception) -> Response:
+    """The response to a request that failed before its reply began."""
+    if isinstance(exc, _CallerGone):
+        log.info("the caller disconnected before its reply; its site request was cancelled")
+        return Response(status_code=499)  # nginx's "client closed request"; nobody receives it
+    return _error_response(_reply_for(exc))
 
 
 def _error_response(reply: ErrorReply) -> Response:
@@ -733,22 +642,11 @@ def _error_response(reply: ErrorReply) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    if status in (404, 405):
-        return _error_response(route_not_found(request.method, request.url.path, status))
-    detail = exc.detail if isinstance(exc, HTTPException) else "error"
-    reply = ErrorReply(
-        status,
-        {
-            "error": {
-                "message": str(detail),
-                "type": "invalid_request_error",
-                "param": None,
-                "code": None,
-            }
-        },
-    )
-    return _error_response(reply)
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (404, 405):
+        return _error_response(route_not_found(request.method, request.url.path, exc.status_code))
+    body = error_body(str(exc.detail), "invalid_request_error")
+    return _error_response(ErrorReply(exc.status_code, body))
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
@@ -756,64 +654,52 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return _error_response(error_reply(exc))
 
 
-class _BearerAuth:
-    """Refuses every HTTP request without ``Authorization: Bearer <key>`` with OpenAI's 401."""
-
-    def __init__(self, app: ASGIApp, key: bytes) -> None:
-        self.app = app
-        self.key = key
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _OPEN_PATHS:
-            await self.app(scope, receive, send)
-            return
-        header = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                header = value
-                break
-        refusal = authorize(header, self.key)
-        if refusal is None:
-            await self.app(scope, receive, send)
-            return
-        await _error_response(refusal)(scope, receive, send)
+Refuse = Callable[[Scope, Headers], Optional[ErrorReply]]
 
 
-class _LocalOnly:
-    """A keyless server's gate: refuses requests a web page could send (see ``_auth``)."""
-
-    def __init__(
-        self, app: ASGIApp, allowed_hosts: Collection[str], cors_origins: Collection[str]
-    ) -> None:
-        self.app = app
-        self.allowed_hosts = frozenset(allowed_hosts)
-        self.cors_origins = frozenset(cors_origins)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers: dict[bytes, str] = {}
-        for name, value in scope["headers"]:
-            if name in (b"host", b"origin", b"content-type") and name not in headers:
-                headers[name] = value.decode("latin-1")
-        refusal = local_caller(
+def _gate(api_key: Optional[str], hosts: list[str], origins: list[str]) -> Refuse:
+    """Who may call: with a key, whoever sends it; without one, see ``_auth``."""
+    if api_key is None:
+        return lambda scope, headers: local_caller(
             scope["method"],
-            headers.get(b"host"),
-            headers.get(b"origin"),
-            headers.get(b"content-type"),
+            headers.get("host"),
+            headers.get("origin"),
+            headers.get("content-type"),
             scope.get("server"),
-            allowed_hosts=self.allowed_hosts,
-            cors_origins=self.cors_origins,
+            allowed_hosts=hosts,
+            cors_origins=origins,
         )
-        if refusal is None:
-            await self.app(scope, receive, send)
-            return
-        await _error_response(refusal)(scope, receive, send)
+    key = api_key.encode()
+
+    def refuse(scope: Scope, headers: Headers) -> Optional[ErrorReply]:
+        if scope["path"] in _OPEN_PATHS:
+            return None
+        header = headers.get("authorization")
+        return authorize(None if header is None else header.encode("latin-1"), key)
+
+    return refuse
 
 
-class _RequestId:
-    """Gives every response an ``x-request-id`` (openai clients show it as ``_request_id``)."""
+class _Gate:
+    """Answers an HTTP request ``refuse`` refuses with its reply, and passes the rest on.
+
+    Starlette's ``TrustedHostMiddleware`` cannot do the host check: it ignores the port, and
+    answers in plain text rather than OpenAI's error body.
+    """
+
+    def __init__(self, app: ASGIApp, refuse: Refuse) -> None:
+        self.app = app
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = self.refuse(scope, Headers(scope=scope)) if scope["type"] == "http" else None
+        app = self.app if refusal is None else _error_response(refusal)
+        await app(scope, receive, send)
+
+
+class _Front:
+    """Serves ``/v1/chat/completions/`` as ``/v1/chat/completions`` (no 307 redirect), and gives
+    every response an ``x-request-id`` (openai clients show it as ``_request_id``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -822,6 +708,9 @@ class _RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            scope = {**scope, "path": path.rstrip("/") or "/"}
         request_id = f"req_{uuid.uuid4().hex}".encode()
 
         async def send_with_id(message: Message) -> None:
@@ -831,16 +720,3 @@ class _RequestId:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
-
-
-class _NoTrailingSlash:
-    """Serves ``/v1/chat/completions/`` as ``/v1/chat/completions`` (no 307 redirect)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
-            scope = {**scope, "path": path.rstrip("/") or "/"}
-        await self.app(scope, receive, send)

@@ -9,8 +9,15 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
-from typing import Optional, TextIO
+from typing import Any, Callable, Optional, TextIO
 from urllib.parse import urlsplit, urlunsplit
+
+from chatgpt4o._constants import (
+    ENV_SERVE_API_KEY,
+    SERVE_HEADER_TIMEOUT,
+    SERVE_KEEP_ALIVE_TIMEOUT,
+    SERVE_MAX_CONNECTIONS,
+)
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_USAGE", "INSTALL_HINT", "listen", "main"]
 
@@ -18,45 +25,37 @@ EXIT_USAGE = 2
 EXIT_STARTUP = 1
 EXIT_INTERRUPTED = 130
 INSTALL_HINT = 'pip install "chatgpt4o[serve]"'
-ENV_API_KEY = "CHATGPT4O_SERVE_API_KEY"  # as chatgpt4o.serve._app.ENV_API_KEY, without Starlette
 _PROG = "chatgpt4o serve"
-# As chatgpt4o.serve._uvicorn's, which imports uvicorn: --help must work without the extra.
-DEFAULT_HEADER_TIMEOUT = 10.0
-DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0
-DEFAULT_MAX_CONNECTIONS = 512
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# The options that are uvicorn's, not create_app()'s.
+_SERVER_OPTIONS = (
+    "host",
+    "port",
+    "header_timeout",
+    "keep_alive_timeout",
+    "max_connections",
+    "log_level",
+)
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number from 0 to 65535, got {text!r}"
-        ) from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 65535, got {value}")
-    return value
+def _number(kind: type, low: float, high: float, expected: str) -> Callable[[str], Any]:
+    """An argparse type: a ``kind`` from ``low`` to ``high``, else "expected ..."."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
+        return value
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
+_port = _number(int, 0, 65535, "a number from 0 to 65535")
+_seconds = _number(float, math.nextafter(0, 1), sys.float_info.max, "a number of seconds above 0")
+_count = _number(int, 1, math.inf, "a whole number of at least 1")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,13 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--api-key",
-        help=f"require 'Authorization: Bearer KEY' on every request (${ENV_API_KEY}, which "
+        help=f"require 'Authorization: Bearer KEY' on every request (${ENV_SERVE_API_KEY}, which "
         "other users cannot read from the process list, is the safer way to pass it)",
     )
     parser.add_argument(
         "--allowed-host",
         action="append",
         default=[],
+        dest="allowed_hosts",
         metavar="HOST",
         help="without --api-key, a host name to answer to besides this server's own address "
         "(e.g. the name a reverse proxy forwards); repeatable",
@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         "--cors-origin",
         action="append",
         default=[],
+        dest="cors_origins",
         metavar="ORIGIN",
         help="a web page origin (https://app.example, or *) allowed to call from a browser; "
         "repeatable; off by default",
@@ -137,23 +138,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--header-timeout",
         type=_seconds,
-        default=DEFAULT_HEADER_TIMEOUT,
+        default=SERVE_HEADER_TIMEOUT,
         help="seconds a connection may take to send a request's headers, then it is closed "
-        f"(default {DEFAULT_HEADER_TIMEOUT:g})",
+        f"(default {SERVE_HEADER_TIMEOUT:g})",
     )
     parser.add_argument(
         "--keep-alive-timeout",
         type=_seconds,
-        default=DEFAULT_KEEP_ALIVE_TIMEOUT,
+        default=SERVE_KEEP_ALIVE_TIMEOUT,
         help=f"seconds an idle connection stays open after a reply (default "
-        f"{DEFAULT_KEEP_ALIVE_TIMEOUT:g})",
+        f"{SERVE_KEEP_ALIVE_TIMEOUT:g})",
     )
     parser.add_argument(
         "--max-connections",
         type=_count,
-        default=DEFAULT_MAX_CONNECTIONS,
+        default=SERVE_MAX_CONNECTIONS,
         help="connections held open at once; over it, the one idle longest is closed "
-        f"(default {DEFAULT_MAX_CONNECTIONS}; keep it under 'ulimit -n')",
+        f"(default {SERVE_MAX_CONNECTIONS}; keep it under 'ulimit -n')",
     )
     parser.add_argument(
         "--log-level",
@@ -199,44 +200,28 @@ def main(
     from ._app import create_app
     from ._uvicorn import Server, uvicorn_config
 
-    api_key = args.api_key if args.api_key is not None else os.environ.get(ENV_API_KEY)
+    options = vars(args)
+    server_options = {name: options.pop(name) for name in _SERVER_OPTIONS}
+    host, port = server_options["host"], server_options["port"]
+    if options["api_key"] is None:
+        options["api_key"] = os.environ.get(ENV_SERVE_API_KEY)
+    options["api_key"] = options["api_key"] or None
     try:
-        app = create_app(
-            args.base_url,
-            timeout=args.timeout,
-            max_retries=args.max_retries,
-            api_key=api_key or None,
-            allowed_hosts=args.allowed_host,
-            cors_origins=args.cors_origin,
-            bot_id=args.bot_id,
-            strict=args.strict,
-            max_image_bytes=args.max_image_bytes,
-            max_body_bytes=args.max_body_bytes,
-            fetch_image_urls=args.fetch_image_urls,
-        )
+        app = create_app(**options)
     except (Chatgpt4oError, ValueError, TypeError) as exc:
         stderr.write(f"{_PROG}: {exc}\n")
         return EXIT_USAGE
     try:
-        sock = listen(args.host, args.port)
+        sock = listen(host, port)
     except OSError as exc:
-        stderr.write(f"{_PROG}: cannot listen on {args.host} port {args.port}: {_reason(exc)}\n")
+        stderr.write(f"{_PROG}: cannot listen on {host} port {port}: {_reason(exc)}\n")
         return EXIT_USAGE
     with sock:
-        port = int(sock.getsockname()[1])
+        port = server_options["port"] = int(sock.getsockname()[1])
         site = app.state.chatgpt4o.client.base_url
-        stderr.write(_banner(args.host, port, site, bool(api_key)))
+        stderr.write(_banner(host, port, site, bool(options["api_key"])))
         stderr.flush()
-        config = uvicorn_config(
-            app,
-            host=args.host,
-            port=port,
-            header_timeout=args.header_timeout,
-            keep_alive_timeout=args.keep_alive_timeout,
-            max_connections=args.max_connections,
-            log_level=args.log_level,
-        )
-        server = Server(config)
+        server = Server(uvicorn_config(app, **server_options))
         try:
             server.run(sockets=[sock])
         except KeyboardInterrupt:

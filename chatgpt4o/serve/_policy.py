@@ -1,4 +1,5 @@
-"""The server's parameter policy, and the reply shaping it promises (pure; no I/O).
+"""The request body's fields, the server's policy for each, and the reply shaping it promises
+(pure; no I/O).
 
 Every field of a request body besides ``model``, ``messages`` and ``stream`` is, for every
 client alike, one of:
@@ -19,17 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
+from ._errors import ErrorReply, Refusal, bad_json, error_body
 from ._usage import TokenCounter
 
 __all__ = [
     "HONOURED",
     "IGNORED",
+    "OPENAI_FIELDS",
     "REFUSED",
+    "ChatRequest",
     "ParameterError",
     "ReplyPlan",
     "ReplyShaper",
+    "parse_chat_request",
     "plan_reply",
 ]
 
@@ -80,19 +85,79 @@ REFUSED = frozenset({"audio", "web_search_options"})
 _STRICT = "this server runs with --strict, which refuses every parameter it does not honour"
 
 
-class ParameterError(ValueError):
-    """A request field this server refuses, or a value it cannot read.
+OPENAI_FIELDS = IGNORED | HONOURED | REFUSED | {"model", "messages", "stream"}
+"""The fields of OpenAI's Chat Completions request body: the only ones a caller may send.
+
+The SDK's own keywords (``extra_headers``, ``timeout``, ``bot_id``) are not among them, so an
+HTTP caller can never set a header, a timeout or a bot for the server's requests to the site.
+"""
+
+
+class ParameterError(Refusal):
+    """A request field this server refuses (400), naming it.
 
     Attributes:
         param: the field, e.g. ``"n"`` or ``"stream_options.include_usage"``.
-        code: ``"unsupported_parameter"`` (a meaning the site cannot give) or
-            ``"invalid_value"`` (not a value the field takes).
+        code: ``"unsupported_parameter"`` (a meaning the site cannot give), ``"invalid_value"``
+            (not a value the field takes) or ``"unknown_parameter"`` (not OpenAI's).
     """
 
     def __init__(self, param: str, message: str, code: str = "unsupported_parameter") -> None:
-        super().__init__(message)
+        body = error_body(message, "invalid_request_error", param=param, code=code)
+        super().__init__(ErrorReply(400, body))
         self.param = param
         self.code = code
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """The body of ``POST /v1/chat/completions``, split the way ``create()`` takes it.
+
+    Attributes:
+        model: ``model`` as sent (None when absent: the default model).
+        messages: ``messages`` as sent (``create()`` validates them).
+        stream: ``stream`` as sent, False when absent or null (``create()`` validates it).
+        params: every other field (all OpenAI's), for ``plan_reply`` to judge.
+    """
+
+    model: Any
+    messages: Any
+    stream: Any
+    params: dict[str, Any]
+
+
+def parse_chat_request(body: object) -> ChatRequest:
+    """Split a decoded JSON body: an object of OpenAI's fields; ``create()`` judges the values.
+
+    Example::
+
+        parse_chat_request({"model": "gpt-4o-mini", "messages": [], "temperature": 0}).params
+        # {"temperature": 0}
+
+    Raises:
+        Refusal: the body is not a JSON object.
+        ParameterError: a field that is not OpenAI's (the first, in sorted order).
+    """
+    if not isinstance(body, dict):
+        raise Refusal(bad_json(f"expected a JSON object, got {_json_type(body)}"))
+    unknown = sorted(name for name in body if name not in OPENAI_FIELDS)
+    if unknown:
+        message = f"Unrecognized request argument supplied: {unknown[0]}"
+        raise ParameterError(unknown[0], message, "unknown_parameter")
+    params = dict(body)
+    model, messages = params.pop("model", None), params.pop("messages", None)
+    stream = params.pop("stream", None)
+    return ChatRequest(model, messages, False if stream is None else stream, params)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a boolean" if isinstance(value, bool) else "a number"
 
 
 @dataclass(frozen=True)

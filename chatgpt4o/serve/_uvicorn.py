@@ -20,24 +20,16 @@ from typing import Any, Optional
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from chatgpt4o._constants import (
+    SERVE_HEADER_TIMEOUT,
+    SERVE_KEEP_ALIVE_TIMEOUT,
+    SERVE_MAX_CONNECTIONS,
+)
+
 __all__ = [
-    "DEFAULT_HEADER_TIMEOUT",
-    "DEFAULT_KEEP_ALIVE_TIMEOUT",
-    "DEFAULT_MAX_CONNECTIONS",
     "guarded_protocol",
     "uvicorn_config",
 ]
-
-DEFAULT_HEADER_TIMEOUT = 10.0
-"""Seconds a connection may take to send a request's headers, from its opening or from the end
-of the previous response; then it is closed."""
-
-DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0
-"""Seconds an idle connection is kept open after a response (uvicorn's ``timeout_keep_alive``)."""
-
-DEFAULT_MAX_CONNECTIONS = 512
-"""Connections held open at once; keep it under the process's open-file limit (``ulimit -n``)
-less the connections to the site."""
 
 
 def guarded_protocol(
@@ -124,9 +116,9 @@ def uvicorn_config(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
-    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
-    keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT,
-    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    header_timeout: float = SERVE_HEADER_TIMEOUT,
+    keep_alive_timeout: float = SERVE_KEEP_ALIVE_TIMEOUT,
+    max_connections: int = SERVE_MAX_CONNECTIONS,
     log_level: str = "info",
     access_log: bool = True,
 ) -> uvicorn.Config:
@@ -140,7 +132,8 @@ def uvicorn_config(
         app: the ASGI app.
         host: the address to listen on (unused when the server is handed sockets).
         port: the port to listen on.
-        header_timeout: seconds for a request's headers to arrive, see DEFAULT_HEADER_TIMEOUT.
+        header_timeout: seconds for a request's headers to arrive, from the connection's
+            opening or the end of the previous response; then it is closed.
         keep_alive_timeout: seconds an idle connection stays open after a response.
         max_connections: connections held open at once; the one that has waited longest for
             its headers is closed to make room.

@@ -1,4 +1,4 @@
-"""OpenAI's wire shapes for the server: request bodies in, JSON and SSE bytes out (pure).
+"""OpenAI's wire shapes for the server: JSON and SSE bytes out (pure).
 
 Completions and chunks are written field by field, the way OpenAI's API writes them: a chunk's
 delta carries only the keys it has (the last one is ``{}``), every choice has
@@ -18,14 +18,10 @@ from chatgpt4o import MODEL_ALIASES, MODELS
 __all__ = [
     "DONE",
     "MODEL_CREATED",
-    "OPENAI_FIELDS",
-    "ChatRequest",
     "ReplyWriter",
-    "UnknownParameterError",
     "dumps",
     "model_entry",
     "models_list",
-    "parse_chat_request",
     "usage_body",
 ]
 
@@ -36,115 +32,6 @@ MODEL_CREATED = 1721172741
 """``created`` of every listed model: when OpenAI released gpt-4o-mini-2024-07-18."""
 
 _OWNER = "chatgpt4o"
-
-OPENAI_FIELDS = frozenset(
-    {
-        "audio",
-        "frequency_penalty",
-        "function_call",
-        "functions",
-        "logit_bias",
-        "logprobs",
-        "max_completion_tokens",
-        "max_tokens",
-        "messages",
-        "metadata",
-        "modalities",
-        "model",
-        "n",
-        "parallel_tool_calls",
-        "prediction",
-        "presence_penalty",
-        "prompt_cache_key",
-        "reasoning_effort",
-        "response_format",
-        "safety_identifier",
-        "seed",
-        "service_tier",
-        "stop",
-        "store",
-        "stream",
-        "stream_options",
-        "temperature",
-        "tool_choice",
-        "tools",
-        "top_logprobs",
-        "top_p",
-        "user",
-        "verbosity",
-        "web_search_options",
-    }
-)
-"""The fields of OpenAI's Chat Completions request body: the only ones a caller may send.
-
-The SDK's own keywords (``extra_headers``, ``timeout``, ``bot_id``) are not among them, so an
-HTTP caller can never set a header, a timeout or a bot for the server's requests to the site.
-"""
-
-
-class UnknownParameterError(ValueError):
-    """A request body field that is not OpenAI's.
-
-    Attributes:
-        param: the field's name.
-    """
-
-    def __init__(self, param: str) -> None:
-        super().__init__(f"Unrecognized request argument supplied: {param}")
-        self.param = param
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """The body of ``POST /v1/chat/completions``, split the way ``create()`` takes it.
-
-    Attributes:
-        model: ``model`` as sent (None when absent: the default model).
-        messages: ``messages`` as sent (``create()`` validates them).
-        stream: True when ``stream`` is true; an absent or null ``stream`` is False.
-        params: every other field (all OpenAI's), for the parameter policy to judge.
-    """
-
-    model: Any
-    messages: Any
-    stream: Any
-    params: dict[str, Any]
-
-
-def parse_chat_request(body: object) -> ChatRequest:
-    """Split a decoded JSON body: an object of OpenAI's fields; ``create()`` judges the values.
-
-    Example::
-
-        parse_chat_request({"model": "gpt-4o-mini", "messages": [], "temperature": 0}).params
-        # {"temperature": 0}
-
-    Raises:
-        TypeError: the body is not a JSON object.
-        UnknownParameterError: a field that is not OpenAI's (the first, in sorted order).
-    """
-    if not isinstance(body, dict):
-        raise TypeError(f"expected a JSON object, got {_json_type(body)}")
-    unknown = sorted(name for name in body if name not in OPENAI_FIELDS)
-    if unknown:
-        raise UnknownParameterError(unknown[0])
-    params = dict(body)
-    model = params.pop("model", None)
-    messages = params.pop("messages", None)
-    stream = params.pop("stream", None)
-    return ChatRequest(model, messages, False if stream is None else stream, params)
-
-
-def _json_type(value: object) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return "a number"
 
 
 def dumps(value: object) -> bytes:

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("uvicorn")
 
-from chatgpt4o.serve import _cli, _uvicorn, create_app
+from chatgpt4o.serve import create_app
 
 from ._server import ServerThread
 
@@ -68,10 +68,3 @@ def test_a_kept_alive_connection_serves_its_next_request() -> None:
                 assert (reply.status, reply.read()) == (200, b'{"status":"ok"}')
         finally:
             connection.close()
-
-
-def test_the_command_line_defaults_are_the_servers() -> None:
-    # _cli keeps its own copies so that --help runs without uvicorn installed.
-    assert _cli.DEFAULT_HEADER_TIMEOUT == _uvicorn.DEFAULT_HEADER_TIMEOUT
-    assert _cli.DEFAULT_KEEP_ALIVE_TIMEOUT == _uvicorn.DEFAULT_KEEP_ALIVE_TIMEOUT
-    assert _cli.DEFAULT_MAX_CONNECTIONS == _uvicorn.DEFAULT_MAX_CONNECTIONS

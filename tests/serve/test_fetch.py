@@ -287,7 +287,7 @@ async def _app(site: LocalSite, **options: Any) -> AsyncIterator[httpx.AsyncClie
     if fetcher is None:
         app = create_app(client=client, api_key=API_KEY, **options)
     else:
-        app = build_app(lambda: client, owns_client=False, api_key=API_KEY, picture_fetcher=fetcher)
+        app = build_app(lambda: (client, None), api_key=API_KEY, picture_fetcher=fetcher)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)

@@ -48,7 +48,7 @@ def _wait_for(condition: Callable[[], bool], what: str) -> None:
 
 
 @pytest.mark.parametrize(("profile", "stream"), SITES)
-def test_openai_creates(serve: Serve, profile: str, stream: bool) -> None:
+def test_openai_creates_and_streams(serve: Serve, profile: str, stream: bool) -> None:
     served = serve(profile, stream=stream)
     client = served.sync_client()
     completion = client.chat.completions.create(model=MODEL, messages=HI)
@@ -58,12 +58,6 @@ def test_openai_creates(serve: Serve, profile: str, stream: bool) -> None:
     assert completion.model == chatgpt4o.DEFAULT_MODEL
     assert completion.object == "chat.completion"
     assert completion.id.startswith("chatcmpl-")
-
-
-@pytest.mark.parametrize(("profile", "stream"), SITES)
-def test_openai_streams(serve: Serve, profile: str, stream: bool) -> None:
-    served = serve(profile, stream=stream)
-    client = served.sync_client()
     messages: Messages = [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Say something"},
@@ -75,7 +69,6 @@ def test_openai_streams(serve: Serve, profile: str, stream: bool) -> None:
     assert chunks[0].choices[0].delta.role == "assistant"
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert len({chunk.id for chunk in chunks}) == 1
-    assert served.site.posts[-1].fields  # the site was asked
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
@@ -117,9 +110,8 @@ def test_async_openai_creates_and_streams(serve: Serve, profile: str, stream: bo
     assert asyncio.run(go()) == ("Echo: hello there", "Echo: streamed")
 
 
-@pytest.mark.parametrize(("profile", "stream"), SITES)
-def test_openai_lists_and_retrieves_models(serve: Serve, profile: str, stream: bool) -> None:
-    client = serve(profile, stream=stream).sync_client()
+def test_openai_lists_and_retrieves_models(serve: Serve) -> None:
+    client = serve().sync_client()
     ids = [model.id for model in client.models.list()]
     assert ids == [*chatgpt4o.MODELS, *chatgpt4o.MODEL_ALIASES]
     assert "gpt-4o-mini" in ids
@@ -159,12 +151,10 @@ def test_each_generation_s_refusals_are_openai_errors(
         assert "retry-after" in caught.value.response.headers
 
 
-@pytest.mark.parametrize(("profile", "stream"), SITES)
+@pytest.mark.parametrize(("profile", "stream"), [s for s in SITES if s.values[0] >= "2."])
 def test_guests_refused_by_the_current_plugin_are_permission_denied(
     serve: Serve, profile: str, stream: bool
 ) -> None:
-    if not profile.startswith(_AIPKIT):
-        pytest.skip("only the current plugin can refuse guests")
     served = serve(profile, stream=stream)
     served.site.inject("guests_disabled")
     with pytest.raises(openai.PermissionDeniedError) as caught:
@@ -181,10 +171,12 @@ def test_each_generation_s_broken_stream_ends_with_an_error_event(
     words: Messages = [{"role": "user", "content": "one two three four five six"}]
     pieces: list[str] = []
     stream_ = served.sync_client().chat.completions.create(model=MODEL, messages=words, stream=True)
-    with pytest.raises(openai.APIError):  # noqa: PT012 - raised mid-iteration
+    with pytest.raises(openai.APIError) as caught:  # noqa: PT012 - raised mid-iteration
         for chunk in stream_:
             pieces.append(chunk.choices[0].delta.content or "")
     assert "".join(pieces).startswith("Echo")
+    assert caught.value.message
+    _wait_for(lambda: served.server.state.open_streams == 0, "the upstream stream to close")
 
 
 # -- errors, as the OpenAI error classes -----------------------------------------------------
@@ -223,17 +215,6 @@ def test_an_unknown_model_is_not_found(serve: Serve) -> None:
         client.models.retrieve("gpt-5")
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
-def test_a_rate_limit_is_rate_limit_error_with_retry_after(serve: Serve, stream: bool) -> None:
-    served = serve(stream=stream)
-    served.site.inject("rate_limit", retry_after="5")
-    client = served.sync_client()
-    with pytest.raises(openai.RateLimitError) as caught:
-        client.chat.completions.create(model=MODEL, messages=HI, stream=stream)
-    assert caught.value.response.headers["retry-after"] == "5"
-    assert caught.value.code == "rate_limit_exceeded"
-
-
 def test_a_used_up_quota_is_rate_limit_error_that_openai_does_not_retry(serve: Serve) -> None:
     served = serve()
     served.site.inject("token_limit", times=5)
@@ -243,16 +224,6 @@ def test_a_used_up_quota_is_rate_limit_error_that_openai_does_not_retry(serve: S
     assert caught.value.code == "insufficient_quota"
     assert "retry-after" in caught.value.response.headers
     assert len(served.site.posts) == 1  # x-should-retry: false
-
-
-@pytest.mark.parametrize("fault", ["server_error", "cloudflare", "upstream_error", "drop"])
-def test_a_failing_site_is_internal_server_error_502(serve: Serve, fault: str) -> None:
-    served = serve()
-    served.site.inject(fault)
-    client = served.sync_client()
-    with pytest.raises(openai.InternalServerError) as caught:
-        client.chat.completions.create(model=MODEL, messages=HI)
-    assert caught.value.status_code == 502
 
 
 @pytest.mark.parametrize(
@@ -276,53 +247,6 @@ def test_a_site_misconfigured_for_good_is_502_that_openai_does_not_retry(
     assert caught.value.status_code == 502
     assert caught.value.response.headers["x-should-retry"] == "false"
     assert len(served.site.posts) == (2 if profile == "2.4.71" else 1)  # one call, one try
-
-
-def test_a_slow_site_is_504() -> None:
-    from chatgpt4o.testing import LocalSite
-
-    with LocalSite("1.9.18") as site:
-        site.inject("slow", delay=2.0)
-        client = chatgpt4o.AsyncClient(site.url, timeout=0.2, max_retries=0, verify=False)
-        with ServerThread(create_app(client=client, api_key=None)) as server:
-            oa = openai.OpenAI(base_url=server.url + "/v1", api_key="-", max_retries=0)
-            with oa, pytest.raises(openai.InternalServerError) as caught:
-                oa.chat.completions.create(model=MODEL, messages=HI)
-            server.call(client.aclose())
-    assert caught.value.status_code == 504
-
-
-@pytest.mark.parametrize("kind", ["sync", "async"])
-def test_a_stream_that_breaks_after_it_started_raises_api_error(serve: Serve, kind: str) -> None:
-    served = serve(stream=True)
-    served.site.inject("stream_cut", after=2)
-    words: Messages = [{"role": "user", "content": "one two three four five six"}]
-    pieces: list[str] = []
-    if kind == "sync":
-        client = served.sync_client()
-        stream = client.chat.completions.create(model=MODEL, messages=words, stream=True)
-        with pytest.raises(openai.APIError) as caught:  # noqa: PT012 - raised mid-iteration
-            for chunk in stream:
-                pieces.append(chunk.choices[0].delta.content or "")
-        error = caught.value
-    else:
-
-        async def go() -> openai.APIError:
-            async with served.async_client() as client:
-                stream = await client.chat.completions.create(
-                    model=MODEL,
-                    messages=words,
-                    stream=True,
-                )
-                with pytest.raises(openai.APIError) as caught:  # noqa: PT012
-                    async for chunk in stream:
-                        pieces.append(chunk.choices[0].delta.content or "")
-                return caught.value
-
-        error = asyncio.run(go())
-    assert "".join(pieces).startswith("Echo:")
-    assert error.message
-    _wait_for(lambda: served.server.state.open_streams == 0, "the upstream stream to close")
 
 
 # -- the raw bytes on the wire ---------------------------------------------------------------
@@ -361,22 +285,6 @@ def test_curl_style_stream_bytes(serve: Serve) -> None:
         json.loads(event[6:])["choices"][0]["delta"].get("content", "") for event in events[:-1]
     ]
     assert "".join(content) == "Echo: hello there"
-
-
-def test_curl_style_error_bytes(serve: Serve) -> None:
-    served = serve()
-    status, headers, body = _raw_post(served.server.url, {"model": MODEL, "messages": HI, "n": 3})
-    assert status == 400
-    assert headers["content-type"] == "application/json"
-    assert int(headers["content-length"]) == len(body)
-    assert json.loads(body) == {
-        "error": {
-            "message": json.loads(body)["error"]["message"],
-            "type": "invalid_request_error",
-            "param": "n",
-            "code": "unsupported_parameter",
-        }
-    }
 
 
 # -- a client that goes away -----------------------------------------------------------------

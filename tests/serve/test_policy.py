@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import pytest
 
+from chatgpt4o.serve._errors import Refusal
 from chatgpt4o.serve._policy import (
     HONOURED,
     IGNORED,
@@ -14,18 +15,39 @@ from chatgpt4o.serve._policy import (
     ParameterError,
     ReplyPlan,
     ReplyShaper,
+    parse_chat_request,
     plan_reply,
 )
 from chatgpt4o.serve._usage import ESTIMATE, O200K, TokenCounter, counter, estimate_tokens
-from chatgpt4o.serve._wire import OPENAI_FIELDS
 
 TOOLS = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
 
 
-def test_every_openai_field_has_one_place_in_the_policy() -> None:
-    groups = [IGNORED, HONOURED, REFUSED]
-    assert set().union(*groups) == OPENAI_FIELDS - {"model", "messages", "stream"}
-    assert sum(map(len, groups)) == len(OPENAI_FIELDS) - 3
+def test_no_field_has_two_places_in_the_policy() -> None:
+    assert sum(map(len, [IGNORED, HONOURED, REFUSED])) == len(IGNORED | HONOURED | REFUSED)
+
+
+@pytest.mark.parametrize(
+    ("body", "split"),
+    [
+        ({"model": "m", "messages": [1], "stream": True, "n": 1}, ("m", [1], True, {"n": 1})),
+        ({}, (None, None, False, {})),
+        ({"stream": None}, (None, None, False, {})),
+        ({"stream": "yes"}, (None, None, "yes", {})),  # create() judges it
+    ],
+)
+def test_a_body_splits_into_create_arguments(body: dict[str, Any], split: tuple[Any, ...]) -> None:
+    request = parse_chat_request(body)
+    assert (request.model, request.messages, request.stream, request.params) == split
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [([], "an array"), ("x", "a string"), (None, "null"), (True, "a boolean"), (3, "a number")],
+)
+def test_only_an_object_is_a_request(body: object, kind: str) -> None:
+    with pytest.raises(Refusal, match=f"expected a JSON object, got {kind}"):
+        parse_chat_request(body)
 
 
 @pytest.mark.parametrize("name", sorted(IGNORED))

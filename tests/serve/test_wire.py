@@ -1,4 +1,4 @@
-"""OpenAI's wire shapes: request bodies split for create(), JSON bodies and SSE events out."""
+"""OpenAI's wire shapes: JSON bodies and SSE events out."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from chatgpt4o.serve._wire import (
     ReplyWriter,
     model_entry,
     models_list,
-    parse_chat_request,
     usage_body,
 )
 
@@ -23,35 +22,6 @@ MODEL = chatgpt4o.DEFAULT_MODEL
 
 WRITER = ReplyWriter("chatcmpl-x", 1700000000, MODEL)
 USAGE = usage_body(12, 5)
-
-
-def test_a_body_splits_into_create_arguments() -> None:
-    body = {"model": "gpt-4o-mini", "messages": [1], "stream": True, "temperature": 0, "n": 1}
-    request = parse_chat_request(body)
-    assert (request.model, request.messages, request.stream) == ("gpt-4o-mini", [1], True)
-    assert request.params == {"temperature": 0, "n": 1}
-    assert body["model"] == "gpt-4o-mini"  # not consumed
-
-
-@pytest.mark.parametrize(
-    ("body", "stream"), [({}, False), ({"stream": None}, False), ({"stream": "yes"}, "yes")]
-)
-def test_stream_absent_or_null_is_false_and_anything_else_is_for_create_to_judge(
-    body: dict[str, Any], stream: object
-) -> None:
-    request = parse_chat_request(body)
-    assert request.stream == stream
-    assert request.model is None
-    assert request.messages is None
-
-
-@pytest.mark.parametrize(
-    ("body", "kind"),
-    [([], "an array"), ("x", "a string"), (None, "null"), (True, "a boolean"), (3, "a number")],
-)
-def test_only_an_object_is_a_request(body: object, kind: str) -> None:
-    with pytest.raises(TypeError, match=f"expected a JSON object, got {kind}"):
-        parse_chat_request(body)
 
 
 def test_a_completion_is_openais_json_with_its_usage() -> None:
