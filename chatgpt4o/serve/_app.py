@@ -240,7 +240,8 @@ def _site_clients(
     current plugin's cache POST and event-stream GET take turns on it), so the pool keeps as
     many as ``chatgpt4o serve`` holds callers: no call queues for a connection, and none is
     dialled anew after a burst. (httpx's default, 100 and 20 kept idle, queued the calls past
-    100, and its pool's bookkeeping grows with the square of the queue.)
+    100, and its pool's bookkeeping grows with the square of the queue.) They are held in
+    small pools (``_pool``), whose bookkeeping stays cheap however many the server holds.
 
     A site on this machine is reached without the environment's proxies, as the command line
     reaches it: ``$HTTP_PROXY`` cannot reach 127.0.0.1 of this machine.
@@ -249,6 +250,8 @@ def _site_clients(
 
     from chatgpt4o import AsyncClient
     from chatgpt4o._config import is_loopback, resolve_settings
+
+    from ._pool import ShardedTransport
 
     options: dict[str, Any] = {
         "timeout": timeout,
@@ -261,7 +264,11 @@ def _site_clients(
 
     def make() -> tuple[AsyncClient, Closer]:
         session = httpx.AsyncClient(
-            proxy=settings.proxy, trust_env=not local, follow_redirects=True, limits=limits
+            proxy=settings.proxy,
+            trust_env=not local,
+            follow_redirects=True,
+            limits=limits,  # a proxy's pool
+            transport=ShardedTransport(SERVE_MAX_CONNECTIONS, trust_env=not local),
         )
         client = AsyncClient(base_url, http_client=session, **options)
 
