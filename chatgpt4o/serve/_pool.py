@@ -10,7 +10,7 @@ only for its own pool's. httpx has no such transport, so it is written here.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Callable
+from typing import Callable
 
 import httpx
 
@@ -30,11 +30,15 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         httpx.AsyncClient(transport=ShardedTransport(512))
     """
 
-    def __init__(self, max_connections: int, **options: Any) -> None:
+    def __init__(self, max_connections: int, *, trust_env: bool = True) -> None:
         shards = max(1, -(-max_connections // SHARD_CONNECTIONS))
         size = -(-max_connections // shards)
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        self._pools = [httpx.AsyncHTTPTransport(limits=limits, **options) for _ in range(shards)]
+        tls = httpx.create_ssl_context(trust_env=trust_env)  # one for all: each holds the CAs
+        self._pools = [
+            httpx.AsyncHTTPTransport(verify=tls, trust_env=trust_env, limits=limits)
+            for _ in range(shards)
+        ]
         self._open = [0] * shards
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
