@@ -54,6 +54,11 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         response.stream = _Counted(stream, lambda: self._done(shard))
         return response
 
+    @property
+    def open_requests(self) -> tuple[int, ...]:
+        """How many requests each pool has open now (a streamed one until its body is closed)."""
+        return tuple(self._open)
+
     def _done(self, shard: int) -> None:
         self._open[shard] -= 1
 

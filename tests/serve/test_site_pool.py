@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 
+import httpx
 import pytest
 
 pytest.importorskip("starlette")
@@ -50,3 +52,36 @@ def test_every_call_in_flight_reaches_the_site_at_the_same_time(profile: str) ->
             replies = asyncio.run(_ask_all(server.url + "/v1"))
     assert sorted(replies) == sorted(f"Echo: call {n}" for n in range(CALLS))
     assert not everyone.broken
+
+
+def test_the_pools_count_every_request_until_its_body_is_closed() -> None:
+    # A count left behind would steer later requests away from a pool for good.
+    from chatgpt4o.serve._pool import SHARD_CONNECTIONS, ShardedTransport
+
+    async def scenario(site_url: str, dead_url: str) -> list[tuple[int, ...]]:
+        pools = ShardedTransport(4 * SHARD_CONNECTIONS, trust_env=False)
+        seen: list[tuple[int, ...]] = []
+        async with httpx.AsyncClient(transport=pools) as client:
+            streams = [client.stream("GET", site_url) for _ in range(6)]
+            for stream in streams:
+                await stream.__aenter__()
+            seen.append(pools.open_requests)  # six bodies open, spread over the pools
+            for stream in streams:
+                await stream.__aexit__(None, None, None)  # left unread
+            await asyncio.gather(*(client.get(site_url) for _ in range(10)))
+            with pytest.raises(httpx.ConnectError):
+                await client.get(dead_url)
+            seen.append(pools.open_requests)
+        return seen
+
+    with LocalSite("1.9.18") as site:
+        dead = socket.socket()
+        dead.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        try:
+            during, after = asyncio.run(
+                scenario(site.url, f"http://127.0.0.1:{dead.getsockname()[1]}/")
+            )
+        finally:
+            dead.close()
+    assert sorted(during, reverse=True) == [2, 2, 1, 1]
+    assert after == (0, 0, 0, 0)
