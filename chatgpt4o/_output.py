@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Container, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO, Union
 
 from ._exceptions import (
     AccessDeniedError,
@@ -104,6 +104,54 @@ def one_line(text: str) -> str:
     return " ".join(text.split()).rstrip(_TRAILING)
 
 
+class _Failure(NamedTuple):
+    kind: Union[type[BaseException], tuple[type[BaseException], ...]]
+    code: int
+    line: str  # str.format()ted with the fields describe_failure() lists
+    statuses: Container[Optional[int]] = ()  # when given: only these HTTP statuses
+
+
+_REFUSED = 'the site refused: "{refusal}"; '
+_DOCTOR = "run 'chatgpt4o doctor {url}'"
+
+# The first row whose class (and status) matches an error says its exit code and line.
+_FAILURES = (
+    _Failure(ImagesNotSupportedError, EXIT_NO_CHAT, "no pictures there: {text}; pick a bot that "
+             "takes them with --bot-id ('chatgpt4o doctor {url}' lists them)"),
+    _Failure((InvalidRequestError, UsageError), EXIT_USAGE, "invalid input: {text}"),
+    _Failure(APITimeoutError, EXIT_NETWORK,
+             "{text}; the site is slow or unreachable: try a larger --timeout"),
+    _Failure(APIConnectionError, EXIT_NETWORK, "network error: {text}; {network_hint}"),
+    _Failure(BlockedError, EXIT_BLOCKED, "blocked: {text}"),
+    _Failure(RateLimitError, EXIT_BLOCKED, "rate limited: {text}; {wait} and try again"),
+    _Failure(EndpointGoneError, EXIT_NO_CHAT, "no chat there: {text}; " + _DOCTOR),
+    _Failure(APIStatusError, EXIT_NO_CHAT, "no such page: {url} answered HTTP {status}; check "
+             "the URL (--base-url): it must be the page that shows the chat", (404, 410)),
+    _Failure(BotNotFoundError, EXIT_NO_CHAT, "no such bot: {text}; pick one of them with --bot-id"),
+    _Failure(ChatPageError, EXIT_NO_CHAT, "no chat there: {text}"),
+    _Failure(ImageTooLargeForSiteError, EXIT_REFUSED, _REFUSED + "send a smaller picture"),
+    _Failure(ImageRejectedError, EXIT_REFUSED, _REFUSED + "send a JPEG, PNG or WEBP picture"),
+    _Failure(TokenLimitError, EXIT_REFUSED,
+             _REFUSED + "the site's quota is used up: wait for it to reset"),
+    _Failure(ContentFlaggedError, EXIT_REFUSED,
+             _REFUSED + "rephrase the message, or ask from another network"),
+    _Failure(AccessDeniedError, EXIT_REFUSED, _REFUSED + "the site does not serve guests this "
+             "way: log in (cookies) or use another site"),
+    _Failure(UpstreamError, EXIT_REFUSED,
+             _REFUSED + "the site's own model failed: try again later"),
+    _Failure(PluginError, EXIT_REFUSED,
+             _REFUSED + "this is the site's answer, not a fault of chatgpt4o"),
+    _Failure(NonceError, EXIT_SITE, "{text}; the site rejected a freshly read nonce too: a page "
+             "cache may serve a stale page; try again later"),
+    _Failure(BadReplyError, EXIT_SITE, "bad reply: {text}; try again, or " + _DOCTOR),
+    _Failure(APIStatusError, EXIT_SITE,
+             "site error: {text}; the site is failing, try again later", range(500, 1000)),
+    _Failure(APIError, EXIT_SITE, "site error: {text}; " + _DOCTOR + " to see more"),
+    _Failure(BaseException, EXIT_INTERNAL, "internal error: {name}: {text_or_none}; this is a "
+             "bug in chatgpt4o, please report it with the output of --verbose"),
+)  # fmt: skip
+
+
 def describe_failure(exc: BaseException) -> tuple[int, str]:
     """The exit code and the one line (cause; what to do) to print for an error.
 
@@ -112,75 +160,26 @@ def describe_failure(exc: BaseException) -> tuple[int, str]:
         >>> describe_failure(InvalidRequestError("timeout: expected a number > 0"))
         (2, 'invalid input: timeout: expected a number > 0')
     """
-    if isinstance(exc, ImagesNotSupportedError):
-        return EXIT_NO_CHAT, (
-            f"no pictures there: {one_line(str(exc))}; pick a bot that takes them with "
-            f"--bot-id ('chatgpt4o doctor {exc.url}' lists them)"
-        )
-    if isinstance(exc, (InvalidRequestError, UsageError)):
-        return EXIT_USAGE, f"invalid input: {one_line(str(exc))}"
-    if isinstance(exc, APIError):
-        return _describe_api_error(exc)
-    return EXIT_INTERNAL, (
-        f"internal error: {type(exc).__name__}: {one_line(str(exc)) or 'no message'}; "
-        "this is a bug in chatgpt4o, please report it with the output of --verbose"
+    status = getattr(exc, "status_code", None)
+    failure = next(
+        row
+        for row in _FAILURES
+        if isinstance(exc, row.kind) and (not row.statuses or status in row.statuses)
     )
-
-
-def _describe_api_error(exc: APIError) -> tuple[int, str]:
-    message = one_line(exc.message)
-    if isinstance(exc, APITimeoutError):
-        return EXIT_NETWORK, f"{message}; the site is slow or unreachable: try a larger --timeout"
-    if isinstance(exc, APIConnectionError):
-        hint = (
-            "check the proxy (--proxy, $CHATGPT4O_PROXY, $HTTPS_PROXY)"
-            if "proxy" in message.lower()
-            else "check the URL, your network connection and any proxy (--proxy)"
-        )
-        return EXIT_NETWORK, f"network error: {message}; {hint}"
-    if isinstance(exc, BlockedError):
-        return EXIT_BLOCKED, f"blocked: {message}"
-    if isinstance(exc, RateLimitError):
-        wait = f"wait {exc.retry_after:g} s" if exc.retry_after is not None else "wait a while"
-        return EXIT_BLOCKED, f"rate limited: {message}; {wait} and try again"
-    if isinstance(exc, EndpointGoneError):
-        return EXIT_NO_CHAT, f"no chat there: {message}; run 'chatgpt4o doctor {exc.url}'"
-    if isinstance(exc, APIStatusError) and exc.status_code in (404, 410):
-        return EXIT_NO_CHAT, (
-            f"no such page: {exc.url} answered HTTP {exc.status_code}; check the URL "
-            "(--base-url): it must be the page that shows the chat"
-        )
-    if isinstance(exc, BotNotFoundError):
-        return EXIT_NO_CHAT, f"no such bot: {message}; pick one of them with --bot-id"
-    if isinstance(exc, ChatPageError):
-        return EXIT_NO_CHAT, f"no chat there: {message}"
-    if isinstance(exc, PluginError):
-        hint = next(hint for kind, hint in _REFUSAL_HINTS if isinstance(exc, kind))
-        return EXIT_REFUSED, f'the site refused: "{one_line(exc.msg)}"; {hint}'
-    if isinstance(exc, NonceError):
-        return EXIT_SITE, (
-            f"{message}; the site rejected a freshly read nonce too: a page cache may serve a "
-            "stale page; try again later"
-        )
-    if isinstance(exc, BadReplyError):
-        return EXIT_SITE, f"bad reply: {message}; try again, or run 'chatgpt4o doctor {exc.url}'"
-    if isinstance(exc, APIStatusError) and exc.status_code >= 500:
-        return EXIT_SITE, f"site error: {message}; the site is failing, try again later"
-    return EXIT_SITE, f"site error: {message}; run 'chatgpt4o doctor {exc.url}' to see more"
-
-
-_REFUSAL_HINTS: tuple[tuple[type[PluginError], str], ...] = (
-    (ImageTooLargeForSiteError, "send a smaller picture"),
-    (ImageRejectedError, "send a JPEG, PNG or WEBP picture"),
-    (TokenLimitError, "the site's quota is used up: wait for it to reset"),
-    (ContentFlaggedError, "rephrase the message, or ask from another network"),
-    (
-        AccessDeniedError,
-        "the site does not serve guests this way: log in (cookies) or use another site",
-    ),
-    (UpstreamError, "the site's own model failed: try again later"),
-    (PluginError, "this is the site's answer, not a fault of chatgpt4o"),
-)
+    text = one_line(str(exc))
+    retry_after = getattr(exc, "retry_after", None)
+    return failure.code, failure.line.format(
+        text=text,
+        text_or_none=text or "no message",
+        name=type(exc).__name__,
+        url=getattr(exc, "url", ""),
+        status=status,
+        refusal=one_line(getattr(exc, "msg", "")),
+        wait=f"wait {retry_after:g} s" if retry_after is not None else "wait a while",
+        network_hint="check the proxy (--proxy, $CHATGPT4O_PROXY, $HTTPS_PROXY)"
+        if "proxy" in text.lower()
+        else "check the URL, your network connection and any proxy (--proxy)",
+    )
 
 
 def printable(text: str) -> str:
