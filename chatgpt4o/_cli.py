@@ -68,48 +68,68 @@ def _model(name: str) -> str:
         ) from None
 
 
-def _global_options(parser: argparse.ArgumentParser, *, site: bool = True) -> None:
-    if site:
-        parser.add_argument(
-            "--base-url",
-            metavar="URL",
-            help="the site's chat page (default: $CHATGPT4O_BASE_URL, else https://chatgpt4o.one)",
-        )
-        parser.add_argument(
-            "--proxy", metavar="URL", help="proxy URL (default: $CHATGPT4O_PROXY, else none)"
-        )
-    parser.add_argument("--model", type=_model, help="model name or alias (default: gpt-4o-mini)")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        help=(
-            "seconds each request may take, to the last byte of its reply"
-            " (default: $CHATGPT4O_TIMEOUT, else 120)"
-        ),
-    )
-    parser.add_argument(
-        "--max-retries",
-        type=int,
-        metavar="N",
-        help="retries of transient failures (default: $CHATGPT4O_MAX_RETRIES, else 2)",
-    )
-    parser.add_argument("--bot-id", type=int, metavar="ID", help="the site's bot (default: first)")
-    parser.add_argument(
-        "--no-stream",
-        dest="stream",
-        action="store_false",
-        help="wait for the whole reply instead of printing its pieces as they arrive",
-    )
-    parser.add_argument(
-        "--no-cache",
-        dest="cache",
-        action="store_false",
-        help="neither read nor keep the site's nonce and ids in the user's cache directory",
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log each request and the error's causes"
-    )
+_Option = tuple[tuple[str, ...], dict[str, Any]]
+
+
+def _option(*flags: str, **settings: Any) -> _Option:
+    return flags, settings
+
+
+# The options, in --help's order: add_argument's arguments, the default named in the help.
+# fmt: off
+_SITE_OPTIONS = (
+    _option("--base-url", metavar="URL",
+            help="the site's chat page (default: $CHATGPT4O_BASE_URL, else https://chatgpt4o.one)"),
+    _option("--proxy", metavar="URL", help="proxy URL (default: $CHATGPT4O_PROXY, else none)"),
+)
+_GLOBAL_OPTIONS = (
+    _option("--model", type=_model, help="model name or alias (default: gpt-4o-mini)"),
+    _option("--timeout", type=float, metavar="SECONDS",
+            help="seconds each request may take, to the last byte of its reply"
+            " (default: $CHATGPT4O_TIMEOUT, else 120)"),
+    _option("--max-retries", type=int, metavar="N",
+            help="retries of transient failures (default: $CHATGPT4O_MAX_RETRIES, else 2)"),
+    _option("--bot-id", type=int, metavar="ID", help="the site's bot (default: first)"),
+    _option("--no-stream", dest="stream", action="store_false",
+            help="wait for the whole reply instead of printing its pieces as they arrive"),
+    _option("--no-cache", dest="cache", action="store_false",
+            help="neither read nor keep the site's nonce and ids in the user's cache directory"),
+    _option("-v", "--verbose", action="store_true",
+            help="log each request and the error's causes"),
+)
+_PICTURE_OPTIONS = (
+    _option("--image", dest="images", action="append", default=[], metavar="PATH",
+            help="a JPEG, PNG or WEBP picture to send with the message (repeatable, up to 4; "
+            "the bot's page must offer image upload); without words it asks what is in it"),
+    _option("--max-image-bytes", type=int, metavar="N",
+            help="the largest picture sent, in bytes (default: 5242880; the site's own limit: "
+            "20 MB)"),
+)
+_COMMAND_OPTIONS = {
+    "": (
+        _option("prompt", nargs="*", help="the message to send (words are joined)"),
+        *_PICTURE_OPTIONS,
+        _option("--version", action="version", version=f"chatgpt4o {__version__}"),
+        *_SITE_OPTIONS,
+    ),
+    "demo": (
+        _option("--stream", dest="site_stream", action="store_true",
+                help="switch the site's streaming on (1.8 to 2.4.0; 2.4.71 always streams, "
+                "1.7 never)"),
+    ),
+    "doctor": (
+        _option("url", nargs="?", help="the site's chat page (default: as for chatgpt4o)"),
+        _option("--send", action="store_true", help="also send one test message"),
+        _option("--json", action="store_true", help="print a JSON report for scripts"),
+        *_SITE_OPTIONS,
+    ),
+}
+# fmt: on
+
+
+def _add_options(parser: argparse.ArgumentParser, *options: _Option) -> None:
+    for flags, settings in options:
+        parser.add_argument(*flags, **settings)
 
 
 _ABOUT = {
@@ -138,7 +158,7 @@ def _parser(command: str) -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    if command == "demo":
+    if command == "demo":  # the stand-in is imported only when it is used
         from .testing import PROFILES
 
         parser.add_argument(
@@ -147,51 +167,14 @@ def _parser(command: str) -> _Parser:
             choices=list(PROFILES),
             help="the plugin version the stand-in plays (default: 2.4.71, the current plugin)",
         )
-        parser.add_argument(
-            "--stream",
-            dest="site_stream",
-            action="store_true",
-            help="switch the site's streaming on (1.8 to 2.4.0; 2.4.71 always streams, 1.7 never)",
-        )
-    elif command == "doctor":
-        parser.add_argument(
-            "url", nargs="?", help="the site's chat page (default: as for chatgpt4o)"
-        )
-        parser.add_argument("--send", action="store_true", help="also send one test message")
-        parser.add_argument("--json", action="store_true", help="print a JSON report for scripts")
-    else:
-        parser.add_argument("prompt", nargs="*", help="the message to send (words are joined)")
-        _picture_options(parser)
-        parser.add_argument("--version", action="version", version=f"chatgpt4o {__version__}")
-    _global_options(parser, site=command != "demo")
+    _add_options(parser, *_COMMAND_OPTIONS[command], *_GLOBAL_OPTIONS)
     return parser
-
-
-def _picture_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--image",
-        dest="images",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help=(
-            "a JPEG, PNG or WEBP picture to send with the message (repeatable, up to 4; "
-            "the bot's page must offer image upload); without words it asks what is in it"
-        ),
-    )
-    parser.add_argument(
-        "--max-image-bytes",
-        type=int,
-        metavar="N",
-        help="the largest picture sent, in bytes (default: 5242880; the site's own limit: 20 MB)",
-    )
 
 
 def _split(argv: list[str]) -> tuple[Optional[str], list[str]]:
     """The command (None: ask or chat) and its arguments; a word after ``--`` is never one."""
     parser = _Parser(prog="chatgpt4o", add_help=False, allow_abbrev=False)
-    _global_options(parser)
-    _picture_options(parser)
+    _add_options(parser, *_SITE_OPTIONS, *_GLOBAL_OPTIONS, *_PICTURE_OPTIONS)
     parser.add_argument("words", nargs=argparse.REMAINDER)  # keeps a leading "--"
     words: list[str] = parser.parse_known_args(argv)[0].words
     if words and words[0] in _COMMANDS:
