@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Union
 
 from ._exceptions import InvalidRequestError, InvalidRequestTypeError
-from ._images import DEFAULT_MAX_IMAGE_BYTES, ImageInput
-from ._messages import check_prompt, format_prompt, split_pictures, validate_messages
-from ._models import resolve_model
 
 __all__ = [
     "ChatCompletion",
@@ -30,7 +27,6 @@ __all__ = [
     "ChoiceDelta",
     "ChunkChoice",
     "ChunkSequencer",
-    "CompletionRequest",
     "MessageParam",
     "MessagesParam",
     "build_completion",
@@ -38,7 +34,6 @@ __all__ = [
     "new_completion_id",
     "normalize_messages",
     "prepare_messages",
-    "prepare_request",
     "split_reply_note",
 ]
 
@@ -181,16 +176,6 @@ MessagesParam = Sequence[MessageParam]
 """The ``messages`` argument of ``create()``."""
 
 
-@dataclass(frozen=True)
-class CompletionRequest:
-    """A checked ``create()`` call: canonical model, plain messages, stream flag, pictures."""
-
-    model: str
-    messages: list[dict[str, str]]
-    stream: bool
-    images: tuple[ImageInput, ...] = ()
-
-
 def new_completion_id() -> str:
     """A fresh completion id: ``"chatcmpl-"`` and 24 random letters and digits.
 
@@ -300,36 +285,6 @@ def prepare_messages(messages: object, stream: object, params: Mapping[str, obje
     if not isinstance(stream, bool):
         raise InvalidRequestTypeError(f"stream: expected True or False, got {stream!r}")
     return normalize_messages(messages)
-
-
-def prepare_request(
-    model: Optional[str],
-    messages: object,
-    stream: object,
-    params: Mapping[str, object],
-    *,
-    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-) -> CompletionRequest:
-    """Check every argument of ``create()`` and return them checked, for ``chatgpt4o serve``.
-
-    Example::
-
-        prepare_request("gpt-4o-mini", [{"role": "user", "content": "Hi"}], False, {})
-        # CompletionRequest(model="gpt-4o-mini-2024-07-18", messages=[...], stream=False)
-
-    Raises:
-        InvalidRequestError: an unsupported parameter, a bad message, an empty prompt.
-        InvalidRequestTypeError: an unknown keyword argument or a value of the wrong type.
-        ModelError: an unknown model.
-    """
-    normalized = prepare_messages(messages, stream, params)
-    canonical = resolve_model(model)
-    texts, pictures = split_pictures(normalized, max_bytes=max_image_bytes)
-    plain = validate_messages(texts)
-    check_prompt(format_prompt(plain))
-    return CompletionRequest(
-        model=canonical, messages=plain, stream=stream is True, images=pictures
-    )
 
 
 def split_reply_note(text: str) -> tuple[str, Optional[str]]:

@@ -23,15 +23,10 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chatgpt4o import format_prompt
-from chatgpt4o._completions import (
-    CompletionRequest,
-    new_completion_id,
-    prepare_request,
-    split_reply_note,
-)
+from chatgpt4o._call import PreparedCall, prepare_call
+from chatgpt4o._completions import new_completion_id, normalize_messages, split_reply_note
 from chatgpt4o._constants import ENV_SERVE_API_KEY, SERVE_MAX_CONNECTIONS
-from chatgpt4o._exceptions import InvalidImageError
+from chatgpt4o._exceptions import InvalidImageError, InvalidRequestTypeError
 from chatgpt4o._images import DEFAULT_MAX_IMAGE_BYTES, SITE_MAX_IMAGES
 
 from ._auth import authorize, local_caller
@@ -379,18 +374,17 @@ class _Routes:
         try:
             chat = parse_chat_request(await _read_json(request, self.max_body_bytes))
             plan = plan_reply(chat.params, strict=self.strict)
-            call = self._prepare(chat.model, await self._pictures(request, chat), chat.stream)
-            reply = _Reply(plan, format_prompt(call.messages), call.model)
+            call = self._prepare(chat, await self._pictures(request, chat))
+            reply = _Reply(plan, call.prompt, call.model)
             client = self.state.client
-            if not call.stream:
+            # The checked prompt is one message, which the client sends as it is.
+            if not chat.stream:
                 sent = client.create(
-                    call.model, call.messages, bot_id=self.bot_id, images=call.images
+                    call.model, call.prompt, bot_id=self.bot_id, images=call.images
                 )
                 text = await _while_connected(request, sent)
                 return Response(reply.whole(text), media_type=_JSON, headers=reply.headers)
-            stream = client.stream(
-                call.model, call.messages, bot_id=self.bot_id, images=call.images
-            )
+            stream = client.stream(call.model, call.prompt, bot_id=self.bot_id, images=call.images)
         except Exception as exc:
             return _refused(exc)
         release = _Release(self.state, stream)
@@ -404,8 +398,13 @@ class _Routes:
             return _refused(exc)
         return _EventStream(reply.events(first, stream), release, reply.headers)
 
-    def _prepare(self, model: Any, messages: object, stream: object) -> CompletionRequest:
-        return prepare_request(model, messages, stream, {}, max_image_bytes=self.max_image_bytes)
+    def _prepare(self, chat: ChatRequest, messages: object) -> PreparedCall:
+        """The request checked by the client's own pure steps (``prepare_call``), before any I/O:
+        the usage count needs the prompt it makes."""
+        if not isinstance(chat.stream, bool):
+            raise InvalidRequestTypeError(f"stream: expected True or False, got {chat.stream!r}")
+        messages = normalize_messages(messages)
+        return prepare_call(chat.model, messages, max_image_bytes=self.max_image_bytes)
 
     async def _pictures(self, request: Request, chat: ChatRequest) -> object:
         """The request's messages, with its remote pictures fetched as ``data:`` URLs."""
@@ -414,7 +413,7 @@ class _Routes:
             return chat.messages
         # Checked with stand-ins first, so a bad request fetches nothing.
         stand_ins = {(p.message, p.part): PLACEHOLDER_PICTURE for p in remote}
-        self._prepare(chat.model, with_picture_urls(chat.messages, stand_ins), chat.stream)
+        self._prepare(chat, with_picture_urls(chat.messages, stand_ins))
         fetcher = self.fetcher
         if fetcher is None:
             raise InvalidImageError(
