@@ -270,14 +270,12 @@ def test_an_unreachable_server_is_a_failed_fetch() -> None:
 # -- through the app -------------------------------------------------------------------------
 
 
-def _body(url: str, stream: bool = False) -> bytes:
+def _body(url: str, stream: bool = False) -> dict[str, Any]:
     content = [
         {"type": "text", "text": "What is in this picture?"},
         {"type": "image_url", "image_url": {"url": url}},
     ]
-    return json.dumps(
-        {"messages": [{"role": "user", "content": content}], "stream": stream}
-    ).encode()
+    return {"messages": [{"role": "user", "content": content}], "stream": stream}
 
 
 @contextlib.asynccontextmanager
@@ -297,12 +295,28 @@ async def _app(site: LocalSite, **options: Any) -> AsyncIterator[httpx.AsyncClie
         await client.aclose()
 
 
-def _post(site: LocalSite, body: bytes, **options: Any) -> httpx.Response:
+def _post(site: LocalSite, body: dict[str, Any], **options: Any) -> httpx.Response:
     async def go() -> httpx.Response:
         async with _app(site, **options) as http:
-            return await http.post("/v1/chat/completions", content=body, headers=AUTH)
+            return await http.post("/v1/chat/completions", json=body, headers=AUTH)
 
     return asyncio.run(go())
+
+
+def _fetching(
+    body_for: Callable[[PictureServer], dict[str, Any]],
+) -> tuple[httpx.Response, list[str], list[Any]]:
+    """Post ``body_for(server)`` to an app that fetches picture URLs: the response, the hosts
+    the picture server was asked for, and the calls the site received."""
+
+    async def work(server: PictureServer) -> tuple[httpx.Response, list[str], list[Any]]:
+        with LocalSite("2.4.71", image_upload=True) as site:
+            async with _app(site, picture_fetcher=_fetcher()) as http:
+                body = body_for(server)
+                response = await http.post("/v1/chat/completions", json=body, headers=AUTH)
+            return response, server.hosts, list(site.upstream_calls)
+
+    return _run(work)
 
 
 @pytest.mark.parametrize(
@@ -329,33 +343,17 @@ def test_without_the_option_a_picture_url_is_refused_saying_how_to_allow_it() ->
 
 
 def test_a_bad_request_is_refused_before_any_picture_is_fetched() -> None:
-    async def work(server: PictureServer) -> tuple[httpx.Response, list[str]]:
-        body = json.loads(_body(server.url("/cat.png")))
-        body["model"] = "no-such-model"
-        with LocalSite("2.4.71", image_upload=True) as site:
-            async with _app(site, picture_fetcher=_fetcher()) as http:
-                response = await http.post(
-                    "/v1/chat/completions", content=json.dumps(body).encode(), headers=AUTH
-                )
-        return response, server.hosts
-
-    response, hosts = _run(work)
+    response, hosts, _ = _fetching(lambda server: {**_body(server.url("/cat.png")), "model": "x"})
     assert response.status_code == 404
     assert hosts == []
 
 
 def test_more_pictures_than_the_site_takes_are_refused_before_any_is_fetched() -> None:
-    async def work(server: PictureServer) -> tuple[httpx.Response, list[str]]:
+    def five(server: PictureServer) -> dict[str, Any]:
         part = {"type": "image_url", "image_url": {"url": server.url("/cat.png")}}
-        body = {"messages": [{"role": "user", "content": [part] * 5}]}
-        with LocalSite("2.4.71", image_upload=True) as site:
-            async with _app(site, picture_fetcher=_fetcher()) as http:
-                response = await http.post(
-                    "/v1/chat/completions", content=json.dumps(body).encode(), headers=AUTH
-                )
-        return response, server.hosts
+        return {"messages": [{"role": "user", "content": [part] * 5}]}
 
-    response, hosts = _run(work)
+    response, hosts, _ = _fetching(five)
     assert response.status_code == 400
     assert "at most 4" in response.json()["error"]["message"]
     assert hosts == []
@@ -363,17 +361,7 @@ def test_more_pictures_than_the_site_takes_are_refused_before_any_is_fetched() -
 
 @pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
 def test_a_fetched_picture_reaches_the_model(stream: bool) -> None:
-    async def work(server: PictureServer) -> tuple[httpx.Response, Any]:
-        with LocalSite("2.4.71", image_upload=True) as site:
-            async with _app(site, picture_fetcher=_fetcher()) as http:
-                response = await http.post(
-                    "/v1/chat/completions",
-                    content=_body(server.url("/hop", HOST), stream),
-                    headers=AUTH,
-                )
-            return response, site.upstream_calls
-
-    response, calls = _run(work)
+    response, _, calls = _fetching(lambda server: _body(server.url("/hop", HOST), stream))
     assert response.status_code == 200, response.text
     (call,) = calls
     assert [part.data for part in call.images] == [PNG]
@@ -389,14 +377,7 @@ def _content(response: httpx.Response, stream: bool) -> str:
 
 
 def test_a_picture_over_the_cap_is_413_naming_the_part() -> None:
-    async def work(server: PictureServer) -> httpx.Response:
-        with LocalSite("2.4.71", image_upload=True) as site:
-            async with _app(site, picture_fetcher=_fetcher()) as http:
-                return await http.post(
-                    "/v1/chat/completions", content=_body(server.url("/big.png")), headers=AUTH
-                )
-
-    response = _run(work)
+    response, _, _ = _fetching(lambda server: _body(server.url("/big.png")))
     assert response.status_code == 413
     error = response.json()["error"]
     assert (error["param"], error["code"]) == (FIELD, "image_too_large")
