@@ -153,15 +153,23 @@ def test_other_urls_get_openais_invalid_url(
 # -- chat completions -------------------------------------------------------------------------
 
 
-def test_a_completion(fresh_site: LocalSite) -> None:
-    response = run(_post(fresh_site, {"model": "gpt-4o-mini", "messages": HI}))
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
+BODIES = [{"model": "gpt-4o-mini", "messages": HI}, {"messages": HI}]
+
+
+def test_a_completion_and_without_a_model_the_default_one_answers(
+    fresh_site: LocalSite,
+) -> None:
+    named, unnamed = send(
+        fresh_site,
+        *(("POST", "/v1/chat/completions", {"json": b, "headers": AUTH}) for b in BODIES),
+    )
+    assert named.status_code == unnamed.status_code == 200
+    assert named.headers["content-type"] == "application/json"
+    body = named.json()
     assert set(body) == {"id", "object", "created", "model", "choices", "usage"}
     assert body["id"].startswith("chatcmpl-")
     assert body["object"] == "chat.completion"
-    assert body["model"] == chatgpt4o.DEFAULT_MODEL
+    assert body["model"] == unnamed.json()["model"] == chatgpt4o.DEFAULT_MODEL
     assert body["choices"] == [
         {
             "index": 0,
@@ -171,12 +179,6 @@ def test_a_completion(fresh_site: LocalSite) -> None:
         }
     ]
     assert fresh_site.posts[-1].fields["message"] == "hello there"
-
-
-def test_without_a_model_the_default_one_answers(fresh_site: LocalSite) -> None:
-    response = run(_post(fresh_site, {"messages": HI}))
-    assert response.status_code == 200
-    assert response.json()["model"] == chatgpt4o.DEFAULT_MODEL
 
 
 @pytest.mark.parametrize("site_streams", [False, True], ids=["json", "sse"])
@@ -495,20 +497,8 @@ def test_a_caller_cannot_change_any_header_sent_to_the_site(fresh_site: LocalSit
 
 def test_the_operator_chooses_the_bot() -> None:
     with LocalSite("2.4.71", bots=(7, 9)) as site:
-
-        async def go() -> int:
-            client = _client(site)
-            app = create_app(client=client, api_key=API_KEY, bot_id=9)
-            async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
-                    response = await http.post(
-                        "/v1/chat/completions", json={"messages": HI}, headers=AUTH
-                    )
-            await client.aclose()
-            return response.status_code
-
-        assert run(go()) == 200
+        chat = ("POST", "/v1/chat/completions", {"json": {"messages": HI}, "headers": AUTH})
+        assert [r.status_code for r in send(site, chat, bot_id=9)] == [200]
         assert {post.fields.get("bot_id") for post in site.cache_posts} == {"9"}
 
 
@@ -979,18 +969,9 @@ def test_the_default_body_cap_follows_the_picture_cap(fresh_site: LocalSite) -> 
 
     limit = body_cap(1000)
     over = json.dumps({"messages": [{"role": "user", "content": "x" * limit}]}).encode()
-
-    async def go() -> httpx.Response:
-        client = chatgpt4o.AsyncClient(fresh_site.url, max_retries=0, max_image_bytes=1000)
-        app = create_app(client=client, api_key=API_KEY)
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://serve") as http:
-                return await http.post("/v1/chat/completions", content=over, headers=AUTH)
-        finally:
-            await client.aclose()
-
-    response = run(go())
+    client = chatgpt4o.AsyncClient(fresh_site.url, max_retries=0, max_image_bytes=1000)
+    chat = ("POST", "/v1/chat/completions", {"content": over, "headers": AUTH})
+    (response,) = send(fresh_site, chat, client=client)
     assert response.status_code == 413
     assert f"({limit} bytes)" in _error(response)["message"]
 
