@@ -6,7 +6,6 @@ failure as the OpenAI error class its users catch.
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
 import threading
@@ -88,26 +87,6 @@ def test_a_reply_the_site_cut_short_is_length_without_the_plugins_note(
         text = completion.choices[0].message.content or ""
         reason = completion.choices[0].finish_reason
     assert (text, reason) == ("Echo: hello there", "length")
-
-
-@pytest.mark.parametrize(("profile", "stream"), SITES)
-def test_async_openai_creates_and_streams(serve: Serve, profile: str, stream: bool) -> None:
-    served = serve(profile, stream=stream)
-
-    async def go() -> tuple[str, str]:
-        async with served.async_client() as client:
-            completion = await client.chat.completions.create(model=MODEL, messages=HI)
-            pieces: list[str] = []
-            async with await client.chat.completions.create(
-                model=MODEL,
-                messages=[{"role": "user", "content": "streamed"}],
-                stream=True,
-            ) as chunks:
-                async for chunk in chunks:
-                    pieces.append(chunk.choices[0].delta.content or "")
-            return completion.choices[0].message.content or "", "".join(pieces)
-
-    assert asyncio.run(go()) == ("Echo: hello there", "Echo: streamed")
 
 
 def test_openai_lists_and_retrieves_models(serve: Serve) -> None:
