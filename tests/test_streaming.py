@@ -437,67 +437,58 @@ def test_stream_with_text_but_error_body_keeps_a_preview() -> None:
 
 # --- the generic SSE layer ------------------------------------------------------------------------
 
-
-def sse_events(chunks: list[bytes]) -> tuple[list[ServerSentEvent], str]:
-    decoder = SSEDecoder()
-    events: list[ServerSentEvent] = []
-    for part in chunks:
-        events += decoder.feed(part)
-    events += decoder.flush()
-    return events, decoder.trailing
-
-
-def test_sse_multi_line_data_event_names_comments() -> None:
-    body = (
-        b": comment\n"
-        b"event: update\nid: 3\nretry: 10\ndata: line one\ndata:line two\ndata\n\n"
-        b"data: second\n\n"
-    )
-    events, trailing = sse_events([body])
-    assert events == [
-        ServerSentEvent("update", "line one\nline two\n"),
-        ServerSentEvent(None, "second"),
-    ]
-    assert trailing == ""
-
-
-def test_sse_crlf_split_between_cr_and_lf_is_one_line_end() -> None:
+SSE = {
+    # Multi-line data joins with "\n"; event names are kept; comments, id and retry are not events.
+    "fields": (
+        [
+            b": comment\n"
+            b"event: update\nid: 3\nretry: 10\ndata: line one\ndata:line two\ndata\n\n"
+            b"data: second\n\n"
+        ],
+        [ServerSentEvent("update", "line one\nline two\n"), ServerSentEvent(None, "second")],
+        "",
+    ),
     # Were the "\n" read as a second (blank) line, "a" and "b" would be two events.
-    events, _ = sse_events([b"data: a\r", b"\ndata: b\r\n\r", b"\n"])
-    assert events == [ServerSentEvent(None, "a\nb")]
+    "crlf split between cr and lf": (
+        [b"data: a\r", b"\ndata: b\r\n\r", b"\n"],
+        [ServerSentEvent(None, "a\nb")],
+        "",
+    ),
+    "cr alone ends lines": (
+        [b"data: a\rdata: b\r\rdata: c\r\r"],
+        [ServerSentEvent(None, "a\nb"), ServerSentEvent(None, "c")],
+        "",
+    ),
+    "trailing non-SSE text": (
+        [DONE + b'{"status":"success","data":"x","log":false}'],
+        [ServerSentEvent(None, "[DONE]")],
+        '{"status":"success","data":"x","log":false}',
+    ),
+    "trailing resets at each event": (
+        [b"junk one\ndata: a\n\nlast words"],
+        [ServerSentEvent(None, "a")],
+        "last words",
+    ),
+    "leading BOM stripped, bad UTF-8 replaced": (
+        [b"\xef\xbb", b"\xbfdata: ok\xff\n\n"],
+        [ServerSentEvent(None, "ok\ufffd")],
+        "",
+    ),
+    "blank lines without data dispatch nothing": ([b"\n\n\nevent: x\n\n\n"], [], ""),
+}
 
 
-def test_sse_cr_alone_ends_lines() -> None:
-    events, _ = sse_events([b"data: a\rdata: b\r\rdata: c\r\r"])
-    assert events == [ServerSentEvent(None, "a\nb"), ServerSentEvent(None, "c")]
+@pytest.mark.parametrize(("chunks", "events", "trailing"), SSE.values(), ids=SSE.keys())
+def test_sse_decoder(chunks: list[bytes], events: list[ServerSentEvent], trailing: str) -> None:
+    decoder = SSEDecoder()
+    got = [event for part in chunks for event in decoder.feed(part)]
+    assert (got + decoder.flush(), decoder.trailing) == (events, trailing)
 
 
 def test_sse_flush_returns_a_final_event_without_blank_line() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"data: [DONE]") == []
     assert decoder.flush() == [ServerSentEvent(None, "[DONE]")]
-
-
-def test_sse_exposes_trailing_non_sse_text() -> None:
-    events, trailing = sse_events([DONE + b'{"status":"success","data":"x","log":false}'])
-    assert events == [ServerSentEvent(None, "[DONE]")]
-    assert trailing == '{"status":"success","data":"x","log":false}'
-
-
-def test_sse_trailing_resets_at_each_event() -> None:
-    events, trailing = sse_events([b"junk one\ndata: a\n\nlast words"])
-    assert events == [ServerSentEvent(None, "a")]
-    assert trailing == "last words"
-
-
-def test_sse_strips_a_leading_bom_and_replaces_bad_utf8() -> None:
-    events, _ = sse_events([b"\xef\xbb", b"\xbfdata: ok\xff\n\n"])
-    assert events == [ServerSentEvent(None, "ok\ufffd")]
-
-
-def test_sse_blank_lines_without_data_dispatch_nothing() -> None:
-    events, _ = sse_events([b"\n\n\nevent: x\n\n\n"])
-    assert events == []
 
 
 @pytest.mark.parametrize(
