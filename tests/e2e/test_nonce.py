@@ -6,7 +6,6 @@ from typing import Callable
 
 import pytest
 
-from chatgpt4o import NonceError
 from chatgpt4o.testing import LocalSite
 from tests.sites import SITE_IDS, SITES
 
@@ -63,17 +62,3 @@ def test_stale_cached_page_is_fetched_again_past_the_cache(
     # The cache-busting query reached the site.
     assert second.query.get("nocache", "").isdigit()
     assert sum(runner.sleeps) == 0
-
-
-def test_nonce_rejected_after_a_fresh_scrape_raises(runner: Runner, make_site: MakeSite) -> None:
-    site = make_site("1.7")
-    site.inject("stale_page", times=2)
-
-    outcome = runner.one(site, "hello")
-
-    assert isinstance(outcome, NonceError)
-    assert isinstance(outcome, RuntimeError)
-    assert site.page_fetches == 2
-    assert len(site.posts) == 2
-    for post in site.posts:  # nonces never appear in messages
-        assert post.fields["_wpnonce"] not in str(outcome)
