@@ -139,33 +139,22 @@ def test_a_restored_native_conversation_continues_its_thread(
     assert [turn.content for turn in thread][::2] == ["first", "next"]
 
 
-@pytest.mark.parametrize("kind", ["sync", "async"])
 def test_the_page_picks_the_bot_bot_id_another_and_an_unknown_one_lists_them(
-    kind: str, multi_bot_site: LocalSite
+    runner: Runner, multi_bot_site: LocalSite
 ) -> None:
     site = multi_bot_site
 
-    assert ask(kind, site, "to the first") == "Echo: to the first"
-    assert ask(kind, site, "to nine", bot_id=9) == "Echo: to nine"
-    with pytest.raises(chatgpt4o.BotNotFoundError) as caught:
-        ask(kind, site, "to nobody", bot_id=3)
+    def ask(text: str, **call: Any) -> object:
+        return Runner(runner.kind, call=call).one(site, text)
 
-    assert caught.value.bots == ["5", "9"]
-    assert "5, 9" in str(caught.value)
+    assert ask("to the first") == "Echo: to the first"
+    assert ask("to nine", bot_id=9) == "Echo: to nine"
+    unknown = ask("to nobody", bot_id=3)
+
+    assert isinstance(unknown, chatgpt4o.BotNotFoundError)
+    assert unknown.bots == ["5", "9"]
+    assert "5, 9" in str(unknown)
     assert [c.fields["bot_id"] for c in site.cache_posts] == ["5", "9"]
-
-
-def ask(kind: str, site: LocalSite, text: str, **options: Any) -> str:
-    """One ``ask`` on a fresh client of ``kind``."""
-    if kind == "sync":
-        with chatgpt4o.Client(site.url, **SETTINGS) as client:
-            return client.ask(text, **options)
-
-    async def main() -> str:
-        async with chatgpt4o.AsyncClient(site.url, **SETTINGS) as client:
-            return await client.ask(text, **options)
-
-    return asyncio.run(main())
 
 
 @pytest.fixture
