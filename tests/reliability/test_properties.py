@@ -791,45 +791,6 @@ def test_read_page_returns_usable_chats_or_a_typed_error(exchange: Exchange, url
     assert_usable(page, url)
 
 
-_pieces = st.lists(st.text(max_size=12), max_size=8)
-
-
-@keeps_both_branches
-@given(
-    # Blank pieces now and then: an all-blank reply is the one a stream may be refused for.
-    pieces=st.one_of(_pieces, _pieces, st.lists(st.sampled_from(_BLANK_TEXTS), max_size=4)),
-    end=st.sampled_from(["[DONE]", "stop"]),
-)
-def test_a_well_formed_stream_interprets_to_its_pieces_joined(pieces: list[str], end: str) -> None:
-    events = [
-        {
-            "id": "chatcmpl-1",
-            "object": "chat.completion.chunk",
-            "choices": [{"delta": {"content": p}}],
-        }
-        for p in pieces
-    ]
-    body = "".join(f"data: {json.dumps(event)}\n\n" for event in events)
-    if end == "[DONE]":
-        body += "data: [DONE]\n\n"
-    else:
-        last = {
-            "id": "chatcmpl-1",
-            "object": "c",
-            "choices": [{"delta": {}, "finish_reason": "stop"}],
-        }
-        body += f"data: {json.dumps(last)}\n\n"
-    reply = HttpReply(200, {"content-type": "text/event-stream"}, body.encode(), "https://x/")
-    text = "".join(pieces)
-    try:
-        assert interpret_reply(reply) == text
-    except Chatgpt4oError as exc:
-        took(f"error: {type(exc).__name__}")
-        assert not text.strip()  # only an empty reply is refused
-    else:
-        took("success")
-
-
 _retry_after_values = st.one_of(
     st.none(),
     st.text(max_size=40),
