@@ -368,17 +368,6 @@ def test_decoys_alone_give_no_nonce(html: str) -> None:
 # --- which element ---------------------------------------------------------------------------
 
 
-def test_widget_only_page_with_post_id_bug() -> None:
-    html = page(
-        "<p>No shortcode here.</p>",
-        footer=widget(post_id="<123", nonce="abcdef0123") + PARAMS_SCRIPT,
-    )
-
-    result = tokens(html)
-
-    assert (result.chat_type, result.nonce, result.post_id) == ("widget", "abcdef0123", "123")
-
-
 @pytest.mark.parametrize("widget_first", [True, False], ids=["widget-first", "shortcode-first"])
 def test_shortcode_wins_over_widget(widget_first: bool) -> None:
     shortcode = chat_element(nonce="1111111111", post_id="7")
