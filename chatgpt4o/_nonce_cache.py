@@ -51,13 +51,6 @@ class NonceCacheState:
     refresh_supported: bool = True
 
 
-@dataclass
-class _Entry:
-    page: Page
-    fetched_at: float
-    rejected: bool = False
-
-
 class NonceCache:
     """The nonce, ids and AJAX URL of each chat of one site, shared by the clients given it.
 
@@ -80,10 +73,6 @@ class NonceCache:
         max_age: seconds a page's nonce and ids are trusted.
         clock: monotonic seconds (tests pass a fake). A page whose ``fetched_at`` is later
             than the clock's time is treated as too old.
-
-    Attributes:
-        refresh_supported: False once the site answered the nonce refresh action with 400
-            ``0``; it then only gets page fetches.
     """
 
     def __init__(
@@ -91,8 +80,7 @@ class NonceCache:
     ) -> None:
         self.max_age = max_age
         self._clock = clock
-        self._entry: Optional[_Entry] = None
-        self.refresh_supported = True
+        self._state: Optional[NonceCacheState] = None
         self.thread_lock = threading.Lock()
         self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
@@ -100,65 +88,57 @@ class NonceCache:
 
     def fresh(self) -> Optional[Page]:
         """The cached page if it is younger than ``max_age`` and its nonce was not rejected."""
-        entry = self._entry
-        if entry is not None and not entry.rejected and self._age(entry) < self.max_age:
-            return entry.page
-        return None
+        state = self._state
+        return state.page if state and not state.rejected and self._young(state) else None
 
     def rejected(self) -> Optional[Page]:
         """The cached page whose nonce the site rejected, while its ids are young."""
-        entry = self._entry
-        if entry is not None and entry.rejected and self._age(entry) < self.max_age:
-            return entry.page
-        return None
+        state = self._state
+        return state.page if state and state.rejected and self._young(state) else None
 
     @property
     def nonce_rejected(self) -> bool:
         """Whether the site rejected the cached page's nonce, however old the page is (the next
         page fetch must get past any page cache, or it may serve the same nonce again)."""
-        entry = self._entry
-        return entry is not None and entry.rejected
+        return self._state is not None and self._state.rejected
+
+    @property
+    def refresh_supported(self) -> bool:
+        """False once the site answered the nonce refresh action with 400 ``0``; it then only
+        gets page fetches."""
+        return self._state is None or self._state.refresh_supported
 
     def refresh_unsupported(self) -> None:
         """Remember that the site answered the nonce refresh action with 400 ``0``."""
-        self.refresh_supported = False
-        self.persist(self.state())
+        if self._state is not None:
+            self._set(replace(self._state, refresh_supported=False))
 
     def put(self, page: Page) -> None:
         """Cache a freshly read page."""
-        self._entry = _Entry(page, self._clock())
-        self.persist(self.state())
+        self._set(NonceCacheState(page, self._clock(), refresh_supported=self.refresh_supported))
 
     def renewed(self, page: Page) -> None:
         """Cache ``page`` with a refreshed nonce; its ids keep their age."""
-        entry = self._entry
-        self._entry = _Entry(page, entry.fetched_at if entry else self._clock())
-        self.persist(self.state())
+        state = self._state
+        fetched_at = state.fetched_at if state else self._clock()
+        self._set(NonceCacheState(page, fetched_at, refresh_supported=self.refresh_supported))
 
     def reject(self, page: Page) -> None:
         """Mark ``page``'s nonce as rejected by the site, unless a newer page replaced it."""
-        entry = self._entry
-        if entry is not None and entry.page is page:
-            entry.rejected = True
-            self.persist(self.state())
+        if self._state is not None and self._state.page is page:
+            self._set(replace(self._state, rejected=True))
 
     def state(self) -> Optional[NonceCacheState]:
         """A snapshot of the cached page, however old; None when no page is cached."""
-        entry = self._entry
-        if entry is None:
-            return None
-        return NonceCacheState(entry.page, entry.fetched_at, entry.rejected, self.refresh_supported)
+        return self._state
 
     def restore(self, state: NonceCacheState) -> None:
         """Load a page kept elsewhere (``fetched_at`` in the cache's clock); no ``persist()``."""
-        self._entry = _Entry(state.page, state.fetched_at, state.rejected)
-        self.refresh_supported = state.refresh_supported
+        self._state = state
 
     def clear(self) -> None:
         """Forget the cached page, and that the site lacks the nonce refresh action."""
-        self._entry = None
-        self.refresh_supported = True
-        self.persist(None)
+        self._set(None)
 
     def persist(self, state: Optional[NonceCacheState]) -> None:
         """Called with ``state()`` after every change (None after ``clear()``); a no-op here,
@@ -173,10 +153,13 @@ class NonceCache:
                 lock = self._async_locks[loop] = asyncio.Lock()
         return lock
 
-    def _age(self, entry: _Entry) -> float:
-        age = self._clock() - entry.fetched_at
+    def _set(self, state: Optional[NonceCacheState]) -> None:
+        self._state = state
+        self.persist(state)
+
+    def _young(self, state: NonceCacheState) -> bool:
         # A clock set back (or a file from the future) proves nothing about the page's age.
-        return age if age >= 0 else float("inf")
+        return 0 <= self._clock() - state.fetched_at < self.max_age
 
 
 def page_request(base_url: str, *, bust_cache: bool) -> Request:

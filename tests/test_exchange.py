@@ -404,7 +404,7 @@ def test_restore_loads_a_state_and_does_not_persist_it() -> None:
     clock.now = 50.0
     store.restore(state)
     assert store.persisted == []
-    assert store.state() == state
+    assert store.state() is state  # held as is, not copied
     assert (store.fresh(), store.rejected(), store.nonce_rejected) == (None, page, True)
     assert not store.refresh_supported
     # A restored page ages from its fetched_at, not from when it was restored.
