@@ -109,12 +109,6 @@ class DiskNonceCache(NonceCache):
         self.path = Path(path) if path is not None else cache_dir() / f"nonces-{digest}.json"
         self._load()
 
-    def clear(self) -> None:
-        """Forget the cached page, in memory and on disk."""
-        super().clear()
-        with contextlib.suppress(OSError):
-            self.path.unlink()
-
     def _load(self) -> None:
         try:
             text = _read_own_file(self.path)
@@ -129,19 +123,13 @@ class DiskNonceCache(NonceCache):
             log.debug("nonce cache %s: not a valid cache file, ignored (%s)", self.path, exc)
 
     def persist(self, state: Optional[NonceCacheState]) -> None:
-        """Write the cached page to the file (nothing to write when none are cached)."""
-        if state is None:
-            return
-        data = {
-            "format": _FORMAT,
-            "site": self.site,
-            "fetched_at": state.fetched_at,
-            "rejected": state.rejected,
-            "refresh_supported": state.refresh_supported,
-            "page": {"url": state.page.url, "chats": [asdict(chat) for chat in state.page.chats]},
-        }
+        """Write the cached page to the file; remove the file after ``clear()``."""
         try:
-            _write_private(self.path, json.dumps(data, indent=1) + "\n")
+            if state is None:
+                self.path.unlink(missing_ok=True)
+            else:
+                data = {"format": _FORMAT, "site": self.site, **asdict(state)}
+                _write_private(self.path, json.dumps(data, indent=1) + "\n")
         except OSError as exc:
             log.debug("nonce cache %s: not written (%s)", self.path, exc)
 
