@@ -24,7 +24,7 @@ from ._exchange import open_reader, send_steps
 from ._http import BodyLimit, ContentDecoder, Reply, Request, lower_headers
 from ._images import Images
 from ._messages import Messages
-from ._nonce_cache import NonceCache, renew_steps
+from ._nonce_cache import renew_steps
 from ._page import Page
 from ._resources import AsyncChat
 from ._retry import CallState, async_retrying
@@ -35,7 +35,7 @@ __all__ = ["AsyncClient", "AsyncStream"]
 _T = TypeVar("_T")
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(BaseClient[httpx.AsyncClient]):
     """Chat with an AI Power site from asyncio code.
 
     Example::
@@ -71,45 +71,16 @@ class AsyncClient(BaseClient):
 
     chat: AsyncChat
 
-    def __init__(
-        self,
-        base_url: Optional[str] = None,
-        *,
-        timeout: Union[float, int, None] = None,
-        max_retries: Optional[int] = None,
-        proxy: Optional[str] = None,
-        cookies: Optional[Mapping[str, str]] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        verify: bool = True,
-        session_id: Optional[str] = None,
-        nonce_cache: Optional[NonceCache] = None,
-        max_image_bytes: Optional[int] = None,
-        http_client: Optional[httpx.AsyncClient] = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            proxy=proxy,
-            cookies=cookies,
-            headers=headers,
-            verify=verify,
-            session_id=session_id,
-            nonce_cache=nonce_cache,
-            max_image_bytes=max_image_bytes,
-        )
+    def _connect(self, http_client: Optional[httpx.AsyncClient]) -> httpx.AsyncClient:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidRequestTypeError(
                 f"http_client: expected an httpx.AsyncClient, got {type(http_client).__name__}"
             )
-        self._owns_http = http_client is None
         if http_client is None:
             http_client = _new_session(self.settings.verify, self.settings.proxy, self._headers)
-            self._unsent_headers = {}
-        self._http = http_client
         for name, value in self._cookies.items():
-            self._http.cookies.set(name, value, domain=self._host)
-        self._bind()
+            http_client.cookies.set(name, value, domain=self._host)
+        return http_client
 
     async def create(
         self,

@@ -10,7 +10,7 @@ import urllib.request
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional, TypeVar, Union
+from typing import Any, Generic, Optional, TypeVar, Union
 from urllib.parse import urlsplit
 
 from ._call import PreparedCall, check_headers, new_uuid, prepare_call
@@ -36,25 +36,28 @@ __all__ = ["BaseClient", "log"]
 
 log = logging.getLogger("chatgpt4o")
 
-_Client = TypeVar("_Client", bound="BaseClient")
+_Client = TypeVar("_Client", bound="BaseClient[Any]")
+_Http = TypeVar("_Http")
 
 
-class BaseClient:
-    """Configuration and preparation shared by Client and AsyncClient; does no I/O."""
+class BaseClient(Generic[_Http]):
+    """Configuration and preparation shared by Client and AsyncClient, whose docstrings give
+    the arguments (``_Http``: the transport's HTTP session type); does no I/O."""
 
     def __init__(
         self,
-        base_url: Optional[str],
+        base_url: Optional[str] = None,
         *,
-        timeout: Union[float, int, None],
-        max_retries: Optional[int],
-        proxy: Optional[str],
-        cookies: Optional[Mapping[str, str]],
-        headers: Optional[Mapping[str, str]],
-        verify: bool,
-        session_id: Optional[str],
-        nonce_cache: Optional[NonceCache],
-        max_image_bytes: Optional[int],
+        timeout: Union[float, int, None] = None,
+        max_retries: Optional[int] = None,
+        proxy: Optional[str] = None,
+        cookies: Optional[Mapping[str, str]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        verify: bool = True,
+        session_id: Optional[str] = None,
+        nonce_cache: Optional[NonceCache] = None,
+        max_image_bytes: Optional[int] = None,
+        http_client: Optional[_Http] = None,
     ) -> None:
         self.settings: Settings = resolve_settings(
             base_url=base_url,
@@ -75,7 +78,7 @@ class BaseClient:
         }
         # Those of the client's headers that its HTTP session does not send by itself: the
         # transports give a session they make all of them, one passed in keeps its own.
-        self._unsent_headers: Mapping[str, str] = self._headers
+        self._unsent_headers: Mapping[str, str] = self._headers if http_client is not None else {}
         self._sets_origin = not any(name.lower() == "origin" for name in self._headers)
         self._host = urlsplit(self.settings.base_url).hostname or ""
         self._identity = Identity(client_id=new_client_id(), session_id=_session_id(session_id))
@@ -85,10 +88,12 @@ class BaseClient:
             )
         self._store = nonce_cache if nonce_cache is not None else NonceCache()
         self._policy = RetryPolicy(max_retries=self.settings.max_retries)
-        self._owns_http = True
+        self._owns_http = http_client is None
         self._pool = _PoolState()
         self._closed = False
         self._is_copy = False
+        self._http = self._connect(http_client)
+        self._bind()
 
     @property
     def base_url(self) -> str:
@@ -140,6 +145,10 @@ class BaseClient:
     def __repr__(self) -> str:
         proxy = redact_url(self.settings.proxy) if self.settings.proxy else None
         return f"{type(self).__name__}(base_url={self.base_url!r}, proxy={proxy!r})"
+
+    def _connect(self, http_client: Optional[_Http]) -> _Http:
+        """The HTTP session to use (``http_client``, checked, or a new one), its cookies set."""
+        raise NotImplementedError
 
     def _bind(self) -> None:
         """Build what belongs to this instance alone: its tenacity controller (of the

@@ -23,7 +23,7 @@ from ._exchange import open_reader, send_steps
 from ._http import READ_SIZE, BodyLimit, Reply, Request, lower_headers
 from ._images import Images
 from ._messages import Messages
-from ._nonce_cache import NonceCache, renew_steps
+from ._nonce_cache import renew_steps
 from ._page import Page
 from ._resources import Chat
 from ._retry import CallState, retrying
@@ -34,7 +34,7 @@ __all__ = ["Client", "Stream"]
 _T = TypeVar("_T")
 
 
-class Client(BaseClient):
+class Client(BaseClient[requests.Session]):
     """Chat with an AI Power site from synchronous code.
 
     Example::
@@ -66,49 +66,20 @@ class Client(BaseClient):
 
     chat: Chat
 
-    def __init__(
-        self,
-        base_url: Optional[str] = None,
-        *,
-        timeout: Union[float, int, None] = None,
-        max_retries: Optional[int] = None,
-        proxy: Optional[str] = None,
-        cookies: Optional[Mapping[str, str]] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        verify: bool = True,
-        session_id: Optional[str] = None,
-        nonce_cache: Optional[NonceCache] = None,
-        max_image_bytes: Optional[int] = None,
-        http_client: Optional[requests.Session] = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            proxy=proxy,
-            cookies=cookies,
-            headers=headers,
-            verify=verify,
-            session_id=session_id,
-            nonce_cache=nonce_cache,
-            max_image_bytes=max_image_bytes,
-        )
+    def _connect(self, http_client: Optional[requests.Session]) -> requests.Session:
         if http_client is not None and not isinstance(http_client, requests.Session):
             raise InvalidRequestTypeError(
                 f"http_client: expected a requests.Session, got {type(http_client).__name__}"
             )
-        self._owns_http = http_client is None
         if http_client is None:
             http_client = _new_session(self.settings.verify, self.settings.proxy, self._headers)
-            self._unsent_headers = {}
-        self._http = http_client
+        for name, value in self._cookies.items():
+            http_client.cookies.set(name, value, domain=self._host)
         # Per request, so that neither $REQUESTS_CA_BUNDLE nor $HTTP_PROXY overrides them; a
         # session passed in keeps its own (None defers to it).
         self._verify = self.settings.verify if self._owns_http else None
         self._proxies = _proxies(self.settings) if self._owns_http else None
-        for name, value in self._cookies.items():
-            self._http.cookies.set(name, value, domain=self._host)
-        self._bind()
+        return http_client
 
     def create(
         self,

@@ -19,7 +19,7 @@ import pytest
 from chatgpt4o import _async_client, _client, _conversation, _resources, _streams
 
 # The methods where the two HTTP libraries are called: allowed to differ.
-TRANSPORT = {"__init__", "_open", "_chunks", "_reply"}
+TRANSPORT = {"__init__", "_connect", "_open", "_chunks", "_reply"}
 
 NAMES = {
     "AsyncClient": "Client",
