@@ -638,6 +638,18 @@ def test_events_after_done_are_ignored() -> None:
     assert reader.close() == []
 
 
+@pytest.mark.parametrize("then", ["feed", "close"])
+def test_an_error_after_text_in_one_chunk_gives_the_text_then_raises(then: str) -> None:
+    # The pieces before the error are the caller's already; the error comes with the next
+    # read, and nothing after it in the chunk is taken as reply text.
+    reader = stream_reader()
+    assert reader.feed(
+        delta("Hi") + named("error", '{"error":"Upstream failed"}') + delta("!")
+    ) == ["Hi"]
+    with pytest.raises(PluginError, match="Upstream failed"):
+        reader.feed(delta(" again")) if then == "feed" else reader.close()
+
+
 def test_done_without_a_trailing_blank_line_still_ends_the_reply() -> None:
     assert read_whole(delta("Hi") + b'event: done\ndata: {"finished":true}') == "Hi"
 
