@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o.testing import LocalSite
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -77,17 +76,6 @@ PRINTS: dict[str, list[str]] = {
 WITH_PICTURES = {"pictures.py", "provider_pictures.py"}  # need a bot with image upload
 IN_A_FRESH_PYTEST = "test_async_with_fixture.py"
 ON_BOTH_GENERATIONS = "server_held_history.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_provider_pools(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each run gets the provider's pools afresh, as a new interpreter would.
-
-    The provider keeps its clients' page tokens per process under the site it was given, and a
-    script that leaves the site to ``$CHATGPT4O_BASE_URL`` gives none: without this, a later run
-    would reuse the tokens (the ajax URL) of an earlier run's stand-in.
-    """
-    monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
 
 
 def run_example(name: str, site: LocalSite, monkeypatch: pytest.MonkeyPatch) -> list[str]:

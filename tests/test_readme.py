@@ -17,24 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from chatgpt4o._provider_pool import ClientPools
 from chatgpt4o.testing import LocalSite
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 _BLOCK = re.compile(
     r"(?:<!--\s*skip-test:(?P<why>[^>]*)-->\s*\n)?```python\n(?P<code>.*?)```", re.S
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_provider_pools(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each run gets the provider's pools afresh, as a new interpreter would.
-
-    The provider keeps its clients' page tokens per process under the site it was given, and a
-    script that leaves the site to ``$CHATGPT4O_BASE_URL`` gives none: without this, a later run
-    would reuse the tokens (the ajax URL) of an earlier run's stand-in.
-    """
-    monkeypatch.setattr("chatgpt4o._provider._POOLS", ClientPools())
 
 
 def blocks() -> list[tuple[int, str, str]]:
